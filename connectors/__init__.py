@@ -1,0 +1,27 @@
+"""Connectors: one module per external service, each behind a small Protocol, plus embedded defaults.
+
+`build_tables` chooses the tables backend named in `weaver.toml`; flows only see the Protocol.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from connectors.tables import TableBackend
+    from weaver.workspace import Workspace
+
+
+def build_tables(ws: Workspace) -> TableBackend:
+    cfg = ws.config.tables
+    if cfg.backend == "workbook":
+        from connectors.workbook import WorkbookTables
+
+        return WorkbookTables(ws.path(cfg.path or ""))
+    if cfg.backend == "csv":
+        from connectors.csvfiles import CsvTables
+
+        return CsvTables(ws.path(cfg.path or ""))
+    from weaver.errors import ConfigError
+
+    raise ConfigError(f"{ws.root / 'weaver.toml'}: [tables] backend {cfg.backend!r} is not available yet")

@@ -1,0 +1,200 @@
+"""The embedded demo network: a realistic, messy members workbook and the other tabs.
+
+Deterministic for a seed and a date, so tests and the demo see the same network. Later operations add a
+tab builder to `TAB_BUILDERS` (a function that fills one tab of the workbook).
+"""
+
+from __future__ import annotations
+
+import random
+import shutil
+from collections.abc import Callable
+from datetime import date, datetime, timedelta
+from pathlib import Path
+
+from openpyxl import Workbook
+
+from weaver.errors import WeaverError
+
+HERE = Path(__file__).parent
+WORKBOOK = "network.xlsx"
+
+MEMBER_HEADERS = ["姓名", "邮箱 ", "兴趣  ", "地区", "语言", "机构", "机构类型", "加入日期", "同意接收邮件", "电话",
+                  "时区", "会费", "会费缴至", "备注"]  # fmt: skip  # trailing spaces on purpose: real sheets have them
+SURNAMES = "王李张刘陈杨黄赵吴周徐孙马朱胡郭何林罗高"
+GIVEN = ["伟", "芳", "娜", "敏", "静", "丽", "强", "磊", "洋", "艳", "勇", "军", "杰", "娟", "涛", "明", "超", "秀英",
+         "霞", "平", "刚", "桂英", "晓东", "思远", "雨桐", "子涵", "嘉怡", "浩然"]  # fmt: skip
+PINYIN = {"王": "wang", "李": "li", "张": "zhang", "刘": "liu", "陈": "chen", "杨": "yang", "黄": "huang",
+          "赵": "zhao", "吴": "wu", "周": "zhou", "徐": "xu", "孙": "sun", "马": "ma", "朱": "zhu", "胡": "hu",
+          "郭": "guo", "何": "he", "林": "lin", "罗": "luo", "高": "gao"}  # fmt: skip
+FIRST = ["Ana", "Ben", "Chloe", "David", "Elena", "Farah", "George", "Hana", "Ivan", "Julia", "Kofi", "Lena",
+         "Mateo", "Nadia", "Omar", "Priya", "Quinn", "Rosa", "Sam", "Tariq", "Uma", "Victor", "Wen", "Yara"]  # fmt: skip
+LAST = ["Garcia", "Smith", "Okafor", "Müller", "Rossi", "Kim", "Silva", "Nguyen", "Haddad", "Novak", "Patel",
+        "Johansson", "Moreau", "Tanaka", "Mensah", "Costa"]  # fmt: skip
+INTERESTS_ZH = [
+    "气候",
+    "教育",
+    "公共卫生",
+    "性别平等",
+    "乡村振兴",
+    "数据",
+    "艺术",
+    "社区营造",
+    "可持续农业",
+    "循环经济",
+]
+INTERESTS_EN = ["climate", "education", "public health", "gender equality", "open data", "arts", "housing",
+                "circular economy", "food systems"]  # fmt: skip
+REGIONS_ZH = ["华东", "华南", "华北", "西南", "西北", "东北", "华中", "港澳台"]
+REGIONS_EN = ["Europe", "North America", "Southeast Asia", "Africa", "Latin America"]
+ORG_TYPES = ["NGO", "基金会", "学术机构", "企业", "社区组织", "政府", "个人"]
+ZONES_EN = ["Europe/Berlin", "America/New_York", "Asia/Singapore", "Africa/Nairobi", "Europe/London"]
+
+TabBuilder = Callable[[Workbook, random.Random, date], None]
+
+
+def _member_row(rng: random.Random, i: int, today: date) -> list[object]:
+    chinese = rng.random() < 0.65
+    if chinese:
+        surname = rng.choice(SURNAMES)
+        given = rng.choice(GIVEN)
+        name = surname + given
+        email = f"{PINYIN[surname]}.{i:03d}@{rng.choice(['example.cn', 'ngo.example.org', 'mail.example.com'])}"
+        interests = "、".join(rng.sample(INTERESTS_ZH, rng.randint(1, 3)))
+        region, lang, zone = (
+            rng.choice(REGIONS_ZH),
+            rng.choice(["zh", "中文", "ZH", "zh-CN"]),
+            "Asia/Shanghai",
+        )
+        org = (
+            rng.choice(["北京", "上海", "成都", "广州", "昆明", "西安", "杭州"])
+            + rng.choice(["绿色未来", "星火教育", "社区之家", "开放数据联盟", "乡土学堂"])
+            + rng.choice(["协会", "中心", "基金会"])
+        )
+    else:
+        first, last = rng.choice(FIRST), rng.choice(LAST)
+        name = f"{first} {last}"
+        email = f"{first.lower()}.{i:03d}@{rng.choice(['example.org', 'example.net', 'uni.example.edu'])}"
+        interests = ", ".join(rng.sample(INTERESTS_EN, rng.randint(1, 3)))
+        region, lang, zone = rng.choice(REGIONS_EN), rng.choice(["en", "English", "EN"]), rng.choice(ZONES_EN)
+        org = (
+            rng.choice(["Commons Lab", "Open Futures", "Climate Circle", "Civic Works"])
+            + " "
+            + rng.choice(["Foundation", "Network", "Collective"])
+        )
+    joined = today - timedelta(days=rng.randint(20, 1400))
+    joined_cell: object = rng.choice([joined.isoformat(), f"{joined.year}/{joined.month}/{joined.day}",
+                                      f"{joined.year}年{joined.month}月{joined.day}日", datetime(joined.year, joined.month, joined.day)])  # fmt: skip
+    consent = rng.choice(["是", "是", "yes", "Yes", "是", "否", "no", ""])
+    phone = rng.choice(
+        [
+            "",
+            f"0{rng.randint(10, 99)}-{rng.randint(10000000, 99999999)}",
+            f"013{rng.randint(100000000, 999999999)}",
+        ]
+    )
+    fee = rng.choice(["", "", "200", "500", "1,000"])
+    paid = (today + timedelta(days=rng.randint(-120, 300))).isoformat() if fee else ""
+    return [name, email, interests, region, lang, org, rng.choice(ORG_TYPES), joined_cell, consent, phone, zone, fee, paid, ""]  # fmt: skip
+
+
+def _add_mess(rows: list[list[object]], rng: random.Random, today: date) -> None:
+    """The mess real sheets have; each kind once or twice, at fixed places."""
+    ana = ["Ana García", "Ana.Garcia@Example.org", "climate, open data", "Europe", "es", "Commons Lab Network", "NGO",
+           "2023-02-14", "yes", "", "Europe/Madrid", "", "", ""]  # fmt: skip
+    rows[10] = ana
+    rows[40] = [
+        "Ana Garcia",
+        " ana.garcia@example.org ",
+        "education",
+        "",
+        "",
+        "",
+        "",
+        "",
+        "",
+        "",
+        "",
+        "",
+        "",
+        "",
+    ]
+    rows[70] = ["ＡＮＡ ＧＡＲＣＩＡ", "ＡＮＡ．ＧＡＲＣＩＡ＠ＥＸＡＭＰＬＥ．ＯＲＧ", "climate", "", "en", "", "", "", "no", "", "", "", "", ""]  # fmt: skip
+    rows[20][1] = ""  # a missing email
+    rows[30][1] = "wang.fang@"  # invalid
+    rows[50][1] = "li lei at example.org"  # invalid
+    rows[60][7] = "明年"  # not a date
+    rows[80][13] = '=HYPERLINK("https://weaving.example.org/profile/80","主页 profile")'  # formula-looking text
+    rows[90][5] = '=HYPERLINK("https://example.org","Evil Corp")'
+    rows[100][0], rows[101][0] = "张伟", "张 伟"  # near-duplicate names, different emails, same organisation
+    rows[101][5] = rows[100][5]
+    rows[110][8] = "maybe"  # consent not recognised: treated as no, flagged
+    for k in range(12):  # newcomers of the last two weeks (onboarding welcomes them)
+        rows[200 + k][7] = (today - timedelta(days=k + 1)).isoformat()
+        rows[200 + k][8] = "是" if k % 4 else "yes"
+    for blank in (150, 151, 230):
+        rows[blank] = [""] * len(MEMBER_HEADERS)
+
+
+def build_members(wb: Workbook, rng: random.Random, today: date, count: int = 300) -> None:
+    sheet = wb.active
+    sheet.title = "Members"
+    sheet.append(MEMBER_HEADERS)
+    rows = [_member_row(rng, i, today) for i in range(count)]
+    _add_mess(rows, rng, today)
+    for row in rows:
+        sheet.append(row)
+    for row in sheet.iter_rows(min_row=2):
+        for cell in row:
+            if isinstance(cell.value, str) and cell.value.startswith("="):
+                cell.data_type = "s"  # formula-looking text, as a coordinator pasted it
+
+
+def build_empty_tab(title: str, headers: list[str]) -> TabBuilder:
+    def build(wb: Workbook, _rng: random.Random, _today: date) -> None:
+        wb.create_sheet(title).append(headers)
+
+    return build
+
+
+TAB_BUILDERS: list[TabBuilder] = [
+    build_members,
+    build_empty_tab(
+        "Events",
+        [
+            "event_id",
+            "title",
+            "start",
+            "end",
+            "timezone",
+            "place",
+            "audience",
+            "capacity",
+            "language",
+            "status",
+        ],
+    ),  # fmt: skip
+    build_empty_tab("Opportunities", ["funder", "title", "amount", "currency", "deadline", "link"]),
+    build_empty_tab("Surveys", ["survey_id", "title", "form_link", "audience", "opens", "closes"]),
+]
+
+
+def build_workbook(path: Path, seed: int = 7, today: date | None = None) -> Path:
+    rng = random.Random(seed)
+    wb = Workbook()
+    for builder in TAB_BUILDERS:
+        builder(wb, rng, today or date.today())
+    wb.save(path)
+    return path
+
+
+def create_workspace(directory: Path, force: bool = False, today: date | None = None) -> Path:
+    """A new workspace: weaver.toml from the demo template and the demo workbook."""
+    directory = Path(directory)
+    config = directory / "weaver.toml"
+    if config.exists() and not force:
+        raise WeaverError(f"{config} exists already (use --force to overwrite the demo files)")
+    directory.mkdir(parents=True, exist_ok=True)
+    shutil.copyfile(HERE / "weaver.toml", config)
+    build_workbook(directory / WORKBOOK, today=today)
+    return directory

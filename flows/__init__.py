@@ -1,0 +1,22 @@
+"""The operations, by name. Each entry is a Prefect flow; `weaver run NAME` and the deployments use this.
+
+Modules are imported lazily so `weaver flows` and `--help` stay fast.
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import Any
+
+FLOWS: dict[str, tuple[str, str]] = {
+    # name: (module:function, one-line description)
+    "member-sync": ("flows.member_sync:member_sync", "Sync the member spreadsheet into the network's state"),
+}
+
+# The weekly cycle `weaver demo` runs, in order.
+WEEKLY_CYCLE: list[str] = ["member-sync"]
+
+
+def load_flow(name: str) -> Any:
+    module, _, attr = FLOWS[name][0].partition(":")
+    return getattr(importlib.import_module(module), attr)

@@ -1,0 +1,463 @@
+"""Member sync, pure logic: parse -> normalise -> validate -> dedupe -> diff -> plan write-back.
+
+No I/O here; `flows/member_sync.py` wraps these in tasks. Rules a coordinator can rely on:
+
+* Normalisation: Unicode NFKC (full-width `ＡＮＡ＠ＸＹＺ．ＯＲＧ` becomes `ANA@XYZ.ORG`), trimmed, inner
+  whitespace collapsed; emails lowercased (and the Chinese full stop `。` read as `.`); CJK text kept intact.
+* Every non-blank row ends in exactly one place: a member, merged into a member, or quarantined with its
+  row number and reason. Nothing is dropped.
+* Dedupe: rows with the same normalised email are one member. The first row is the primary; each field
+  takes the primary's value, or the first non-empty value below it; interests are the union; consent is
+  the most cautious answer (any "no" wins). Near-duplicate names with different emails are only flagged.
+* Identity: the owned `member_id` column, once written, is the member's identity (an email can change).
+  A new member gets `m-` + a hash of the email, so a crash before write-back gives the same id next time.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import unicodedata
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import date
+
+from prefect import task
+from prefect.cache_policies import NO_CACHE
+
+from connectors.tables import Cell, Grid, TableBackend
+from weaver.config import MembersConfig, WeaverConfig
+from weaver.errors import SourceError
+from weaver.i18n import field_label, t
+from weaver.ledger import Action, ApplyResult, Ledger, Outcome
+from weaver.models import Member, parse_consent, split_list
+from weaver.report import Report, Table
+from weaver.state import StateDB, save_members
+
+_EMAIL = re.compile(
+    r"^[a-z0-9!#$%&'*+/=?^_`{|}~-]+(\.[a-z0-9!#$%&'*+/=?^_`{|}~-]+)*"
+    r"@([a-z0-9]([a-z0-9-]*[a-z0-9])?\.)+[a-z]{2,63}$"
+)
+_DATE = re.compile(r"^(\d{4})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})\s*日?(?:[ T].*)?$")
+_LANGUAGES = {
+    "zh": "zh", "zh-cn": "zh", "zh-hans": "zh", "zh-tw": "zh", "zh-hant": "zh", "cn": "zh", "chinese": "zh",
+    "中文": "zh", "汉语": "zh", "普通话": "zh", "简体中文": "zh", "繁體中文": "zh", "繁体中文": "zh",
+    "en": "en", "en-us": "en", "en-gb": "en", "english": "en", "英文": "en", "英语": "en",
+}  # fmt: skip
+_DATE_FIELDS = ("joined", "paid_until")
+_NUMBER_FIELDS = ("fee",)
+
+
+def normalise_text(value: str) -> str:
+    """NFKC, trimmed, inner whitespace collapsed to one space. ASCII text skips the Unicode pass."""
+    if not value.isascii():
+        value = unicodedata.normalize("NFKC", value).replace("\u200b", "").replace("\ufeff", "")
+    return " ".join(value.split())
+
+
+def normalise_email(value: str) -> str:
+    value = normalise_text(value).replace("。", ".").replace(" ", "").lower()
+    return value.removeprefix("mailto:")
+
+
+def is_valid_email(value: str) -> bool:
+    return len(value) <= 254 and _EMAIL.match(value) is not None
+
+
+def normalise_header(value: str) -> str:
+    return normalise_text(value).casefold()
+
+
+def parse_date(value: str) -> str | None:
+    """ISO date for 2024-03-05, 2024/3/5, 2024.3.5 or 2024年3月5日 (time of day ignored); else None."""
+    match = _DATE.match(value)
+    if not match:
+        return None
+    try:
+        return date(int(match[1]), int(match[2]), int(match[3])).isoformat()
+    except ValueError:
+        return None
+
+
+def member_id_for(email: str) -> str:
+    return "m-" + hashlib.sha1(email.encode()).hexdigest()[:12]
+
+
+def fields_hash(fields: Mapping[str, str]) -> str:
+    text = "\x1f".join(f"{k}\x1e{fields[k]}" for k in sorted(fields))
+    return hashlib.blake2b(text.encode(), digest_size=16).hexdigest()
+
+
+# ------------------------------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class Layout:
+    """Where each mapped field and owned column sits in the tab (0-based column indexes)."""
+
+    header_row: int
+    field_cols: dict[str, int]
+    owned_cols: dict[str, int]  # existing owned columns
+    missing_owned: tuple[str, ...]  # owned columns to create at the right
+    next_free_col: int  # 0-based index where a missing owned column is created
+
+
+def locate_columns(header: Sequence[str], cfg: MembersConfig, tab: str, source: str) -> Layout:
+    """Match the configured headers to the sheet's (trailing spaces and width ignored)."""
+    index: dict[str, int] = {}
+    for i, text in enumerate(header):
+        index.setdefault(normalise_header(text), i)
+    field_cols: dict[str, int] = {}
+    for name, wanted in cfg.columns.items():
+        col = index.get(normalise_header(wanted))
+        if col is None:
+            known = ", ".join(repr(normalise_text(h)) for h in header if h.strip())
+            raise SourceError(
+                f"{source}: tab {tab!r} has no column {wanted!r} (mapped from [members.columns] {name}); "
+                f"its columns are: {known}"
+            )
+        field_cols[name] = col
+    owned_cols = {k: index[normalise_header(v)] for k, v in cfg.owned_columns.items() if normalise_header(v) in index}
+    missing = tuple(k for k in cfg.owned_columns if k not in owned_cols)
+    last = max((i for i, h in enumerate(header) if h.strip()), default=-1)
+    return Layout(cfg.header_row, field_cols, owned_cols, missing, last + 1)
+
+
+@dataclass(frozen=True)
+class Rejected:
+    row: int
+    reason: str  # readable, in the network's language; names the field, never the value
+    member_id: str = ""  # an id already on the row, so a known member is kept rather than "gone"
+
+
+@dataclass
+class Parsed:
+    members: list[Member]
+    rejected: list[Rejected]
+    blank_rows: list[int]
+    rows_read: int
+
+
+def parse_members(grid: Grid, layout: Layout, cfg: MembersConfig, default_language: str, lang: str) -> Parsed:
+    """Turn the tab's rows into normalised members and quarantined rows (row numbers are the sheet's)."""
+    members: list[Member] = []
+    rejected: list[Rejected] = []
+    blank: list[int] = []
+    id_col = layout.owned_cols.get("member_id")
+    items = list(layout.field_cols.items())
+    required = cfg.required
+    start = layout.header_row  # grid index of the first data row
+    for offset, raw in enumerate(grid[start:]):
+        row_no = start + offset + 1
+        width = len(raw)
+        fields = {name: (normalise_text(raw[col]) if col < width and raw[col] else "") for name, col in items}
+        existing_id = normalise_text(raw[id_col]) if id_col is not None and id_col < width and raw[id_col] else ""
+        if not any(fields.values()):
+            blank.append(row_no)
+            continue
+        email = normalise_email(fields.get("email", ""))
+        fields["email"] = email
+        problem = _first_problem(fields, required, lang)
+        if problem is None and email and not is_valid_email(email):
+            problem = t("reason.invalid_email", lang)
+        warnings: list[str] = []
+        if problem is None:
+            problem = _type_fields(fields, default_language, lang, warnings)
+        if problem is not None:
+            rejected.append(Rejected(row_no, problem, existing_id))
+            continue
+        member = Member(row_no, existing_id or member_id_for(email), email, fields, (row_no,))
+        member.warnings.extend(warnings)
+        members.append(member)
+    return Parsed(members, rejected, blank, len(grid) - start)
+
+
+def _first_problem(fields: dict[str, str], required: Sequence[str], lang: str) -> str | None:
+    for name in required:
+        if not fields.get(name):
+            return t("reason.missing", lang, field=field_label(name, lang))
+    return None
+
+
+def _type_fields(fields: dict[str, str], default_language: str, lang: str, warnings: list[str]) -> str | None:
+    """Type-check and canonicalise fields in place; return a quarantine reason or None."""
+    for name in _DATE_FIELDS:
+        value = fields.get(name)
+        if value:
+            iso = parse_date(value)
+            if iso is None:
+                return t("reason.invalid_date", lang, field=field_label(name, lang))
+            fields[name] = iso
+    for name in _NUMBER_FIELDS:
+        value = fields.get(name)
+        if value:
+            try:
+                float(value.replace(",", ""))
+            except ValueError:
+                return t("reason.invalid_number", lang, field=field_label(name, lang))
+    if "interests" in fields:
+        fields["interests"] = ", ".join(split_list(fields["interests"]))
+    if "language" in fields:
+        raw = fields["language"]
+        code = _LANGUAGES.get(raw.casefold())
+        if code is None and raw:
+            warnings.append(t("warn.language", lang))
+        fields["language"] = code or default_language
+    if fields.get("consent") and parse_consent(fields["consent"]) is None:
+        warnings.append(t("warn.consent", lang))
+    return None
+
+
+# ------------------------------------------------------------------------------------------------------
+@dataclass
+class Deduped:
+    members: list[Member]
+    merged: dict[int, int]  # duplicate row -> primary row
+    near_duplicates: list[tuple[int, ...]]  # rows whose names look alike, emails differ
+    id_reassigned: dict[int, int]  # row whose sheet id was already taken -> row that holds it
+
+
+def dedupe(members: Sequence[Member], lang: str) -> Deduped:
+    by_email: dict[str, Member] = {}
+    merged: dict[int, int] = {}
+    for member in members:
+        primary = by_email.get(member.email)
+        if primary is None:
+            by_email[member.email] = member
+        else:
+            _merge_into(primary, member)
+            merged[member.row] = primary.row
+    unique = list(by_email.values())
+    reassigned = _unique_ids(unique, lang)
+    for member in unique:
+        member.fields_hash = fields_hash(member.fields)
+    return Deduped(unique, merged, _near_duplicates(unique, lang), reassigned)
+
+
+def _merge_into(primary: Member, dup: Member) -> None:
+    for name, value in dup.fields.items():
+        if name == "interests":
+            both = split_list(f"{primary.fields.get(name, '')},{value}")
+            primary.fields[name] = ", ".join(both)
+        elif name == "consent":
+            answers = [parse_consent(primary.fields.get(name, "")), parse_consent(value)]
+            if False in answers:
+                primary.fields[name] = value if answers[1] is False else primary.fields[name]
+        elif not primary.fields.get(name) and value:
+            primary.fields[name] = value
+    primary.rows = (*primary.rows, dup.row)
+    primary.warnings.extend(dup.warnings)
+
+
+def _unique_ids(members: Sequence[Member], lang: str) -> dict[int, int]:
+    """A copied row can carry another member's id: the first keeps it, later ones get their own."""
+    holder: dict[str, int] = {}
+    reassigned: dict[int, int] = {}
+    for member in members:
+        if member.member_id in holder:
+            reassigned[member.row] = holder[member.member_id]
+            member.warnings.append(t("warn.id_reused", lang, row=holder[member.member_id]))
+            member.member_id = member_id_for(member.email)
+        holder.setdefault(member.member_id, member.row)
+    return reassigned
+
+
+def _name_key(name: str) -> str:
+    """Case, width, accents, spacing and word order do not make a different name (Wei Zhang = zhang wei)."""
+    folded = unicodedata.normalize("NFKD", name.casefold())
+    folded = "".join(ch for ch in folded if not unicodedata.combining(ch))
+    if folded.isascii():
+        return " ".join(sorted(folded.split()))
+    return "".join(folded.split())
+
+
+def _near_duplicates(members: Sequence[Member], lang: str) -> list[tuple[int, ...]]:
+    """Same name (by `_name_key`) and one more shared trait: organisation or phone.
+
+    A name alone is not enough: common names (王伟, 张伟) recur in any large network.
+    """
+    groups: dict[tuple[str, str], list[Member]] = {}
+    for member in members:
+        if not member.name:
+            continue
+        key = _name_key(member.name)
+        traits = {member.fields.get("organisation", ""), member.fields.get("phone", "")}
+        for trait in traits - {""}:
+            groups.setdefault((key, trait.casefold()), []).append(member)
+    flagged: dict[tuple[int, ...], list[Member]] = {}
+    for group in groups.values():
+        if len(group) > 1:
+            flagged.setdefault(tuple(sorted({m.row for m in group})), group)
+    for rows, group in flagged.items():
+        for m in {id(m): m for m in group}.values():
+            others = ", ".join(str(r) for r in rows if r != m.row)
+            m.warnings.append(t("warn.near_duplicate", lang, rows=others))
+    return list(flagged)
+
+
+# ------------------------------------------------------------------------------------------------------
+@dataclass
+class MemberDiff:
+    added: list[Member] = field(default_factory=list)
+    changed: list[Member] = field(default_factory=list)
+    unchanged: list[Member] = field(default_factory=list)
+    gone: list[str] = field(default_factory=list)  # member ids
+
+
+def diff_members(members: Sequence[Member], snapshot: Mapping[str, tuple[str, str]], kept_ids: set[str]) -> MemberDiff:
+    """Compare with the state database. `kept_ids`: ids on quarantined rows, never reported gone."""
+    result = MemberDiff()
+    present: set[str] = set()
+    for member in members:
+        present.add(member.member_id)
+        known = snapshot.get(member.member_id)
+        if known is None or known[1] != "active":
+            result.added.append(member)
+        elif known[0] != member.fields_hash:
+            result.changed.append(member)
+        else:
+            result.unchanged.append(member)
+    for member_id, (_hash, status) in snapshot.items():
+        if status == "active" and member_id not in present and member_id not in kept_ids:
+            result.gone.append(member_id)
+    return result
+
+
+def plan_writeback(
+    grid: Grid, layout: Layout, deduped: Deduped, parsed: Parsed, cfg: MembersConfig, lang: str
+) -> list[Cell]:
+    """Cells of our owned columns whose text differs from what we want; never a coordinator's column."""
+    cols = dict(layout.owned_cols)
+    cells: list[Cell] = []
+    for offset, name in enumerate(layout.missing_owned):
+        cols[name] = layout.next_free_col + offset
+        cells.append(Cell(layout.header_row, cols[name] + 1, cfg.owned_columns[name]))
+    wanted: dict[int, dict[str, str]] = {}
+    ok = t("status.ok", lang)
+    for member in deduped.members:
+        wanted[member.row] = {"member_id": member.member_id, "sync_status": ok}
+        for dup_row in member.rows[1:]:
+            wanted[dup_row] = {
+                "member_id": member.member_id,
+                "sync_status": t("status.duplicate", lang, row=member.row),
+            }
+    for rej in parsed.rejected:
+        wanted[rej.row] = {
+            "member_id": rej.member_id,
+            "sync_status": t("status.quarantined", lang, reason=rej.reason),
+        }
+    for row_no, values in wanted.items():
+        raw = grid[row_no - 1] if row_no - 1 < len(grid) else []
+        for name, value in values.items():
+            col = cols.get(name)
+            if col is None:
+                continue
+            current = raw[col] if col < len(raw) else ""
+            if current != value:
+                cells.append(Cell(row_no, col + 1, value))
+    return cells
+
+
+# ------------------------------------------------------------------------------------------------------
+@dataclass
+class SyncPlan:
+    tab: str
+    parsed: Parsed
+    deduped: Deduped
+    diff: MemberDiff
+    cells: list[Cell]
+
+    @property
+    def writeback(self) -> list[Action]:
+        """The write-back as one idempotent ledger action keyed by the exact cells it writes."""
+        if not self.cells:
+            return []
+        digest = hashlib.blake2b(digest_size=12)
+        for c in self.cells:
+            digest.update(f"{c.row}\x1f{c.col}\x1f{c.value}\x1e".encode())
+        summary = f"write {len(self.cells)} cells of owned columns in {self.tab}"
+        return [Action(f"sheet-write:{self.tab}:{digest.hexdigest()}", "sheet-write", summary, idempotent=True)]
+
+
+def plan_member_sync(
+    grid: Grid, config: WeaverConfig, snapshot: Mapping[str, tuple[str, str]], source: str
+) -> SyncPlan:
+    """The whole plan phase, pure: what a dry run shows and what apply performs."""
+    cfg, lang = config.members, config.network.default_language
+    if len(grid) < cfg.header_row:
+        raise SourceError(f"{source}: tab {cfg.tab!r} has no header row {cfg.header_row}")
+    layout = locate_columns(grid[cfg.header_row - 1], cfg, cfg.tab, source)
+    parsed = parse_members(grid, layout, cfg, config.network.default_language, lang)
+    deduped = dedupe(parsed.members, lang)
+    kept = {r.member_id for r in parsed.rejected if r.member_id}
+    diff = diff_members(deduped.members, snapshot, kept)
+    cells = plan_writeback(grid, layout, deduped, parsed, cfg, lang)
+    return SyncPlan(cfg.tab, parsed, deduped, diff, cells)
+
+
+def member_record(member: Member) -> dict[str, object]:
+    return {
+        "member_id": member.member_id,
+        "email": member.email,
+        "fields_hash": member.fields_hash,
+        "fields": member.fields,
+    }
+
+
+def apply_member_sync(plan: SyncPlan, tables: TableBackend, db: StateDB, dry_run: bool) -> ApplyResult:
+    """Write owned columns back (one batch, through the ledger), then record members in the state db."""
+
+    def write(batch: Sequence[Action]) -> list[Outcome]:
+        tables.write_cells(plan.tab, plan.cells)
+        return [Outcome.success(f"{len(plan.cells)} cells")]
+
+    result = Ledger(db, "member-sync").apply(plan.writeback, write, dry_run=dry_run)
+    if not dry_run:
+        upserts = [member_record(m) for m in (*plan.diff.added, *plan.diff.changed)]
+        save_members(db, upserts, plan.diff.gone)
+    return result
+
+
+def sync_summary(plan: SyncPlan) -> dict[str, int]:
+    p, d = plan.parsed, plan.diff
+    return {
+        "rows_read": p.rows_read,
+        "blank": len(p.blank_rows),
+        "valid": len(plan.deduped.members),
+        "merged": len(plan.deduped.merged),
+        "quarantined": len(p.rejected),
+        "added": len(d.added),
+        "changed": len(d.changed),
+        "gone": len(d.gone),
+        "unchanged": len(d.unchanged),
+        "cells": len(plan.cells),
+        "warnings": sum(len(m.warnings) for m in plan.deduped.members),
+    }
+
+
+def quarantine_reasons(plan: SyncPlan) -> dict[str, int]:
+    """How many rows were quarantined for each reason, most frequent first."""
+    counts: dict[str, int] = {}
+    for rejected in plan.parsed.rejected:
+        counts[rejected.reason] = counts.get(rejected.reason, 0) + 1
+    return dict(sorted(counts.items(), key=lambda kv: -kv[1]))
+
+
+def build_sync_report(plan: SyncPlan, lang: str, dry_run: bool) -> Report:
+    s = sync_summary(plan)
+    labels = ["rows_read", "blank", "valid", "merged", "quarantined", "added", "changed", "gone", "unchanged",
+              "cells", "warnings"]  # fmt: skip
+    report = Report("member-sync", t("sync.title", lang), lang)
+    report.summary = [(t(f"sync.{k}", lang), str(s[k])) for k in labels]
+    if dry_run:
+        report.notes.append(t("sync.dry_run", lang))
+    rejected = [[str(r.row), r.reason] for r in plan.parsed.rejected]
+    report.tables.append(Table(t("sync.quarantine_table", lang), [t("col.row", lang), t("col.reason", lang)], rejected))
+    merged = [[str(dup), t("status.duplicate", lang, row=primary)] for dup, primary in plan.deduped.merged.items()]
+    warned = [[str(m.row), w] for m in plan.deduped.members for w in m.warnings]
+    rows = sorted(merged + warned, key=lambda r: int(r[0]))
+    report.tables.append(Table(t("sync.warning_table", lang), [t("col.row", lang), t("col.what", lang)], rows))
+    return report
+
+
+# Thin Prefect wrappers: one task per phase, each over the whole batch (never one task per member).
+plan_member_sync_task = task(name="plan-member-sync", cache_policy=NO_CACHE)(plan_member_sync)
+apply_member_sync_task = task(name="apply-member-sync", cache_policy=NO_CACHE)(apply_member_sync)

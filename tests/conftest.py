@@ -1,0 +1,78 @@
+"""Shared fixtures: a network guard, one Prefect test harness per session, demo workspaces."""
+
+from __future__ import annotations
+
+import ipaddress
+import os
+import socket
+from collections.abc import Iterator
+from datetime import date
+from pathlib import Path
+
+import pytest
+
+os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
+os.environ.setdefault("PREFECT_LOGGING_LEVEL", "WARNING")
+
+_real_connect = socket.socket.connect
+_real_connect_ex = socket.socket.connect_ex
+
+
+def _is_loopback(address: object) -> bool:
+    if not isinstance(address, tuple) or not address:
+        return True  # AF_UNIX paths and the like
+    host = str(address[0])
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host.split("%")[0]).is_loopback
+    except ValueError:
+        return False
+
+
+def _guarded(real):  # type: ignore[no-untyped-def]
+    def connect(self: socket.socket, address: object):  # type: ignore[no-untyped-def]
+        if not _is_loopback(address):
+            raise RuntimeError(f"test tried to reach a non-loopback address {address!r}: tests stay on 127.0.0.1")
+        return real(self, address)
+
+    return connect
+
+
+@pytest.fixture(autouse=True, scope="session")
+def loopback_only() -> Iterator[None]:
+    """Any connection to a host other than loopback fails the test that made it."""
+    socket.socket.connect = _guarded(_real_connect)  # type: ignore[method-assign]
+    socket.socket.connect_ex = _guarded(_real_connect_ex)  # type: ignore[method-assign]
+    yield
+    socket.socket.connect = _real_connect  # type: ignore[method-assign]
+    socket.socket.connect_ex = _real_connect_ex  # type: ignore[method-assign]
+
+
+@pytest.fixture(scope="session")
+def prefect_harness() -> Iterator[None]:
+    """One Prefect test server for every test that runs whole flows (start-up is paid once)."""
+    from prefect.testing.utilities import prefect_test_harness
+
+    with prefect_test_harness(server_startup_timeout=120):
+        yield
+
+
+DEMO_DAY = date(2026, 11, 24)
+
+
+@pytest.fixture(scope="session")
+def demo_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    from demo.build import create_workspace
+
+    return create_workspace(tmp_path_factory.mktemp("demo-template") / "ws", today=DEMO_DAY)
+
+
+@pytest.fixture
+def demo_ws(tmp_path: Path, demo_template: Path) -> Path:
+    """A fresh copy of the demo workspace for one test."""
+    import shutil
+
+    target = tmp_path / "ws"
+    shutil.copytree(demo_template, target)
+    return target

@@ -1,0 +1,74 @@
+"""member-sync end to end on the demo workspace, through Prefect (one harness for the session)."""
+
+from __future__ import annotations
+
+import hashlib
+from pathlib import Path
+
+import pytest
+from openpyxl import load_workbook
+
+from connectors.workbook import WorkbookTables
+from flows.member_sync import member_sync
+from weaver.state import StateDB
+
+pytestmark = pytest.mark.usefixtures("prefect_harness")
+
+
+def digest(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def test_first_run_syncs_and_second_run_changes_nothing(demo_ws: Path) -> None:
+    first = member_sync(workspace=str(demo_ws))
+    assert first["rows_read"] == 300
+    assert first["added"] == first["valid"] > 250
+    assert first["quarantined"] == 4 and first["merged"] == 2 and first["blank"] == 3
+    assert first["rows_read"] == first["valid"] + first["merged"] + first["quarantined"] + first["blank"]
+    assert Path(first["report"]).is_file()
+
+    workbook = demo_ws / "network.xlsx"
+    before = digest(workbook)
+    second = member_sync(workspace=str(demo_ws))
+    assert (second["added"], second["changed"], second["gone"], second["cells"]) == (0, 0, 0, 0)
+    assert second["unchanged"] == first["valid"]
+    assert digest(workbook) == before  # nothing written on a rerun
+
+
+def test_write_back_touches_only_owned_columns(demo_ws: Path) -> None:
+    workbook = demo_ws / "network.xlsx"
+    before = WorkbookTables(workbook).read_tab("Members")
+    member_sync(workspace=str(demo_ws))
+    after = WorkbookTables(workbook).read_tab("Members")
+    width = len(before[0])
+    assert [r[:width] for r in after] == [(r + [""] * width)[:width] for r in before]
+    assert after[0][width:] == ["成员编号", "同步状态"]
+    sheet = load_workbook(workbook)["Members"]
+    assert sheet.cell(row=82, column=14).data_type == "s"  # the pasted =HYPERLINK(...) is still text
+
+
+def test_dry_run_leaves_state_and_workbook_unchanged(demo_ws: Path) -> None:
+    member_sync(workspace=str(demo_ws))
+    book = load_workbook(demo_ws / "network.xlsx")
+    book["Members"]["C3"] = "气候、艺术"  # a coordinator edits a member's interests
+    book.save(demo_ws / "network.xlsx")
+    db_before, book_before = digest(demo_ws / "weaver.db"), digest(demo_ws / "network.xlsx")
+    plan = member_sync(workspace=str(demo_ws), dry_run=True)
+    assert plan["changed"] == 1
+    assert digest(demo_ws / "weaver.db") == db_before
+    assert digest(demo_ws / "network.xlsx") == book_before
+
+
+def test_dry_run_on_a_new_workspace_creates_no_database(demo_ws: Path) -> None:
+    member_sync(workspace=str(demo_ws), dry_run=True)
+    assert not (demo_ws / "weaver.db").exists()
+
+
+def test_a_removed_row_is_reported_gone(demo_ws: Path) -> None:
+    member_sync(workspace=str(demo_ws))
+    book = load_workbook(demo_ws / "network.xlsx")
+    book["Members"].delete_rows(5)
+    book.save(demo_ws / "network.xlsx")
+    result = member_sync(workspace=str(demo_ws))
+    assert result["gone"] == 1 and result["added"] == 0
+    assert len(StateDB(f"sqlite:///{demo_ws / 'weaver.db'}").member_rows("gone")) == 1

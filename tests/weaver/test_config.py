@@ -1,0 +1,93 @@
+"""Bad config gives one exact message naming the file, the key and the problem."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from connectors import build_tables
+from tasks.members import plan_member_sync
+from weaver.config import load_config
+from weaver.errors import ConfigError, SourceError
+from weaver.workspace import Workspace
+
+
+def write(tmp_path: Path, text: str) -> Path:
+    path = tmp_path / "weaver.toml"
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def test_missing_file(tmp_path: Path) -> None:
+    with pytest.raises(ConfigError) as err:
+        load_config(tmp_path / "weaver.toml")
+    assert str(err.value) == f"{tmp_path / 'weaver.toml'}: no such config file (create one with 'weaver init DIR')"
+
+
+def test_unknown_key(tmp_path: Path) -> None:
+    path = write(tmp_path, '[tables]\nbackend = "workbook"\npath = "x.xlsx"\ncolour = "blue"\n')
+    with pytest.raises(ConfigError) as err:
+        load_config(path)
+    assert str(err.value) == f"{path}: [tables] key 'colour': unknown key"
+
+
+def test_unknown_member_field(tmp_path: Path) -> None:
+    path = write(tmp_path, '[tables]\npath = "x.xlsx"\n[members.columns]\nemail = "邮箱"\nemial = "邮箱2"\n')
+    with pytest.raises(ConfigError) as err:
+        load_config(path)
+    assert str(err.value).startswith(f"{path}: [members] key 'columns': unknown key 'emial' (known: name, email,")
+
+
+def test_unknown_top_level_table(tmp_path: Path) -> None:
+    path = write(tmp_path, '[tables]\npath = "x.xlsx"\n[mebers]\ntab = "M"\n')
+    with pytest.raises(ConfigError) as err:
+        load_config(path)
+    assert str(err.value) == f"{path}: key 'mebers': unknown key"
+
+
+def test_missing_tables_section(tmp_path: Path) -> None:
+    with pytest.raises(ConfigError) as err:
+        load_config(write(tmp_path, "[network]\nname = 'x'\n"))
+    assert str(err.value).endswith(": key 'tables': missing")
+
+
+def test_backend_needs_its_settings(tmp_path: Path) -> None:
+    with pytest.raises(ConfigError) as err:
+        load_config(write(tmp_path, '[tables]\nbackend = "google_sheets"\n'))
+    assert str(err.value).endswith(
+        ": key 'tables': backend 'google_sheets' needs 'spreadsheet_id' (the id in the sheet's URL)"
+    )
+
+
+def test_bad_time_zone_and_bad_toml(tmp_path: Path) -> None:
+    with pytest.raises(ConfigError, match=r"\[network\] key 'timezone': unknown time zone 'Mars/Base'"):
+        load_config(write(tmp_path, '[network]\ntimezone = "Mars/Base"\n[tables]\npath = "x.xlsx"\n'))
+    with pytest.raises(ConfigError, match="not valid TOML"):
+        load_config(write(tmp_path, "[tables\n"))
+
+
+def test_required_field_must_be_mapped(tmp_path: Path) -> None:
+    path = write(tmp_path, '[tables]\npath = "x.xlsx"\n[members]\nrequired = ["region"]\n')
+    with pytest.raises(ConfigError) as err:
+        load_config(path)
+    assert str(err.value) == f"{path}: key 'members': 'required' names 'region', which [members.columns] does not map"
+
+
+def test_unknown_column_names_tab_header_and_key(demo_ws: Path) -> None:
+    path = demo_ws / "weaver.toml"
+    path.write_text(path.read_text(encoding="utf-8").replace('region = "地区"', 'region = "省份"'), encoding="utf-8")
+    ws = Workspace.open(path)
+    tables = build_tables(ws)
+    with pytest.raises(SourceError) as err:
+        plan_member_sync(tables.read_tab("Members"), ws.config, {}, tables.describe())
+    assert str(err.value).startswith(
+        "network.xlsx: tab 'Members' has no column '省份' (mapped from [members.columns] region); "
+        "its columns are: '姓名'"
+    )
+
+
+def test_the_demo_config_is_valid(demo_ws: Path) -> None:
+    cfg = load_config(demo_ws / "weaver.toml")
+    assert cfg.members.columns["email"] == "邮箱"
+    assert cfg.network.default_language == "zh"

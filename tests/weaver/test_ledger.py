@@ -1,0 +1,115 @@
+"""The action ledger: nothing finished is repeated; a dry run claims nothing; crashes are reported."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from pathlib import Path
+
+import pytest
+
+from weaver.errors import RetriableError
+from weaver.ledger import Action, Ledger, Outcome
+from weaver.state import StateDB
+
+
+class Recorder:
+    """A performer that records what it did; can fail chosen keys."""
+
+    def __init__(self, fail: dict[str, Outcome] | None = None) -> None:
+        self.performed: list[str] = []
+        self.fail = fail or {}
+
+    def __call__(self, batch: Sequence[Action]) -> list[Outcome]:
+        self.performed.extend(a.key for a in batch)
+        return [self.fail.get(a.key, Outcome.success()) for a in batch]
+
+
+@pytest.fixture
+def db(tmp_path: Path) -> StateDB:
+    return StateDB(f"sqlite:///{tmp_path / 'weaver.db'}")
+
+
+def actions(n: int, idempotent: bool = False) -> list[Action]:
+    return [Action(f"email:welcome:m-{i}", "email", f"welcome m-{i}", {"i": i}, idempotent) for i in range(n)]
+
+
+def test_rerun_performs_nothing_twice(db: StateDB) -> None:
+    rec = Recorder()
+    first = Ledger(db, "t").apply(actions(5), rec, batch_size=2)
+    second = Ledger(db, "t").apply(actions(5), rec, batch_size=2)
+    assert len(first.done) == 5 and rec.performed == [a.key for a in actions(5)]
+    assert len(second.already_done) == 5 and second.done == []
+
+
+def test_repeated_key_in_one_plan_is_performed_once(db: StateDB) -> None:
+    rec = Recorder()
+    Ledger(db, "t").apply(actions(2) + actions(2), rec)
+    assert rec.performed == ["email:welcome:m-0", "email:welcome:m-1"]
+
+
+def test_dry_run_shows_the_plan_and_claims_nothing(db: StateDB) -> None:
+    rec = Recorder()
+    Ledger(db, "t").apply(actions(1), rec)
+    result = Ledger(db, "t").apply(actions(3), rec, dry_run=True)
+    assert [a.key for a in result.skipped] == ["email:welcome:m-1", "email:welcome:m-2"]
+    assert len(result.already_done) == 1
+    assert rec.performed == ["email:welcome:m-0"]
+    assert {e["key"] for e in Ledger(db, "t").entries()} == {"email:welcome:m-0"}
+
+
+def test_orphaned_claim_of_an_email_becomes_unknown_and_is_not_resent(db: StateDB) -> None:
+    crashed = Ledger(db, "t")
+    crashed._claim(actions(1))  # the process died after claiming, before marking
+    rec = Recorder()
+    result = Ledger(db, "t").apply(actions(2), rec)
+    assert [a.key for a in result.unknown] == ["email:welcome:m-0"]
+    assert rec.performed == ["email:welcome:m-1"]
+    assert [e["key"] for e in Ledger(db, "t").entries(status="unknown")] == ["email:welcome:m-0"]
+
+
+def test_orphaned_claim_of_an_idempotent_action_is_performed_again(db: StateDB) -> None:
+    Ledger(db, "t")._claim(actions(1, idempotent=True))
+    rec = Recorder()
+    result = Ledger(db, "t").apply(actions(1, idempotent=True), rec)
+    assert rec.performed == ["email:welcome:m-0"] and len(result.done) == 1
+
+
+def test_released_unknown_action_is_performed_on_the_next_run(db: StateDB) -> None:
+    Ledger(db, "t")._claim(actions(1))
+    Ledger(db, "t").apply(actions(1), Recorder())  # marks it unknown
+    assert Ledger(db, "t").release(["email:welcome:m-0"]) == 1
+    rec = Recorder()
+    Ledger(db, "t").apply(actions(1), rec)
+    assert rec.performed == ["email:welcome:m-0"]
+
+
+def test_permanent_failure_is_recorded_and_not_retried_transient_is(db: StateDB) -> None:
+    fail = {
+        "email:welcome:m-0": Outcome.failure("recipient refused (550)"),
+        "email:welcome:m-1": Outcome.failure("mailbox busy (451)", retry=True),
+    }
+    first = Ledger(db, "t").apply(actions(3), Recorder(fail))
+    assert {a.key: d for a, d in first.failed} == {
+        "email:welcome:m-0": "recipient refused (550)",
+        "email:welcome:m-1": "mailbox busy (451)",
+    }
+    rec = Recorder()
+    Ledger(db, "t").apply(actions(3), rec)
+    assert rec.performed == ["email:welcome:m-1"]
+
+
+def test_batch_that_failed_before_sending_is_released(db: StateDB) -> None:
+    def broken(batch: Sequence[Action]) -> list[Outcome]:
+        raise RetriableError("smtp: connection refused")
+
+    with pytest.raises(RetriableError):
+        Ledger(db, "t").apply(actions(2), broken)
+    rec = Recorder()
+    Ledger(db, "t").apply(actions(2), rec)
+    assert rec.performed == ["email:welcome:m-0", "email:welcome:m-1"]
+
+
+def test_progress_is_reported_per_batch(db: StateDB) -> None:
+    seen: list[tuple[int, int]] = []
+    Ledger(db, "t").apply(actions(5), Recorder(), batch_size=2, on_progress=lambda d, n: seen.append((d, n)))
+    assert seen == [(2, 5), (4, 5), (5, 5)]

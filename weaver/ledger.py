@@ -1,0 +1,260 @@
+"""The action ledger: plan -> apply with keyed actions, so nothing finished is ever repeated.
+
+A plan is a list of `Action`s with stable keys (`invite:evt-42:m-1a2b3c`, `sheet-write:Members:<hash>`).
+`Ledger.apply` skips keys already done, claims the rest (INSERT ... ON CONFLICT DO NOTHING), performs them
+in batches through a performer and marks each outcome. A claim found at the start of a run was left by a
+process that died between performing and marking: an idempotent action is simply performed again, a
+non-idempotent one (an email) becomes `unknown`, is reported, and is only repeated on a coordinator's word
+(`Ledger.release`). A dry run computes the same plan and claims nothing.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any, Protocol
+
+from sqlalchemy import and_, select, update
+from sqlalchemy.dialects import postgresql, sqlite
+
+from weaver.errors import WeaverError
+from weaver.state import StateDB, chunked, ledger, utcnow
+
+DONE, CLAIMED, FAILED, RETRY, UNKNOWN = "done", "claimed", "failed", "retry", "unknown"
+_LOOKUP_CHUNK = 500
+
+
+@dataclass(frozen=True)
+class Action:
+    """One external side effect. `summary` is shown in reports and must carry no personal data."""
+
+    key: str
+    kind: str
+    summary: str
+    payload: dict[str, Any] = field(default_factory=dict, compare=False, hash=False)
+    idempotent: bool = False
+    due_at: datetime | None = None
+
+
+@dataclass(frozen=True)
+class Outcome:
+    ok: bool
+    detail: str = ""
+    retry: bool = False  # a failure worth trying again on a later run (transient)
+
+    @classmethod
+    def success(cls, detail: str = "") -> Outcome:
+        return cls(True, detail)
+
+    @classmethod
+    def failure(cls, detail: str, retry: bool = False) -> Outcome:
+        return cls(False, detail, retry)
+
+
+class Performer(Protocol):
+    """Performs a batch and returns one Outcome per action, in order.
+
+    Raise a WeaverError only when nothing in the batch happened (e.g. the connection or login failed):
+    the claims are then released for a later run. Any other exception leaves them claimed.
+    """
+
+    def __call__(self, batch: Sequence[Action]) -> Sequence[Outcome]: ...
+
+
+@dataclass
+class ApplyResult:
+    planned: list[Action] = field(default_factory=list)
+    already_done: list[Action] = field(default_factory=list)
+    done: list[Action] = field(default_factory=list)
+    failed: list[tuple[Action, str]] = field(default_factory=list)
+    unknown: list[Action] = field(default_factory=list)
+    skipped: list[Action] = field(default_factory=list)  # planned but not performed (dry run, or not claimed)
+    dry_run: bool = False
+
+    def counts(self) -> dict[str, int]:
+        return {
+            "planned": len(self.planned),
+            "already_done": len(self.already_done),
+            "done": len(self.done),
+            "failed": len(self.failed),
+            "unknown": len(self.unknown),
+            "skipped": len(self.skipped),
+        }
+
+
+ProgressFn = Callable[[int, int], None]
+
+
+class Ledger:
+    def __init__(self, db: StateDB, flow: str) -> None:
+        self.db = db
+        self.flow = flow
+        self.owner = uuid.uuid4().hex  # this run's claim token
+
+    # reading -----------------------------------------------------------------------------------------
+    def statuses(self, keys: Iterable[str]) -> dict[str, str]:
+        """key -> status for the keys the ledger has seen; absent keys are new."""
+        found: dict[str, str] = {}
+        with self.db.engine.connect() as conn:
+            for part in chunked(list(keys), _LOOKUP_CHUNK):
+                rows = conn.execute(select(ledger.c.key, ledger.c.status).where(ledger.c.key.in_(part)))
+                found.update({r.key: r.status for r in rows})
+        return found
+
+    def entries(self, status: str | None = None, kind: str | None = None) -> list[dict[str, Any]]:
+        query = select(ledger).order_by(ledger.c.updated_at)
+        if status:
+            query = query.where(ledger.c.status == status)
+        if kind:
+            query = query.where(ledger.c.kind == kind)
+        with self.db.engine.connect() as conn:
+            return [dict(r._mapping) for r in conn.execute(query)]
+
+    # applying ----------------------------------------------------------------------------------------
+    def apply(
+        self,
+        actions: Sequence[Action],
+        perform: Performer,
+        *,
+        batch_size: int = 100,
+        dry_run: bool = False,
+        on_progress: ProgressFn | None = None,
+    ) -> ApplyResult:
+        """Perform every action not already done, in batches; return what happened to each."""
+        result = ApplyResult(planned=list(actions), dry_run=dry_run)
+        pending = self._triage(_unique(actions), result, dry_run)
+        if dry_run:
+            result.skipped.extend(pending)
+            return result
+        finished = 0
+        for batch in chunked(pending, batch_size):
+            claimed = self._claim(batch)
+            result.skipped.extend(a for a in batch if a.key not in claimed)
+            todo = [a for a in batch if a.key in claimed]
+            if todo:
+                self._perform(todo, perform, result)
+            finished += len(batch)
+            if on_progress:
+                on_progress(finished, len(pending))
+        return result
+
+    def _triage(self, actions: Sequence[Action], result: ApplyResult, dry_run: bool) -> list[Action]:
+        """Split actions into done / unknown / pending using one status lookup."""
+        statuses = self.statuses(a.key for a in actions)
+        pending: list[Action] = []
+        orphaned: list[str] = []
+        for action in actions:
+            status = statuses.get(action.key)
+            if status == DONE:
+                result.already_done.append(action)
+            elif status == FAILED:
+                result.failed.append((action, "failed on an earlier run"))
+            elif status == UNKNOWN or (status == CLAIMED and not action.idempotent):
+                result.unknown.append(action)
+                if status == CLAIMED:
+                    orphaned.append(action.key)
+            else:
+                pending.append(action)
+        if orphaned and not dry_run:
+            self._set_status(orphaned, UNKNOWN, "the process died after claiming; outcome unknown")
+        return pending
+
+    def _claim(self, batch: Sequence[Action]) -> set[str]:
+        now = utcnow()
+        rows = [
+            {
+                "key": a.key,
+                "kind": a.kind,
+                "flow": self.flow,
+                "status": CLAIMED,
+                "payload": a.payload or None,
+                "detail": self.owner,
+                "attempts": 1,
+                "created_at": now,
+                "updated_at": now,
+                "due_at": a.due_at,
+            }
+            for a in batch
+        ]
+        keys = [a.key for a in batch]
+        with self.db.begin() as conn:
+            conn.execute(self._insert_ignore(conn), rows)
+            # rows that exist already and may be taken again: retry, or an orphaned idempotent claim
+            conn.execute(
+                update(ledger)
+                .where(and_(ledger.c.key.in_(keys), ledger.c.status.in_([RETRY, CLAIMED])))
+                .where(ledger.c.detail != self.owner)
+                .values(status=CLAIMED, detail=self.owner, updated_at=now, attempts=ledger.c.attempts + 1)
+            )
+            owned = conn.execute(
+                select(ledger.c.key).where(
+                    and_(ledger.c.key.in_(keys), ledger.c.status == CLAIMED, ledger.c.detail == self.owner)
+                )
+            )
+            return {r.key for r in owned}
+
+    def _insert_ignore(self, conn: Any) -> Any:
+        dialect = conn.dialect.name
+        if dialect == "postgresql":
+            return postgresql.insert(ledger).on_conflict_do_nothing(index_elements=["key"])
+        if dialect == "sqlite":
+            return sqlite.insert(ledger).on_conflict_do_nothing(index_elements=["key"])
+        raise WeaverError(f"state database dialect {dialect!r} is not supported (use SQLite or PostgreSQL)")
+
+    def _perform(self, todo: list[Action], perform: Performer, result: ApplyResult) -> None:
+        try:
+            outcomes = list(perform(todo))
+        except WeaverError:
+            self._set_status([a.key for a in todo], RETRY, "not performed: the batch failed before sending")
+            raise
+        if len(outcomes) != len(todo):
+            raise RuntimeError(f"performer returned {len(outcomes)} outcomes for {len(todo)} actions")
+        marks: list[tuple[str, str, str]] = []
+        for action, outcome in zip(todo, outcomes, strict=True):
+            if outcome.ok:
+                result.done.append(action)
+                marks.append((action.key, DONE, outcome.detail))
+            else:
+                result.failed.append((action, outcome.detail))
+                marks.append((action.key, RETRY if outcome.retry else FAILED, outcome.detail))
+        self._mark(marks)
+
+    def _mark(self, marks: Sequence[tuple[str, str, str]]) -> None:
+        now = utcnow()
+        with self.db.begin() as conn:
+            for status in {m[1] for m in marks}:
+                for detail in {m[2] for m in marks if m[1] == status}:
+                    keys = [m[0] for m in marks if m[1] == status and m[2] == detail]
+                    for part in chunked(keys, _LOOKUP_CHUNK):
+                        conn.execute(
+                            update(ledger)
+                            .where(ledger.c.key.in_(part))
+                            .values(status=status, detail=detail, updated_at=now)
+                        )
+
+    def _set_status(self, keys: Sequence[str], status: str, detail: str) -> None:
+        self._mark([(k, status, detail) for k in keys])
+
+    # a coordinator's word ----------------------------------------------------------------------------
+    def release(self, keys: Sequence[str]) -> int:
+        """Allow unknown or failed actions to be performed again (e.g. resend after checking)."""
+        with self.db.begin() as conn:
+            res = conn.execute(
+                update(ledger)
+                .where(and_(ledger.c.key.in_(list(keys)), ledger.c.status.in_([UNKNOWN, FAILED])))
+                .values(status=RETRY, detail="released by a coordinator", updated_at=utcnow())
+            )
+            return res.rowcount or 0
+
+
+def _unique(actions: Sequence[Action]) -> list[Action]:
+    """Drop repeated keys within one plan (the first wins), so one key is never performed twice."""
+    seen: set[str] = set()
+    out: list[Action] = []
+    for action in actions:
+        if action.key not in seen:
+            seen.add(action.key)
+            out.append(action)
+    return out

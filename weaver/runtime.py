@@ -1,0 +1,31 @@
+"""What a flow needs at the start of a run, built once from the workspace: config, tables, state."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from connectors import build_tables
+from connectors.tables import TableBackend
+from weaver.state import StateDB
+from weaver.workspace import Workspace
+
+
+@dataclass
+class Runtime:
+    ws: Workspace
+    tables: TableBackend
+    db: StateDB
+    dry_run: bool
+
+    @property
+    def lang(self) -> str:
+        return self.ws.config.network.default_language
+
+    def close(self) -> None:
+        self.db.close()
+
+
+def open_runtime(workspace: str, dry_run: bool = False) -> Runtime:
+    ws = Workspace.open(workspace)
+    db = StateDB.for_dry_run(ws.state_url) if dry_run else StateDB(ws.state_url)
+    return Runtime(ws, build_tables(ws), db, dry_run)

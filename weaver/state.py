@@ -1,0 +1,163 @@
+"""The state database (SQLAlchemy Core): members as last synced, sync runs and the action ledger.
+
+SQLite in the workspace by default; any SQLAlchemy URL works (PostgreSQL for several workers). Claims use
+INSERT ... ON CONFLICT DO NOTHING so two workers never take the same action.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    Column,
+    Connection,
+    DateTime,
+    Engine,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    Text,
+    create_engine,
+    event,
+    select,
+)
+
+metadata = MetaData()
+
+members = Table(
+    "members",
+    metadata,
+    Column("member_id", String(64), primary_key=True),
+    Column("email", String(320), nullable=False, index=True),
+    Column("fields_hash", String(64), nullable=False),
+    Column("fields", JSON, nullable=False),
+    Column("status", String(16), nullable=False),  # active | gone
+    Column("first_seen", DateTime(timezone=True), nullable=False),
+    Column("updated_at", DateTime(timezone=True), nullable=False),
+)
+
+sync_runs = Table(
+    "sync_runs",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("flow", String(64), nullable=False),
+    Column("started_at", DateTime(timezone=True), nullable=False),
+    Column("finished_at", DateTime(timezone=True)),
+    Column("summary", JSON),
+)
+
+ledger = Table(
+    "ledger",
+    metadata,
+    Column("key", String(512), primary_key=True),
+    Column("kind", String(64), nullable=False, index=True),
+    Column("flow", String(64), nullable=False),
+    # claimed -> done | failed; a claim left by a dead process becomes 'unknown' for non-idempotent kinds
+    Column("status", String(16), nullable=False, index=True),
+    Column("payload", JSON),
+    Column("detail", Text),
+    Column("attempts", Integer, nullable=False, default=1),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("updated_at", DateTime(timezone=True), nullable=False),
+    Column("due_at", DateTime(timezone=True)),
+)
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA journal_mode=WAL")  # readers never block the writer
+    cursor.execute("PRAGMA synchronous=NORMAL")  # durable at each commit under WAL, much faster
+    cursor.execute("PRAGMA busy_timeout=10000")
+    cursor.close()
+
+
+class StateDB:
+    """A thin owner of the engine; tables are created on open."""
+
+    def __init__(self, url: str) -> None:
+        self.url = url
+        self.engine: Engine = create_engine(url, future=True)
+        if url.startswith("sqlite"):
+            event.listen(self.engine, "connect", _sqlite_pragmas)
+        metadata.create_all(self.engine)
+
+    @classmethod
+    def for_dry_run(cls, url: str) -> StateDB:
+        """A dry run must not create a database that is not there yet: use an empty in-memory one."""
+        if url.startswith("sqlite:///"):
+            if not Path(url.removeprefix("sqlite:///")).exists():
+                return cls("sqlite://")
+        return cls(url)
+
+    @contextmanager
+    def begin(self) -> Iterator[Connection]:
+        with self.engine.begin() as conn:
+            yield conn
+
+    def close(self) -> None:
+        self.engine.dispose()
+
+    # members -----------------------------------------------------------------------------------------
+    def member_snapshot(self) -> dict[str, tuple[str, str]]:
+        """member_id -> (fields_hash, status) for every member ever synced."""
+        with self.engine.connect() as conn:
+            rows = conn.execute(select(members.c.member_id, members.c.fields_hash, members.c.status))
+            return {r.member_id: (r.fields_hash, r.status) for r in rows}
+
+    def member_rows(self, status: str = "active") -> list[dict[str, Any]]:
+        with self.engine.connect() as conn:
+            rows = conn.execute(select(members).where(members.c.status == status))
+            return [dict(r._mapping) for r in rows]
+
+    def record_sync_run(self, flow: str, started_at: datetime, summary: dict[str, Any]) -> None:
+        with self.begin() as conn:
+            conn.execute(
+                sync_runs.insert().values(flow=flow, started_at=started_at, finished_at=utcnow(), summary=summary)
+            )
+
+    def last_sync_run(self, flow: str) -> dict[str, Any] | None:
+        with self.engine.connect() as conn:
+            row = conn.execute(
+                select(sync_runs).where(sync_runs.c.flow == flow).order_by(sync_runs.c.id.desc()).limit(1)
+            ).first()
+            return dict(row._mapping) if row else None
+
+
+def chunked(items: Sequence[Any], size: int) -> Iterable[Sequence[Any]]:
+    for start in range(0, len(items), size):
+        yield items[start : start + size]
+
+
+def _upsert(conn: Connection, table: Table, rows: list[dict[str, Any]], key: str) -> None:
+    """INSERT ... ON CONFLICT (key) DO UPDATE, for SQLite and PostgreSQL."""
+    if not rows:
+        return
+    if conn.dialect.name == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert
+    else:
+        from sqlalchemy.dialects.sqlite import insert
+    stmt = insert(table)
+    columns = [c for c in rows[0] if c not in (key, "first_seen")]
+    stmt = stmt.on_conflict_do_update(index_elements=[key], set_={c: stmt.excluded[c] for c in columns})
+    for part in chunked(rows, 1000):
+        conn.execute(stmt, list(part))
+
+
+def save_members(db: StateDB, upserts: Sequence[dict[str, Any]], gone_ids: Sequence[str]) -> None:
+    """Record added/changed members (member_id, email, fields_hash, fields) and mark gone ones, at once."""
+    now = utcnow()
+    rows = [{**row, "status": "active", "first_seen": now, "updated_at": now} for row in upserts]
+    with db.begin() as conn:
+        _upsert(conn, members, rows, "member_id")
+        for part in chunked(list(gone_ids), 500):
+            conn.execute(members.update().where(members.c.member_id.in_(part)).values(status="gone", updated_at=now))

@@ -68,6 +68,34 @@ ledger = Table(
     Column("due_at", DateTime(timezone=True)),
 )
 
+# Form submissions from webhooks (Typeform, Tally, Google Forms via Apps Script) and pollers, stored
+# before the receiver answers, so nothing is lost when Prefect is down. Flows consume them by kind.
+inbox = Table(
+    "inbox",
+    metadata,
+    Column("id", String(256), primary_key=True),  # "<provider>:<submission id>": replays collide here
+    Column("provider", String(32), nullable=False),  # typeform | tally | google_forms | csv
+    Column("form", String(64), nullable=False),  # the form's name in weaver.toml
+    Column("kind", String(16), nullable=False, index=True),  # join | rsvp | survey
+    Column("payload", JSON, nullable=False),
+    Column("received_at", DateTime(timezone=True), nullable=False),
+    # received -> dispatched (a flow run started) -> processed (its flow consumed it) | failed
+    Column("status", String(16), nullable=False, index=True),
+    Column("flow_run_id", String(64)),
+    Column("attempts", Integer, nullable=False, default=0),
+    Column("detail", Text),
+)
+
+# Addresses no channel of ours may email: unsubscribed or cleaned in Mailchimp, hard bounces, requests.
+suppressions = Table(
+    "suppressions",
+    metadata,
+    Column("email", String(320), primary_key=True),
+    Column("reason", String(64), nullable=False),  # unsubscribed | cleaned | bounced | requested
+    Column("source", String(32), nullable=False),  # mailchimp | smtp | coordinator
+    Column("created_at", DateTime(timezone=True), nullable=False),
+)
+
 
 def utcnow() -> datetime:
     return datetime.now(UTC)

@@ -114,7 +114,8 @@ class StateDB:
 
     def __init__(self, url: str) -> None:
         self.url = url
-        self.engine: Engine = create_engine(url, future=True)
+        # hide_parameters: a database error never prints row values (member data) into a log or traceback
+        self.engine: Engine = create_engine(url, future=True, hide_parameters=True)
         if url.startswith("sqlite"):
             event.listen(self.engine, "connect", _sqlite_pragmas)
         metadata.create_all(self.engine)
@@ -189,3 +190,70 @@ def save_members(db: StateDB, upserts: Sequence[dict[str, Any]], gone_ids: Seque
         _upsert(conn, members, rows, "member_id")
         for part in chunked(list(gone_ids), 500):
             conn.execute(members.update().where(members.c.member_id.in_(part)).values(status="gone", updated_at=now))
+
+
+# inbox ---------------------------------------------------------------------------------------------------
+RECEIVED, DISPATCHED, PROCESSED, INBOX_FAILED = "received", "dispatched", "processed", "failed"
+
+
+def _insert_ignore(conn: Connection, table: Table) -> Any:
+    if conn.dialect.name == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert
+    else:
+        from sqlalchemy.dialects.sqlite import insert
+    return insert(table).on_conflict_do_nothing()
+
+
+def inbox_add(db: StateDB, entry_id: str, provider: str, form: str, kind: str, payload: dict[str, Any]) -> bool:
+    """Store a submission as `received`; False when its id is already there (a replay), which changes nothing."""
+    row = {"id": entry_id, "provider": provider, "form": form, "kind": kind, "payload": payload,
+           "received_at": utcnow(), "status": RECEIVED, "attempts": 0}  # fmt: skip
+    with db.begin() as conn:
+        return conn.execute(_insert_ignore(conn, inbox), row).rowcount == 1
+
+
+def inbox_waiting(db: StateDB, forms: Sequence[str], limit: int = 100) -> list[dict[str, Any]]:
+    """Submissions of these forms that no flow run was started for yet, oldest first."""
+    query = (
+        select(inbox.c.id, inbox.c.form, inbox.c.kind, inbox.c.attempts)
+        .where(inbox.c.status == RECEIVED, inbox.c.form.in_(list(forms)))
+        .order_by(inbox.c.received_at, inbox.c.id)
+        .limit(limit)
+    )
+    with db.engine.connect() as conn:
+        return [dict(r._mapping) for r in conn.execute(query)]
+
+
+def inbox_entries(
+    db: StateDB, kind: str, statuses: Sequence[str] = (RECEIVED, DISPATCHED), ids: Sequence[str] = ()
+) -> list[dict[str, Any]]:
+    """Whole entries of one kind (payload included) for the flow that consumes them, oldest first."""
+    query = select(inbox).where(inbox.c.kind == kind, inbox.c.status.in_(list(statuses)))
+    if ids:
+        query = query.where(inbox.c.id.in_(list(ids)))
+    with db.engine.connect() as conn:
+        return [dict(r._mapping) for r in conn.execute(query.order_by(inbox.c.received_at, inbox.c.id))]
+
+
+def inbox_get(db: StateDB, entry_id: str) -> dict[str, Any] | None:
+    with db.engine.connect() as conn:
+        row = conn.execute(select(inbox).where(inbox.c.id == entry_id)).first()
+        return dict(row._mapping) if row else None
+
+
+def inbox_mark(db: StateDB, ids: Sequence[str], status: str, detail: str = "", flow_run_id: str | None = None) -> None:
+    """Move entries on (dispatched, processed, failed); `detail` must carry no personal data."""
+    values: dict[str, Any] = {"status": status, "detail": detail or None}
+    if flow_run_id is not None:
+        values["flow_run_id"] = flow_run_id
+    if status == DISPATCHED:
+        values["attempts"] = inbox.c.attempts + 1
+    with db.begin() as conn:
+        for part in chunked(list(ids), 500):
+            conn.execute(inbox.update().where(inbox.c.id.in_(part)).values(**values))
+
+
+def inbox_note_attempt(db: StateDB, entry_id: str, detail: str) -> None:
+    """A dispatch that did not happen (Prefect unreachable): the entry stays `received` for the next try."""
+    with db.begin() as conn:
+        conn.execute(inbox.update().where(inbox.c.id == entry_id).values(attempts=inbox.c.attempts + 1, detail=detail))

@@ -11,6 +11,7 @@ from typing import Any
 FLOWS: dict[str, tuple[str, str]] = {
     # name: (module:function, one-line description)
     "member-sync": ("flows.member_sync:member_sync", "Sync the member spreadsheet into the network's state"),
+    "member-intake": ("flows.member_intake:member_intake", "Add join-form submissions to the members tab"),
 }
 
 # The weekly cycle `weaver demo` runs, in order.

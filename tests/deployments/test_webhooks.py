@@ -119,7 +119,8 @@ def test_malformed_json_is_400_even_when_signed(client: TestClient) -> None:
 
 def test_a_wrong_content_type_is_415(client: TestClient) -> None:
     body = samples.tally("r-1")
-    headers = {**signed_headers("tally", JOIN_SECRET.encode(), body), "content-type": "application/x-www-form-urlencoded"}
+    headers = signed_headers("tally", JOIN_SECRET.encode(), body)
+    headers["content-type"] = "application/x-www-form-urlencoded"
     assert client.post("/hooks/join", content=body, headers=headers).status_code == 415
     headers["content-type"] = "application/json; charset=utf-8"  # parameters are fine
     assert client.post("/hooks/join", content=body, headers=headers).status_code == 202

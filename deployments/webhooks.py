@@ -225,7 +225,19 @@ def serve_webhooks(ws: Workspace, host: str | None = None, port: int | None = No
     app = build_app(ws)
     cfg = ws.config.webhooks
     host, port = host or cfg.host, port or cfg.port
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    _log_to_stderr()
     log.info("receiving %s on http://%s:%d/hooks/<form>", ", ".join(sorted(cfg.forms)), host, port)
     # no access log: our own line per request names form, status and inbox id, and nothing else
     uvicorn.run(app, host=host, port=port, access_log=False, log_level="info", **options)
+
+
+def _log_to_stderr() -> None:
+    """Our lines at INFO on stderr, whatever level Prefect's logging setup gave the root logger."""
+    ours = logging.getLogger("weaver")
+    if not any(getattr(h, "_weaver", False) for h in ours.handlers):
+        handler = logging.StreamHandler()
+        handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+        handler._weaver = True  # type: ignore[attr-defined]
+        ours.addHandler(handler)
+        ours.setLevel(logging.INFO)
+        ours.propagate = False

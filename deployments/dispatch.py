@@ -13,8 +13,8 @@ from __future__ import annotations
 import asyncio
 import logging
 import random
+import threading
 from collections.abc import Callable, Mapping
-from contextlib import nullcontext
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
@@ -68,11 +68,13 @@ class PrefectStarter:
         return str(run.id)
 
     def _settings(self) -> Any:
-        if not self.api_url:
-            return nullcontext()
-        from prefect.settings import PREFECT_API_URL, temporary_settings
+        """No retries inside Prefect's client: the dispatcher is the one retry owner (with its backoff)."""
+        from prefect.settings import PREFECT_API_URL, PREFECT_CLIENT_MAX_RETRIES, temporary_settings
 
-        return temporary_settings({PREFECT_API_URL: self.api_url})
+        updates: dict[Any, Any] = {PREFECT_CLIENT_MAX_RETRIES: 0}
+        if self.api_url:
+            updates[PREFECT_API_URL] = self.api_url
+        return temporary_settings(updates)
 
 
 @dataclass
@@ -98,17 +100,18 @@ class Dispatcher:
         self.backoff, self.idle_seconds, self.batch, self.jitter = backoff, idle_seconds, batch, jitter
         self.failures = 0  # consecutive rounds that found Prefect unreachable
         self._wake: asyncio.Event | None = None
+        self._stop = threading.Event()  # set on shutdown: a round in its thread ends after the current start
 
     # one round (sync: runs in a worker thread) ---------------------------------------------------------
     def dispatch_waiting(self) -> Round:
         """Start a run for every waiting entry of a routed form; stop at the first unreachable API."""
         result = Round()
-        while not result.stalled:
+        while not result.stalled and not self._stop.is_set():
             entries = inbox_waiting(self.db, list(self.routes), self.batch)
             if not entries:
                 break
             for entry in entries:
-                if not self._dispatch_one(entry, result):
+                if self._stop.is_set() or not self._dispatch_one(entry, result):
                     break
         return result
 
@@ -149,18 +152,22 @@ class Dispatcher:
     async def run(self) -> None:
         """Dispatch now, then whenever woken (or every `idle_seconds`); back off while Prefect is down."""
         self._wake = asyncio.Event()
-        while True:
-            outcome = await asyncio.to_thread(self.dispatch_waiting)
-            self._after(outcome)
-            delay = self.delay()
-            if delay is not None:
-                await asyncio.sleep(delay)  # new submissions wait in the inbox; no call storm on a down API
-                continue
-            try:
-                await asyncio.wait_for(self._wake.wait(), self.idle_seconds)
-            except TimeoutError:
-                pass
-            self._wake.clear()
+        self._stop.clear()
+        try:
+            while True:
+                outcome = await asyncio.to_thread(self.dispatch_waiting)
+                self._after(outcome)
+                delay = self.delay()
+                if delay is not None:
+                    await asyncio.sleep(delay)  # new submissions wait in the inbox; no call storm on a down API
+                    continue
+                try:
+                    await asyncio.wait_for(self._wake.wait(), self.idle_seconds)
+                except TimeoutError:
+                    pass
+                self._wake.clear()
+        finally:
+            self._stop.set()  # what is not started yet waits in the inbox for the next start-up
 
     def _after(self, outcome: Round) -> None:
         if outcome.stalled:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import socket
+import threading
 from pathlib import Path
 
 import pytest
@@ -106,3 +107,22 @@ def test_prefect_starter_reports_an_unreachable_api_as_retriable() -> None:
     with pytest.raises(RetriableError) as err:
         starter.start("member-intake/demo", {}, "tally:a")
     assert str(err.value) == "Prefect API unreachable (ConnectError)"
+
+
+def test_shutdown_stops_after_the_current_start_and_leaves_the_rest_waiting(db: StateDB) -> None:
+    store(db, *(f"tally:{n}" for n in range(5)))
+    gate = threading.Event()
+    starter = RecordingStarter(gate=gate)
+    dispatcher = Dispatcher(db, ROUTES, starter)
+
+    async def start_then_stop() -> None:
+        loop = asyncio.create_task(dispatcher.run())
+        while starter.calls == 0:
+            await asyncio.sleep(0.01)
+        loop.cancel()  # the receiver shuts down while Prefect is answering the first start
+        await asyncio.gather(loop, return_exceptions=True)
+        gate.set()  # Prefect answers; the round's thread must end instead of taking the next entry
+
+    asyncio.run(start_then_stop())  # returns once the round's thread has ended
+    assert starter.calls == 1 and inbox_get(db, "tally:0")["status"] == "dispatched"
+    assert [inbox_get(db, f"tally:{n}")["status"] for n in range(1, 5)] == ["received"] * 4

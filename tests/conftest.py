@@ -8,8 +8,12 @@ import socket
 from collections.abc import Iterator
 from datetime import date
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
+
+if TYPE_CHECKING:
+    from tests.standins.sheets import SheetsStandIn
 
 os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
 os.environ.setdefault("PREFECT_LOGGING_LEVEL", "WARNING")
@@ -30,9 +34,14 @@ def _is_loopback(address: object) -> bool:
         return False
 
 
+# Every refused address, so a test fails even when code under test swallows the RuntimeError.
+ESCAPES: list[str] = []
+
+
 def _guarded(real):  # type: ignore[no-untyped-def]
     def connect(self: socket.socket, address: object):  # type: ignore[no-untyped-def]
         if not _is_loopback(address):
+            ESCAPES.append(repr(address))
             raise RuntimeError(f"test tried to reach a non-loopback address {address!r}: tests stay on 127.0.0.1")
         return real(self, address)
 
@@ -42,11 +51,22 @@ def _guarded(real):  # type: ignore[no-untyped-def]
 @pytest.fixture(autouse=True, scope="session")
 def loopback_only() -> Iterator[None]:
     """Any connection to a host other than loopback fails the test that made it."""
+    before = socket.socket.connect, socket.socket.connect_ex  # a nested pytester run must restore ours
     socket.socket.connect = _guarded(_real_connect)  # type: ignore[method-assign]
     socket.socket.connect_ex = _guarded(_real_connect_ex)  # type: ignore[method-assign]
     yield
-    socket.socket.connect = _real_connect  # type: ignore[method-assign]
-    socket.socket.connect_ex = _real_connect_ex  # type: ignore[method-assign]
+    socket.socket.connect, socket.socket.connect_ex = before  # type: ignore[method-assign]
+
+
+@pytest.fixture(autouse=True)
+def no_escapes(loopback_only: None) -> Iterator[None]:
+    """Fail the test if it tried to leave loopback, even if the error was caught on the way."""
+    ESCAPES.clear()
+    yield
+    if ESCAPES:
+        escaped = list(ESCAPES)
+        ESCAPES.clear()
+        pytest.fail(f"test tried to reach non-loopback addresses: {', '.join(escaped)}")
 
 
 @pytest.fixture(scope="session")
@@ -76,3 +96,12 @@ def demo_ws(tmp_path: Path, demo_template: Path) -> Path:
     target = tmp_path / "ws"
     shutil.copytree(demo_template, target)
     return target
+
+
+@pytest.fixture
+def sheets_api() -> Iterator[SheetsStandIn]:
+    """A fresh Google Sheets v4 stand-in (with its OAuth token endpoint) on 127.0.0.1."""
+    from tests.standins.sheets import SheetsStandIn
+
+    with SheetsStandIn() as api:
+        yield api

@@ -20,6 +20,7 @@ os.environ.setdefault("PREFECT_LOGGING_LEVEL", "WARNING")
 
 _real_connect = socket.socket.connect
 _real_connect_ex = socket.socket.connect_ex
+_real_getaddrinfo = socket.getaddrinfo
 
 
 def _is_loopback(address: object) -> bool:
@@ -48,14 +49,32 @@ def _guarded(real):  # type: ignore[no-untyped-def]
     return connect
 
 
+def _guarded_lookup(host, *args, **kwargs):  # type: ignore[no-untyped-def]
+    """Name lookups happen before connect: refuse public names here, so nothing waits on DNS."""
+    name = host.decode() if isinstance(host, bytes) else str(host or "localhost")
+    if not _is_loopback((name,)) and not _is_ip(name):
+        ESCAPES.append(repr(name))
+        raise RuntimeError(f"test tried to look up a non-loopback host {name!r}: tests stay on 127.0.0.1")
+    return _real_getaddrinfo(host, *args, **kwargs)
+
+
+def _is_ip(name: str) -> bool:
+    try:
+        ipaddress.ip_address(name.split("%")[0])
+    except ValueError:
+        return False
+    return True  # an address literal: connect() decides whether it is loopback
+
+
 @pytest.fixture(autouse=True, scope="session")
 def loopback_only() -> Iterator[None]:
     """Any connection to a host other than loopback fails the test that made it."""
-    before = socket.socket.connect, socket.socket.connect_ex  # a nested pytester run must restore ours
+    before = socket.socket.connect, socket.socket.connect_ex, socket.getaddrinfo  # a nested run restores ours
     socket.socket.connect = _guarded(_real_connect)  # type: ignore[method-assign]
     socket.socket.connect_ex = _guarded(_real_connect_ex)  # type: ignore[method-assign]
+    socket.getaddrinfo = _guarded_lookup
     yield
-    socket.socket.connect, socket.socket.connect_ex = before  # type: ignore[method-assign]
+    socket.socket.connect, socket.socket.connect_ex, socket.getaddrinfo = before  # type: ignore[method-assign]
 
 
 @pytest.fixture(autouse=True)

@@ -51,3 +51,10 @@ def test_the_guard_is_still_on_after_a_nested_run() -> None:
     with pytest.raises(RuntimeError, match="non-loopback address"):
         socket.create_connection(("192.0.2.1", 443), timeout=1)
     conftest.ESCAPES.clear()
+
+
+def test_a_public_host_name_is_refused_before_any_dns_lookup() -> None:
+    with pytest.raises(RuntimeError, match="non-loopback host 'sheets.googleapis.com'"):
+        requests.get("https://sheets.googleapis.com/v4/spreadsheets/x", timeout=1)
+    assert conftest.ESCAPES == ["'sheets.googleapis.com'"]
+    conftest.ESCAPES.clear()

@@ -142,21 +142,25 @@ class SheetsStandIn(GoogleStandIn):
         with self.lock:
             book = self._book(req)
             requests = (req.json() or {}).get("requests") or []
-            changes = [_structural(book, r, i) for i, r in enumerate(requests)]
             sizes = {t.sheet_id: (t.rows, t.cols) for t in book.tabs}
-            added = 0
-            for kind, sheet_id, rows, cols in changes:
-                if kind == "addSheet":
-                    added += rows * cols
-                else:
-                    sizes[sheet_id] = (rows, cols)
-            if sum(r * c for r, c in sizes.values()) + added > MAX_CELLS:
+            new_tabs: list[tuple[str, int, int]] = []
+            for i, request in enumerate(requests):  # validate all first: the whole batch applies or nothing
+                _structural(book, request, i, sizes, new_tabs)
+            cells = sum(r * c for r, c in sizes.values()) + sum(r * c for _t, r, c in new_tabs)
+            if cells > MAX_CELLS:
                 raise ApiError(
                     400,
                     f"This action would increase the number of cells in the workbook above the limit of "
                     f"{MAX_CELLS} cells.",
                 )
-            replies = [_apply_structural(book, change, r) for change, r in zip(changes, requests, strict=True)]
+            for tab in book.tabs:
+                tab.rows, tab.cols = sizes[tab.sheet_id]
+            replies: list[dict[str, Any]] = [{} for _ in requests]
+            for i, request in enumerate(requests):
+                if "addSheet" in request:
+                    title, rows, cols = new_tabs.pop(0)
+                    book.tabs.append(Tab(max((t.sheet_id for t in book.tabs), default=-1) + 1, title, rows, cols))
+                    replies[i] = {"addSheet": _metadata(book)["sheets"][-1]}
             return Reply(200, {"spreadsheetId": book.sid, "replies": replies})
 
     # API: values -----------------------------------------------------------------------------------------
@@ -239,46 +243,41 @@ def _metadata(book: Spreadsheet) -> dict[str, Any]:
     }
 
 
-def _structural(book: Spreadsheet, request: dict[str, Any], index: int) -> tuple[str, int, int, int]:
-    """Validate one spreadsheets.batchUpdate request; (kind, sheetId, new rows, new cols)."""
+def _structural(
+    book: Spreadsheet,
+    request: dict[str, Any],
+    index: int,
+    sizes: dict[int, tuple[int, int]],
+    new_tabs: list[tuple[str, int, int]],
+) -> None:
+    """Validate one spreadsheets.batchUpdate request and record its effect in `sizes` / `new_tabs`."""
     if "appendDimension" in request:
         spec = request["appendDimension"]
-        tab = _tab_by_id(book, spec.get("sheetId"), index)
+        sheet_id = _tab_by_id(book, spec.get("sheetId"), index).sheet_id
+        rows, cols = sizes[sheet_id]
         length = int(spec.get("length", 0))
         if length < 1:
             raise ApiError(400, f"Invalid requests[{index}].appendDimension: length must be positive")
-        if spec.get("dimension") == "ROWS":
-            return "appendDimension", tab.sheet_id, tab.rows + length, tab.cols
-        if spec.get("dimension") == "COLUMNS":
-            return "appendDimension", tab.sheet_id, tab.rows, tab.cols + length
-        raise ApiError(400, f"Invalid requests[{index}].appendDimension: dimension must be ROWS or COLUMNS")
-    if "updateSheetProperties" in request:
+        if spec.get("dimension") not in ("ROWS", "COLUMNS"):
+            raise ApiError(400, f"Invalid requests[{index}].appendDimension: dimension must be ROWS or COLUMNS")
+        sizes[sheet_id] = (rows + length, cols) if spec["dimension"] == "ROWS" else (rows, cols + length)
+    elif "updateSheetProperties" in request:
         props = request["updateSheetProperties"].get("properties", {})
-        tab = _tab_by_id(book, props.get("sheetId"), index)
+        sheet_id = _tab_by_id(book, props.get("sheetId"), index).sheet_id
         grid = props.get("gridProperties", {})
-        return "updateSheetProperties", tab.sheet_id, grid.get("rowCount", tab.rows), grid.get("columnCount", tab.cols)
-    if "addSheet" in request:
+        rows, cols = sizes[sheet_id]
+        sizes[sheet_id] = (int(grid.get("rowCount", rows)), int(grid.get("columnCount", cols)))
+    elif "addSheet" in request:
         props = request["addSheet"].get("properties", {})
-        title = props.get("title") or f"Sheet{len(book.tabs) + 1}"
-        if book.tab(title):
+        title = props.get("title") or f"Sheet{len(book.tabs) + len(new_tabs) + 1}"
+        if book.tab(title) or any(t[0] == title for t in new_tabs):
             message = f'Invalid requests[{index}].addSheet: A sheet with the name "{title}" already exists.'
             raise ApiError(400, message)
         grid = props.get("gridProperties", {})
-        return "addSheet", -1, grid.get("rowCount", 1000), grid.get("columnCount", 26)
-    kind = next(iter(request), "?")
-    raise ApiError(400, f"stand-in: requests[{index}].{kind} is not modelled")
-
-
-def _apply_structural(book: Spreadsheet, change: tuple[str, int, int, int], request: dict[str, Any]) -> Any:
-    kind, sheet_id, rows, cols = change
-    if kind == "addSheet":
-        title = request["addSheet"].get("properties", {}).get("title") or f"Sheet{len(book.tabs) + 1}"
-        tab = Tab(max(t.sheet_id for t in book.tabs) + 1 if book.tabs else 0, title, rows, cols)
-        book.tabs.append(tab)
-        return {"addSheet": _metadata(book)["sheets"][-1]}
-    tab = _tab_by_id(book, sheet_id, 0)
-    tab.rows, tab.cols = rows, cols
-    return {}
+        new_tabs.append((title, int(grid.get("rowCount", 1000)), int(grid.get("columnCount", 26))))
+    else:
+        kind = next(iter(request), "?")
+        raise ApiError(400, f"stand-in: requests[{index}].{kind} is not modelled")
 
 
 def _tab_by_id(book: Spreadsheet, sheet_id: object, index: int) -> Tab:
@@ -382,7 +381,11 @@ def _value_range(span: Span, req: Request) -> dict[str, Any]:
         [_render(span.tab.get(r, c), render) for c in range(span.c1, span.c2 + 1)]
         for r in range(span.r1, min(span.r2, len(span.tab.cells)) + 1)
     ]
-    found: dict[str, Any] = {"range": _span_a1(span), "majorDimension": "ROWS"}
+    major = req.arg("majorDimension") or "ROWS"
+    if major == "COLUMNS":
+        width = max((len(r) for r in rows), default=0)
+        rows = [[r[c] if c < len(r) else "" for r in rows] for c in range(width)]
+    found: dict[str, Any] = {"range": _span_a1(span), "majorDimension": major}
     values = _trim(rows)
     if values:
         found["values"] = values

@@ -5,9 +5,10 @@ API calls per operation (what Google sees, and what `calls` counts; retries are 
   typed as text survive; never `get_all_records`, which turns `02134` into 2134). Its reply also names the
   tab's grid size, so no metadata read is needed.
 * `write_cells`: 1 write, a `values.batchUpdate` with `valueInputOption=RAW` (a member's `=IMPORTXML(...)`
-  lands as text, never a live formula), the cells grouped into rectangles. The API rejects writes past a
-  tab's grid, so when a cell lies beyond it the write first costs 1 metadata read (the tab's sheetId) and
-  1 `spreadsheets.batchUpdate` appending the missing rows or columns: 2 reads and 2 writes on that run only.
+  lands as text, never a live formula), the cells grouped into rectangles; split into more only past
+  `MAX_PAYLOAD_BYTES` (8 MB; Google refuses 10 MB). The API rejects writes past a tab's grid, so when a
+  cell lies beyond it the write first costs 1 metadata read (the tab's sheetId) and 1
+  `spreadsheets.batchUpdate` appending the missing rows or columns: 2 reads and 2 writes on that run only.
 * `tab_names`: 1 metadata read.
 google-auth adds one token request per connector, to Google's token endpoint (not the Sheets API).
 
@@ -45,6 +46,9 @@ REQUIRED_FIELDS = {
     "service_account": ("client_email", "private_key", "token_uri"),
     "authorized_user": ("client_id", "client_secret", "refresh_token"),
 }
+# Google rejects a request over 10 MB; a write larger than this is split into several batches (each one
+# idempotent). Member-sync's first run on ~190,000 members still fits in one (100,000: about 4.2 MB).
+MAX_PAYLOAD_BYTES = 8_000_000
 _RETRIABLE_STATUS = {408, 429, 500, 502, 503, 504}
 _GRID = re.compile(r"^([A-Z]+)(\d+)(?::([A-Z]+)(\d+))?$")
 
@@ -67,8 +71,10 @@ class GoogleSheetsTables:
         timeout: float = 30.0,
         policy: RetryPolicy | None = None,
         base_url: str | None = None,
+        max_payload_bytes: int = MAX_PAYLOAD_BYTES,
     ) -> None:
         self.spreadsheet_id = spreadsheet_id
+        self.max_payload_bytes = max_payload_bytes
         self.calls: Counter[str] = Counter()
         self.timeout = timeout
         self.policy = policy or RetryPolicy()
@@ -91,7 +97,9 @@ class GoogleSheetsTables:
         if size:
             known = self._grids.get(tab)
             self._grids[tab] = _TabGrid(*size, sheet_id=known.sheet_id if known else None)
-        return [[_text(v) for v in row] for row in reply.get("values", [])]
+        rows = reply.get("values", [])
+        # formatted values are text already; convert only rows that hold anything else
+        return [row if all(type(v) is str for v in row) else [_text(v) for v in row] for row in rows]
 
     def write_cells(self, tab: str, cells: Sequence[Cell]) -> None:
         if not cells:
@@ -100,14 +108,9 @@ class GoogleSheetsTables:
         grid = self._grids.get(tab) or self._metadata(tab)
         if rows > grid.rows or cols > grid.cols:
             self._grow(tab, rows, cols)
-        body = {
-            "valueInputOption": "RAW",
-            "data": [
-                {"range": _block_range(tab, r, c, values), "majorDimension": "ROWS", "values": values}
-                for r, c, values in blocks(cells)
-            ],
-        }
-        self._call("write", tab, lambda: self._http.values_batch_update(self.spreadsheet_id, body))
+        for data in batches(tab, cells, self.max_payload_bytes):
+            body = {"valueInputOption": "RAW", "data": data}
+            self._call("write", tab, lambda body=body: self._http.values_batch_update(self.spreadsheet_id, body))
 
     def tab_names(self) -> list[str]:
         self._metadata(None)
@@ -277,6 +280,34 @@ def blocks(cells: Sequence[Cell]) -> list[tuple[int, int, list[list[str]]]]:
                 open_blocks[key] = block
                 out.append(block)
     return out
+
+
+def batches(tab: str, cells: Sequence[Cell], limit: int) -> list[list[dict[str, Any]]]:
+    """The `data` of each values.batchUpdate: every block, split by rows so no request passes `limit`."""
+    out: list[list[dict[str, Any]]] = [[]]
+    size = 0
+    for top, left, values in blocks(cells):
+        first = 0
+        for i, line in enumerate(values):
+            cost = _json_size(line)
+            if size + cost > limit and (out[-1] or i > first):
+                if i > first:
+                    out[-1].append(_entry(tab, top + first, left, values[first:i]))
+                out.append([])
+                size, first = 0, i
+            size += cost
+        out[-1].append(_entry(tab, top + first, left, values[first:]))
+        size += 80  # the entry's range and keys
+    return [data for data in out if data]
+
+
+def _entry(tab: str, row: int, col: int, values: list[list[str]]) -> dict[str, Any]:
+    return {"range": _block_range(tab, row, col, values), "majorDimension": "ROWS", "values": values}
+
+
+def _json_size(line: list[str]) -> int:
+    """Bytes of a row in the request's JSON; non-ASCII is sent as \\uXXXX escapes (6 bytes a character)."""
+    return 2 + sum(len(v) + 4 if v.isascii() else 6 * len(v) + 4 for v in line)
 
 
 def _segments(row: dict[int, str]) -> list[tuple[int, list[str]]]:

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from connectors import build_tables
-from connectors.google_sheets import GoogleSheetsTables, blocks
+from connectors.google_sheets import GoogleSheetsTables, batches, blocks
 from connectors.retry import RetryPolicy
 from connectors.tables import Cell, TableBackend
 from tests.standins.sheets import Formula, SheetsStandIn
@@ -108,6 +108,26 @@ def test_blocks_split_at_gaps_and_keep_the_last_value_for_a_cell() -> None:
     cells = [Cell(2, 5, "a"), Cell(2, 6, "b"), Cell(3, 5, "c"), Cell(3, 6, "d"), Cell(5, 5, "e"), Cell(5, 5, "E")]
     assert blocks(cells) == [(2, 5, [["a", "b"], ["c", "d"]]), (5, 5, [["E"]])]
     assert blocks([Cell(1, 1, "x"), Cell(1, 3, "y")]) == [(1, 1, [["x"]]), (1, 3, [["y"]])]
+
+
+def test_a_write_past_the_payload_limit_is_split_by_rows_into_several_batches() -> None:
+    cells = [Cell(r, c, "m-0123456789") for r in range(2, 12) for c in (5, 6)]  # 10 rows of about 36 bytes
+    data = batches("Members", cells, limit=150)
+    assert [[d["range"] for d in batch] for batch in data] == [
+        ["'Members'!E2:F5"],
+        ["'Members'!E6:F9"],
+        ["'Members'!E10:F11"],
+    ]
+    assert sum(len(d["values"]) for batch in data for d in batch) == 10
+    assert batches("Members", cells, limit=8_000_000) == [[data[0][0] | {"range": "'Members'!E2:F11",
+                                                           "values": [["m-0123456789"] * 2] * 10}]]  # fmt: skip
+
+
+def test_a_split_write_is_one_call_per_batch(tables: GoogleSheetsTables, sheets_api: SheetsStandIn) -> None:
+    tables.max_payload_bytes = 40  # one row of four CJK characters is about 30 bytes
+    tables.write_cells("Members", [Cell(r, 5, "成员编号") for r in range(1, 4)])
+    assert sheets_api.calls["values.batchUpdate"] == 3 and tables.calls["write"] == 3
+    assert [r[4] for r in sheets_api.formatted(SID, "Members")] == ["成员编号"] * 3
 
 
 def test_an_empty_write_makes_no_call(tables: GoogleSheetsTables, sheets_api: SheetsStandIn) -> None:

@@ -377,9 +377,10 @@ def _value_range(span: Span, req: Request) -> dict[str, Any]:
             400, f"Range ({far}) exceeds grid limits. Max rows: {span.tab.rows}, max columns: {span.tab.cols}"
         )
     render = req.arg("valueRenderOption") or "FORMATTED_VALUE"
+    cells = span.tab.cells
     rows = [
-        [_render(span.tab.get(r, c), render) for c in range(span.c1, span.c2 + 1)]
-        for r in range(span.r1, min(span.r2, len(span.tab.cells)) + 1)
+        [v if type(v) is str else _render(v, render) for v in cells[r - 1][span.c1 - 1 : span.c2]]
+        for r in range(span.r1, min(span.r2, len(cells)) + 1)
     ]
     major = req.arg("majorDimension") or "ROWS"
     if major == "COLUMNS":

@@ -7,7 +7,8 @@ decoded; A1 notation with quoted titles (`'It''s'!A1:B2`), whole tabs, whole col
 
 Rules of the real API kept here because connectors must cope with them:
 * a write to a range past the tab's grid is rejected with 400 "exceeds grid limits" (only `append` and
-  `appendDimension` grow a grid); a spreadsheet holds at most 10 million cells;
+  `appendDimension` grow a grid); a spreadsheet holds at most 10 million cells; a request body over 10 MB
+  is refused;
 * `valueInputOption` is required on writes; `RAW` stores text as text, `USER_ENTERED` parses it as if typed
   (`=...` becomes a formula, `007` the number 7);
 * `values.get` of a whole tab reports the whole grid as its range (`'Members'!A1:Z1000`) and omits trailing
@@ -26,6 +27,7 @@ from tests.standins.base import ApiError, Reply, Request, route
 from tests.standins.google import GoogleStandIn
 
 MAX_CELLS = 10_000_000
+MAX_REQUEST_BYTES = 10_485_760
 _SID = r"(?P<sid>[A-Za-z0-9_-]+)"
 _A1 = re.compile(r"^(?P<c1>[A-Z]*)(?P<r1>\d*)(?::(?P<c2>[A-Z]*)(?P<r2>\d*))?$")
 _NUMBER = re.compile(r"^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$")
@@ -122,6 +124,8 @@ class SheetsStandIn(GoogleStandIn):
     # API: spreadsheets -----------------------------------------------------------------------------------
     def _book(self, req: Request) -> Spreadsheet:
         who = self.principal(req)
+        if len(req.body) > MAX_REQUEST_BYTES:
+            raise ApiError(400, f"Request payload size exceeds the limit: {MAX_REQUEST_BYTES} bytes.")
         book = self.spreadsheets.get(req.params["sid"])
         if book is None:
             raise ApiError(404, "Requested entity was not found.")

@@ -104,7 +104,18 @@ def _needs_collapse(joined: str) -> bool:
 
 
 def normalise_column(values: Sequence[str]) -> list[str]:
-    return _normalise_joined(_SEP.join(values)).split(_SEP)
+    joined = _SEP.join(values)
+    if _already_normal(joined):
+        return list(values)  # the common case: nothing to change, so no need to split a copy
+    return _normalise_joined(joined).split(_SEP)
+
+
+def _already_normal(joined: str) -> bool:
+    if joined[:1] == " " or joined[-1:] == " " or " \x00" in joined or "\x00 " in joined:
+        return False
+    if not joined.isascii() and not unicodedata.is_normalized("NFKC", joined):
+        return False
+    return not _needs_collapse(joined) and "\u200b" not in joined and "\ufeff" not in joined
 
 
 def normalise_email_column(values: Sequence[str]) -> list[str]:
@@ -146,7 +157,11 @@ def member_id_for(email: str) -> str:
 def fields_hash(fields: Mapping[str, str]) -> str:
     """A digest of the synced fields, independent of the order the config maps them in."""
     keys = sorted(fields)
-    text = "\x1e".join(keys) + "\x1d" + "\x1f".join([fields[k] for k in keys])
+    return _digest("\x1e".join(keys), [fields[k] for k in keys])
+
+
+def _digest(signature: str, values: Sequence[str]) -> str:
+    text = signature + "\x1d" + "\x1f".join(values)
     return hashlib.blake2b(text.encode(), digest_size=16).hexdigest()
 
 
@@ -214,6 +229,7 @@ def parse_members(grid: Grid, layout: Layout, cfg: MembersConfig, default_langua
     required = [(names.index(n), t("reason.missing", lang, field=field_label(n, lang))) for n in cfg.required]
     email_at = names.index("email")
     invalid_email = t("reason.invalid_email", lang)
+    signature = "\x1e".join(names)
     typed_rows = zip(*columns, strict=True)
     for i, (raw, values, existing_id) in enumerate(zip(raw_rows, typed_rows, ids, strict=True)):
         row_no = layout.header_row + 1 + i
@@ -232,9 +248,9 @@ def parse_members(grid: Grid, layout: Layout, cfg: MembersConfig, default_langua
         if problem is not None:
             rejected.append(Rejected(row_no, problem, existing_id))
             continue
-        member = Member(
-            row_no, existing_id or member_id_for(email), email, dict(zip(names, values, strict=True)), (row_no,)
-        )
+        fields = dict(zip(names, values, strict=True))  # sorted keys, so the digest equals fields_hash
+        digest = _digest(signature, values)
+        member = Member(row_no, existing_id or member_id_for(email), email, fields, (row_no,), digest)
         if warnings[i]:
             member.warnings.extend(warnings[i])
         members.append(member)
@@ -338,7 +354,8 @@ def dedupe(members: Sequence[Member], lang: str) -> Deduped:
     unique = list(by_email.values())
     reassigned = _unique_ids(unique, lang)
     for member in unique:
-        member.fields_hash = fields_hash(member.fields)
+        if len(member.rows) > 1 or not member.fields_hash:  # merged since parsing, or built elsewhere
+            member.fields_hash = fields_hash(member.fields)
     return Deduped(unique, merged, _near_duplicates(unique, lang), reassigned)
 
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
+    from connectors.mail import MailTransport
     from connectors.tables import TableBackend
     from weaver.workspace import Workspace
 
@@ -27,6 +28,18 @@ def build_tables(ws: Workspace) -> TableBackend:
     from weaver.errors import ConfigError
 
     raise ConfigError(f"{ws.root / 'weaver.toml'}: [tables] backend {cfg.backend!r} is not available yet")
+
+
+def build_mail(ws: Workspace) -> MailTransport:
+    from connectors.mail import OutboxTransport, Sender
+
+    cfg = ws.config.mail
+    sender = Sender(cfg.from_address, cfg.from_name)
+    if cfg.backend == "outbox":
+        return OutboxTransport(ws.outbox, sender)
+    from weaver.errors import ConfigError
+
+    raise ConfigError(f"{ws.root / 'weaver.toml'}: [mail] backend {cfg.backend!r} is not available yet")
 
 
 def _google_sheets(ws: Workspace) -> TableBackend:

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from pathlib import Path
 
-from connectors import build_tables
+from connectors import build_mail, build_tables
+from connectors.mail import MailTransport
 from connectors.tables import TableBackend
 from weaver.state import StateDB
 from weaver.workspace import Workspace
@@ -16,10 +18,21 @@ class Runtime:
     tables: TableBackend
     db: StateDB
     dry_run: bool
+    _mail: MailTransport | None = field(default=None, repr=False)
 
     @property
     def lang(self) -> str:
         return self.ws.config.network.default_language
+
+    @property
+    def mail(self) -> MailTransport:
+        """The configured mail transport, built on first use (flows that send nothing never build it)."""
+        if self._mail is None:
+            self._mail = build_mail(self.ws)
+        return self._mail
+
+    def previews_dir(self, flow: str) -> Path:
+        return self.ws.reports / "previews" / flow
 
     def close(self) -> None:
         self.db.close()

@@ -187,6 +187,7 @@ class GoogleSheetsTables:
         """Google's error as ours. Its message is never copied: it can echo a cell's value."""
         code = exc.response.status_code
         status = str(exc.error.get("status") or "")
+        status = status if re.fullmatch(r"[A-Z_]+", status) else ""  # gspread puts parse errors here
         message = str(exc.error.get("message") or "")
         label = f"{code} {status}".strip()
         if code in _RETRIABLE_STATUS:

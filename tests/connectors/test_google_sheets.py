@@ -316,3 +316,11 @@ def test_an_unset_environment_variable_is_named(tmp_path: Path, monkeypatch: pyt
     with pytest.raises(ConfigError) as err:
         build_tables(workspace(tmp_path, 'credentials = { env = "WEAVER_SHEETS_KEY" }'))
     assert str(err.value).endswith(": [tables] credentials: environment variable WEAVER_SHEETS_KEY is not set or empty")
+
+
+def test_a_non_json_error_page_still_gives_a_clean_line(tables: GoogleSheetsTables, sheets_api: SheetsStandIn) -> None:
+    sheets_api.error_body = lambda *a: b"<html>Bad Gateway from a proxy: member ana@example.org</html>"  # type: ignore[method-assign]
+    sheets_api.fail("values.get", 418)
+    with pytest.raises(FatalError) as err:
+        tables.read_tab("Members")
+    assert str(err.value) == f"Google sheet {SID}, tab 'Members': reading: the request was rejected (418)"

@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from decimal import Decimal
 
+from connectors.tables import cell_name
 from tasks.grant_digests import DigestRun
 from tasks.grant_sources import Found
 from tasks.grants import GrantPlan, Opportunity, problem_rows
@@ -123,7 +124,7 @@ def build_grant_report(
     )
     report.tables = [
         _deadlines(plan, cfg, lang), _attention(plan, lang), _by_stage(plan, cfg, lang), _by_quarter(plan, cfg, lang),
-        _income(plan, cfg, lang), _imported(plan, lang), _kept(plan, lang), _problems(plan, lang),
+        _income(plan, cfg, lang), _imported(plan, lang), _kept(plan, cfg, lang), _problems(plan, lang),
     ]  # fmt: skip
     return report
 
@@ -260,10 +261,8 @@ def _imported(plan: GrantPlan, lang: str) -> Table:
     return Table(t("grants.imported_table", lang), headers, body)
 
 
-def _kept(plan: GrantPlan, lang: str) -> Table:
-    from connectors.tables import cell_name
-
-    body = [[cell_name(plan.tab, row, plan.layout.cols[f] + 1), f] for row, f in plan.writes.kept_edits]
+def _kept(plan: GrantPlan, cfg: GrantsConfig, lang: str) -> Table:
+    body = [[cell_name(plan.tab, row, plan.layout.cols[f] + 1), cfg.column(f)] for row, f in plan.writes.kept_edits]
     return Table(t("grants.edits_table", lang), [t("col.cell", lang), t("col.field", lang)], body)
 
 

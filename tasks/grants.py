@@ -534,7 +534,11 @@ def apply_grant_pipeline(plan: GrantPlan, tables: TableBackend, db: StateDB, dry
         tables.write_cells(plan.tab, plan.writes.cells)
         return [Outcome.success(f"{len(plan.writes.cells)} cells")]
 
-    result = Ledger(db, "grant-pipeline").apply(plan.writeback, write, dry_run=dry_run)
+    ledger = Ledger(db, "grant-pipeline")
+    # Each run's write gets its own key. The write is a diff against the sheet as read, so doing it again is
+    # always right; a key made of the cells alone would skip an identical diff after a coordinator's undo.
+    actions = [replace(a, key=f"{a.key}:{ledger.owner[:8]}") for a in plan.writeback]
+    result = ledger.apply(actions, write, dry_run=dry_run)
     if not dry_run and not result.failed:
         save_grant_state(db, plan.writes.remembered, plan.stages)
     return result

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import date, timedelta
 from decimal import Decimal
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -221,3 +222,33 @@ def test_missing_computed_columns_are_created_at_the_right() -> None:
 def test_a_missing_title_column_names_it() -> None:
     with pytest.raises(SourceError, match=r"tab 'Opportunities' has no column 'Title' \(\[grants.columns\] title\)"):
         plan([["Funder", "Amount"], ["A", "1"]])
+
+
+def test_a_write_the_coordinator_undid_is_written_again(tmp_path: Path) -> None:
+    """The write is a diff against the sheet, so an identical later diff must not be skipped as 'done'."""
+    from openpyxl import Workbook
+
+    from connectors.workbook import WorkbookTables
+    from tasks.grants import apply_grant_pipeline
+    from weaver.state import StateDB
+
+    path = tmp_path / "x.xlsx"
+    wb = Workbook()
+    wb.active.title = "Opportunities"
+    wb.active.append(HEAD + OWNED)
+    wb.active.append(row("A", "T", amount="1000", currency="CNY", stage="writing", probability="50%"))
+    wb.save(path)
+    tables, db = WorkbookTables(path), StateDB(f"sqlite:///{tmp_path / 'weaver.db'}")
+    first = plan(tables.read_tab("Opportunities"))
+    apply_grant_pipeline(first, tables, db, dry_run=False)
+    undone = [r[: len(HEAD)] for r in tables.read_tab("Opportunities")]  # the coordinator undoes our write
+    wb = Workbook()
+    wb.active.title = "Opportunities"
+    for r in [HEAD + OWNED, *undone[1:]]:
+        wb.active.append(r)
+    wb.save(path)
+    again = plan(tables.read_tab("Opportunities"))
+    assert again.writes.cells == first.writes.cells
+    result = apply_grant_pipeline(again, tables, db, dry_run=False)
+    assert len(result.done) == 1
+    assert tables.read_tab("Opportunities")[1][len(HEAD) + 4] == "500"

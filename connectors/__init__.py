@@ -8,6 +8,8 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
+    from connectors.feeds import FeedSource
+    from connectors.grants import GrantsSearch
     from connectors.mail import MailTransport
     from connectors.tables import TableBackend
     from weaver.workspace import Workspace
@@ -87,3 +89,22 @@ def _google_credentials(ws: Workspace) -> dict[str, object]:
     if problem:
         raise ConfigError(f"{source}: {key}: {problem}")
     return info
+
+
+def build_grants_gov(ws: Workspace) -> GrantsSearch | None:
+    """The Grants.gov client when `[grants.grants_gov] enabled = true`, else None (the demo default)."""
+    cfg = ws.config.grants.grants_gov
+    if not cfg.enabled:
+        return None
+    from connectors.grants import GrantsGovClient
+
+    return GrantsGovClient(cfg.base_url, timeout=cfg.timeout_seconds)
+
+
+def build_feed_reader(ws: Workspace) -> FeedSource | None:
+    """A feed reader when `[[grants.feeds]]` lists any feed, else None."""
+    if not ws.config.grants.feeds:
+        return None
+    from connectors.feeds import FeedReader
+
+    return FeedReader(timeout=ws.config.grants.feed_timeout_seconds)

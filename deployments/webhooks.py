@@ -182,7 +182,7 @@ def form_endpoints(ws: Workspace, environ: Mapping[str, str] | None = None) -> d
         raise ConfigError(f"{source}: [webhooks.forms] names no form, so the receiver has nothing to receive")
     endpoints: dict[str, FormEndpoint] = {}
     for name, form in forms.items():
-        secret = resolve_secret(form.secret, f"{source}: [webhooks.forms.{name}]", environ)
+        secret = resolve_secret(form.secret, f"[webhooks.forms.{name}] secret", str(source), environ)
         endpoints[name] = FormEndpoint(name, form.provider, form.kind, secret.encode("utf-8"), dict(form.fields))
     return endpoints
 

@@ -1,7 +1,6 @@
-"""Resolving a `SecretRef` (an environment variable or a Prefect Secret block) at an entry point.
+"""Resolve a `SecretRef` (an environment variable or a Prefect Secret block) to its value, at the entry point.
 
-A required secret has no default: a missing or empty one is a ConfigError that names where the secret was
-expected (the config key and the variable or block), never its value.
+Errors name the config key and where the secret was looked for, never the value.
 """
 
 from __future__ import annotations
@@ -13,27 +12,34 @@ from weaver.config import SecretRef
 from weaver.errors import ConfigError
 
 
-def resolve_secret(ref: SecretRef, where: str, environ: Mapping[str, str] | None = None) -> str:
-    """The secret's value; `where` names the config key in errors, e.g. "weaver.toml: [webhooks.forms.join]"."""
+def resolve_secret(ref: SecretRef, key: str, source: str, environ: Mapping[str, str] | None = None) -> str:
+    """The secret's text. `key` (e.g. "[tables] credentials") and `source` (the config file) go in errors.
+
+    `environ` replaces `os.environ` (tests and the webhook benchmark pass their own).
+    """
     if ref.env:
         value = (os.environ if environ is None else environ).get(ref.env, "")
         if not value.strip():
-            raise ConfigError(f"{where} secret: the environment variable {ref.env} is not set")
-        return value.strip()
-    return _from_block(ref.block or "", where)
+            raise ConfigError(f"{source}: {key}: environment variable {ref.env} is not set or empty")
+        return value
+    return _from_block(str(ref.block), key, source)
 
 
-def _from_block(name: str, where: str) -> str:
+def _from_block(name: str, key: str, source: str) -> str:
     from prefect.blocks.system import Secret
 
     try:
         value = Secret.load(name).get()
-    except ValueError:  # Prefect raises ValueError for a block that does not exist
-        raise ConfigError(f"{where} secret: no Prefect Secret block named {name!r}") from None
-    except Exception as exc:  # the API may be down or the block malformed: say which, leak nothing
-        problem = type(exc).__name__
-        raise ConfigError(f"{where} secret: cannot read the Prefect Secret block {name!r} ({problem})") from None
-    text = str(value).strip() if value is not None else ""
-    if not text:
-        raise ConfigError(f"{where} secret: the Prefect Secret block {name!r} is empty")
+    except ValueError:
+        # Prefect raises ValueError for a block document that does not exist
+        raise ConfigError(f"{source}: {key}: no Prefect Secret block named {name!r}") from None
+    text = value if isinstance(value, str) else _as_json(value)
+    if not text.strip():
+        raise ConfigError(f"{source}: {key}: Prefect Secret block {name!r} is empty")
     return text
+
+
+def _as_json(value: object) -> str:
+    import json
+
+    return json.dumps(value)  # a Secret block may hold a JSON object (a service-account key) rather than text

@@ -14,9 +14,9 @@ import subprocess
 
 import pytest
 
+from demo.build import HERE
 from deployments.signatures import verify
 from deployments.submissions import parse_submission
-from demo.build import HERE
 
 SCRIPT = HERE.parent / "deployments" / "apps_script" / "onFormSubmit.gs"
 NODE = shutil.which("node")

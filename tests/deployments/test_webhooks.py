@@ -160,8 +160,8 @@ def test_a_missing_secret_stops_start_up_naming_form_and_variable(demo_ws: Path)
     with pytest.raises(ConfigError) as err:
         form_endpoints(ws, {"WEAVER_JOIN_FORM_SECRET": JOIN_SECRET})
     assert str(err.value) == (
-        f"{demo_ws / 'weaver.toml'}: [webhooks.forms.rsvp] secret: the environment variable "
-        "WEAVER_RSVP_FORM_SECRET is not set"
+        f"{demo_ws / 'weaver.toml'}: [webhooks.forms.rsvp] secret: environment variable "
+        "WEAVER_RSVP_FORM_SECRET is not set or empty"
     )
     with pytest.raises(ConfigError):
         form_endpoints(ws, {**ENV, "WEAVER_RSVP_FORM_SECRET": "   "})  # blank is missing too

@@ -157,6 +157,16 @@ def pytest_collection_finish(session: pytest.Session) -> None:
         _start_prefect_server(session.config)
 
 
+def pytest_sessionfinish(session: pytest.Session) -> None:
+    """Stop the server even when no test asked for it (a run stopped early by -x), and remove its home."""
+    import shutil
+
+    if _SERVER_KEY in session.config.stash:
+        server, process = session.config.stash[_SERVER_KEY]
+        process.stop()  # type: ignore[attr-defined]
+        shutil.rmtree(server.home, ignore_errors=True)
+
+
 @pytest.fixture(scope="session")
 def prefect_server(request: pytest.FixtureRequest) -> Iterator[PrefectServer]:
     """A real `prefect server` on loopback, once per session, apart from `prefect_harness`."""

@@ -97,6 +97,21 @@ suppressions = Table(
 )
 
 
+# The audience (Mailchimp) as we last synced it, one row per contact: what we pushed (a hash of the synced
+# fields, so only new or changed members are pushed again) and the contact's status as last seen there.
+audience_members = Table(
+    "audience_members",
+    metadata,
+    Column("list_id", String(64), primary_key=True),
+    Column("email", String(320), primary_key=True),  # lowercased: the audience's identity of a contact
+    Column("member_id", String(64)),  # None for a contact we only saw in the audience
+    Column("synced_hash", String(64), nullable=False),  # "" until we pushed this contact
+    Column("tags", JSON),  # the tags we manage on this contact, as last pushed
+    Column("status", String(16), nullable=False),  # subscribed | unsubscribed | cleaned | pending | ...
+    Column("pushes", Integer, nullable=False),  # how many pushes succeeded: part of the next push's ledger key
+    Column("updated_at", DateTime(timezone=True), nullable=False),
+)
+
 def utcnow() -> datetime:
     return datetime.now(UTC)
 

@@ -1,6 +1,7 @@
 """Connectors: one module per external service, each behind a small Protocol, plus embedded defaults.
 
 `build_tables` chooses the tables backend named in `weaver.toml`; flows only see the Protocol.
+`build_audience` gives the Mailchimp audience when `[mailchimp]` is configured, else None.
 """
 
 from __future__ import annotations
@@ -8,8 +9,10 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
+    from connectors.audience import Audience
     from connectors.mail import MailTransport
     from connectors.tables import TableBackend
+    from weaver.config import SecretRef
     from weaver.workspace import Workspace
 
 
@@ -38,3 +41,37 @@ def build_mail(ws: Workspace) -> MailTransport:
     from weaver.errors import ConfigError
 
     raise ConfigError(f"{ws.root / 'weaver.toml'}: [mail] backend {cfg.backend!r} is not available yet")
+
+
+def build_audience(ws: Workspace) -> Audience | None:
+    """The Mailchimp audience of `[mailchimp]`, or None when the network does not use Mailchimp."""
+    cfg = ws.config.mailchimp
+    if cfg is None:
+        return None
+    from connectors.audience import MailchimpAudience
+
+    key = _reveal(cfg.api_key, f"{ws.root / 'weaver.toml'}: [mailchimp] api_key")
+    return MailchimpAudience(key, cfg.list_id, server=cfg.server, base_url=cfg.base_url, timeout=cfg.timeout_seconds,
+                             concurrency=cfg.concurrency, max_retries=cfg.max_retries)  # fmt: skip
+
+
+def _reveal(ref: SecretRef, where: str) -> str:
+    """A secret's value from its environment variable or Prefect Secret block; errors name it, never the value."""
+    import os
+
+    from weaver.errors import ConfigError
+
+    if ref.env:
+        value = os.environ.get(ref.env, "")
+        if not value.strip():
+            raise ConfigError(f"{where}: environment variable {ref.env} is not set")
+        return value.strip()
+    from prefect.blocks.system import Secret
+
+    try:
+        value = Secret.load(ref.block).get()
+    except ValueError:
+        raise ConfigError(f"{where}: no Prefect Secret block named {ref.block!r}") from None
+    if not str(value).strip():
+        raise ConfigError(f"{where}: Prefect Secret block {ref.block!r} is empty")
+    return str(value).strip()

@@ -234,6 +234,7 @@ class MailchimpAudience:
         self.calls: Counter[str] = Counter()
         self._count_lock = threading.Lock()  # calls are counted from several threads
         self._local = threading.local()
+        self._segments: dict[str, str] | None = None
         self.client = mailchimp_marketing.Client()
         self.client.set_config({"api_key": api_key, "server": server or "us1", "timeout": timeout})
         if base_url:
@@ -317,9 +318,48 @@ class MailchimpAudience:
         what = f"batch upsert of {len(contacts)} contacts"
         data = self._call("batch", what, self.client.lists.batch_list_members, self.list_id, body, idempotent=True)
         results = _batch_results(contacts, data)
-        stale = [c for c, r in zip(contacts, results, strict=True) if r.ok and c.remove_tags]
-        untagged = {r.email: r for r in self._concurrently(self._remove_tags, stale) if not r.ok}
-        return [untagged.get(r.email, r) for r in results]
+        stale: dict[str, list[str]] = {}
+        for c, r in zip(contacts, results, strict=True):
+            for tag in c.remove_tags if r.ok else ():
+                stale.setdefault(tag, []).append(c.email)
+        self.remove_tags(stale)
+        return results
+
+    def remove_tags(self, stale: Mapping[str, Sequence[str]]) -> None:
+        """Take tags off contacts: a tag is a static segment, so one call per tag and 500 contacts.
+
+        A contact that does not carry the tag any more is not an error; a failed call raises (and the
+        batch is tried again on a later run: removing is idempotent).
+        """
+        if not stale:
+            return
+        segments = self._tag_segments()
+        remove = self.client.lists.batch_segment_members
+        for tag, emails in sorted(stale.items()):
+            segment = segments.get(tag)
+            for part in (emails[i : i + BATCH_LIMIT] for i in range(0, len(emails), BATCH_LIMIT)) if segment else ():
+                body = {"members_to_remove": list(part)}
+                self._call("tags", "tag removal", remove, body, self.list_id, segment, idempotent=True)
+
+    def _tag_segments(self) -> dict[str, str]:
+        """Tag name -> its static segment id (read once per gateway: tags we remove existed before)."""
+        if self._segments is None:
+            found: dict[str, str] = {}
+            offset = 0
+            while True:
+                params = {"type": "static", "count": PAGE_SIZE, "offset": offset,
+                          "fields": ["segments.id", "segments.name", "total_items"]}  # fmt: skip
+                page = self._call("read", "listing of tags", self._list_segments, params, idempotent=True)
+                items = page.get("segments") or []
+                found.update({str(item["name"]): str(item["id"]) for item in items})
+                offset += len(items)
+                if not items or offset >= int(page.get("total_items", 0)):
+                    break
+            self._segments = found
+        return self._segments
+
+    def _list_segments(self, params: dict[str, Any]) -> Any:
+        return self.client.lists.list_segments(self.list_id, **params)
 
     def upsert_contacts(self, contacts: Sequence[ContactUpsert]) -> list[ContactResult]:
         return self._concurrently(self._upsert_one, contacts)
@@ -350,9 +390,6 @@ class MailchimpAudience:
             if not tagged.ok:
                 return tagged
         return ContactResult(c.email, True, status)
-
-    def _remove_tags(self, c: ContactUpsert) -> ContactResult:
-        return self._tags(c, (), c.remove_tags)
 
     def _tags(self, c: ContactUpsert, active: Sequence[str], inactive: Sequence[str]) -> ContactResult:
         tags = [{"name": t, "status": "active"} for t in active] + [{"name": t, "status": "inactive"} for t in inactive]

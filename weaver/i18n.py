@@ -66,6 +66,24 @@ CATALOGUE: dict[str, dict[str, str]] = {
     "col.reason": {"en": "Reason", "zh": "原因"},
     "col.count": {"en": "Count", "zh": "数量"},
     "col.what": {"en": "What", "zh": "项目"},
+    # audience sync and newsletter (issue 6) ----------------------------------------------------------------
+    "audience.pulled": {"en": "Audience contacts pulled from Mailchimp", "zh": "从 Mailchimp 拉取的联系人"},
+    "audience.left_audience": {"en": "Left the audience (unsubscribed or cleaned)", "zh": "已退出受众（退订或地址失效）"},
+    "audience.consent_marked": {"en": "Members whose consent was set to no", "zh": "同意状态改为不同意的成员"},
+    "audience.to_push": {"en": "Members to push (new or changed)", "zh": "需推送的成员（新增或变更）"},
+    "audience.pushed": {"en": "Pushed to the audience", "zh": "已推送到受众"},
+    "audience.failed": {"en": "Pushes that failed", "zh": "推送失败"},
+    "audience.would_push": {"en": "Would push (dry run)", "zh": "将推送（演练）"},
+    "audience.calls": {"en": "Mailchimp calls", "zh": "Mailchimp 调用次数"},
+    "audience.member": {"en": "Member", "zh": "成员"},
+    "audience.consent_table": {"en": "Consent set from Mailchimp", "zh": "依据 Mailchimp 更新的同意状态"},
+    "audience.failed_table": {"en": "Audience pushes that failed", "zh": "推送失败的成员"},
+    "audience.consent_unmapped": {
+        "en": "Some addresses left the Mailchimp audience, but [members.columns] maps no consent column, so the "
+        "sheet cannot show it. They are on the suppression list: no flow emails them.",
+        "zh": "部分地址已退出 Mailchimp 受众，但 [members.columns] 未映射同意列，表格无法显示。"
+        "这些地址已加入屏蔽名单，任何流程都不会再给他们发邮件。",
+    },
 }
 
 

@@ -11,7 +11,8 @@ requests by kind and injects faults, so the gateway is tested through the real c
   merge field, already a member without `update_existing`, compliance state) in a 200 answer.
 * A contact who unsubscribed or was cleaned is never subscribed again: "Member In Compliance State".
 * PUT upserts honour `status_if_new` (only for a new contact) and an explicit `status`.
-* Tags (`POST .../members/{hash}/tags`, 204), merge fields, language.
+* Tags (`POST .../members/{hash}/tags`, 204; each tag is a static segment: list them, and add or remove
+  up to 500 contacts per call), merge fields, language.
 * Campaigns: create, list, get, content, schedule (quarter hours only), send; 204 for the actions.
 * Errors are `application/problem+json` (type, title, status, detail, instance).
 * Faults: `fail(...)` answers the next matching requests with e.g. 429 and `Retry-After`.
@@ -80,6 +81,7 @@ class MailchimpStandIn:
         self._in_flight = 0
         self._ids = itertools.count(1)
         self._server: ThreadingHTTPServer | None = None
+        self._segment_ids: dict[str, int] = {}
 
     # life cycle -------------------------------------------------------------------------------------------
     def start(self) -> MailchimpStandIn:
@@ -90,7 +92,8 @@ class MailchimpStandIn:
 
         self._server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
         self._server.daemon_threads = True
-        threading.Thread(target=self._server.serve_forever, name="mailchimp-standin", daemon=True).start()
+        serve = lambda: self._server.serve_forever(poll_interval=0.05)  # noqa: E731 - quick shutdown
+        threading.Thread(target=serve, name="mailchimp-standin", daemon=True).start()
         return self
 
     def stop(self) -> None:
@@ -271,6 +274,44 @@ class MailchimpStandIn:
                 record["tags"].add(tag["name"])
         return 204, None
 
+    def _segment_id(self, tag: str) -> int:
+        return self._segment_ids.setdefault(tag, len(self._segment_ids) + 1)
+
+    def _get_segments(self, query: dict[str, str], _body: Any, list_id: str) -> tuple[int, Any]:
+        """Every tag is a static segment (Mailchimp models tags that way)."""
+        self._list(list_id)
+        names = sorted({tag for m in self.members.values() for tag in m["tags"]})
+        found = [{"id": self._segment_id(n), "name": n, "type": "static",
+                  "member_count": sum(n in m["tags"] for m in self.members.values())} for n in names]  # fmt: skip
+        offset, count = int(query.get("offset", 0)), min(int(query.get("count", 10)), 1000)
+        return 200, {"segments": found[offset : offset + count], "total_items": len(found)}
+
+    def _post_segment(self, _query: dict[str, str], body: Any, list_id: str, segment_id: str) -> tuple[int, Any]:
+        self._list(list_id)
+        names = {str(v): k for k, v in self._segment_ids.items()}
+        if segment_id not in names:
+            raise ApiProblem(404, "Resource Not Found", "The requested resource could not be found.")
+        tag = names[segment_id]
+        for key in ("members_to_add", "members_to_remove"):
+            if len(body.get(key) or []) > 500:
+                raise ApiProblem(400, "Invalid Resource", f"{key}: at most 500 items")
+        added, removed, missing = [], [], []
+        for email in body.get("members_to_add") or []:
+            record = self.members.get(md5(email))
+            (added if record else missing).append(email)
+            if record:
+                record["tags"].add(tag)
+        for email in body.get("members_to_remove") or []:
+            record = self.members.get(md5(email))
+            if record and tag in record["tags"]:
+                record["tags"].discard(tag)
+                removed.append(email)
+            else:
+                missing.append(email)
+        errors = [{"email_addresses": missing, "error": "Email addresses are not in the segment"}] if missing else []
+        return 200, {"members_added": added, "members_removed": removed, "errors": errors,
+                     "total_added": len(added), "total_removed": len(removed), "error_count": len(missing)}  # fmt: skip
+
     # campaigns --------------------------------------------------------------------------------------------
     def _create_campaign(self, _query: dict[str, str], body: Any) -> tuple[int, Any]:
         list_id = ((body.get("recipients") or {}).get("list_id")) or ""
@@ -375,7 +416,7 @@ def kind_of(method: str, path: str) -> str:
         return "read"
     if path.startswith("/3.0/campaigns"):
         return "campaign"
-    if path.endswith("/tags"):
+    if path.endswith("/tags") or "/segments/" in path:
         return "tags"
     if "/members/" in path:
         return "member"
@@ -389,6 +430,8 @@ _ROUTES: list[tuple[str, re.Pattern[str], Any]] = [
     ("PUT", re.compile(rf"^{_LIST}/members/([^/]+)$"), MailchimpStandIn._put_member),
     ("GET", re.compile(rf"^{_LIST}/members/([^/]+)$"), MailchimpStandIn._get_member),
     ("POST", re.compile(rf"^{_LIST}/members/([^/]+)/tags$"), MailchimpStandIn._post_tags),
+    ("GET", re.compile(rf"^{_LIST}/segments$"), MailchimpStandIn._get_segments),
+    ("POST", re.compile(rf"^{_LIST}/segments/([^/]+)$"), MailchimpStandIn._post_segment),
     ("POST", re.compile(r"^/campaigns$"), MailchimpStandIn._create_campaign),
     ("GET", re.compile(r"^/campaigns$"), MailchimpStandIn._list_campaigns),
     ("GET", re.compile(r"^/campaigns/([^/]+)$"), MailchimpStandIn._get_campaign),

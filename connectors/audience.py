@@ -479,9 +479,11 @@ class MailchimpAudience:
 
 def quarter_hour(when: datetime) -> datetime:
     """Mailchimp schedules on the quarter hour only: the next one at or after `when`, in UTC."""
-    when = when.astimezone(UTC).replace(second=0, microsecond=0)
-    extra = (-when.minute) % 15
-    return when + timedelta(minutes=extra)
+    exact = when.astimezone(UTC)
+    minute = exact.replace(second=0, microsecond=0)
+    if minute < exact:
+        minute += timedelta(minutes=1)
+    return minute + timedelta(minutes=(-minute.minute) % 15)
 
 
 def _batch_member(c: ContactUpsert) -> dict[str, Any]:

@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:
     from connectors.audience import Audience
     from connectors.mail import MailTransport
+    from connectors.news_feeds import NewsFeeds
     from connectors.tables import TableBackend
     from weaver.config import SecretRef
     from weaver.workspace import Workspace
@@ -53,6 +54,15 @@ def build_audience(ws: Workspace) -> Audience | None:
     key = _reveal(cfg.api_key, f"{ws.root / 'weaver.toml'}: [mailchimp] api_key")
     return MailchimpAudience(key, cfg.list_id, server=cfg.server, base_url=cfg.base_url, timeout=cfg.timeout_seconds,
                              concurrency=cfg.concurrency, max_retries=cfg.max_retries)  # fmt: skip
+
+
+def build_news_feeds(ws: Workspace) -> NewsFeeds | None:
+    """A feed reader when `[newsletter] feeds` lists any feed, else None."""
+    if not ws.config.newsletter.feeds:
+        return None
+    from connectors.news_feeds import FeedReader
+
+    return FeedReader(timeout=ws.config.newsletter.feed_timeout_seconds)
 
 
 def _reveal(ref: SecretRef, where: str) -> str:

@@ -246,8 +246,13 @@ def push_action(
         "pushes": number,
     }
     summary = f"audience {contact.status} {member.member_id}"
-    return Action(f"audience-upsert:{list_id}:{contact_id}:{number}:{digest}", "audience-upsert", summary,
-                  payload, idempotent=True)  # fmt: skip
+    return Action(
+        f"audience-upsert:{list_id}:{contact_id}:{number}:{digest}",
+        "audience-upsert",
+        summary,
+        payload,
+        idempotent=True,
+    )
 
 
 # apply ----------------------------------------------------------------------------------------------------
@@ -310,8 +315,9 @@ def push(audience: Audience, batch: Sequence[Action]) -> list[Outcome]:
 
 
 def _upsert_of(p: Mapping[str, Any]) -> ContactUpsert:
-    return ContactUpsert(p["email"], p["status"], p["merge_fields"], p["language"], tuple(p["tags"]),
-                         tuple(p["remove_tags"]))  # fmt: skip
+    return ContactUpsert(
+        p["email"], p["status"], p["merge_fields"], p["language"], tuple(p["tags"]), tuple(p["remove_tags"])
+    )
 
 
 def _outcome(result: ContactResult) -> Outcome:
@@ -323,17 +329,34 @@ def _outcome(result: ContactResult) -> Outcome:
 def record_pull(db: StateDB, read: AudienceRead) -> None:
     """Contacts seen in the pull: their status, and a suppression for each address that left."""
     now = utcnow()
-    rows = [{"list_id": read.list_id, "email": c.email, "member_id": None, "synced_hash": "", "tags": [],
-             "status": c.status, "pushes": 0, "updated_at": now} for c in read.contacts]  # fmt: skip
-    left = [{"email": c.email, "reason": c.status, "source": "mailchimp", "created_at": now}
-            for c in read.contacts if c.status in LEFT]  # fmt: skip
+    rows = [
+        {
+            "list_id": read.list_id,
+            "email": c.email,
+            "member_id": None,
+            "synced_hash": "",
+            "tags": [],
+            "status": c.status,
+            "pushes": 0,
+            "updated_at": now,
+        }
+        for c in read.contacts
+    ]
+    left = [
+        {"email": c.email, "reason": c.status, "source": "mailchimp", "created_at": now}
+        for c in read.contacts
+        if c.status in LEFT
+    ]
     with db.begin() as conn:
         insert = _insert(conn)
         for part in chunked(rows, 500):
             stmt = insert(audience_members)
-            conn.execute(stmt.on_conflict_do_update(
-                index_elements=["list_id", "email"], set_={"status": stmt.excluded.status, "updated_at": now}
-            ), list(part))  # fmt: skip
+            conn.execute(
+                stmt.on_conflict_do_update(
+                    index_elements=["list_id", "email"], set_={"status": stmt.excluded.status, "updated_at": now}
+                ),
+                list(part),
+            )
         for part in chunked(left, 500):
             conn.execute(insert(suppressions).on_conflict_do_nothing(index_elements=["email"]), list(part))
 
@@ -345,9 +368,18 @@ def remember_pushes(db: StateDB, list_id: str, result: ApplyResult, statuses: Ma
     for action in [*result.done, *result.already_done]:
         p = action.payload
         guess = p["status"] if p["mode"] == "batch" else (p["current"] or p["status"])  # a PUT kept the status
-        rows.append({"list_id": list_id, "email": p["email"], "member_id": p["member_id"], "synced_hash": p["hash"],
-                     "tags": p["tags"], "status": statuses.get(action.key) or guess, "pushes": p["pushes"],
-                     "updated_at": now})  # fmt: skip
+        rows.append(
+            {
+                "list_id": list_id,
+                "email": p["email"],
+                "member_id": p["member_id"],
+                "synced_hash": p["hash"],
+                "tags": p["tags"],
+                "status": statuses.get(action.key) or guess,
+                "pushes": p["pushes"],
+                "updated_at": now,
+            }
+        )
     if not rows:
         return
     with db.begin() as conn:

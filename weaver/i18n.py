@@ -68,7 +68,10 @@ CATALOGUE: dict[str, dict[str, str]] = {
     "col.what": {"en": "What", "zh": "项目"},
     # audience sync and newsletter (issue 6) ----------------------------------------------------------------
     "audience.pulled": {"en": "Audience contacts pulled from Mailchimp", "zh": "从 Mailchimp 拉取的联系人"},
-    "audience.left_audience": {"en": "Left the audience (unsubscribed or cleaned)", "zh": "已退出受众（退订或地址失效）"},
+    "audience.left_audience": {
+        "en": "Left the audience (unsubscribed or cleaned)",
+        "zh": "已退出受众（退订或地址失效）",
+    },
     "audience.consent_marked": {"en": "Members whose consent was set to no", "zh": "同意状态改为不同意的成员"},
     "audience.to_push": {"en": "Members to push (new or changed)", "zh": "需推送的成员（新增或变更）"},
     "audience.pushed": {"en": "Pushed to the audience", "zh": "已推送到受众"},
@@ -84,6 +87,58 @@ CATALOGUE: dict[str, dict[str, str]] = {
         "zh": "部分地址已退出 Mailchimp 受众，但 [members.columns] 未映射同意列，表格无法显示。"
         "这些地址已加入屏蔽名单，任何流程都不会再给他们发邮件。",
     },
+    "newsletter.title": {"en": "Newsletter {period}", "zh": "网络通讯 {period}"},
+    "newsletter.preview": {
+        "en": "Newsletter {period}: review before it goes out",
+        "zh": "网络通讯 {period}：发送前预览",
+    },
+    "newsletter.as_of": {"en": "Compiled as of", "zh": "编辑日期"},
+    "newsletter.section.events": {"en": "Upcoming events", "zh": "近期活动"},
+    "newsletter.section.opportunities": {"en": "Open opportunities", "zh": "开放机会"},
+    "newsletter.section.news": {"en": "News items", "zh": "网络动态"},
+    "newsletter.delivery": {"en": "Delivered by", "zh": "发送方式"},
+    "newsletter.new_editions": {"en": "Editions issued now", "zh": "本次发布的版本"},
+    "newsletter.earlier_editions": {"en": "Editions issued earlier", "zh": "此前已发布的版本"},
+    "newsletter.sent": {"en": "Emails sent", "zh": "已发送邮件"},
+    "newsletter.already_sent": {"en": "Already sent earlier", "zh": "此前已发送"},
+    "newsletter.suppressed": {"en": "Not sent: no consent or unsubscribed", "zh": "未发送：未同意或已退订"},
+    "newsletter.failed": {"en": "Failed", "zh": "失败"},
+    "newsletter.outcome_unknown": {"en": "Outcome unknown (check the outbox)", "zh": "结果未知（请检查发件箱）"},
+    "newsletter.would_send": {"en": "Would send (dry run)", "zh": "将发送（演练）"},
+    "newsletter.other_language": {
+        "en": "Skipped: had this issue in another language",
+        "zh": "跳过：已收到另一语言版本",
+    },
+    "newsletter.campaigns_created": {"en": "Mailchimp campaigns ready", "zh": "已就绪的 Mailchimp 活动"},
+    "newsletter.campaigns_sent": {
+        "en": "Mailchimp campaigns sent or scheduled",
+        "zh": "已发送或已排期的 Mailchimp 活动",
+    },
+    "newsletter.campaign": {"en": "Campaign action", "zh": "活动操作"},
+    "newsletter.dry_run": {
+        "en": "Dry run: previews written, nothing archived or sent",
+        "zh": "演练：已生成预览，未归档、未发送",
+    },
+    "newsletter.earlier": {
+        "en": "Already issued for this period ({langs}): the archived edition is used, no second issue is made.",
+        "zh": "本期（{langs}）已发布：使用已归档的版本，不会再发第二期。",
+    },
+    "newsletter.missing_tab": {
+        "en": "Tab '{tab}' not found: its section has nothing new.",
+        "zh": "未找到工作表“{tab}”：该栏目本期无内容。",
+    },
+    "newsletter.missing_column": {
+        "en": "Tab '{tab}' has no '{column}' column: its section has nothing new.",
+        "zh": "工作表“{tab}”缺少“{column}”列：该栏目本期无内容。",
+    },
+    "newsletter.editions": {"en": "Editions", "zh": "各语言版本"},
+    "newsletter.rejected": {"en": "Rows left out", "zh": "未采用的行"},
+    "newsletter.col.lang": {"en": "Language", "zh": "语言"},
+    "newsletter.col.subject": {"en": "Subject", "zh": "主题"},
+    "newsletter.col.file": {"en": "File", "zh": "文件"},
+    "newsletter.col.tab": {"en": "Tab", "zh": "工作表"},
+    "newsletter.reason.no_title": {"en": "no title", "zh": "缺少标题"},
+    "newsletter.reason.bad_date": {"en": "{column} is not a date", "zh": "{column} 不是有效日期"},
 }
 
 

@@ -66,8 +66,8 @@ class FeedReader:
         name = feed_name(url)
         body, content_type = self._get(url, name)
         parsed = feedparser.parse(io.BytesIO(body), response_headers={"content-type": content_type})
-        if parsed.get("bozo") and not parsed.get("entries"):
-            problem = type(parsed.get("bozo_exception")).__name__
+        if (parsed.get("bozo") or not parsed.get("version")) and not parsed.get("entries"):
+            problem = type(parsed.get("bozo_exception")).__name__ if parsed.get("bozo") else "no feed format"
             raise FatalError(f"feed {name!r}: not a readable RSS or Atom feed ({problem})")
         source = _text(parsed.get("feed", {}).get("title")) or name
         return [_item(entry, source) for entry in parsed.get("entries", [])]

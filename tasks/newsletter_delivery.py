@@ -18,7 +18,7 @@ from __future__ import annotations
 import html
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import date, datetime, time, timedelta
+from datetime import datetime, time, timedelta
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -254,9 +254,8 @@ def parse_schedule(text: str, zone: str) -> datetime | None:
 def build_newsletter_report(
     issue: Issue, archived: Archived, outcome: Mapping[str, Any], lang: str, dry_run: bool
 ) -> Report:
-    report = Report(
-        f"newsletter-{issue.period.key}", t("newsletter.title", lang, period=issue.period.label(lang)), lang
-    )
+    title = t("newsletter.title", lang, period=issue.period.label(lang))
+    report = Report(f"newsletter-{issue.period.key.lower()}", title, lang)  # artifact keys are lowercase
     counts = issue.counts()
     report.summary = [(t("newsletter.as_of", lang), issue.as_of.isoformat())]
     report.summary += [(t(f"newsletter.section.{k}", lang), str(v)) for k, v in counts.items()]
@@ -297,10 +296,6 @@ def publish_preview(archived: Archived, period: Period, lang: str) -> None:
     create_markdown_artifact(
         "\n".join(lines), key="newsletter-preview", description=t("newsletter.preview", lang, period=period.key)
     )
-
-
-def today_in(zone: str) -> date:
-    return datetime.now(ZoneInfo(zone)).date()
 
 
 archive_editions_task = task(name="archive-newsletter", cache_policy=NO_CACHE)(archive_editions)

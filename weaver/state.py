@@ -112,6 +112,7 @@ audience_members = Table(
     Column("updated_at", DateTime(timezone=True), nullable=False),
 )
 
+
 def utcnow() -> datetime:
     return datetime.now(UTC)
 

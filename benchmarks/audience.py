@@ -64,8 +64,7 @@ def config(standin: MailchimpStandIn) -> WeaverConfig:
     cols = {"name": "Name", "email": "Email", "interests": "Interests", "region": "Region", "language": "Language",
             "consent": "Consent"}  # fmt: skip
     return parse_config({"tables": {"backend": "workbook", "path": "x.xlsx"}, "members": {"columns": cols},
-                         "mailchimp": {"api_key": {"env": "UNUSED"}, "list_id": standin.list_id,
-                                       "base_url": standin.url}})  # fmt: skip
+                         "mailchimp": {"api_key": {"env": "UNUSED"}, "list_id": standin.list_id}})  # fmt: skip
 
 
 def run(label: str, tables: MemoryTables, cfg: WeaverConfig, db: StateDB, standin: MailchimpStandIn) -> None:

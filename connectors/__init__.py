@@ -13,7 +13,6 @@ if TYPE_CHECKING:
     from connectors.mail import MailTransport
     from connectors.news_feeds import NewsFeeds
     from connectors.tables import TableBackend
-    from weaver.config import SecretRef
     from weaver.workspace import Workspace
 
 
@@ -27,6 +26,8 @@ def build_tables(ws: Workspace) -> TableBackend:
         from connectors.csvfiles import CsvTables
 
         return CsvTables(ws.path(cfg.path or ""))
+    if cfg.backend == "google_sheets":
+        return _google_sheets(ws)
     from weaver.errors import ConfigError
 
     raise ConfigError(f"{ws.root / 'weaver.toml'}: [tables] backend {cfg.backend!r} is not available yet")
@@ -44,16 +45,72 @@ def build_mail(ws: Workspace) -> MailTransport:
     raise ConfigError(f"{ws.root / 'weaver.toml'}: [mail] backend {cfg.backend!r} is not available yet")
 
 
+def _google_sheets(ws: Workspace) -> TableBackend:
+    from connectors.endpoints import redirected
+    from connectors.google_sheets import GoogleSheetsTables
+    from connectors.retry import RetryPolicy
+
+    cfg = ws.config.tables
+    policy = RetryPolicy(attempts=cfg.max_attempts, budget_seconds=cfg.retry_budget_seconds)
+    return GoogleSheetsTables(
+        cfg.spreadsheet_id or "",
+        _google_credentials(ws),
+        timeout=cfg.timeout_seconds,
+        policy=policy,
+        base_url=redirected("sheets"),
+    )
+
+
+def _google_credentials(ws: Workspace) -> dict[str, object]:
+    """The key or token JSON named by [tables] credentials (a Secret) or credentials_file."""
+    import json
+
+    from weaver.errors import ConfigError
+    from weaver.secrets import resolve_secret
+
+    cfg, source = ws.config.tables, str(ws.root / "weaver.toml")
+    if cfg.credentials is not None:
+        key, text = "[tables] credentials", resolve_secret(cfg.credentials, "[tables] credentials", source)
+    else:
+        path = ws.path(cfg.credentials_file or "")
+        key = f"[tables] credentials_file {path}"
+        try:
+            text = path.read_text(encoding="utf-8")
+        except OSError:
+            raise ConfigError(f"{source}: {key}: cannot read the file (missing or not readable)") from None
+    try:
+        info = json.loads(text)
+    except ValueError:
+        info = None  # never echo the text: it is a secret
+    if not isinstance(info, dict):
+        raise ConfigError(f"{source}: {key}: not a JSON key or token (download the JSON key of the service account)")
+    from connectors.google_sheets import credentials_problem
+
+    problem = credentials_problem(info)
+    if problem:
+        raise ConfigError(f"{source}: {key}: {problem}")
+    return info
+
+
 def build_audience(ws: Workspace) -> Audience | None:
     """The Mailchimp audience of `[mailchimp]`, or None when the network does not use Mailchimp."""
     cfg = ws.config.mailchimp
     if cfg is None:
         return None
     from connectors.audience import MailchimpAudience
+    from connectors.endpoints import redirected
+    from weaver.secrets import resolve_secret
 
-    key = _reveal(cfg.api_key, f"{ws.root / 'weaver.toml'}: [mailchimp] api_key")
-    return MailchimpAudience(key, cfg.list_id, server=cfg.server, base_url=cfg.base_url, timeout=cfg.timeout_seconds,
-                             concurrency=cfg.concurrency, max_retries=cfg.max_retries)  # fmt: skip
+    key = resolve_secret(cfg.api_key, "[mailchimp] api_key", str(ws.root / "weaver.toml")).strip()
+    return MailchimpAudience(
+        key,
+        cfg.list_id,
+        server=cfg.server,
+        base_url=redirected("mailchimp") or "",  # a test's stand-in; production talks to Mailchimp
+        timeout=cfg.timeout_seconds,
+        concurrency=cfg.concurrency,
+        max_retries=cfg.max_retries,
+    )
 
 
 def build_news_feeds(ws: Workspace) -> NewsFeeds | None:
@@ -63,25 +120,3 @@ def build_news_feeds(ws: Workspace) -> NewsFeeds | None:
     from connectors.news_feeds import FeedReader
 
     return FeedReader(timeout=ws.config.newsletter.feed_timeout_seconds)
-
-
-def _reveal(ref: SecretRef, where: str) -> str:
-    """A secret's value from its environment variable or Prefect Secret block; errors name it, never the value."""
-    import os
-
-    from weaver.errors import ConfigError
-
-    if ref.env:
-        value = os.environ.get(ref.env, "")
-        if not value.strip():
-            raise ConfigError(f"{where}: environment variable {ref.env} is not set")
-        return value.strip()
-    from prefect.blocks.system import Secret
-
-    try:
-        value = Secret.load(ref.block).get()
-    except ValueError:
-        raise ConfigError(f"{where}: no Prefect Secret block named {ref.block!r}") from None
-    if not str(value).strip():
-        raise ConfigError(f"{where}: Prefect Secret block {ref.block!r} is empty")
-    return str(value).strip()

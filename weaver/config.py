@@ -84,18 +84,28 @@ class TablesConfig(_Strict):
     backend: Literal["workbook", "csv", "google_sheets"] = "workbook"
     # workbook: an .xlsx file; csv: a folder with one <Tab>.csv per tab (or one .csv file for one tab).
     path: str | None = None
-    # google_sheets: the spreadsheet id (from its URL) and where the credentials are.
+    # google_sheets: the spreadsheet id (from its URL) and where the credentials are: a service-account key
+    # or an authorized-user token (JSON), in a Secret (env var or Prefect block) or in a file.
     spreadsheet_id: str | None = None
     credentials: SecretRef | None = None
     credentials_file: str | None = None
-    timeout_seconds: float = 30.0
+    timeout_seconds: float = Field(default=30.0, gt=0, le=600)
+    # the one retry loop for each idempotent call: tries in all, and the most time they may take together
+    max_attempts: int = Field(default=5, ge=1, le=10)
+    retry_budget_seconds: float = Field(default=90.0, ge=0, le=900)
 
     @model_validator(mode="after")
     def _backend_needs(self) -> TablesConfig:
         if self.backend in ("workbook", "csv") and not self.path:
             raise ValueError(f"backend {self.backend!r} needs 'path' (the file in the workspace)")
-        if self.backend == "google_sheets" and not self.spreadsheet_id:
-            raise ValueError("backend 'google_sheets' needs 'spreadsheet_id' (the id in the sheet's URL)")
+        if self.backend == "google_sheets":
+            if not self.spreadsheet_id:
+                raise ValueError("backend 'google_sheets' needs 'spreadsheet_id' (the id in the sheet's URL)")
+            if bool(self.credentials) == bool(self.credentials_file):
+                raise ValueError(
+                    "backend 'google_sheets' needs exactly one of 'credentials' (a Secret: env or block) or "
+                    "'credentials_file' (a JSON key file)"
+                )
         return self
 
 
@@ -156,8 +166,6 @@ class MailchimpConfig(_Strict):
     list_id: str = Field(min_length=1)  # Audience > Settings > "Audience name and defaults": Audience ID
     # the data centre ("us21"); empty means the suffix of the API key
     server: str = ""
-    # empty means https://<server>.api.mailchimp.com/3.0; a proxy or the tests' stand-in otherwise
-    base_url: str = ""
     timeout_seconds: float = Field(default=30.0, gt=0)
     # Mailchimp allows 10 simultaneous connections per key: stay below, whatever is configured
     concurrency: int = Field(default=4, ge=1, le=9)
@@ -184,13 +192,6 @@ class MailchimpConfig(_Strict):
             if name not in MEMBER_FIELDS:
                 raise ValueError(f"unknown field {name!r} (known: {', '.join(MEMBER_FIELDS)})")
         return value
-
-    @field_validator("base_url")
-    @classmethod
-    def _base_url(cls, value: str) -> str:
-        if value and not value.startswith(("http://", "https://")):
-            raise ValueError("must start with https:// (or http:// for a local stand-in)")
-        return value.rstrip("/")
 
 
 class NewsletterConfig(_Strict):

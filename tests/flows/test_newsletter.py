@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 from openpyxl import load_workbook
 
+from connectors.endpoints import redirect
 from connectors.mail import OutboxTransport, Sender
 from flows.member_sync import member_sync
 from flows.newsletter import newsletter
@@ -70,7 +71,8 @@ def test_dry_run_previews_and_sends_nothing(demo_ws: Path) -> None:
 
 @pytest.fixture
 def standin() -> Iterator[MailchimpStandIn]:
-    with MailchimpStandIn() as server:
+    """The stand-in, and every flow in the test sends its Mailchimp calls there (see connectors.endpoints)."""
+    with MailchimpStandIn() as server, redirect(mailchimp=server.url):
         yield server
 
 
@@ -78,8 +80,7 @@ def use_mailchimp(ws: Path, standin: MailchimpStandIn, monkeypatch: pytest.Monke
     monkeypatch.setenv("TEST_MAILCHIMP_KEY", standin.api_key)
     config = ws / "weaver.toml"
     text = config.read_text(encoding="utf-8").replace('delivery = "auto"', f'delivery = "{delivery}"')
-    text += (f'\n[mailchimp]\napi_key = {{ env = "TEST_MAILCHIMP_KEY" }}\nlist_id = "{standin.list_id}"\n'
-             f'base_url = "{standin.url}"\n')  # fmt: skip
+    text += f'\n[mailchimp]\napi_key = {{ env = "TEST_MAILCHIMP_KEY" }}\nlist_id = "{standin.list_id}"\n'
     config.write_text(text, encoding="utf-8")
 
 

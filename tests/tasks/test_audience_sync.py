@@ -64,7 +64,7 @@ def config(standin: MailchimpStandIn, **mailchimp: object) -> WeaverConfig:
         "network": {"default_language": "en"},
         "tables": {"backend": "workbook", "path": "x.xlsx"},
         "members": {"columns": cols},
-        "mailchimp": {"api_key": {"env": "UNUSED"}, "list_id": standin.list_id, "base_url": standin.url,
+        "mailchimp": {"api_key": {"env": "UNUSED"}, "list_id": standin.list_id,
                       "merge_fields": {"FNAME": "name"}, **mailchimp},
     })  # fmt: skip
 

@@ -99,6 +99,7 @@ def build_audience(ws: Workspace) -> Audience | None:
         return None
     from connectors.audience import MailchimpAudience
     from connectors.endpoints import redirected
+    from connectors.retry import RetryPolicy
     from weaver.secrets import resolve_secret
 
     key = resolve_secret(cfg.api_key, "[mailchimp] api_key", str(ws.root / "weaver.toml")).strip()
@@ -109,7 +110,7 @@ def build_audience(ws: Workspace) -> Audience | None:
         base_url=redirected("mailchimp") or "",  # a test's stand-in; production talks to Mailchimp
         timeout=cfg.timeout_seconds,
         concurrency=cfg.concurrency,
-        max_retries=cfg.max_retries,
+        policy=RetryPolicy(attempts=cfg.max_retries + 1, budget_seconds=120.0),
     )
 
 

@@ -13,9 +13,10 @@ what we do about it (../shared/CONNECTORS.md):
 * No retries and no response headers: `api_client.request` is wrapped to keep each thread's last response,
   so a 429's `Retry-After` is honoured.
 
-Retries have one owner, here: bounded, with jitter. A 429 is retried for any call (Mailchimp refused it, so
-nothing happened). Timeouts and 5xx are retried only for idempotent calls: reads, PUT upserts, tag updates
-and batch upserts (each contact carries an explicit status, so a repeat ends in the same state). Creating,
+Retries have one owner, here, through the project's loop (connectors/retry.py: bounded in tries and time,
+jittered, honouring `Retry-After`). A 429 is retried for any call (Mailchimp refused it, so nothing
+happened). Timeouts and 5xx are retried only for idempotent calls: reads, PUT upserts, tag updates and
+batch upserts (each contact carries an explicit status, so a repeat ends in the same state). Creating,
 scheduling and sending a campaign are never repeated here. Concurrency stays below Mailchimp's 10
 connections per key.
 """
@@ -24,26 +25,23 @@ from __future__ import annotations
 
 import hashlib
 import json
-import random
 import re
 import threading
-import time
 from collections import Counter
 from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
-from email.utils import parsedate_to_datetime
 from typing import Any, Protocol, runtime_checkable
 
 import mailchimp_marketing
 from mailchimp_marketing.api_client import ApiClientError
 
+from connectors.retry import RetryPolicy, parse_retry_after, retry
 from weaver.errors import ConfigError, FatalError, RetriableError
 
 BATCH_LIMIT = 500  # contacts per batch call (Mailchimp's limit)
 PAGE_SIZE = 1000  # contacts per listing page (Mailchimp's maximum)
-MAX_WAIT_SECONDS = 60.0  # a longer Retry-After is not waited out here: the run reports it instead
 COMPLIANCE = "compliance state (unsubscribed, bounced or under review): not retried"
 _EMAIL = re.compile(r"[^\s@<>\"']+@[^\s@<>\"']+")
 
@@ -160,6 +158,14 @@ class Problem:
         return FatalError(message)
 
 
+class _Final(Exception):
+    """Carries a RetriableError through the retry loop without a retry (a call that is not idempotent)."""
+
+    def __init__(self, error: RetriableError) -> None:
+        super().__init__(str(error))
+        self.error = error
+
+
 def parse_problem(exc: ApiClientError, headers: Mapping[str, str] | None) -> Problem:
     status = exc.status_code
     body: Any = exc.text
@@ -181,16 +187,7 @@ def parse_problem(exc: ApiClientError, headers: Mapping[str, str] | None) -> Pro
 
 
 def _retry_after(headers: Mapping[str, str] | None) -> float | None:
-    value = (headers or {}).get("Retry-After")
-    if not value:
-        return None
-    try:
-        return max(0.0, float(value))
-    except ValueError:
-        try:
-            return max(0.0, (parsedate_to_datetime(value) - datetime.now(UTC)).total_seconds())
-        except (TypeError, ValueError):
-            return None
+    return parse_retry_after((headers or {}).get("Retry-After"))
 
 
 def classify_member_error(error: Mapping[str, Any]) -> tuple[str, bool]:
@@ -220,17 +217,14 @@ class MailchimpAudience:
         base_url: str = "",
         timeout: float = 30.0,
         concurrency: int = 4,
-        max_retries: int = 3,
-        sleep: Callable[[float], None] = time.sleep,
-        jitter: Callable[[], float] = random.random,
+        policy: RetryPolicy | None = None,
     ) -> None:
         server = server or (api_key.rpartition("-")[2] if "-" in api_key else "")
         if not server and not base_url:
             raise ConfigError("[mailchimp]: the API key has no data centre suffix (like -us21): set 'server'")
         self.list_id = list_id
         self.concurrency = min(max(1, concurrency), 9)  # Mailchimp allows 10 connections per key
-        self.max_retries = max_retries
-        self.sleep, self.jitter = sleep, jitter
+        self.policy = policy or RetryPolicy(attempts=4, budget_seconds=120.0)
         self.calls: Counter[str] = Counter()
         self._count_lock = threading.Lock()  # calls are counted from several threads
         self._local = threading.local()
@@ -266,27 +260,23 @@ class MailchimpAudience:
         return response.headers if response is not None else None
 
     def _call(self, kind: str, what: str, fn: Callable[..., Any], *args: Any, idempotent: bool) -> Any:
-        for attempt in range(self.max_retries + 1):
+        """One call, retried by the project's bounded loop: 429 always, no answer or 5xx if idempotent."""
+
+        def once() -> Any:
             self._count(kind)
             try:
                 return fn(*args)
             except ApiClientError as exc:
                 problem = parse_problem(exc, self._headers())
-            if not self._worth_retrying(problem, idempotent) or attempt == self.max_retries:
-                raise problem.error(what)
-            self.sleep(self._delay(attempt, problem.retry_after))
-        raise AssertionError("unreachable")
+            error = problem.error(what)
+            if isinstance(error, RetriableError) and problem.status != 429 and not idempotent:
+                raise _Final(error)  # it may have happened: the caller (the ledger) decides, not this loop
+            raise error
 
-    @staticmethod
-    def _worth_retrying(problem: Problem, idempotent: bool) -> bool:
-        if problem.status == 429:
-            return problem.retry_after is None or problem.retry_after <= MAX_WAIT_SECONDS
-        return idempotent and (problem.status is None or problem.status >= 500)
-
-    def _delay(self, attempt: int, retry_after: float | None) -> float:
-        if retry_after is not None:
-            return retry_after + self.jitter() * 0.5
-        return min(MAX_WAIT_SECONDS, 0.5 * 2**attempt) * (0.5 + self.jitter() / 2)
+        try:
+            return retry(once, self.policy)
+        except _Final as final:
+            raise final.error from None
 
     # contacts -------------------------------------------------------------------------------------------
     def contacts(self, status: str | None = None, since: datetime | None = None) -> list[Contact]:
@@ -399,7 +389,8 @@ class MailchimpAudience:
 
     def _member_call(self, kind: str, what: str, fn: Callable[..., Any], *args: Any) -> tuple[Any, Problem | None]:
         """An idempotent call about one contact: a 4xx about that contact is its result, not an exception."""
-        for attempt in range(self.max_retries + 1):
+
+        def once() -> tuple[Any, Problem | None]:
             self._count(kind)
             try:
                 return fn(*args), None
@@ -407,10 +398,9 @@ class MailchimpAudience:
                 problem = parse_problem(exc, self._headers())
             if problem.status in (400, 404, 422):
                 return None, problem
-            if not self._worth_retrying(problem, True) or attempt == self.max_retries:
-                raise problem.error(what)
-            self.sleep(self._delay(attempt, problem.retry_after))
-        raise AssertionError("unreachable")
+            raise problem.error(what)
+
+        return retry(once, self.policy)
 
     # campaigns ------------------------------------------------------------------------------------------
     def find_campaign(self, title: str, since: datetime) -> Campaign | None:

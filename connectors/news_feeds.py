@@ -1,7 +1,7 @@
 """News for the newsletter from RSS and Atom feeds: fetched with requests, parsed with feedparser.
 
-We fetch the bytes ourselves (explicit timeout, bounded retries of this idempotent GET honouring
-`Retry-After`, a size limit) and give feedparser a `BytesIO`: given a string, feedparser would first try to
+We fetch the bytes ourselves (explicit timeout, the project's bounded retry loop for this idempotent GET,
+honouring `Retry-After`, a size limit) and give feedparser a `BytesIO`: given a string, feedparser would first try to
 open it as a path or URL. A feed is named by its host in messages, never by its URL (private feed URLs
 carry tokens).
 """
@@ -9,10 +9,8 @@ carry tokens).
 from __future__ import annotations
 
 import io
-import random
-import time
+import re
 from collections import Counter
-from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
 from typing import Any, Protocol
@@ -21,10 +19,11 @@ from urllib.parse import urlsplit
 import feedparser
 import requests
 
+from connectors.retry import RetryPolicy, parse_retry_after, retry
 from weaver.errors import FatalError, RetriableError
 
 MAX_FEED_BYTES = 5_000_000
-MAX_WAIT_SECONDS = 30.0
+_TAG = re.compile(r"<[^>]+>")
 
 
 @dataclass(frozen=True)
@@ -50,21 +49,17 @@ def feed_name(url: str) -> str:
 
 class FeedReader:
     def __init__(
-        self,
-        *,
-        timeout: float = 20.0,
-        attempts: int = 3,
-        session: requests.Session | None = None,
-        sleep: Callable[[float], None] = time.sleep,
+        self, *, timeout: float = 20.0, policy: RetryPolicy | None = None, session: requests.Session | None = None
     ) -> None:
-        self.timeout, self.attempts, self.sleep = timeout, attempts, sleep
+        self.timeout = timeout
+        self.policy = policy or RetryPolicy(attempts=3, budget_seconds=60.0)
         self.session = session or requests.Session()
         self.session.headers.update({"User-Agent": "network-weaver/0.1 (newsletter)"})
         self.calls: Counter[str] = Counter()
 
     def read(self, url: str) -> list[FeedItem]:
         name = feed_name(url)
-        body, content_type = self._get(url, name)
+        body, content_type = retry(lambda: self._get(url, name), self.policy)  # a GET: safe to repeat
         parsed = feedparser.parse(io.BytesIO(body), response_headers={"content-type": content_type})
         if (parsed.get("bozo") or not parsed.get("version")) and not parsed.get("entries"):
             problem = type(parsed.get("bozo_exception")).__name__ if parsed.get("bozo") else "no feed format"
@@ -73,43 +68,21 @@ class FeedReader:
         return [_item(entry, source) for entry in parsed.get("entries", [])]
 
     def _get(self, url: str, name: str) -> tuple[bytes, str]:
-        for attempt in range(self.attempts):
-            self.calls["read"] += 1
-            try:
-                response = self.session.get(url, timeout=self.timeout)
-            except requests.RequestException as exc:
-                problem: RetriableError | FatalError = RetriableError(
-                    f"feed {name!r}: no answer ({type(exc).__name__})"
-                )
-                wait = None
-            else:
-                if response.ok:
-                    if len(response.content) > MAX_FEED_BYTES:
-                        raise FatalError(f"feed {name!r}: larger than {MAX_FEED_BYTES // 1_000_000} MB")
-                    return response.content, response.headers.get("Content-Type", "")
-                problem, wait = _http_problem(name, response)
-            if isinstance(problem, FatalError) or attempt == self.attempts - 1:
-                raise problem
-            if wait is not None and wait > MAX_WAIT_SECONDS:
-                raise problem
-            self.sleep(wait if wait is not None else min(MAX_WAIT_SECONDS, 2**attempt) * (0.5 + random.random() / 2))
-        raise AssertionError("unreachable")
-
-
-def _http_problem(name: str, response: requests.Response) -> tuple[RetriableError | FatalError, float | None]:
-    status = response.status_code
-    message = f"feed {name!r}: HTTP {status}"
-    if status == 429 or status >= 500:
-        wait = _seconds(response.headers.get("Retry-After"))
-        return RetriableError(message, wait), wait
-    return FatalError(message), None
-
-
-def _seconds(value: str | None) -> float | None:
-    try:
-        return max(0.0, float(value)) if value else None
-    except ValueError:
-        return None
+        self.calls["read"] += 1
+        try:
+            response = self.session.get(url, timeout=self.timeout)
+        except requests.RequestException as exc:
+            raise RetriableError(f"feed {name!r}: no answer ({type(exc).__name__})") from None
+        status = response.status_code
+        if status == 429 or status >= 500:
+            raise RetriableError(
+                f"feed {name!r}: HTTP {status}", parse_retry_after(response.headers.get("Retry-After"))
+            )
+        if not response.ok:
+            raise FatalError(f"feed {name!r}: HTTP {status}")
+        if len(response.content) > MAX_FEED_BYTES:
+            raise FatalError(f"feed {name!r}: larger than {MAX_FEED_BYTES // 1_000_000} MB")
+        return response.content, response.headers.get("Content-Type", "")
 
 
 def _text(value: Any) -> str:
@@ -119,12 +92,5 @@ def _text(value: Any) -> str:
 def _item(raw: Any, source: str) -> FeedItem:
     when = raw.get("published_parsed") or raw.get("updated_parsed")
     published = date(when.tm_year, when.tm_mon, when.tm_mday) if when else None
-    summary = _text(_strip_tags(str(raw.get("summary") or "")))[:400]
+    summary = _text(_TAG.sub(" ", str(raw.get("summary") or "")))[:400]  # shown as text; the template escapes
     return FeedItem(_text(raw.get("title")), _text(raw.get("link")), published, summary, source)
-
-
-def _strip_tags(text: str) -> str:
-    """Feed summaries are HTML; the newsletter shows them as text (its template escapes them)."""
-    import re
-
-    return re.sub(r"<[^>]+>", " ", text)

@@ -16,6 +16,7 @@ from connectors.audience import (
     quarter_hour,
     subscriber_hash,
 )
+from connectors.retry import RetryPolicy
 from tests.standins.mailchimp import MailchimpStandIn
 from weaver.errors import ConfigError, FatalError, RetriableError
 
@@ -31,10 +32,11 @@ def slept() -> list[float]:
     return []
 
 
-def gateway(standin: MailchimpStandIn, slept: list[float] | None = None, **kw: object) -> MailchimpAudience:
+def gateway(standin: MailchimpStandIn, slept: list[float] | None = None, attempts: int = 4,
+            **kw: object) -> MailchimpAudience:  # fmt: skip
     sleeps = slept if slept is not None else []
-    return MailchimpAudience(standin.api_key, standin.list_id, base_url=standin.url, sleep=sleeps.append,
-                             jitter=lambda: 0.0, **kw)  # type: ignore[arg-type]  # fmt: skip
+    policy = RetryPolicy(attempts=attempts, sleep=sleeps.append, rand=lambda: 0.0)
+    return MailchimpAudience(standin.api_key, standin.list_id, base_url=standin.url, policy=policy, **kw)  # type: ignore[arg-type]
 
 
 def test_an_email_containing_server_is_addressed_by_its_hash(standin: MailchimpStandIn) -> None:
@@ -114,7 +116,7 @@ def test_a_permanent_429_gives_up_after_a_bounded_number_of_tries(
 ) -> None:
     standin.fail("GET", r"/members$", status=429, times=100, retry_after="1")
     with pytest.raises(RetriableError, match="429 Too Many Requests") as caught:
-        gateway(standin, slept, max_retries=2).contacts()
+        gateway(standin, slept, attempts=3).contacts()
     assert standin.counts()["read"] == 3 and len(slept) == 2
     assert caught.value.retry_after == 1.0
 

@@ -11,6 +11,7 @@ from typing import Any
 import pytest
 
 from connectors.news_feeds import FeedReader
+from connectors.retry import RetryPolicy
 from weaver.errors import FatalError
 
 ATOM = """<?xml version="1.0" encoding="utf-8"?>
@@ -75,7 +76,7 @@ def test_atom_and_rss_items_with_dates_and_plain_text(feeds: FeedServer) -> None
 def test_a_busy_feed_is_tried_again_after_retry_after(feeds: FeedServer) -> None:
     slept: list[float] = []
     feeds.answers = [(503, "busy", {"Retry-After": "2"}), (200, ATOM, {})]
-    assert len(FeedReader(sleep=slept.append).read(feeds.url())) == 1
+    assert len(FeedReader(policy=RetryPolicy(sleep=slept.append, rand=lambda: 0.0)).read(feeds.url())) == 1
     assert slept == [2.0] and feeds.hits == 2
 
 

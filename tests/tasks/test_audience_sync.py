@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 
 from connectors.audience import MailchimpAudience
+from connectors.retry import RetryPolicy
 from connectors.tables import Cell, Grid
 from tasks.audience_sync import (
     AudienceResult,
@@ -87,7 +88,8 @@ def db(tmp_path: Path) -> StateDB:
 
 
 def gateway(standin: MailchimpStandIn) -> MailchimpAudience:
-    return MailchimpAudience(standin.api_key, standin.list_id, base_url=standin.url, sleep=lambda s: None)
+    policy = RetryPolicy(sleep=lambda s: None)
+    return MailchimpAudience(standin.api_key, standin.list_id, base_url=standin.url, policy=policy)
 
 
 def sync(tables: GridTables, cfg: WeaverConfig, db: StateDB, audience: MailchimpAudience,

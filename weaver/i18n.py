@@ -92,6 +92,7 @@ CATALOGUE: dict[str, dict[str, str]] = {
         "en": "Newsletter {period}: review before it goes out",
         "zh": "网络通讯 {period}：发送前预览",
     },
+    "newsletter.period": {"en": "Period", "zh": "期号"},
     "newsletter.as_of": {"en": "Compiled as of", "zh": "编辑日期"},
     "newsletter.section.events": {"en": "Upcoming events", "zh": "近期活动"},
     "newsletter.section.opportunities": {"en": "Open opportunities", "zh": "开放机会"},

@@ -67,6 +67,18 @@ def test_dry_run_previews_and_sends_nothing(demo_ws: Path) -> None:
     assert outbox(demo_ws).messages() == []
     assert not (demo_ws / "reports" / "newsletters").exists()
     assert all(Path(p).is_file() and "previews" in p for p in plan["editions"])
+    preview = latest_artifact("newsletter-preview")
+    for path in plan["editions"]:  # the artifact links each edition's HTML for a coordinator to review
+        assert Path(path).resolve().as_uri() in preview
+
+
+def latest_artifact(key: str) -> str:
+    from prefect.client.orchestration import get_client
+    from prefect.client.schemas.filters import ArtifactFilter, ArtifactFilterKey
+
+    with get_client(sync_client=True) as client:
+        found = client.read_artifacts(artifact_filter=ArtifactFilter(key=ArtifactFilterKey(any_=[key])))
+    return str(max(found, key=lambda a: a.created).data)
 
 
 @pytest.fixture

@@ -10,8 +10,9 @@ from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     from connectors.audience import Audience
+    from connectors.feeds import FeedSource
+    from connectors.grants import GrantsSearch
     from connectors.mail import MailTransport
-    from connectors.news_feeds import NewsFeeds
     from connectors.tables import TableBackend
     from weaver.workspace import Workspace
 
@@ -92,6 +93,25 @@ def _google_credentials(ws: Workspace) -> dict[str, object]:
     return info
 
 
+def build_grants_gov(ws: Workspace) -> GrantsSearch | None:
+    """The Grants.gov client when `[grants.grants_gov] enabled = true`, else None (the demo default)."""
+    cfg = ws.config.grants.grants_gov
+    if not cfg.enabled:
+        return None
+    from connectors.grants import GrantsGovClient
+
+    return GrantsGovClient(cfg.base_url, timeout=cfg.timeout_seconds)
+
+
+def build_feed_reader(ws: Workspace) -> FeedSource | None:
+    """A feed reader when `[[grants.feeds]]` lists any feed, else None."""
+    if not ws.config.grants.feeds:
+        return None
+    from connectors.feeds import FeedReader
+
+    return FeedReader(timeout=ws.config.grants.feed_timeout_seconds)
+
+
 def build_audience(ws: Workspace) -> Audience | None:
     """The Mailchimp audience of `[mailchimp]`, or None when the network does not use Mailchimp."""
     cfg = ws.config.mailchimp
@@ -114,10 +134,10 @@ def build_audience(ws: Workspace) -> Audience | None:
     )
 
 
-def build_news_feeds(ws: Workspace) -> NewsFeeds | None:
+def build_news_feeds(ws: Workspace) -> FeedSource | None:
     """A feed reader when `[newsletter] feeds` lists any feed, else None."""
     if not ws.config.newsletter.feeds:
         return None
-    from connectors.news_feeds import FeedReader
+    from connectors.feeds import FeedReader
 
     return FeedReader(timeout=ws.config.newsletter.feed_timeout_seconds)

@@ -11,13 +11,16 @@ from __future__ import annotations
 
 import random
 import time
+from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
-from typing import TypeVar
+from typing import Any, TypeVar
 
-from weaver.errors import RetriableError
+import requests
+
+from weaver.errors import FatalError, RetriableError
 
 T = TypeVar("T")
 
@@ -72,3 +75,49 @@ def parse_retry_after(value: str | None, now: datetime | None = None) -> float |
     if when.tzinfo is None:
         when = when.replace(tzinfo=UTC)
     return max(0.0, (when - (now or datetime.now(UTC))).total_seconds())
+
+
+retry_after_seconds = parse_retry_after  # the name the requests-based connectors use
+
+# Statuses worth trying again: the server is busy, rate-limiting or briefly failing.
+RETRY_STATUSES = frozenset({408, 425, 429, 500, 502, 503, 504})
+
+
+def request_with_retry(
+    session: requests.Session,
+    method: str,
+    url: str,
+    *,
+    what: str,
+    timeout: float,
+    policy: RetryPolicy,
+    calls: Counter[str] | None = None,
+    **kwargs: Any,
+) -> requests.Response:
+    """An idempotent HTTP request through `requests`, retried by `retry`; a 2xx/3xx response or an error.
+
+    Messages name the call (`what`) and the status, never the body (it can carry personal data) or the URL
+    (a feed URL can carry a token).
+    """
+    attempt = 0
+
+    def once() -> requests.Response:
+        nonlocal attempt
+        attempt += 1
+        if calls is not None:
+            calls[what] += 1
+        try:
+            response = session.request(method, url, timeout=timeout, **kwargs)
+        except (requests.Timeout, requests.ConnectionError) as exc:
+            raise RetriableError(f"{what}: {type(exc).__name__} (after {attempt} attempt(s))") from None
+        except requests.RequestException as exc:  # a bad URL, too many redirects: trying again will not help
+            raise FatalError(f"{what}: {type(exc).__name__}") from None
+        status = response.status_code
+        if status < 400:
+            return response
+        if status not in RETRY_STATUSES:
+            raise FatalError(f"{what}: HTTP {status}")
+        after = parse_retry_after(response.headers.get("Retry-After"))
+        raise RetriableError(f"{what}: HTTP {status} (after {attempt} attempt(s))", after)
+
+    return retry(once, policy)

@@ -11,11 +11,15 @@ from typing import Any
 FLOWS: dict[str, tuple[str, str]] = {
     # name: (module:function, one-line description)
     "member-sync": ("flows.member_sync:member_sync", "Sync the member spreadsheet into the network's state"),
+    "grant-pipeline": (
+        "flows.grant_pipeline:grant_pipeline",
+        "Refresh the grant pipeline: import opportunities, computed columns, owner reminders, money report",
+    ),
     "newsletter": ("flows.newsletter:newsletter", "Compile, archive and deliver the period's newsletter"),
 }
 
 # The weekly cycle `weaver demo` runs, in order.
-WEEKLY_CYCLE: list[str] = ["member-sync", "newsletter"]
+WEEKLY_CYCLE: list[str] = ["member-sync", "grant-pipeline", "newsletter"]
 
 
 def load_flow(name: str) -> Any:

@@ -35,7 +35,7 @@ import css_inline
 from prefect import task
 from prefect.cache_policies import NO_CACHE
 
-from connectors.news_feeds import FeedItem, NewsFeeds
+from connectors.feeds import FeedSource
 from connectors.tables import Grid, TableBackend
 from tasks.members import normalise_header, parse_date
 from tasks.messages import TEMPLATES, environment, pick_language
@@ -75,29 +75,37 @@ ALIASES: dict[str, dict[str, tuple[str, ...]]] = {
 REQUIRED = {"events": ("title", "start"), "opportunities": ("title",), "news": ("date", "title")}
 BILINGUAL = ("title", "summary", "place", "funder")
 _LANG_WORDS = {"zh": ("zh", "cn", "中文", "chinese"), "en": ("en", "英文", "english")}
+_CLOSED = {"closed", "archived", "submitted", "awarded", "declined", "withdrawn", "expired", "rejected", "已关闭",
+           "已截止", "提交", "已提交", "获批", "已获批", "未获批", "放弃"}  # fmt: skip
 SKIP_STATUS = {
     "events": {"cancelled", "canceled", "draft", "postponed", "取消", "已取消", "草稿", "延期"},
-    "opportunities": {
-        "closed",
-        "archived",
-        "submitted",
-        "awarded",
-        "declined",
-        "withdrawn",
-        "expired",
-        "rejected",
-        "已关闭",
-        "已截止",
-        "已提交",
-        "已获批",
-        "未获批",
-        "放弃",
-    },
+    "opportunities": _CLOSED,
     "news": {"draft", "hidden", "no", "rejected", "草稿", "隐藏", "不发布", "否"},
 }
 _US_DATE = re.compile(r"^(\d{1,2})/(\d{1,2})/(\d{4})$")
 _TIME = re.compile(r"(\d{1,2}):(\d{2})")  # a date never holds a colon: the first match is the time of day
 _MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
+
+
+_TAG = re.compile(r"<[^>]+>")
+
+
+@dataclass(frozen=True)
+class FeedItem:
+    """An item of an RSS or Atom feed, as the newsletter shows it (plain text)."""
+
+    title: str
+    link: str
+    published: date | None
+    summary: str
+    source: str  # the feed's own title, else its host
+
+
+def feed_name(url: str) -> str:
+    """Feeds are named by host in messages: a private feed URL may carry a token."""
+    from urllib.parse import urlsplit
+
+    return urlsplit(url).hostname or "feed"
 
 
 # the period -------------------------------------------------------------------------------------------------
@@ -205,6 +213,7 @@ class Issue:
     sections: dict[str, list[Item]]
     rejected: list[Rejected] = field(default_factory=list)
     missing: list[tuple[str, str]] = field(default_factory=list)  # (tab, column or "" for the whole tab)
+    aliases: dict[str, dict[str, tuple[str, ...]]] = field(default_factory=dict)  # section -> our key -> headers
 
     def counts(self) -> dict[str, int]:
         return {name: len(items) for name, items in self.sections.items()}
@@ -236,8 +245,10 @@ def _variants(alias: str, lang: str) -> Iterable[str]:
         )
 
 
-def locate(header: Sequence[str], section: str, languages: Sequence[str]) -> dict[str, int]:
-    keys = header_keys(ALIASES[section], languages)
+def locate(
+    header: Sequence[str], section: str, languages: Sequence[str], aliases: Mapping[str, Sequence[str]] | None = None
+) -> dict[str, int]:
+    keys = header_keys(aliases or ALIASES[section], languages)
     cols: dict[str, int] = {}
     for i, text in enumerate(header):
         key = keys.get(normalise_header(text))
@@ -267,7 +278,7 @@ def _rows(grid: Grid, section: str, tab: str, issue: Issue, languages: Sequence[
     if not grid:
         issue.missing.append((tab, ""))
         return
-    cols = locate(grid[0], section, languages)
+    cols = locate(grid[0], section, languages, issue.aliases.get(section))
     probe = _Row([], cols, languages)
     absent = [name for name in REQUIRED[section] if not probe.has(name)]
     if absent:
@@ -328,7 +339,19 @@ def read_opportunities(
         elif when[0] >= issue.as_of:
             dated.append(_opportunity(row, row_no, title, when[0], (when[0] - issue.as_of).days <= 14))
     dated.sort(key=lambda i: (i.day, i.row))
-    return (dated + rolling)[: cfg.max_items]
+    return _distinct(dated + rolling)[: cfg.max_items]
+
+
+def _distinct(items: Sequence[Item]) -> list[Item]:
+    """A call copied twice in the tab is announced once (same funder and title, ignoring case and width)."""
+    seen: set[tuple[str, ...]] = set()
+    out: list[Item] = []
+    for item in items:
+        key = tuple(normalise_header(v) for v in (*item.title.values(), *item.where.values()))
+        if key not in seen:
+            seen.add(key)
+            out.append(item)
+    return out
 
 
 def _opportunity(row: _Row, row_no: int, title: dict[str, str], day: date | None, soon: bool = False) -> Item:
@@ -362,6 +385,28 @@ def feed_items(items: Sequence[FeedItem], period: Period) -> list[Item]:
     ]
 
 
+# the grant pipeline's own column mapping ([grants.columns]) names the opportunities tab's headers first
+_GRANT_FIELDS = {
+    "title": "title",
+    "funder": "funder",
+    "deadline": "deadline",
+    "amount": "amount",
+    "currency": "currency",
+    "link": "link",
+    "status": "stage",
+}
+
+
+def opportunity_aliases(config: WeaverConfig) -> dict[str, tuple[str, ...]]:
+    grants = getattr(config, "grants", None)
+    if grants is None:
+        return dict(ALIASES["opportunities"])
+    return {
+        key: (grants.column(_GRANT_FIELDS[key]), *names) if key in _GRANT_FIELDS else names
+        for key, names in ALIASES["opportunities"].items()
+    }
+
+
 def compile_issue(
     sources: Mapping[str, Grid | None], feeds: Sequence[FeedItem], period: Period, as_of: date, config: WeaverConfig
 ) -> Issue:
@@ -369,6 +414,7 @@ def compile_issue(
     cfg, languages = config.newsletter, config.network.languages
     tabs = {"events": config.tabs.events, "opportunities": config.tabs.opportunities, "news": config.tabs.news}
     issue = Issue(period, as_of, {name: [] for name in SECTIONS})
+    issue.aliases["opportunities"] = opportunity_aliases(config)
     readers = {"events": read_events, "opportunities": read_opportunities, "news": read_news}
     for name, reader in readers.items():
         grid = sources.get(name)
@@ -485,15 +531,20 @@ def read_sources(tables: TableBackend, config: WeaverConfig) -> dict[str, Grid |
     return {section: tables.read_tab(tab) if tab in names else None for section, tab in tabs.items()}
 
 
-def read_feeds(reader: NewsFeeds | None, urls: Sequence[str]) -> tuple[list[FeedItem], list[str]]:
-    """Every configured feed; one that cannot be read is reported by its host and skipped."""
+def read_feeds(reader: FeedSource | None, urls: Sequence[str]) -> tuple[list[FeedItem], list[str]]:
+    """Every configured feed's items; a feed that cannot be read is reported (by host) and skipped."""
     items: list[FeedItem] = []
     problems: list[str] = []
     for url in urls if reader is not None else ():
+        name = feed_name(url)
         try:
-            items += reader.read(url)  # type: ignore[union-attr]
+            feed = reader.read(name, url)  # type: ignore[union-attr]
         except WeaverError as exc:
             problems.append(str(exc))
+            continue
+        for entry in feed.entries:
+            summary = " ".join(_TAG.sub(" ", entry.summary).split())[:400]  # feeds send HTML; we show text
+            items.append(FeedItem(entry.title, entry.link, entry.published, summary, feed.title or name))
     return items, problems
 
 

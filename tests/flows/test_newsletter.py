@@ -36,6 +36,7 @@ def test_the_months_issue_goes_to_each_consenting_member_once_in_their_language(
     expected = consenting(demo_ws)
     assert first["delivery"] == "email" and first["sent"] == len(expected) > 100
     assert first["new_editions"] == "zh, en" and first["sections"]["news"] == 5
+    assert first["sections"]["opportunities"] == 8  # the grant pipeline's open calls, read by [grants.columns]
     mails = outbox(demo_ws).messages()
     by_member = {m["X-Weaver-Key"].rsplit(":", 1)[1]: m for m in mails}
     assert set(by_member) == set(expected)

@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
+from collections import Counter
 from datetime import date
 
 import pytest
 
-from connectors.news_feeds import FeedItem
-from tasks.newsletter import compile_issue, parse_when, render_edition, resolve_period
+from connectors.feeds import Feed, FeedEntry
+from tasks.newsletter import FeedItem, compile_issue, parse_when, read_feeds, render_edition, resolve_period
 from weaver.config import WeaverConfig, parse_config
-from weaver.errors import WeaverError
+from weaver.errors import FatalError, WeaverError
 
 TODAY = date(2026, 11, 24)
 NOVEMBER = resolve_period("2026-11", TODAY, "monthly")
@@ -49,6 +50,7 @@ OPPORTUNITIES = [
     ["Done Fdn", "Submitted already", "", "", "2026-12-30", "", "submitted"],
     ["Rolling Fdn", "Anytime", "", "", "", "javascript:alert(1)", ""],
     ["Typo Fdn", "Bad date", "", "", "31/31/2026", "", ""],
+    ["Open Fund ", "small grants", "5000", "USD", "2026-12-01", "", "research"],  # copied twice
 ]
 NEWS = [
     ["date", "title_en", "title_zh", "summary_en", "summary_zh", "link", "by", "status"],
@@ -146,3 +148,33 @@ def test_dates_in_the_forms_sheets_hold() -> None:
     assert parse_when("12/20/2026") == (date(2026, 12, 20), "")
     assert parse_when("2026/12/3") == (date(2026, 12, 3), "")
     assert parse_when("next week") is None
+
+
+class Feeds:
+    """The feed-source Protocol over fixed feeds (our own interface; the reader has its own tests)."""
+
+    def __init__(self, feeds: dict[str, Feed | Exception]) -> None:
+        self.feeds = feeds
+        self.calls: Counter[str] = Counter()
+
+    def read(self, name: str, url: str) -> Feed:
+        self.calls["read"] += 1
+        found = self.feeds[url]
+        if isinstance(found, Exception):
+            raise found
+        return found
+
+    def close(self) -> None:
+        pass
+
+
+def test_feed_items_become_plain_text_and_a_broken_feed_is_reported_by_host() -> None:
+    entry = FeedEntry(
+        "7", "Call: 气候适应", "https://f.example.org/7", date(2026, 11, 10), "<p>Apply by <b>Dec</b></p>"
+    )
+    source = Feeds({"https://f.example.org/feed?token=SECRET": Feed("", [entry]),
+                    "https://down.example.org/rss": FatalError("feed 'down.example.org': HTTP 404")})  # fmt: skip
+    items, problems = read_feeds(source, list(source.feeds))
+    assert items == [FeedItem("Call: 气候适应", "https://f.example.org/7", date(2026, 11, 10), "Apply by Dec",
+                              "f.example.org")]  # fmt: skip
+    assert problems == ["feed 'down.example.org': HTTP 404"] and "SECRET" not in " ".join(problems)

@@ -11,10 +11,14 @@ from typing import Any
 FLOWS: dict[str, tuple[str, str]] = {
     # name: (module:function, one-line description)
     "member-sync": ("flows.member_sync:member_sync", "Sync the member spreadsheet into the network's state"),
+    "survey-distribution": (
+        "flows.survey_distribution:survey_distribution",
+        "Send personal survey links, remind non-responders, ingest and summarise responses",
+    ),
 }
 
 # The weekly cycle `weaver demo` runs, in order.
-WEEKLY_CYCLE: list[str] = ["member-sync"]
+WEEKLY_CYCLE: list[str] = ["member-sync", "survey-distribution"]
 
 
 def load_flow(name: str) -> Any:

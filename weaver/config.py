@@ -147,6 +147,26 @@ class TabsConfig(_Strict):
     surveys: str = "Surveys"
 
 
+class GoogleFormsConfig(_Strict):
+    """Polling Google Forms responses through the Forms API (a backstop for, or instead of, Apps Script)."""
+
+    # A service-account JSON key (share each form with the account's email as a viewer).
+    credentials: SecretRef
+    # Empty means Google's own endpoint; tests point it at a stand-in on 127.0.0.1.
+    api_endpoint: str = ""
+    timeout_seconds: float = 30.0
+    max_attempts: int = Field(default=4, ge=1, le=10)
+
+
+class SurveysConfig(_Strict):
+    """survey-distribution: per-member links, reminders and response ingestion."""
+
+    # The key of the per-member tokens in survey links. Unset: a secret generated for this workspace on first
+    # use and kept in its state database (fine for one machine; set a SecretRef when several share a network).
+    token_secret: SecretRef | None = None
+    google_forms: GoogleFormsConfig | None = None
+
+
 class WeaverConfig(_Strict):
     network: NetworkConfig = NetworkConfig()
     state: StateConfig = StateConfig()
@@ -154,6 +174,7 @@ class WeaverConfig(_Strict):
     members: MembersConfig = MembersConfig()
     mail: MailConfig = MailConfig()
     tabs: TabsConfig = TabsConfig()
+    surveys: SurveysConfig = SurveysConfig()
 
 
 def _check_keys(value: dict[str, Any], known: tuple[str, ...]) -> None:

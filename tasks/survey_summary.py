@@ -6,7 +6,7 @@ Counting rules a coordinator can rely on:
   invitation, e.g. after a resend by hand, counts in both). Anonymous responses are counted apart.
 * A member who answered twice counts once, with their latest answers. Anonymous responses all count.
 * Choice questions (known from the Google Form, or inferred: list answers, or at most 12 distinct short
-  values) are counted and charted; other questions are free text, listed with the member id (or
+  values with some repeated) are counted and charted; other questions are free text, listed with the member id (or
   "anonymous") in the report file only, never in the Prefect artifact.
 """
 
@@ -78,7 +78,8 @@ def infer_kind(values: Sequence[Any]) -> str:
         return "choice"
     distinct = {str(v) for v in values}
     short = all(len(v) <= MAX_CHOICE_LENGTH and "\n" not in v for v in distinct)
-    return "choice" if distinct and len(distinct) <= MAX_CHOICES and short else "text"
+    repeated = len(values) > len(distinct)  # all-different answers read better as a list than as a chart
+    return "choice" if repeated and len(distinct) <= MAX_CHOICES and short else "text"
 
 
 def summarise_questions(responses: Sequence[Mapping[str, Any]], kinds: Mapping[str, str],
@@ -138,7 +139,8 @@ def _segments(population: set[str], answered: set[str], members: Mapping[str, Ma
         value = ((members.get(member_id) or {}).get("fields") or {}).get(segment_by, "") or blank
         invited[value] += 1
         replied[value] += member_id in answered
-    return [(v, invited[v], replied[v]) for v in sorted(invited, key=lambda v: (-invited[v], v))]
+    order = sorted(invited, key=lambda v: (v == blank, -invited[v], v))  # largest first, "not given" last
+    return [(v, invited[v], replied[v]) for v in order]
 
 
 # the report ---------------------------------------------------------------------------------------------

@@ -211,8 +211,9 @@ def _parse_row(row: int, values: dict[str, str], cols: dict[str, int], tab: str,
         raise fail("token_field" if "token_field" in cols else "form_link", "survey.bad_entry")
     if provider != "google_forms" and not _FIELD_NAME.match(token_field):
         raise fail("token_field", "survey.bad_field")
-    opens, closes = _date(values["opens"], lambda: fail("opens", "survey.bad_date")), _date(
-        values["closes"], lambda: fail("closes", "survey.bad_date")
+    opens, closes = (
+        _date(values["opens"], lambda: fail("opens", "survey.bad_date")),
+        _date(values["closes"], lambda: fail("closes", "survey.bad_date")),
     )
     if closes < opens:
         raise fail("closes", "survey.closes_before_opens")

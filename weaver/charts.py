@@ -13,7 +13,7 @@ from html import escape
 
 _FONT = "system-ui,-apple-system,'PingFang SC','Microsoft YaHei',sans-serif"
 _CHAR_PX = 7.2  # average advance of a narrow glyph at 13px; wide (CJK) glyphs count twice
-_MAX_LABEL_UNITS = 30
+_MAX_LABEL_UNITS = 34
 
 
 def text_units(text: str) -> int:

@@ -19,6 +19,7 @@ from tasks.survey_responses import collect_responses_task, ingest_responses_task
 from tasks.survey_summary import build_survey_report, run_summary, summarise_surveys_task
 from tasks.surveys import needs_forms_api, parse_surveys_task, plan_surveys_task, read_survey_state_task
 from tasks.tables import read_tab
+from weaver.i18n import t
 from weaver.report import publish_artifact
 from weaver.runtime import open_runtime
 from weaver.state import utcnow
@@ -49,8 +50,9 @@ def survey_distribution(workspace: str = ".", dry_run: bool = False) -> dict[str
         messages = [m for p in plans for m in (*p.invites, *p.reminders)]
         delivery = deliver_task(messages, rt.mail, rt.db, FLOW, dry_run=dry_run, previews_dir=rt.previews_dir(FLOW))
         summaries = summarise_surveys_task(plans, context, ingested, collected, delivery, lang)
-        report = build_survey_report(summaries, [*tab.rejected, *collected.rejected], collected.notes,
-                                     ingested.recorded, lang, dry_run)  # fmt: skip
+        notes = [*collected.notes, *([t("survey.throwaway_key", lang)] if context.throwaway_secret else [])]
+        report = build_survey_report(summaries, [*tab.rejected, *collected.rejected], notes, ingested.recorded,
+                                     lang, dry_run)  # fmt: skip
         path = None if dry_run else report.write_html(rt.ws.reports)
         publish_artifact(report, path)
         summary = run_summary(summaries, ingested.recorded, delivery.summary())

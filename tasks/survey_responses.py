@@ -260,7 +260,7 @@ def collect_responses(surveys: Sequence[Survey], db: StateDB, forms: FormsSource
             if forms is None:
                 out.notes.append(t("survey.no_forms_api", lang, id=survey.survey_id))
             else:
-                _collect_google_forms(survey, forms, db, out)
+                _collect_google_forms(survey, forms, db, lang, out)
     if forms is not None:
         out.calls = dict(forms.calls)
     return out
@@ -270,16 +270,19 @@ def _collect_inbox(surveys: Sequence[Survey], db: StateDB, lang: str, out: Colle
     query = select(inbox).where(inbox.c.kind == "survey", inbox.c.status.in_(["received", "dispatched"]))
     with db.engine.connect() as conn:
         rows = [dict(r._mapping) for r in conn.execute(query.order_by(inbox.c.received_at))]
+    unmatched: dict[str, int] = {}
     for row in rows:
         survey = survey_for_form(row["form"], surveys)
-        if survey is None:
-            continue  # a form no survey row names (yet): left in the inbox
+        if survey is None:  # a form no survey row names (yet): left in the inbox, and said so
+            unmatched[row["form"]] = unmatched.get(row["form"], 0) + 1
+            continue
         result = from_inbox(row, survey, lang)
         if isinstance(result, str):
             out.inbox_failed[row["id"]] = result
             out.rejected.append(RejectedRow(f"inbox {row['id']}", result))
         else:
             out.responses.append(result)
+    out.notes += [t("survey.inbox_unmatched", lang, count=n, form=form) for form, n in unmatched.items()]
 
 
 def _collect_csv(survey: Survey, root: Path, tz: str, now: datetime, lang: str, out: Collected) -> None:
@@ -295,10 +298,12 @@ def _collect_csv(survey: Survey, root: Path, tz: str, now: datetime, lang: str, 
     out.rejected.extend(rejected)
 
 
-def _collect_google_forms(survey: Survey, forms: FormsSource, db: StateDB, out: Collected) -> None:
+def _collect_google_forms(survey: Survey, forms: FormsSource, db: StateDB, lang: str, out: Collected) -> None:
     key = f"google_forms:{survey.form}"
     mark = out.cursors.get(key) or read_cursor(db, key)
     schema = forms.get_form(survey.form)
+    if token_question(schema, survey) is None:
+        out.notes.append(t("survey.no_token_question", lang, id=survey.survey_id, field=survey.token_field))
     responses = forms.list_responses(survey.form, since=mark)
     out.responses.extend(from_google_forms(schema, responses, survey))
     out.kinds[survey.survey_id] = {q.title: q.kind for q in schema.questions}

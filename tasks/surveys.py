@@ -196,8 +196,26 @@ def _parse_row(row: int, values: dict[str, str], cols: dict[str, int], tab: str,
             raise fail(name, "survey.missing")
     if not _SURVEY_ID.match(values["survey_id"]):
         raise fail("survey_id", "survey.bad_id")
-    link = values["form_link"]
-    parts = urlsplit(link)
+    provider, token_field = _form_fields(values, cols, fail)
+    opens, closes = (
+        _date(values["opens"], lambda: fail("opens", "survey.bad_date")),
+        _date(values["closes"], lambda: fail("closes", "survey.bad_date")),
+    )
+    if closes < opens:
+        raise fail("closes", "survey.closes_before_opens")
+    reminders = _reminders(values.get("reminders", ""), opens, closes, lambda key, **kw: fail("reminders", key, **kw))
+    audience = _audience(values.get("audience", ""), lambda key, **kw: fail("audience", key, **kw))
+    segment = values.get("segment_by", "") or "region"
+    if segment not in MEMBER_FIELDS:
+        raise fail("segment_by", "survey.bad_segment", known=", ".join(MEMBER_FIELDS))
+    return Survey(row, values["survey_id"], values["title"], provider, values["form_link"], token_field,
+                  values.get("form", ""), audience, opens, closes, reminders, segment,
+                  values.get("responses_csv", ""))  # fmt: skip
+
+
+def _form_fields(values: dict[str, str], cols: dict[str, int], fail: Any) -> tuple[str, str]:
+    """The provider (from its column, else guessed from the link) and the field that carries the token."""
+    parts = urlsplit(values["form_link"])
     if parts.scheme not in ("https", "http") or not parts.netloc:
         raise fail("form_link", "survey.bad_link")
     provider = values.get("provider", "").casefold().replace(" ", "_") or _provider_of(parts.netloc, parts.path)
@@ -211,19 +229,7 @@ def _parse_row(row: int, values: dict[str, str], cols: dict[str, int], tab: str,
         raise fail("token_field" if "token_field" in cols else "form_link", "survey.bad_entry")
     if provider != "google_forms" and not _FIELD_NAME.match(token_field):
         raise fail("token_field", "survey.bad_field")
-    opens, closes = (
-        _date(values["opens"], lambda: fail("opens", "survey.bad_date")),
-        _date(values["closes"], lambda: fail("closes", "survey.bad_date")),
-    )
-    if closes < opens:
-        raise fail("closes", "survey.closes_before_opens")
-    reminders = _reminders(values.get("reminders", ""), opens, closes, lambda key, **kw: fail("reminders", key, **kw))
-    audience = _audience(values.get("audience", ""), lambda key, **kw: fail("audience", key, **kw))
-    segment = values.get("segment_by", "") or "region"
-    if segment not in MEMBER_FIELDS:
-        raise fail("segment_by", "survey.bad_segment", known=", ".join(MEMBER_FIELDS))
-    return Survey(row, values["survey_id"], values["title"], provider, link, token_field, values.get("form", ""),
-                  audience, opens, closes, reminders, segment, values.get("responses_csv", ""))  # fmt: skip
+    return provider, token_field
 
 
 def _provider_of(host: str, path: str) -> str:

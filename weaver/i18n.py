@@ -114,6 +114,19 @@ CATALOGUE: dict[str, dict[str, str]] = {
         "en": "survey {id}: a Google Forms id is set but [surveys.google_forms] is not configured: not polled",
         "zh": "问卷 {id}：设置了 Google 表单编号，但未配置 [surveys.google_forms]，未拉取回复",
     },
+    "survey.inbox_unmatched": {
+        "en": "{count} survey submission(s) in the inbox for form {form!r}, which no survey row names: left waiting",
+        "zh": "收件箱中有 {count} 份表单 {form!r} 的问卷提交，没有问卷行对应：暂不处理",
+    },
+    "survey.no_token_question": {
+        "en": "survey {id}: the Google Form has no token question ({field}, or one titled 'token'): "
+        "its responses are anonymous",
+        "zh": "问卷 {id}：Google 表单中没有令牌问题（{field}，或标题为 token 的问题）：回复均为匿名",
+    },
+    "survey.throwaway_key": {
+        "en": "Dry run on a new workspace: the links in the previews use a temporary key",
+        "zh": "在新工作区演练：预览中的链接使用临时密钥",
+    },
     # the report
     "survey.title": {"en": "Surveys", "zh": "问卷"},
     "survey.dry_run": {"en": "Dry run: nothing was sent or recorded", "zh": "演练：未发送、未记录任何内容"},

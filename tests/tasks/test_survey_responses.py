@@ -184,3 +184,11 @@ def test_google_forms_are_polled_from_the_high_water_mark(db: StateDB, tmp_path:
     ids = [r["id"] for r in stored_responses(db, ["s1"])]
     assert sorted(ids) == ["google_forms:r0", "google_forms:r1", "google_forms:r2", "google_forms:r3"]  # deduped
     assert second.kinds["s1"] == {"token": "text", "活动": "choice"}
+
+
+def test_inbox_submissions_for_an_unknown_form_wait_and_are_mentioned(db: StateDB, tmp_path: Path) -> None:
+    with db.begin() as conn:
+        conn.execute(inbox.insert(), [inbox_row("tally:9", payload(None), form="next-year")])
+    collected = collect_responses([make_survey()], db, None, tmp_path, "UTC", NOW, "en")
+    assert collected.responses == []
+    assert "1 survey submission(s) in the inbox for form 'next-year'" in collected.notes[0]

@@ -5,15 +5,13 @@ Google Forms has no webhook of its own (watches push only to Cloud Pub/Sub), so 
 `responseId` (>= rather than > so a response submitted in the same instant as the mark is never skipped).
 `forms.get` gives the question titles and kinds, so answers are keyed by what a coordinator reads.
 
-Every call here is a read, so each is retried (boundedly, with jitter, honouring `Retry-After`) by this
-module alone: `execute(num_retries=0)` keeps the client library from retrying on top.
+Every call here is a read, so each is retried by `connectors.retry` (bounded tries and time, jitter,
+`Retry-After` honoured) and by nothing else: `execute(num_retries=0)` keeps the client library from retrying.
 """
 
 from __future__ import annotations
 
 import json
-import random
-import time
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -24,6 +22,7 @@ import httplib2
 from googleapiclient.discovery import build
 from googleapiclient.errors import HttpError
 
+from connectors.retry import RetryPolicy, parse_retry_after, retry
 from weaver.config import GoogleFormsConfig
 from weaver.errors import ConfigError, FatalError, RetriableError
 
@@ -32,7 +31,6 @@ SCOPES = (
     "https://www.googleapis.com/auth/forms.responses.readonly",
 )
 _RETRIABLE_STATUS = frozenset({408, 429, 500, 502, 503, 504})
-_MAX_DELAY = 30.0
 
 
 @dataclass(frozen=True)
@@ -78,18 +76,13 @@ class FormsSource(Protocol):
         ...
 
 
-Sleep = Callable[[float], None]
-
-
 class GoogleForms:
     """The Forms API v1 over an httplib2 transport (authorised in production, plain toward a stand-in)."""
 
-    def __init__(self, http: Any, api_endpoint: str | None = None, *, max_attempts: int = 4,
-                 sleep: Sleep = time.sleep) -> None:  # fmt: skip
+    def __init__(self, http: Any, api_endpoint: str | None = None, *, policy: RetryPolicy | None = None) -> None:
         options = {"api_endpoint": api_endpoint} if api_endpoint else None
         self.service = build("forms", "v1", http=http, static_discovery=True, client_options=options)
-        self.max_attempts = max_attempts
-        self.sleep = sleep
+        self.policy = policy or RetryPolicy()
         self.calls: Counter[str] = Counter()
 
     def describe(self) -> str:
@@ -114,45 +107,30 @@ class GoogleForms:
                 return found
 
     def _execute(self, name: str, form_id: str, make_request: Callable[[], Any]) -> dict[str, Any]:
-        """One read with bounded retries; the error names the call and the form, never a response's content."""
-        for attempt in range(1, self.max_attempts + 1):
+        """One read, retried by `connectors.retry` alone; errors name the call and form, never content."""
+
+        def once() -> dict[str, Any]:
             self.calls[name] += 1
             try:
                 return make_request().execute(num_retries=0) or {}
             except HttpError as exc:
-                error = _translate(exc, name, form_id)
+                raise _translate(exc, name, form_id) from None
             except (TimeoutError, ConnectionError, httplib2.HttpLib2Error, OSError) as exc:
-                error = RetriableError(f"Google Forms: {name} for form {form_id}: {type(exc).__name__}")
-            if isinstance(error, FatalError) or attempt == self.max_attempts:
-                raise error
-            self.sleep(_delay(attempt, error.retry_after))
-        raise AssertionError("unreachable")
+                raise RetriableError(f"Google Forms: {name} for form {form_id}: {type(exc).__name__}") from None
+
+        return retry(once, self.policy)
 
 
 def _translate(exc: HttpError, name: str, form_id: str) -> RetriableError | FatalError:
     status = int(getattr(exc.resp, "status", 0) or 0)
     where = f"Google Forms: {name} for form {form_id}: HTTP {status}"
     if status in _RETRIABLE_STATUS:
-        return RetriableError(where, retry_after=_retry_after(exc.resp))
+        return RetriableError(where, retry_after=parse_retry_after(exc.resp.get("retry-after")))
     if status == 404:
         return FatalError(f"{where} (no such form: check the 'form' id in the Surveys tab)")
     if status in (401, 403):
         return FatalError(f"{where} (access denied: share the form with the service account as a viewer)")
     return FatalError(where)
-
-
-def _retry_after(resp: Any) -> float | None:
-    value = resp.get("retry-after") if hasattr(resp, "get") else None
-    try:
-        return max(float(value), 0.0) if value is not None else None
-    except ValueError:  # an HTTP date: fall back to our own backoff
-        return None
-
-
-def _delay(attempt: int, retry_after: float | None) -> float:
-    if retry_after is not None:
-        return min(retry_after, _MAX_DELAY)
-    return min(0.5 * 2 ** (attempt - 1) * (0.5 + random.random()), _MAX_DELAY)  # full jitter around 2^n
 
 
 # wire format -> our records ------------------------------------------------------------------------------
@@ -198,18 +176,22 @@ def parse_rfc3339(text: str) -> datetime:
 
 
 # production factory --------------------------------------------------------------------------------------
-def build_google_forms(cfg: GoogleFormsConfig, where: str, http: Any | None = None) -> GoogleForms:
-    """A client authorised by the service-account key named in weaver.toml ([surveys.google_forms])."""
+def build_google_forms(cfg: GoogleFormsConfig, source: str, api_endpoint: str | None = None) -> GoogleForms:
+    """A client authorised by the service-account key named in weaver.toml ([surveys.google_forms]).
+
+    `api_endpoint` is None in production (Google's own); tests give a stand-in's through `connectors.endpoints`.
+    """
     from google.oauth2 import service_account
     from google_auth_httplib2 import AuthorizedHttp
 
     from weaver.secrets import resolve_secret
 
-    raw = resolve_secret(cfg.credentials, f"{where}: [surveys.google_forms] credentials")
+    key = "[surveys.google_forms] credentials"
     try:
-        info = json.loads(raw)
+        info = json.loads(resolve_secret(cfg.credentials, key, source))
         creds = service_account.Credentials.from_service_account_info(info, scopes=list(SCOPES))
-    except (ValueError, KeyError):
-        raise ConfigError(f"{where}: [surveys.google_forms] credentials: not a service-account JSON key") from None
-    transport = AuthorizedHttp(creds, http=http or httplib2.Http(timeout=cfg.timeout_seconds))
-    return GoogleForms(transport, cfg.api_endpoint or None, max_attempts=cfg.max_attempts)
+    except (ValueError, KeyError, TypeError, AttributeError):  # never echo the text: it is a secret
+        raise ConfigError(f"{source}: {key}: not a service-account JSON key") from None
+    transport = AuthorizedHttp(creds, http=httplib2.Http(timeout=cfg.timeout_seconds))
+    policy = RetryPolicy(attempts=cfg.max_attempts, budget_seconds=cfg.retry_budget_seconds)
+    return GoogleForms(transport, api_endpoint, policy=policy)

@@ -463,7 +463,7 @@ def survey_secret(db: StateDB, config: WeaverConfig, dry_run: bool, where: str) 
     """The token key: the configured SecretRef, else this workspace's own (made on first real use)."""
     ref = config.surveys.token_secret
     if ref is not None:
-        return resolve_secret(ref, f"{where}: [surveys] token_secret").encode(), False
+        return resolve_secret(ref, "[surveys] token_secret", where).encode(), False
     value = local_secret(db, "survey-token", create=not dry_run)
     if value is None:  # a dry run changes nothing, so it previews links with a key it then forgets
         return secrets.token_hex(32).encode(), True

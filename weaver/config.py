@@ -84,18 +84,28 @@ class TablesConfig(_Strict):
     backend: Literal["workbook", "csv", "google_sheets"] = "workbook"
     # workbook: an .xlsx file; csv: a folder with one <Tab>.csv per tab (or one .csv file for one tab).
     path: str | None = None
-    # google_sheets: the spreadsheet id (from its URL) and where the credentials are.
+    # google_sheets: the spreadsheet id (from its URL) and where the credentials are: a service-account key
+    # or an authorized-user token (JSON), in a Secret (env var or Prefect block) or in a file.
     spreadsheet_id: str | None = None
     credentials: SecretRef | None = None
     credentials_file: str | None = None
-    timeout_seconds: float = 30.0
+    timeout_seconds: float = Field(default=30.0, gt=0, le=600)
+    # the one retry loop for each idempotent call: tries in all, and the most time they may take together
+    max_attempts: int = Field(default=5, ge=1, le=10)
+    retry_budget_seconds: float = Field(default=90.0, ge=0, le=900)
 
     @model_validator(mode="after")
     def _backend_needs(self) -> TablesConfig:
         if self.backend in ("workbook", "csv") and not self.path:
             raise ValueError(f"backend {self.backend!r} needs 'path' (the file in the workspace)")
-        if self.backend == "google_sheets" and not self.spreadsheet_id:
-            raise ValueError("backend 'google_sheets' needs 'spreadsheet_id' (the id in the sheet's URL)")
+        if self.backend == "google_sheets":
+            if not self.spreadsheet_id:
+                raise ValueError("backend 'google_sheets' needs 'spreadsheet_id' (the id in the sheet's URL)")
+            if bool(self.credentials) == bool(self.credentials_file):
+                raise ValueError(
+                    "backend 'google_sheets' needs exactly one of 'credentials' (a Secret: env or block) or "
+                    "'credentials_file' (a JSON key file)"
+                )
         return self
 
 
@@ -152,10 +162,10 @@ class GoogleFormsConfig(_Strict):
 
     # A service-account JSON key (share each form with the account's email as a viewer).
     credentials: SecretRef
-    # Empty means Google's own endpoint; tests point it at a stand-in on 127.0.0.1.
-    api_endpoint: str = ""
-    timeout_seconds: float = 30.0
-    max_attempts: int = Field(default=4, ge=1, le=10)
+    timeout_seconds: float = Field(default=30.0, gt=0, le=600)
+    # the one retry loop for each call (all are reads): tries in all, and the most time they may take together
+    max_attempts: int = Field(default=5, ge=1, le=10)
+    retry_budget_seconds: float = Field(default=90.0, ge=0, le=900)
 
 
 class SurveysConfig(_Strict):

@@ -14,6 +14,7 @@ import time_machine
 from openpyxl import load_workbook
 from sqlalchemy import select
 
+from connectors.endpoints import redirect
 from demo.build import DEMO_SURVEY
 from demo.history import seed_history
 from flows.member_sync import member_sync
@@ -111,14 +112,14 @@ def forms_ws(demo_ws: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[tuple[P
                                             text_item("3d", "故事", paragraph=True)])  # fmt: skip
         monkeypatch.setenv("WEAVER_TEST_FORMS_KEY", service_account_key(forms.token_uri))
         with (demo_ws / "weaver.toml").open("a", encoding="utf-8") as toml:
-            toml.write(f'\n[surveys.google_forms]\ncredentials = {{ env = "WEAVER_TEST_FORMS_KEY" }}\n'
-                       f'api_endpoint = "{forms.endpoint}"\n')  # fmt: skip
+            toml.write('\n[surveys.google_forms]\ncredentials = { env = "WEAVER_TEST_FORMS_KEY" }\n')
         book = load_workbook(demo_ws / "network.xlsx")
         book["Surveys"]["F2"], book["Surveys"]["L2"] = "gf-1", ""  # polled, no CSV export
         book.save(demo_ws / "network.xlsx")
         with on(0, hour=9):
             member_sync(workspace=str(demo_ws))
-        yield demo_ws, forms
+        with redirect(forms=forms.endpoint):  # the flow builds its client from weaver.toml: point it here
+            yield demo_ws, forms
 
 
 def test_google_forms_responses_map_to_members_and_silence_their_reminders(forms_ws: tuple[Path, FormsStandIn]) -> None:

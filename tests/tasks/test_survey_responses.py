@@ -162,7 +162,7 @@ def forms() -> Iterator[FormsStandIn]:
 def test_google_forms_are_polled_from_the_high_water_mark(db: StateDB, tmp_path: Path,
                                                           forms: FormsStandIn) -> None:  # fmt: skip
     s = make_survey(link="https://docs.google.com/forms/d/e/x/viewform", token_field="entry.1048613", form="gf-1")
-    client = GoogleForms(httplib2.Http(timeout=5), forms.endpoint, sleep=lambda _s: None)
+    client = GoogleForms(httplib2.Http(timeout=5), forms.endpoint)
     token = member_token(SECRET, "s1", "m-1")
     for i in range(3):
         answers = {"100025": [token], "2b": ["线下聚会", "线上分享"]}

@@ -91,3 +91,25 @@ def test_the_demo_config_is_valid(demo_ws: Path) -> None:
     cfg = load_config(demo_ws / "weaver.toml")
     assert cfg.members.columns["email"] == "邮箱"
     assert cfg.network.default_language == "zh"
+
+
+def test_google_sheets_needs_exactly_one_credentials_source(tmp_path: Path) -> None:
+    base = '[tables]\nbackend = "google_sheets"\nspreadsheet_id = "abc"\n'
+    with pytest.raises(ConfigError) as err:
+        load_config(write(tmp_path, base))
+    assert str(err.value).endswith(
+        ": key 'tables': backend 'google_sheets' needs exactly one of 'credentials' (a Secret: env or block) or "
+        "'credentials_file' (a JSON key file)"
+    )
+    both = base + 'credentials_file = "k.json"\ncredentials = { env = "K" }\n'
+    with pytest.raises(ConfigError):
+        load_config(write(tmp_path, both))
+    config = load_config(write(tmp_path, base + 'credentials = { block = "sheets-key" }\n'))
+    assert config.tables.credentials is not None and config.tables.credentials.block == "sheets-key"
+
+
+def test_retry_settings_are_bounded(tmp_path: Path) -> None:
+    text = '[tables]\nbackend = "google_sheets"\nspreadsheet_id = "a"\ncredentials_file = "k.json"\nmax_attempts = 50\n'
+    with pytest.raises(ConfigError) as err:
+        load_config(write(tmp_path, text))
+    assert str(err.value).endswith(": [tables] key 'max_attempts': Input should be less than or equal to 10")

@@ -15,10 +15,14 @@ FLOWS: dict[str, tuple[str, str]] = {
         "flows.grant_pipeline:grant_pipeline",
         "Refresh the grant pipeline: import opportunities, computed columns, owner reminders, money report",
     ),
+    "survey-distribution": (
+        "flows.survey_distribution:survey_distribution",
+        "Send personal survey links, remind non-responders, ingest and summarise responses",
+    ),
 }
 
 # The weekly cycle `weaver demo` runs, in order.
-WEEKLY_CYCLE: list[str] = ["member-sync", "grant-pipeline"]
+WEEKLY_CYCLE: list[str] = ["member-sync", "grant-pipeline", "survey-distribution"]
 
 
 def load_flow(name: str) -> Any:

@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:
     from connectors.audience import Audience
     from connectors.feeds import FeedSource
+    from connectors.forms import FormsSource
     from connectors.grants import GrantsSearch
     from connectors.mail import MailTransport
     from connectors.tables import TableBackend
@@ -44,6 +45,17 @@ def build_mail(ws: Workspace) -> MailTransport:
     from weaver.errors import ConfigError
 
     raise ConfigError(f"{ws.root / 'weaver.toml'}: [mail] backend {cfg.backend!r} is not available yet")
+
+
+def build_forms(ws: Workspace) -> FormsSource | None:
+    """The Google Forms API client named in [surveys.google_forms], or None when it is not configured."""
+    cfg = ws.config.surveys.google_forms
+    if cfg is None:
+        return None
+    from connectors.endpoints import redirected
+    from connectors.forms import build_google_forms
+
+    return build_google_forms(cfg, str(ws.root / "weaver.toml"), api_endpoint=redirected("forms"))
 
 
 def _google_sheets(ws: Workspace) -> TableBackend:

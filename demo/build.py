@@ -281,6 +281,27 @@ def build_news(wb: Workbook, _rng: random.Random, today: date) -> None:
     sheet.append(["next week", "Undated item", "无日期条目", "", "", "", "", ""])  # reported with its row
 
 
+SURVEY_HEADERS = ["survey_id", "title", "provider", "form_link", "token_field", "form", "audience", "opens", "closes",
+                  "reminders", "segment_by", "responses_csv"]  # fmt: skip
+DEMO_SURVEY = "checkin-2026"
+DEMO_SURVEY_OPENED_DAYS_AGO = 4
+
+
+def build_surveys(wb: Workbook, _rng: random.Random, today: date) -> None:
+    """The yearly check-in, open since four days (a reminder due), and a climate survey not open yet."""
+    sheet = wb.create_sheet("Surveys")
+    sheet.append(SURVEY_HEADERS)
+    opened = today - timedelta(days=DEMO_SURVEY_OPENED_DAYS_AGO)
+    sheet.append([DEMO_SURVEY, "2026 年度成员问卷 Member check-in 2026", "google_forms",
+                  "https://docs.google.com/forms/d/e/1FAIpQLSd-demo-weaving-checkin-2026/viewform", "entry.1048613",
+                  "", "all", opened.isoformat(), (today + timedelta(days=10)).isoformat(), "3, 7, -1", "region",
+                  f"survey-responses/{DEMO_SURVEY}.csv"])  # fmt: skip
+    sheet.append(["climate-circle", "气候行动小组意向 Climate circle interest", "typeform",
+                  "https://weaving-demo.typeform.com/to/ClImAtE1", "token", "climate-circle",
+                  "interests = 气候 | climate", (today + timedelta(days=20)).isoformat(),
+                  (today + timedelta(days=34)).isoformat(), "5", "language", ""])  # fmt: skip
+
+
 TAB_BUILDERS: list[TabBuilder] = [
     build_members,
     build_empty_tab(
@@ -299,7 +320,7 @@ TAB_BUILDERS: list[TabBuilder] = [
         ],
     ),  # fmt: skip
     build_opportunities,
-    build_empty_tab("Surveys", ["survey_id", "title", "form_link", "audience", "opens", "closes"]),
+    build_surveys,
     build_news,
 ]
 

@@ -417,6 +417,26 @@ DEFAULT_GRANT_HEADERS = {
 }
 
 
+class GoogleFormsConfig(_Strict):
+    """Polling Google Forms responses through the Forms API (a backstop for, or instead of, Apps Script)."""
+
+    # A service-account JSON key (share each form with the account's email as a viewer).
+    credentials: SecretRef
+    timeout_seconds: float = Field(default=30.0, gt=0, le=600)
+    # the one retry loop for each call (all are reads): tries in all, and the most time they may take together
+    max_attempts: int = Field(default=5, ge=1, le=10)
+    retry_budget_seconds: float = Field(default=90.0, ge=0, le=900)
+
+
+class SurveysConfig(_Strict):
+    """survey-distribution: per-member links, reminders and response ingestion."""
+
+    # The key of the per-member tokens in survey links. Unset: a secret generated for this workspace on first
+    # use and kept in its state database (fine for one machine; set a SecretRef when several share a network).
+    token_secret: SecretRef | None = None
+    google_forms: GoogleFormsConfig | None = None
+
+
 class WeaverConfig(_Strict):
     network: NetworkConfig = NetworkConfig()
     state: StateConfig = StateConfig()
@@ -425,6 +445,7 @@ class WeaverConfig(_Strict):
     mail: MailConfig = MailConfig()
     tabs: TabsConfig = TabsConfig()
     grants: GrantsConfig = GrantsConfig()
+    surveys: SurveysConfig = SurveysConfig()
     mailchimp: MailchimpConfig | None = None
     newsletter: NewsletterConfig = NewsletterConfig()
 

@@ -244,6 +244,107 @@ CATALOGUE: dict[str, dict[str, str]] = {
     "digest.when_days": {"en": "in {days} days", "zh": "还有 {days} 天"},
     "digest.today": {"en": "today", "zh": "今天"},
     "digest.tomorrow": {"en": "tomorrow", "zh": "明天"},
+    # --- surveys (survey-distribution) ---------------------------------------------------------------------
+    # rejected rows of the surveys tab: the cell is named next to the reason
+    "survey.missing_columns": {"en": "the tab has no column(s) {columns}", "zh": "缺少列：{columns}"},
+    "survey.missing": {"en": "{column} is empty", "zh": "{column} 为空"},
+    "survey.bad_id": {
+        "en": "survey_id may hold only letters, digits, '-' and '_' (at most 64)",
+        "zh": "问卷编号只能包含字母、数字、- 和 _（最多 64 个字符）",
+    },
+    "survey.duplicate_id": {"en": "survey_id {id} is used by an earlier row", "zh": "问卷编号 {id} 已被前面的行使用"},
+    "survey.bad_link": {"en": "form_link is not an http(s) link", "zh": "表单链接不是 http(s) 链接"},
+    "survey.bad_provider": {"en": "unknown provider (known: {known})", "zh": "无法识别的平台（可选：{known}）"},
+    "survey.short_link": {
+        "en": "a forms.gle short link cannot carry a prefilled token: use the full docs.google.com/forms link",
+        "zh": "forms.gle 短链接无法预填令牌：请使用完整的 docs.google.com/forms 链接",
+    },
+    "survey.bad_entry": {
+        "en": "token_field must be the prefill parameter entry.NNN (Google Forms: ⋮ > Get pre-filled link)",
+        "zh": "令牌字段须为预填参数 entry.NNN（Google 表单：⋮ > 获取预填链接）",
+    },
+    "survey.bad_field": {
+        "en": "token_field must be the hidden field's name (letters, digits, '-' and '_')",
+        "zh": "令牌字段须为隐藏字段名（字母、数字、- 和 _）",
+    },
+    "survey.bad_date": {"en": "{column} is not a date", "zh": "{column} 不是有效日期"},
+    "survey.closes_before_opens": {"en": "closes is before opens", "zh": "截止日期早于开始日期"},
+    "survey.bad_reminder": {
+        "en": "reminder {value!r} is not a whole number of days",
+        "zh": "提醒 {value!r} 不是整数天数",
+    },
+    "survey.reminder_outside": {
+        "en": "reminder {value} falls outside the days the survey is open",
+        "zh": "提醒 {value} 不在问卷开放期内",
+    },
+    "survey.bad_audience": {
+        "en": "audience clause {clause!r} is not 'field = value | value' with a member field",
+        "zh": "对象条件 {clause!r} 应为「字段 = 值 | 值」，字段须为成员字段",
+    },
+    "survey.bad_segment": {"en": "segment_by must be a member field ({known})", "zh": "分组须为成员字段（{known}）"},
+    # rejected responses
+    "survey.no_answers": {"en": "the submission has no answers", "zh": "提交内容没有答案"},
+    "survey.bad_payload": {"en": "the submission's {field} is malformed", "zh": "提交内容的 {field} 格式不正确"},
+    "survey.csv_missing": {"en": "the file does not exist", "zh": "文件不存在"},
+    "survey.csv_unreadable": {"en": "the file is not UTF-8 CSV text", "zh": "文件不是 UTF-8 CSV 文本"},
+    "survey.csv_bad_time": {"en": "the timestamp {value!r} is not a date and time", "zh": "时间戳 {value!r} 无法识别"},
+    "survey.no_forms_api": {
+        "en": "survey {id}: a Google Forms id is set but [surveys.google_forms] is not configured: not polled",
+        "zh": "问卷 {id}：设置了 Google 表单编号，但未配置 [surveys.google_forms]，未拉取回复",
+    },
+    "survey.inbox_unmatched": {
+        "en": "{count} survey submission(s) in the inbox for form {form!r}, which no survey row names: left waiting",
+        "zh": "收件箱中有 {count} 份表单 {form!r} 的问卷提交，没有问卷行对应：暂不处理",
+    },
+    "survey.no_token_question": {
+        "en": "survey {id}: the Google Form has no token question ({field}, or one titled 'token'): "
+        "its responses are anonymous",
+        "zh": "问卷 {id}：Google 表单中没有令牌问题（{field}，或标题为 token 的问题）：回复均为匿名",
+    },
+    "survey.throwaway_key": {
+        "en": "Dry run on a new workspace: the links in the previews use a temporary key",
+        "zh": "在新工作区演练：预览中的链接使用临时密钥",
+    },
+    # the report
+    "survey.title": {"en": "Surveys", "zh": "问卷"},
+    "survey.dry_run": {"en": "Dry run: nothing was sent or recorded", "zh": "演练：未发送、未记录任何内容"},
+    "survey.section": {"en": "{title} ({id})", "zh": "{title}（{id}）"},
+    "survey.status": {"en": "Status", "zh": "状态"},
+    "survey.status.open": {"en": "open", "zh": "进行中"},
+    "survey.status.closed": {"en": "closed", "zh": "已截止"},
+    "survey.status.upcoming": {"en": "not open yet", "zh": "尚未开始"},
+    "survey.window": {"en": "Open", "zh": "开放时间"},
+    "survey.audience": {"en": "Audience", "zh": "对象人数"},
+    "survey.invited": {"en": "Invited", "zh": "已邀请"},
+    "survey.responded": {"en": "Members who answered", "zh": "已回复成员"},
+    "survey.anonymous": {"en": "Anonymous responses (no or unknown token)", "zh": "匿名回复（无令牌或令牌无效）"},
+    "survey.rate": {"en": "Response rate", "zh": "回复率"},
+    "survey.invites_sent": {"en": "Invitations sent now", "zh": "本次发出的邀请"},
+    "survey.reminders_sent": {"en": "Reminders sent now", "zh": "本次发出的提醒"},
+    "survey.reminder_due": {"en": "Reminder due", "zh": "当前提醒"},
+    "survey.none": {"en": "none", "zh": "无"},
+    "survey.not_sent": {
+        "en": "Not sent (no consent, unsubscribed, failed or outcome unknown)",
+        "zh": "未发送（未同意、已退订、失败或结果未知）",
+    },
+    "survey.new_responses": {"en": "Responses recorded now", "zh": "本次记录的回复"},
+    "survey.by_segment": {"en": "Response rate by {segment}", "zh": "按{segment}的回复率"},
+    "survey.question": {"en": "Question", "zh": "问题"},
+    "survey.answer": {"en": "Answer", "zh": "答案"},
+    "survey.distribution": {"en": "Answers to choice questions", "zh": "选择题答案分布"},
+    "survey.free_text": {"en": "Free-text answers", "zh": "开放式回答"},
+    "survey.free_text_note": {
+        "en": "Free-text answers are in the report file only (they may name people).",
+        "zh": "开放式回答仅在报告文件中显示（其中可能提到他人）。",
+    },
+    "survey.member": {"en": "Member", "zh": "成员"},
+    "survey.anonymous_one": {"en": "anonymous", "zh": "匿名"},
+    "survey.segment": {"en": "Segment", "zh": "分组"},
+    "survey.blank_segment": {"en": "(not given)", "zh": "（未填写）"},
+    "survey.rejected": {"en": "Rejected input", "zh": "被拒绝的输入"},
+    "survey.where": {"en": "Where", "zh": "位置"},
+    "survey.share": {"en": "Share", "zh": "占比"},
+    "survey.count": {"en": "Answers", "zh": "回答数"},
 }
 
 

@@ -19,6 +19,7 @@ import gc
 import hashlib
 import re
 import unicodedata
+import uuid
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -486,17 +487,17 @@ class SyncPlan:
     deduped: Deduped
     diff: MemberDiff
     cells: list[Cell]
+    # The plan itself is idempotent (it only lists cells that differ from the sheet), so the write is keyed
+    # per plan: a key made from the cells alone would skip a rewrite after a coordinator undid our write.
+    plan_id: str = field(default_factory=lambda: uuid.uuid4().hex[:12])
 
     @property
     def writeback(self) -> list[Action]:
-        """The write-back as one idempotent ledger action keyed by the exact cells it writes."""
+        """The write-back as one idempotent ledger action: this plan's cells, written once."""
         if not self.cells:
             return []
-        digest = hashlib.blake2b(digest_size=12)
-        for c in self.cells:
-            digest.update(f"{c.row}\x1f{c.col}\x1f{c.value}\x1e".encode())
         summary = f"write {len(self.cells)} cells of owned columns in {self.tab}"
-        return [Action(f"sheet-write:{self.tab}:{digest.hexdigest()}", "sheet-write", summary, idempotent=True)]
+        return [Action(f"sheet-write:{self.tab}:{self.plan_id}", "sheet-write", summary, idempotent=True)]
 
 
 def plan_member_sync(

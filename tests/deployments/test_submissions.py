@@ -88,3 +88,22 @@ def test_malformed_bodies_name_what_is_wrong(provider: str, body: bytes, message
     with pytest.raises(BadSubmission) as err:
         parse_submission(provider, "join", body)
     assert str(err.value) == message
+
+
+def test_a_survey_submission_is_read_by_the_survey_operation_with_its_token() -> None:
+    """The contract with survey-distribution: it reads answers, hidden token and time from our payload."""
+    from datetime import UTC, date, datetime
+
+    from tasks.survey_responses import from_inbox
+    from tasks.surveys import Audience, Survey
+
+    body = samples.tally("s-1", {"How useful was the meetup?": "4", "Email": "a@example.org"}, hidden={"t": "tok-9"})
+    sub = parse_submission("tally", "pulse", body)
+    survey = Survey(2, "pulse", "Pulse", "tally", "https://tally.so/r/x", "t", "pulse", Audience(),
+                    date(2026, 11, 1), date(2026, 12, 1))  # fmt: skip
+    row = {"id": sub.inbox_id, "form": "pulse", "payload": sub.payload, "received_at": datetime.now(UTC)}
+    incoming = from_inbox(row, survey, "en")
+    assert not isinstance(incoming, str), incoming
+    assert (incoming.token, incoming.survey_id) == ("tok-9", "pulse")
+    assert incoming.answers == {"How useful was the meetup?": "4"}  # the email question is personal: dropped
+    assert incoming.submitted_at == datetime(2026, 11, 24, 8, 0, tzinfo=UTC)

@@ -17,6 +17,7 @@ import argparse
 import asyncio
 import importlib.util
 import os
+import shutil
 import socket
 import statistics
 import subprocess
@@ -201,6 +202,7 @@ def main() -> None:
         proc.terminate()
         proc.wait(15)
         log.close()
+        shutil.rmtree(ws.parent, ignore_errors=True)
 
 
 if __name__ == "__main__":

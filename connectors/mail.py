@@ -3,22 +3,32 @@
 Do not rename this module to email.py: it would shadow the standard library.
 
 Transports implement `MailTransport`; the embedded default is `OutboxTransport`, a Maildir folder in the
-workspace that any mail client opens. `session()` opens one connection for a whole batch and `send` returns
-an `Outcome` per message (a refused recipient fails that message only).
+workspace that any mail client opens; `SmtpTransport` talks to a real server (smtplib). `session()` opens
+one connection for a whole batch and `send` returns an `Outcome` per message: a refused recipient fails
+that message only (`Refused`, so the address can be suppressed), a transient 4xx is retried a bounded
+number of times, and a connection lost while the server held the message is `Outcome.unknown`, never
+silently sent again.
 """
 
 from __future__ import annotations
 
 import mailbox
-from collections.abc import Iterator
+import random
+import smtplib
+import ssl
+import time
+from collections import Counter
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
+from email import policy
 from email.headerregistry import Address
 from email.message import EmailMessage
 from email.utils import format_datetime, make_msgid
 from pathlib import Path
 from typing import Any, Protocol
 
+from weaver.errors import FatalError, RetriableError, WeaverError
 from weaver.ledger import Outcome
 from weaver.state import utcnow
 
@@ -94,6 +104,13 @@ def build_mime(message: Message, sender: Sender) -> EmailMessage:
     return mime
 
 
+@dataclass(frozen=True)
+class Refused(Outcome):
+    """The server refused the recipient for good (5xx): that address must not be emailed again."""
+
+    code: int = 550
+
+
 class MailSession(Protocol):
     def send(self, message: Message) -> Outcome: ...
 
@@ -142,3 +159,223 @@ class OutboxTransport:
             return []
         box = mailbox.Maildir(self.path, create=False)
         return [email.message_from_bytes(box.get_bytes(k), policy=policy.default) for k in box.keys()]  # type: ignore[misc]
+
+
+# SMTP ---------------------------------------------------------------------------------------------------
+class _Transient(Exception):
+    """A refusal or a lost connection before the server took the message: safe to try again."""
+
+
+class SmtpTransport:
+    """An SMTP server through smtplib: one connection (and one login) per session, reused for the batch.
+
+    `ssl_context` and `sleep` are the test seams (a loopback server with its own certificate; no waiting).
+    `calls` counts connections, logins and messages handed over, for tests and benchmarks.
+    """
+
+    def __init__(
+        self,
+        host: str,
+        port: int,
+        sender: Sender,
+        *,
+        security: str = "starttls",
+        username: str | None = None,
+        password: str | None = None,
+        password_hint: str = "the configured password",
+        timeout: float = 30.0,
+        retries: int = 3,
+        backoff: float = 1.0,
+        ssl_context: ssl.SSLContext | None = None,
+        sleep: Callable[[float], None] = time.sleep,
+    ) -> None:
+        if security not in ("starttls", "ssl", "none"):
+            raise FatalError(f"[mail] security {security!r}: expected starttls, ssl or none")
+        self.host, self.port, self.sender, self.security = host, port, sender, security
+        self.username, self._password, self._hint = username, password, password_hint
+        self.timeout, self.retries, self.backoff = timeout, retries, backoff
+        self._ssl_context, self._sleep = ssl_context, sleep
+        self.calls: Counter[str] = Counter()
+
+    def __repr__(self) -> str:  # never the password
+        return f"SmtpTransport({self.host}:{self.port}, {self.security})"
+
+    def describe(self) -> str:
+        return f"smtp {self.host}:{self.port}"
+
+    @contextmanager
+    def session(self) -> Iterator[MailSession]:
+        session = _SmtpSession(self)
+        session.connection()  # connect and log in now: a bad password fails before anything is claimed
+        try:
+            yield session
+        finally:
+            session.close()
+
+    # connecting ------------------------------------------------------------------------------------------
+    def connect(self) -> smtplib.SMTP:
+        """A connected, secured and logged-in client, or one clear RetriableError / FatalError."""
+        conn: smtplib.SMTP | None = None
+        try:
+            conn = self._open()
+            self._secure_and_login(conn)
+            return conn
+        except BaseException as exc:
+            _close(conn)
+            raise self._translate(exc) from None
+
+    def _translate(self, exc: BaseException) -> BaseException:
+        """Our error for a failed connect or login; the message never holds the password or server text."""
+        where = f"SMTP server {self.host}:{self.port}"
+        if isinstance(exc, WeaverError):
+            return exc
+        if isinstance(exc, smtplib.SMTPAuthenticationError):
+            return FatalError(
+                f"{where}: login as the configured [mail] username was refused ({exc.smtp_code}); "
+                f"check the username and {self._hint}"
+            )
+        if isinstance(exc, smtplib.SMTPNotSupportedError):
+            return FatalError(f"{where} does not offer login (AUTH); check [mail] security and port")
+        if isinstance(exc, ssl.SSLError):
+            return FatalError(f"{where}: TLS failed ({exc.reason or type(exc).__name__}); check [mail] security")
+        if isinstance(exc, smtplib.SMTPException | OSError):
+            return RetriableError(f"{where} cannot be reached ({type(exc).__name__})")
+        return exc
+
+    def _open(self) -> smtplib.SMTP:
+        self.calls["connect"] += 1
+        if self.security == "ssl":
+            return smtplib.SMTP_SSL(self.host, self.port, timeout=self.timeout, context=self._context())
+        return smtplib.SMTP(self.host, self.port, timeout=self.timeout)
+
+    def _secure_and_login(self, conn: smtplib.SMTP) -> None:
+        conn.ehlo()
+        if self.security == "starttls":
+            if not conn.has_extn("starttls"):
+                raise FatalError(f"SMTP server {self.host}:{self.port} does not offer STARTTLS; check [mail] security")
+            conn.starttls(context=self._context())
+            conn.ehlo()
+        if self.username:
+            self.calls["login"] += 1
+            conn.login(self.username, self._password or "")
+
+    def _context(self) -> ssl.SSLContext:
+        if self._ssl_context is None:
+            self._ssl_context = ssl.create_default_context()
+        return self._ssl_context
+
+    def pause(self, attempt: int) -> None:
+        """Exponential back-off with jitter before retrying a transient refusal."""
+        self._sleep(min(30.0, self.backoff * 2**attempt) * random.uniform(0.5, 1.0))
+
+
+class _SmtpSession:
+    def __init__(self, transport: SmtpTransport) -> None:
+        self.t = transport
+        self._conn: smtplib.SMTP | None = None
+
+    def connection(self) -> smtplib.SMTP:
+        if self._conn is None:
+            self._conn = self.t.connect()
+        return self._conn
+
+    def drop(self) -> None:
+        _close(self._conn)
+        self._conn = None
+
+    def close(self) -> None:
+        if self._conn is not None:
+            try:
+                self._conn.quit()
+            except (smtplib.SMTPException, OSError):
+                pass
+            self.drop()
+
+    def send(self, message: Message) -> Outcome:
+        """Hand one message over; retry a transient refusal boundedly, then leave it for a later run."""
+        mime = build_mime(message, self.t.sender)
+        reason = ""
+        for attempt in range(self.t.retries + 1):
+            if attempt:
+                self.t.pause(attempt - 1)
+            try:
+                return self._transact(mime, message.to_email)
+            except _Transient as exc:
+                reason = str(exc)
+        return Outcome.failure(f"deferred: {reason} ({self.t.retries + 1} tries)", retry=True)
+
+    def _transact(self, mime: EmailMessage, to: str) -> Outcome:
+        conn = self.connection()
+        sender = self.t.sender.address
+        utf8 = not (sender.isascii() and to.isascii())
+        if utf8 and not conn.has_extn("smtputf8"):
+            return Outcome.failure("the server cannot take an internationalised address (no SMTPUTF8)")
+        options = ("SMTPUTF8", "BODY=8BITMIME") if utf8 else ()
+        body = mime.as_bytes(policy=policy.SMTPUTF8 if utf8 else policy.SMTP)
+        try:
+            self._expect(conn.mail(sender, options), "sender", fatal=True)
+            refused = self._expect(conn.rcpt(to), "recipient")
+            if refused is not None:
+                return refused
+            return self._data(conn, body)
+        except smtplib.SMTPServerDisconnected:
+            self.drop()
+            raise _Transient("connection lost before the message was handed over") from None
+        except smtplib.SMTPDataError as exc:  # the DATA command itself was refused: nothing was sent
+            self._reset()
+            if 400 <= exc.smtp_code < 500:
+                raise _Transient(f"DATA deferred ({exc.smtp_code})") from None
+            return Outcome.failure(f"DATA refused ({exc.smtp_code})")
+        except OSError:
+            self.drop()
+            raise _Transient("connection error before the message was handed over") from None
+
+    def _expect(self, reply: tuple[int, bytes], what: str, fatal: bool = False) -> Outcome | None:
+        code = reply[0]
+        if code in (250, 251):
+            return None
+        self._abandon(code)
+        if 400 <= code < 500:
+            raise _Transient(f"{what} deferred ({code})")
+        if fatal:
+            raise FatalError(f"SMTP server {self.t.host}:{self.t.port} refuses the [mail] from_address ({code})")
+        return Refused(False, f"recipient refused ({code})", code=code)
+
+    def _data(self, conn: smtplib.SMTP, body: bytes) -> Outcome:
+        try:
+            code, _ = conn.data(body)
+        except smtplib.SMTPDataError:
+            raise
+        except (smtplib.SMTPServerDisconnected, OSError):
+            # the server may have taken the message before the connection dropped: do not guess
+            self.drop()
+            return Outcome.unknown("connection lost while handing the message over: outcome unknown")
+        self.t.calls["message"] += 1
+        if code == 250:
+            return Outcome.success(f"smtp {self.t.host}")
+        self._abandon(code)
+        if 400 <= code < 500:
+            raise _Transient(f"message deferred ({code})")
+        return Outcome.failure(f"message refused ({code})")
+
+    def _abandon(self, code: int) -> None:
+        """End a refused transaction: RSET, or drop the connection when the server is closing it (421)."""
+        if code == 421:
+            self.drop()
+        else:
+            self._reset()
+
+    def _reset(self) -> None:
+        try:
+            if self._conn is not None:
+                self._conn.rset()
+        except (smtplib.SMTPException, OSError):
+            self.drop()
+
+
+def _close(conn: smtplib.SMTP | None) -> None:
+    if conn is not None:
+        try:
+            conn.close()
+        except OSError:
+            pass

@@ -6,6 +6,9 @@ in batches through a performer and marks each outcome. A claim found at the star
 process that died between performing and marking: an idempotent action is simply performed again, a
 non-idempotent one (an email) becomes `unknown`, is reported, and is only repeated on a coordinator's word
 (`Ledger.release`). A dry run computes the same plan and claims nothing.
+
+Actions can also be planned for later (`Ledger.schedule`, with `due_at`): a follow-up email in 30 days is
+a `planned` row until a later run finds it due (`Ledger.due`) and applies it like any other action.
 """
 
 from __future__ import annotations
@@ -23,6 +26,7 @@ from weaver.errors import WeaverError
 from weaver.state import StateDB, chunked, ledger, utcnow
 
 DONE, CLAIMED, FAILED, RETRY, UNKNOWN = "done", "claimed", "failed", "retry", "unknown"
+PLANNED, CANCELLED = "planned", "cancelled"  # scheduled for its due_at; dropped before it was performed
 _LOOKUP_CHUNK = 500
 
 
@@ -43,6 +47,9 @@ class Outcome:
     ok: bool
     detail: str = ""
     retry: bool = False  # a failure worth trying again on a later run (transient)
+    # the performer cannot tell whether the effect happened (e.g. the connection dropped after the
+    # message was handed over): recorded as unknown, never repeated without a coordinator's word
+    uncertain: bool = False
 
     @classmethod
     def success(cls, detail: str = "") -> Outcome:
@@ -51,6 +58,10 @@ class Outcome:
     @classmethod
     def failure(cls, detail: str, retry: bool = False) -> Outcome:
         return cls(False, detail, retry)
+
+    @classmethod
+    def unknown(cls, detail: str) -> Outcome:
+        return cls(False, detail, False, True)
 
 
 class Performer(Protocol):
@@ -103,14 +114,21 @@ class Ledger:
                 found.update({r.key: r.status for r in rows})
         return found
 
-    def entries(self, status: str | None = None, kind: str | None = None) -> list[dict[str, Any]]:
+    def entries(
+        self, status: str | None = None, kind: str | None = None, keys: Sequence[str] | None = None
+    ) -> list[dict[str, Any]]:
         query = select(ledger).order_by(ledger.c.updated_at)
         if status:
             query = query.where(ledger.c.status == status)
         if kind:
             query = query.where(ledger.c.kind == kind)
         with self.db.engine.connect() as conn:
-            return [dict(r._mapping) for r in conn.execute(query)]
+            if keys is None:
+                return [dict(r._mapping) for r in conn.execute(query)]
+            found: list[dict[str, Any]] = []
+            for part in chunked(list(keys), _LOOKUP_CHUNK):
+                found += [dict(r._mapping) for r in conn.execute(query.where(ledger.c.key.in_(part)))]
+            return found
 
     # applying ----------------------------------------------------------------------------------------
     def apply(
@@ -151,6 +169,8 @@ class Ledger:
                 result.already_done.append(action)
             elif status == FAILED:
                 result.failed.append((action, "failed on an earlier run"))
+            elif status == CANCELLED:
+                result.skipped.append(action)
             elif status == UNKNOWN or (status == CLAIMED and not action.idempotent):
                 result.unknown.append(action)
                 if status == CLAIMED:
@@ -180,20 +200,30 @@ class Ledger:
         ]
         keys = [a.key for a in batch]
         with self.db.begin() as conn:
+            planned = self._planned_among(conn, keys)
             conn.execute(self._insert_ignore(conn), rows)
-            # rows that exist already and may be taken again: retry, or an orphaned idempotent claim
+            # rows that exist already and may be taken again: retry, planned and now due, or an orphaned
+            # idempotent claim
             conn.execute(
                 update(ledger)
-                .where(and_(ledger.c.key.in_(keys), ledger.c.status.in_([RETRY, CLAIMED])))
+                .where(and_(ledger.c.key.in_(keys), ledger.c.status.in_([RETRY, CLAIMED, PLANNED])))
                 .where(ledger.c.detail != self.owner)
                 .values(status=CLAIMED, detail=self.owner, updated_at=now, attempts=ledger.c.attempts + 1)
             )
+            for action in batch:
+                if action.key in planned and action.payload:  # what is sent now, for a later resend
+                    conn.execute(update(ledger).where(ledger.c.key == action.key).values(payload=action.payload))
             owned = conn.execute(
                 select(ledger.c.key).where(
                     and_(ledger.c.key.in_(keys), ledger.c.status == CLAIMED, ledger.c.detail == self.owner)
                 )
             )
             return {r.key for r in owned}
+
+    @staticmethod
+    def _planned_among(conn: Any, keys: Sequence[str]) -> set[str]:
+        rows = conn.execute(select(ledger.c.key).where(and_(ledger.c.key.in_(keys), ledger.c.status == PLANNED)))
+        return {r.key for r in rows}
 
     def _insert_ignore(self, conn: Any) -> Any:
         dialect = conn.dialect.name
@@ -216,6 +246,9 @@ class Ledger:
             if outcome.ok:
                 result.done.append(action)
                 marks.append((action.key, DONE, outcome.detail))
+            elif outcome.uncertain:
+                result.unknown.append(action)
+                marks.append((action.key, UNKNOWN, outcome.detail))
             else:
                 result.failed.append((action, outcome.detail))
                 marks.append((action.key, RETRY if outcome.retry else FAILED, outcome.detail))
@@ -236,6 +269,58 @@ class Ledger:
 
     def _set_status(self, keys: Sequence[str], status: str, detail: str) -> None:
         self._mark([(k, status, detail) for k in keys])
+
+    # planning for later -------------------------------------------------------------------------------
+    def schedule(self, actions: Sequence[Action]) -> int:
+        """Record actions to perform when due (each needs `due_at`); a key already known is left as it is."""
+        now = utcnow()
+        rows = [
+            {
+                "key": a.key,
+                "kind": a.kind,
+                "flow": self.flow,
+                "status": PLANNED,
+                "payload": a.payload or None,
+                "detail": "planned",
+                "attempts": 0,
+                "created_at": now,
+                "updated_at": now,
+                "due_at": a.due_at,
+            }
+            for a in _unique(actions)
+            if a.due_at is not None
+        ]
+        if not rows:
+            return 0
+        with self.db.begin() as conn:
+            before = len(self._planned_among(conn, [r["key"] for r in rows]))
+            for part in chunked(rows, _LOOKUP_CHUNK):
+                conn.execute(self._insert_ignore(conn), list(part))
+            return len(self._planned_among(conn, [r["key"] for r in rows])) - before
+
+    def due(self, key_prefix: str, now: datetime | None = None) -> list[dict[str, Any]]:
+        """Planned entries whose key starts with `key_prefix` and whose due time has come, oldest first."""
+        query = (
+            select(ledger)
+            .where(and_(ledger.c.status == PLANNED, ledger.c.key.startswith(key_prefix, autoescape=True)))
+            .where(ledger.c.due_at <= (now or utcnow()))
+            .order_by(ledger.c.due_at, ledger.c.key)
+        )
+        with self.db.engine.connect() as conn:
+            return [dict(r._mapping) for r in conn.execute(query)]
+
+    def cancel(self, keys: Sequence[str], detail: str) -> int:
+        """Drop planned actions that must not happen any more (e.g. the member withdrew consent)."""
+        count = 0
+        with self.db.begin() as conn:
+            for part in chunked(list(keys), _LOOKUP_CHUNK):
+                res = conn.execute(
+                    update(ledger)
+                    .where(and_(ledger.c.key.in_(part), ledger.c.status == PLANNED))
+                    .values(status=CANCELLED, detail=detail, updated_at=utcnow())
+                )
+                count += res.rowcount or 0
+        return count
 
     # a coordinator's word ----------------------------------------------------------------------------
     def release(self, keys: Sequence[str]) -> int:

@@ -81,9 +81,14 @@ class Sender:
     name: str
 
 
+# 7-bit clean parts (base64 or quoted-printable): any server takes them, and css-inlined HTML with very long
+# lines never exceeds SMTP's 998-character line limit.
+_MIME_POLICY = policy.default.clone(cte_type="7bit")
+
+
 def build_mime(message: Message, sender: Sender) -> EmailMessage:
     """multipart/alternative (text, html[, calendar]) plus attachments; UTF-8 headers (张伟 in To and From)."""
-    mime = EmailMessage()
+    mime = EmailMessage(policy=_MIME_POLICY)
     mime["Subject"] = message.subject
     mime["From"] = Address(display_name=sender.name, addr_spec=sender.address)
     mime["To"] = Address(display_name=message.to_name, addr_spec=message.to_email)
@@ -153,7 +158,6 @@ class OutboxTransport:
     def messages(self) -> list[EmailMessage]:
         """Everything in the outbox, parsed (for tests and the demo summary)."""
         import email
-        from email import policy
 
         if not self.path.exists():
             return []

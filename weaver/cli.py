@@ -163,6 +163,67 @@ def ledger_list(
     typer.echo(f"{len(entries)} entries")
 
 
+@ledger_app.command("unknown")
+def ledger_unknown(config: ConfigOpt = Path("weaver.toml")) -> None:
+    """Emails whose outcome is unknown (the sender died mid-send): check them, then resend on your word."""
+    from weaver.ledger import CLAIMED, UNKNOWN, Ledger
+    from weaver.state import StateDB
+    from weaver.workspace import Workspace
+
+    try:
+        ws = Workspace.open(config)
+        ledger = Ledger(StateDB(ws.state_url), "cli")
+        unknown = ledger.entries(status=UNKNOWN, kind="email")
+        claimed = ledger.entries(status=CLAIMED, kind="email")
+    except WeaverError as exc:
+        _fail(str(exc))
+    for e in unknown:
+        about = e["payload"] or {}
+        when = e["updated_at"].strftime("%Y-%m-%d %H:%M") if e["updated_at"] else ""
+        member = about.get("member_id") or "staff"
+        typer.echo(f"{e['key']}  {about.get('purpose', '')} to {member} ({about.get('language', '')})  {when}")
+    typer.echo(f"{len(unknown)} emails with an unknown outcome")
+    if claimed:
+        typer.echo(f"{len(claimed)} more are being sent now, or their run died: rerun the operation to settle them")
+    if unknown:
+        typer.echo(f"check whether they arrived, then: weaver ledger resend KEY... -c {ws.root}")
+
+
+@ledger_app.command("resend")
+def ledger_resend(
+    keys: Annotated[list[str], typer.Argument(help="Keys of emails to send again (see 'weaver ledger unknown')")],
+    config: ConfigOpt = Path("weaver.toml"),
+    yes: Annotated[bool, typer.Option("--yes", help="Do not ask for confirmation")] = False,
+) -> None:
+    """Send again, exactly as recorded, emails you checked did not arrive (unknown or failed ones only)."""
+    from connectors import build_mail
+    from tasks.delivery import resend
+    from weaver.state import StateDB
+    from weaver.workspace import Workspace
+
+    if not yes and not typer.confirm(f"Send {len(keys)} email(s) again? Recipients who got them will get a copy"):
+        raise typer.Exit(1)
+    try:
+        ws = Workspace.open(config)
+        outcome = resend(keys, build_mail(ws), StateDB(ws.state_url))
+    except WeaverError as exc:
+        _fail(str(exc))
+    for key, why in outcome.refused.items():
+        typer.echo(f"not resent  {key}: {why}")
+    if outcome.delivery is not None:
+        result = outcome.delivery.result
+        for action in result.done:
+            typer.echo(f"resent      {action.key}")
+        for action, detail in result.failed:
+            typer.echo(f"failed      {action.key}: {detail}")
+        for item in outcome.delivery.suppressed:
+            typer.echo(f"not resent  {item.message.key}: {item.reason}")
+    sent = len(outcome.delivery.result.done) if outcome.delivery else 0
+    typer.echo(f"{sent} of {len(keys)} resent")
+    if sent < len(keys):
+        raise typer.Exit(1)
+
+
 def main() -> None:
     os.environ.setdefault("PYTHONIOENCODING", "utf-8")
     if hasattr(sys.stdout, "reconfigure"):

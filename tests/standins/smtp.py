@@ -12,6 +12,7 @@ import ipaddress
 import socket
 import ssl
 import threading
+import warnings
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -52,6 +53,7 @@ class Recorder:
     refuse: dict[str, str] = field(default_factory=dict)  # address -> "550 ..." (for good)
     defer: dict[str, int] = field(default_factory=dict)  # address -> how many times to answer 451 first
     on_data: Callable[[Received], str | None] | None = None  # may return a reply instead of 250
+    hang_up_after_data: set[str] = field(default_factory=set)  # take the message, then drop the line
     messages: list[Received] = field(default_factory=list)
     connections: int = 0
     lock: threading.Lock = field(default_factory=threading.Lock)
@@ -70,6 +72,8 @@ class Recorder:
         with self.lock:
             self.messages.append(received)
         reply = self.on_data(received) if self.on_data else None
+        if self.hang_up_after_data & set(received.rcpt_tos):
+            server.transport.close()
         return reply or "250 Message accepted for delivery"
 
     def keys(self) -> list[str]:
@@ -80,7 +84,9 @@ class Recorder:
 class _Controller(Controller):
     def factory(self) -> SMTP:
         self.handler.connections += 1
-        return super().factory()
+        with warnings.catch_warnings():  # login without TLS is what a loopback test wants
+            warnings.simplefilter("ignore", UserWarning)
+            return super().factory()
 
 
 @contextmanager
@@ -111,7 +117,7 @@ def smtp_server(
 def _authenticator(user: str, password: str) -> Callable[..., AuthResult]:
     def check(server: Any, session: Any, envelope: Any, mechanism: str, data: Any) -> AuthResult:
         ok = isinstance(data, LoginPassword) and data.login.decode() == user and data.password.decode() == password
-        return AuthResult(success=ok)
+        return AuthResult(success=ok, handled=False)  # not handled: aiosmtpd answers 535 itself
 
     return check
 

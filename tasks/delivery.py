@@ -228,4 +228,3 @@ def write_previews(messages: Sequence[Message], directory: Path, limit: int = 20
     )
     (directory / "index.html").write_text(index, encoding="utf-8")
     return directory / "index.html"
-

@@ -11,10 +11,11 @@ from typing import Any
 FLOWS: dict[str, tuple[str, str]] = {
     # name: (module:function, one-line description)
     "member-sync": ("flows.member_sync:member_sync", "Sync the member spreadsheet into the network's state"),
+    "onboarding": ("flows.onboarding:onboarding", "Welcome new members, pair them with buddies, follow up"),
 }
 
 # The weekly cycle `weaver demo` runs, in order.
-WEEKLY_CYCLE: list[str] = ["member-sync"]
+WEEKLY_CYCLE: list[str] = ["member-sync", "onboarding"]
 
 
 def load_flow(name: str) -> Any:

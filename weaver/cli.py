@@ -6,6 +6,7 @@ stderr, no traceback.
 
 from __future__ import annotations
 
+import inspect
 import os
 import sys
 from pathlib import Path
@@ -68,7 +69,10 @@ def preflight(config: Path) -> Path:
     return ws.root
 
 
-def run_flows(names: list[str], config: Path, dry_run: bool, params: dict[str, str]) -> dict[str, Any]:
+def run_flows(
+    names: list[str], config: Path, dry_run: bool, params: dict[str, Any], defaults: dict[str, Any] | None = None
+) -> dict[str, Any]:
+    """Run flows in order. `defaults` go only to flows that take them (the demo's auto_approve)."""
     from flows import FLOWS, load_flow
 
     for name in names:
@@ -77,7 +81,10 @@ def run_flows(names: list[str], config: Path, dry_run: bool, params: dict[str, s
     root = preflight(config)
     results: dict[str, Any] = {}
     for name in names:
-        results[name] = load_flow(name)(workspace=str(root), dry_run=dry_run, **params)
+        target = load_flow(name)
+        accepted = inspect.signature(target.fn).parameters
+        extra = {k: v for k, v in (defaults or {}).items() if k in accepted}
+        results[name] = target(workspace=str(root), dry_run=dry_run, **extra, **params)
         _print_summary(name + (" (dry run)" if dry_run else ""), results[name])
     return results
 
@@ -136,7 +143,8 @@ def demo(
         if not (directory / "weaver.toml").exists():
             create_workspace(directory)
             typer.echo(f"created the demo workspace {directory}")
-        run_flows(WEEKLY_CYCLE, directory, dry_run, {})
+        # the demo runs unattended: its sends are approved without pausing for a coordinator
+        run_flows(WEEKLY_CYCLE, directory, dry_run, {}, defaults={"auto_approve": True})
     except WeaverError as exc:
         _fail(str(exc))
     typer.echo(f"\nreports: {(directory / 'reports').resolve()}")

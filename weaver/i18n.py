@@ -96,6 +96,47 @@ CATALOGUE: dict[str, dict[str, str]] = {
         "zh": "{n} 封邮件需要批准，未发送：请查看 {previews}，然后通过部署运行并在 Prefect 界面批准，"
         "或加上 --param auto_approve=true 重新运行",
     },
+    # onboarding (tasks/onboarding.py) -----------------------------------------------------------------
+    "onb.title": {"en": "Onboarding", "zh": "新成员入会"},
+    "onb.newcomers": {"en": "Newcomers welcomed this run", "zh": "本次欢迎的新成员"},
+    "onb.not_contacted_no_consent": {
+        "en": "Newcomers not contacted (no consent to email)",
+        "zh": "未联系的新成员（未同意接收邮件）",
+    },
+    "onb.buddies_matched": {"en": "Buddies matched", "zh": "已匹配伙伴"},
+    "onb.no_buddy_found": {"en": "No buddy found (pick one by hand)", "zh": "未找到伙伴（请手动指定）"},
+    "onb.welcomes_sent": {"en": "Welcome emails sent", "zh": "已发送欢迎邮件"},
+    "onb.buddy_intros_sent": {"en": "Buddy introductions sent", "zh": "已发送伙伴介绍"},
+    "onb.followups_sent": {"en": "Follow-ups sent", "zh": "已发送跟进邮件"},
+    "onb.digests_sent": {"en": "Digests to the weaver", "zh": "发给网络协调人的摘要"},
+    "onb.followups_planned": {"en": "Follow-ups planned", "zh": "已安排的跟进邮件"},
+    "onb.table": {"en": "Newcomers and their buddies", "zh": "新成员及其伙伴"},
+    "onb.col.newcomer": {"en": "Newcomer", "zh": "新成员"},
+    "onb.col.buddy": {"en": "Buddy", "zh": "伙伴"},
+    "onb.col.shared": {"en": "Shared", "zh": "共同点"},
+    "onb.none": {"en": "none found", "zh": "未找到"},
+    "onb.no_consent": {"en": "not contacted: no consent", "zh": "未联系：未同意接收邮件"},
+    "onb.dry_run": {"en": "Dry run: nothing was sent or recorded", "zh": "演练：未发送、未记录任何内容"},
+    "onb.first_run": {
+        "en": "First run in this workspace: members who joined in the last {days} days count as new",
+        "zh": "本工作区首次运行：最近 {days} 天内加入的成员视为新成员",
+    },
+    "onb.no_weaver": {
+        "en": "No digest: set [onboarding] weaver_email to receive one",
+        "zh": "未发送摘要：请设置 [onboarding] weaver_email",
+    },
+    "onb.approval": {"en": "Approval: {how}", "zh": "批准：{how}"},
+    # member-facing fragments: what a newcomer shares with their buddy
+    "onb.shared.interests": {"en": "an interest in {items}", "zh": "同样关注{items}"},
+    "onb.shared.region": {"en": "the region {region}", "zh": "同在{region}"},
+    "onb.shared.language": {"en": "the same language", "zh": "使用同一种语言"},
+    "onb.list_sep": {"en": ", ", "zh": "、"},
+    "onb.list_last": {"en": " and ", "zh": "、"},
+    "onb.parts_sep": {"en": ", ", "zh": "，"},
+    "onb.parts_last": {"en": " and ", "zh": "，"},
+    "onb.kind.interests": {"en": "interests ({n})", "zh": "兴趣（{n}）"},
+    "onb.kind.region": {"en": "region", "zh": "地区"},
+    "onb.kind.language": {"en": "language", "zh": "语言"},
 }
 
 

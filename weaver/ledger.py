@@ -299,10 +299,13 @@ class Ledger:
             return len(self._planned_among(conn, [r["key"] for r in rows])) - before
 
     def due(self, key_prefix: str, now: datetime | None = None) -> list[dict[str, Any]]:
-        """Planned entries whose key starts with `key_prefix` and whose due time has come, oldest first."""
+        """Planned entries whose key starts with `key_prefix` and whose due time has come, oldest first.
+
+        A due action that was tried and deferred (`retry`) is still due.
+        """
         query = (
             select(ledger)
-            .where(and_(ledger.c.status == PLANNED, ledger.c.key.startswith(key_prefix, autoescape=True)))
+            .where(and_(ledger.c.status.in_([PLANNED, RETRY]), ledger.c.key.startswith(key_prefix, autoescape=True)))
             .where(ledger.c.due_at <= (now or utcnow()))
             .order_by(ledger.c.due_at, ledger.c.key)
         )

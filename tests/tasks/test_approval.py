@@ -28,8 +28,17 @@ STARTED: queue.Queue[UUID] = queue.Queue()
 
 def staff_messages(count: int) -> list[Message]:
     return [
-        Message(f"approval-test:note:s-{i}", f"staff{i}@example.org", "王芳", "通知", "text", "<p>html</p>",
-                "zh" if i % 2 else "en", None, "note")  # fmt: skip
+        Message(
+            f"approval-test:note:s-{i}",
+            f"staff{i}@example.org",
+            "王芳",
+            "通知",
+            "text",
+            "<p>html</p>",
+            "zh" if i % 2 else "en",
+            None,
+            "note",
+        )  # fmt: skip
         for i in range(count)
     ]
 

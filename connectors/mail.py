@@ -12,6 +12,8 @@ silently sent again.
 
 from __future__ import annotations
 
+import email.message
+import email.policy
 import mailbox
 import random
 import smtplib
@@ -21,10 +23,13 @@ from collections import Counter
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
-from email import policy
-from email.headerregistry import Address
+from email import encoders
+from email.header import Header
 from email.message import EmailMessage
-from email.utils import format_datetime, make_msgid
+from email.mime.base import MIMEBase
+from email.mime.multipart import MIMEMultipart
+from email.mime.text import MIMEText
+from email.utils import format_datetime, formataddr, make_msgid
 from pathlib import Path
 from typing import Any, Protocol
 
@@ -81,32 +86,61 @@ class Sender:
     name: str
 
 
-# 7-bit clean parts (base64 or quoted-printable): any server takes them, and css-inlined HTML with very long
-# lines never exceeds SMTP's 998-character line limit.
-_MIME_POLICY = policy.default.clone(cte_type="7bit")
+def build_mime(message: Message, sender: Sender) -> email.message.Message:
+    """multipart/alternative (text, html[, calendar]) plus attachments; UTF-8 headers (张伟 in To and From).
 
-
-def build_mime(message: Message, sender: Sender) -> EmailMessage:
-    """multipart/alternative (text, html[, calendar]) plus attachments; UTF-8 headers (张伟 in To and From)."""
-    mime = EmailMessage(policy=_MIME_POLICY)
-    mime["Subject"] = message.subject
-    mime["From"] = Address(display_name=sender.name, addr_spec=sender.address)
-    mime["To"] = Address(display_name=message.to_name, addr_spec=message.to_email)
+    Built with the `email.mime` classes: several times faster than `EmailMessage` header folding, which
+    dominated the cost of a large send. Parts are base64 (7-bit clean, so any server takes them, and long
+    css-inlined HTML lines never break SMTP's 998-character limit).
+    """
+    mime: email.message.Message = MIMEMultipart("alternative")
+    mime.attach(MIMEText(message.text, "plain", "utf-8"))
+    mime.attach(MIMEText(message.html, "html", "utf-8"))
+    if message.calendar:
+        calendar = MIMEText(message.calendar, "calendar", "utf-8")
+        calendar.set_param("method", message.calendar_method)
+        mime.attach(calendar)
+    if message.attachments:
+        mixed = MIMEMultipart("mixed")
+        mixed.attach(mime)
+        for att in message.attachments:
+            mixed.attach(_attachment(att))
+        mime = mixed
+    mime["Subject"] = Header(message.subject, "utf-8") if not message.subject.isascii() else message.subject
+    mime["From"] = _address(sender.name, sender.address)
+    mime["To"] = _address(message.to_name, message.to_email)
     mime["Date"] = format_datetime(utcnow())
     mime["Message-ID"] = make_msgid(domain=sender.address.rpartition("@")[2] or None)
     mime["X-Weaver-Key"] = message.key  # lets a coordinator (and tests) match a delivered mail to the ledger
     for name, value in message.headers.items():
-        mime[name] = value
-    mime.set_content(message.text, charset="utf-8")
-    mime.add_alternative(message.html, subtype="html", charset="utf-8")
-    if message.calendar:
-        mime.add_alternative(
-            message.calendar, subtype="calendar", charset="utf-8", params={"method": message.calendar_method}
-        )
-    for att in message.attachments:
-        maintype, _, subtype = att.content_type.partition(";")[0].partition("/")
-        mime.add_attachment(att.data, maintype=maintype, subtype=subtype, filename=att.filename)
+        mime[name] = value if value.isascii() else Header(value, "utf-8")
     return mime
+
+
+def _address(name: str, address: str) -> str:
+    return formataddr((name, address), "utf-8")
+
+
+def _attachment(att: Attachment) -> MIMEBase:
+    kind, *params = (p.strip() for p in att.content_type.split(";"))
+    maintype, _, subtype = kind.partition("/")
+    part = MIMEBase(maintype, subtype)
+    for param in params:  # e.g. method=REQUEST on text/calendar
+        key, _, value = param.partition("=")
+        part.set_param(key.strip(), value.strip().strip('"'))
+    part.set_payload(att.data)
+    encoders.encode_base64(part)
+    filename = att.filename if att.filename.isascii() else ("utf-8", "", att.filename)
+    part.add_header("Content-Disposition", "attachment", filename=filename)
+    return part
+
+
+# CRLF line ends on the wire: smtplib sends bytes as they are, and some servers refuse bare LF.
+_WIRE = email.policy.compat32.clone(linesep="\r\n")
+
+
+def wire_bytes(mime: email.message.Message) -> bytes:
+    return mime.as_bytes(policy=_WIRE)
 
 
 @dataclass(frozen=True)
@@ -157,12 +191,11 @@ class OutboxTransport:
 
     def messages(self) -> list[EmailMessage]:
         """Everything in the outbox, parsed (for tests and the demo summary)."""
-        import email
-
         if not self.path.exists():
             return []
         box = mailbox.Maildir(self.path, create=False)
-        return [email.message_from_bytes(box.get_bytes(k), policy=policy.default) for k in box.keys()]  # type: ignore[misc]
+        parse = email.message_from_bytes
+        return [parse(box.get_bytes(k), policy=email.policy.default) for k in box.keys()]  # type: ignore[misc]
 
 
 # SMTP ---------------------------------------------------------------------------------------------------
@@ -297,27 +330,24 @@ class _SmtpSession:
 
     def send(self, message: Message) -> Outcome:
         """Hand one message over; retry a transient refusal boundedly, then leave it for a later run."""
-        mime = build_mime(message, self.t.sender)
+        body = wire_bytes(build_mime(message, self.t.sender))
         reason = ""
         for attempt in range(self.t.retries + 1):
             if attempt:
                 self.t.pause(attempt - 1)
             try:
-                return self._transact(mime, message.to_email)
+                return self._transact(body, message.to_email)
             except _Transient as exc:
                 reason = str(exc)
         return Outcome.failure(f"deferred: {reason} ({self.t.retries + 1} tries)", retry=True)
 
-    def _transact(self, mime: EmailMessage, to: str) -> Outcome:
+    def _transact(self, body: bytes, to: str) -> Outcome:
         conn = self.connection()
         sender = self.t.sender.address
-        utf8 = not (sender.isascii() and to.isascii())
-        if utf8 and not conn.has_extn("smtputf8"):
-            return Outcome.failure("the server cannot take an internationalised address (no SMTPUTF8)")
-        options = ("SMTPUTF8", "BODY=8BITMIME") if utf8 else ()
-        body = mime.as_bytes(policy=policy.SMTPUTF8 if utf8 else policy.SMTP)
+        if not (sender.isascii() and to.isascii()):  # member-sync accepts ASCII addresses only
+            return Outcome.failure("an internationalised address (not ASCII) cannot be sent to")
         try:
-            self._expect(conn.mail(sender, options), "sender", fatal=True)
+            self._expect(conn.mail(sender), "sender", fatal=True)
             refused = self._expect(conn.rcpt(to), "recipient")
             if refused is not None:
                 return refused

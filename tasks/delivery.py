@@ -136,6 +136,8 @@ def deliver(
         path = write_previews([m for m in allowed if m.key in pending], previews_dir) if previews_dir else None
         return Delivery(result, dropped, path)
     _cancel_planned(ledger, dropped)
+    if not _sendable(ledger, actions):  # a rerun with nothing left to send opens no connection
+        return Delivery(ledger.apply(actions, _never), dropped)
     bounced: list[str] = []
     with transport.session() as session:
 
@@ -162,6 +164,11 @@ def _cancel_planned(ledger: Ledger, dropped: Sequence[Suppressed]) -> None:
         by_reason.setdefault(item.reason, []).append(item.message.key)
     for reason, keys in by_reason.items():
         ledger.cancel(keys, f"not sent: {reason}")
+
+
+def _sendable(ledger: Ledger, actions: Sequence[Action]) -> bool:
+    statuses = ledger.statuses(a.key for a in actions)
+    return any(statuses.get(a.key) in (None, RETRY, PLANNED) for a in actions)
 
 
 def pending_messages(db: StateDB, messages: Sequence[Message]) -> tuple[list[Message], list[Suppressed]]:

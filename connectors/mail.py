@@ -257,11 +257,11 @@ class SmtpTransport:
             conn = self._open()
             self._secure_and_login(conn)
             return conn
-        except BaseException as exc:
+        except Exception as exc:
             _close(conn)
             raise self._translate(exc) from None
 
-    def _translate(self, exc: BaseException) -> BaseException:
+    def _translate(self, exc: Exception) -> Exception:
         """Our error for a failed connect or login; the message never holds the password or server text."""
         where = f"SMTP server {self.host}:{self.port}"
         if isinstance(exc, WeaverError):

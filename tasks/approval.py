@@ -20,6 +20,7 @@ from pydantic import Field
 
 from connectors.mail import Message
 from tasks.delivery import pending_messages, write_previews
+from weaver.errors import FatalError
 from weaver.i18n import t
 from weaver.runtime import Runtime
 
@@ -124,8 +125,14 @@ def _can_pause() -> bool:
 
 def _ask(plan: SendPlan, lang: str, timeout: int, poll_seconds: int) -> Approval:
     from prefect import get_run_logger
+    from prefect.exceptions import FlowPauseTimeout
     from prefect.flow_runs import pause_flow_run
 
     get_run_logger().warning(t("approval.waiting", lang, n=plan.recipients, flow=plan.flow))
-    answer = pause_flow_run(wait_for_input=approval_form(plan, lang), timeout=timeout, poll_interval=poll_seconds)
+    try:
+        answer = pause_flow_run(wait_for_input=approval_form(plan, lang), timeout=timeout, poll_interval=poll_seconds)
+    except FlowPauseTimeout:
+        minutes = timeout // 60
+        raise FatalError(f"{plan.flow}: nobody approved the send of {plan.recipients} messages within {minutes} "
+                         "minutes ([mail] approval_timeout_minutes); nothing was sent") from None  # fmt: skip
     return Approval(bool(answer.approve), "approved" if answer.approve else "declined", plan)

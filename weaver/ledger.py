@@ -183,24 +183,16 @@ class Ledger:
 
     def _claim(self, batch: Sequence[Action]) -> set[str]:
         now = utcnow()
-        rows = [
-            {
-                "key": a.key,
-                "kind": a.kind,
-                "flow": self.flow,
-                "status": CLAIMED,
-                "payload": a.payload or None,
-                "detail": self.owner,
-                "attempts": 1,
-                "created_at": now,
-                "updated_at": now,
-                "due_at": a.due_at,
-            }
-            for a in batch
-        ]
+        rows = [self._new_row(a, now) for a in batch]
         # rows that exist already and may be taken again: retry, planned and now due, or an orphaned
         # idempotent claim; a new payload replaces the old (what is sent now, for a later resend)
-        again = [{"b_key": a.key, "b_owner": self.owner, "b_now": now, "b_payload": a.payload} for a in batch]
+        again = [
+            {"b_key": a.key, "b_owner": self.owner, "b_now": now, "b_payload": a.payload,
+             "b_also": CLAIMED if a.idempotent else RETRY}
+            for a in batch
+        ]  # fmt: skip
+        if len(batch) == 1:
+            return self._claim_one(rows[0], again[0])
         with self.db.begin() as conn:
             conn.execute(self._insert_ignore(conn), rows)
             with_payload = [r for r in again if r["b_payload"]]
@@ -210,6 +202,28 @@ class Ledger:
                 conn.execute(_RECLAIM, [r for r in again if not r["b_payload"]])
             owned = conn.execute(_OWNED, {"b_keys": [a.key for a in batch], "b_owner": self.owner})
             return {r.key for r in owned}
+
+    def _claim_one(self, row: dict[str, Any], again: dict[str, Any]) -> set[str]:
+        """One action (every email): a single statement when it is new; the row count says if we own it."""
+        with self.db.begin() as conn:
+            if conn.execute(self._insert_ignore(conn), row).rowcount == 1:
+                return {row["key"]}
+            reclaim = _RECLAIM_WITH_PAYLOAD if again["b_payload"] else _RECLAIM
+            return {row["key"]} if conn.execute(reclaim, again).rowcount == 1 else set()
+
+    def _new_row(self, action: Action, now: datetime) -> dict[str, Any]:
+        return {
+            "key": action.key,
+            "kind": action.kind,
+            "flow": self.flow,
+            "status": CLAIMED,
+            "payload": action.payload or None,
+            "detail": self.owner,
+            "attempts": 1,
+            "created_at": now,
+            "updated_at": now,
+            "due_at": action.due_at,
+        }
 
     def _insert_ignore(self, conn: Any) -> Any:
         dialect = conn.dialect.name
@@ -321,7 +335,9 @@ class Ledger:
 _RECLAIM = (
     update(ledger)
     .where(ledger.c.key == bindparam("b_key"))
-    .where(or_(ledger.c.status == RETRY, ledger.c.status == CLAIMED, ledger.c.status == PLANNED))  # no IN: executemany
+    # retry or planned rows; claimed ones too when `b_also` says so (an orphaned claim of an idempotent action:
+    # a claim of an email by another process is never taken over). No IN (...): it cannot be an executemany.
+    .where(or_(ledger.c.status == RETRY, ledger.c.status == PLANNED, ledger.c.status == bindparam("b_also")))
     .where(ledger.c.detail != bindparam("b_owner"))
     .values(status=CLAIMED, detail=bindparam("b_owner"), updated_at=bindparam("b_now"), attempts=ledger.c.attempts + 1)
 )

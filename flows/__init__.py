@@ -12,10 +12,14 @@ FLOWS: dict[str, tuple[str, str]] = {
     # name: (module:function, one-line description)
     "member-sync": ("flows.member_sync:member_sync", "Sync the member spreadsheet into the network's state"),
     "onboarding": ("flows.onboarding:onboarding", "Welcome new members, pair them with buddies, follow up"),
+    "grant-pipeline": (
+        "flows.grant_pipeline:grant_pipeline",
+        "Refresh the grant pipeline: import opportunities, computed columns, owner reminders, money report",
+    ),
 }
 
 # The weekly cycle `weaver demo` runs, in order.
-WEEKLY_CYCLE: list[str] = ["member-sync", "onboarding"]
+WEEKLY_CYCLE: list[str] = ["member-sync", "onboarding", "grant-pipeline"]
 
 
 def load_flow(name: str) -> Any:

@@ -1,7 +1,6 @@
-"""Secrets by reference: an environment variable or a Prefect Secret block, resolved at the entry point.
+"""Resolve a `SecretRef` (an environment variable or a Prefect Secret block) to its value, at the entry point.
 
-`weaver.toml` only names where a secret lives (`SecretRef`). The value is read when a connector is built,
-and a missing secret is one ConfigError naming the key and the variable or block, never the value.
+Errors name the config key and where the secret was looked for, never the value.
 """
 
 from __future__ import annotations
@@ -12,14 +11,14 @@ from weaver.config import SecretRef
 from weaver.errors import ConfigError
 
 
-def resolve_secret(ref: SecretRef, key: str, source: str = "weaver.toml") -> str:
-    """The secret's value. `key` says where it is configured (e.g. "[mail] password") for the error."""
+def resolve_secret(ref: SecretRef, key: str, source: str) -> str:
+    """The secret's text. `key` (e.g. "[tables] credentials") and `source` (the config file) go in errors."""
     if ref.env:
         value = os.environ.get(ref.env, "")
-        if not value:
-            raise ConfigError(f"{source}: {key} names the environment variable {ref.env!r}, which is not set")
+        if not value.strip():
+            raise ConfigError(f"{source}: {key}: environment variable {ref.env} is not set or empty")
         return value
-    return _from_block(ref.block or "", key, source)
+    return _from_block(str(ref.block), key, source)
 
 
 def _from_block(name: str, key: str, source: str) -> str:
@@ -28,7 +27,15 @@ def _from_block(name: str, key: str, source: str) -> str:
     try:
         value = Secret.load(name).get()
     except ValueError:
-        raise ConfigError(f"{source}: {key} names the Prefect Secret block {name!r}, which does not exist") from None
-    if not isinstance(value, str) or not value:
-        raise ConfigError(f"{source}: {key}: the Prefect Secret block {name!r} holds no text")
-    return value
+        # Prefect raises ValueError for a block document that does not exist
+        raise ConfigError(f"{source}: {key}: no Prefect Secret block named {name!r}") from None
+    text = value if isinstance(value, str) else _as_json(value)
+    if not text.strip():
+        raise ConfigError(f"{source}: {key}: Prefect Secret block {name!r} is empty")
+    return text
+
+
+def _as_json(value: object) -> str:
+    import json
+
+    return json.dumps(value)  # a Secret block may hold a JSON object (a service-account key) rather than text

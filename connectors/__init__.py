@@ -45,6 +45,7 @@ def build_mail(ws: Workspace) -> MailTransport:
 
 def _build_smtp(ws: Workspace, sender: Sender) -> MailTransport:
     from connectors.mail import SmtpTransport
+    from connectors.retry import RetryPolicy
     from weaver.secrets import resolve_secret
 
     cfg = ws.config.mail
@@ -62,7 +63,7 @@ def _build_smtp(ws: Workspace, sender: Sender) -> MailTransport:
         password=password,
         password_hint=hint,
         timeout=cfg.timeout_seconds,
-        retries=cfg.retries,
+        policy=RetryPolicy(attempts=cfg.max_attempts, budget_seconds=cfg.retry_budget_seconds),
     )
 
 

@@ -15,12 +15,10 @@ from __future__ import annotations
 import email.message
 import email.policy
 import mailbox
-import random
 import smtplib
 import ssl
-import time
 from collections import Counter
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
 from email import encoders
@@ -33,6 +31,7 @@ from email.utils import format_datetime, formataddr, make_msgid
 from pathlib import Path
 from typing import Any, Protocol
 
+from connectors.retry import RetryPolicy, retry
 from weaver.errors import FatalError, RetriableError, WeaverError
 from weaver.ledger import Outcome
 from weaver.state import utcnow
@@ -199,15 +198,16 @@ class OutboxTransport:
 
 
 # SMTP ---------------------------------------------------------------------------------------------------
-class _Transient(Exception):
-    """A refusal or a lost connection before the server took the message: safe to try again."""
+class Deferred(RetriableError):
+    """This message was refused for now (4xx) or the line dropped before the server took it: safe to retry."""
 
 
 class SmtpTransport:
     """An SMTP server through smtplib: one connection (and one login) per session, reused for the batch.
 
-    `ssl_context` and `sleep` are the test seams (a loopback server with its own certificate; no waiting).
-    `calls` counts connections, logins and messages handed over, for tests and benchmarks.
+    A message refused for now (4xx) is tried again under `policy` (the project's one retry loop), then
+    left for a later run; a reconnect after a dropped line is part of the same bounded loop. `ssl_context`
+    and `policy.sleep` are the test seams. `calls` counts connections, logins and messages handed over.
     """
 
     def __init__(
@@ -221,17 +221,15 @@ class SmtpTransport:
         password: str | None = None,
         password_hint: str = "the configured password",
         timeout: float = 30.0,
-        retries: int = 3,
-        backoff: float = 1.0,
+        policy: RetryPolicy | None = None,
         ssl_context: ssl.SSLContext | None = None,
-        sleep: Callable[[float], None] = time.sleep,
     ) -> None:
         if security not in ("starttls", "ssl", "none"):
             raise FatalError(f"[mail] security {security!r}: expected starttls, ssl or none")
         self.host, self.port, self.sender, self.security = host, port, sender, security
         self.username, self._password, self._hint = username, password, password_hint
-        self.timeout, self.retries, self.backoff = timeout, retries, backoff
-        self._ssl_context, self._sleep = ssl_context, sleep
+        self.timeout, self.policy = timeout, policy or RetryPolicy(attempts=4, budget_seconds=60.0)
+        self._ssl_context = ssl_context
         self.calls: Counter[str] = Counter()
 
     def __repr__(self) -> str:  # never the password
@@ -301,10 +299,6 @@ class SmtpTransport:
             self._ssl_context = ssl.create_default_context()
         return self._ssl_context
 
-    def pause(self, attempt: int) -> None:
-        """Exponential back-off with jitter before retrying a transient refusal."""
-        self._sleep(min(30.0, self.backoff * 2**attempt) * random.uniform(0.5, 1.0))
-
 
 class _SmtpSession:
     def __init__(self, transport: SmtpTransport) -> None:
@@ -331,15 +325,10 @@ class _SmtpSession:
     def send(self, message: Message) -> Outcome:
         """Hand one message over; retry a transient refusal boundedly, then leave it for a later run."""
         body = wire_bytes(build_mime(message, self.t.sender))
-        reason = ""
-        for attempt in range(self.t.retries + 1):
-            if attempt:
-                self.t.pause(attempt - 1)
-            try:
-                return self._transact(body, message.to_email)
-            except _Transient as exc:
-                reason = str(exc)
-        return Outcome.failure(f"deferred: {reason} ({self.t.retries + 1} tries)", retry=True)
+        try:
+            return retry(lambda: self._transact(body, message.to_email), self.t.policy)
+        except Deferred as exc:  # a server that cannot be reached at all stops the batch instead
+            return Outcome.failure(f"deferred: {exc}", retry=True)
 
     def _transact(self, body: bytes, to: str) -> Outcome:
         conn = self.connection()
@@ -354,15 +343,15 @@ class _SmtpSession:
             return self._data(conn, body)
         except smtplib.SMTPServerDisconnected:
             self.drop()
-            raise _Transient("connection lost before the message was handed over") from None
+            raise Deferred("connection lost before the message was handed over") from None
         except smtplib.SMTPDataError as exc:  # the DATA command itself was refused: nothing was sent
             self._reset()
             if 400 <= exc.smtp_code < 500:
-                raise _Transient(f"DATA deferred ({exc.smtp_code})") from None
+                raise Deferred(f"DATA deferred ({exc.smtp_code})") from None
             return Outcome.failure(f"DATA refused ({exc.smtp_code})")
         except OSError:
             self.drop()
-            raise _Transient("connection error before the message was handed over") from None
+            raise Deferred("connection error before the message was handed over") from None
 
     def _expect(self, reply: tuple[int, bytes], what: str, fatal: bool = False) -> Outcome | None:
         code = reply[0]
@@ -370,7 +359,7 @@ class _SmtpSession:
             return None
         self._abandon(code)
         if 400 <= code < 500:
-            raise _Transient(f"{what} deferred ({code})")
+            raise Deferred(f"{what} deferred ({code})")
         if fatal:
             raise FatalError(f"SMTP server {self.t.host}:{self.t.port} refuses the [mail] from_address ({code})")
         return Refused(False, f"recipient refused ({code})", code=code)
@@ -389,7 +378,7 @@ class _SmtpSession:
             return Outcome.success(f"smtp {self.t.host}")
         self._abandon(code)
         if 400 <= code < 500:
-            raise _Transient(f"message deferred ({code})")
+            raise Deferred(f"message deferred ({code})")
         return Outcome.failure(f"message refused ({code})")
 
     def _abandon(self, code: int) -> None:

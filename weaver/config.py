@@ -159,8 +159,9 @@ class MailConfig(_Strict):
     username: str | None = None
     password: SecretRef | None = None
     timeout_seconds: float = Field(default=30.0, gt=0)
-    # a transient refusal (4xx) of one message is retried this many times, then left for the next run
-    retries: int = Field(default=3, ge=0, le=10)
+    # a message refused for now (4xx) is tried this many times in all, then left for the next run
+    max_attempts: int = Field(default=4, ge=1, le=10)
+    retry_budget_seconds: float = Field(default=60.0, ge=0, le=900)
     # a send to more recipients than this waits for a coordinator's approval in the Prefect UI
     approval_threshold: int = Field(default=50, ge=0)
     approval_timeout_minutes: int = Field(default=24 * 60, ge=1)

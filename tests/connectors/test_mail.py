@@ -9,6 +9,7 @@ import pytest
 
 from connectors import build_mail
 from connectors.mail import Attachment, Message, Refused, Sender, SmtpTransport
+from connectors.retry import RetryPolicy
 from tests.standins.smtp import Certificate, Recorder, free_port, make_certificate, smtp_server
 from weaver.errors import ConfigError, FatalError, RetriableError
 from weaver.workspace import Workspace
@@ -24,7 +25,7 @@ def message(i: int = 0, to: str = "zw@example.cn", **kw: object) -> Message:
 
 
 def transport(port: int, **kw: object) -> SmtpTransport:
-    options: dict = {"security": "none", "backoff": 0.0, "sleep": lambda _s: None, **kw}
+    options: dict = {"security": "none", "policy": RetryPolicy(attempts=4, sleep=lambda _s: None), **kw}
     return SmtpTransport("127.0.0.1", port, SENDER, **options)
 
 
@@ -94,16 +95,17 @@ def test_a_transient_refusal_is_retried_then_sent(server: tuple[Recorder, int]) 
     recorder, port = server
     recorder.defer["busy@example.org"] = 2
     waits: list[float] = []
-    with transport(port, retries=3, sleep=waits.append, backoff=1.0).session() as session:
+    policy = RetryPolicy(attempts=4, base_seconds=1.0, sleep=waits.append, rand=lambda: 0.9)
+    with transport(port, policy=policy).session() as session:
         outcome = session.send(message(to="busy@example.org"))
     assert outcome.ok and len(recorder.messages) == 1
-    assert len(waits) == 2 and 0.5 <= waits[0] <= 1.0 and 1.0 <= waits[1] <= 2.0  # backed off, with jitter
+    assert waits == [0.9, 1.8]  # backed off (full jitter, doubling), through the project's one retry loop
 
 
 def test_a_refusal_that_lasts_is_left_for_a_later_run(server: tuple[Recorder, int]) -> None:
     recorder, port = server
     recorder.defer["busy@example.org"] = 100
-    with transport(port, retries=2).session() as session:
+    with transport(port, policy=RetryPolicy(attempts=3, sleep=lambda _s: None)).session() as session:
         outcome = session.send(message(to="busy@example.org"))
         after = session.send(message(1, "ok@example.org"))
     assert not outcome.ok and outcome.retry and "451" in outcome.detail

@@ -18,6 +18,7 @@ from sqlalchemy import select
 from typer.testing import CliRunner
 
 from connectors.mail import Message, Sender, SmtpTransport
+from connectors.retry import RetryPolicy
 from tasks.delivery import deliver, resend
 from tests.standins.smtp import Received, Recorder, smtp_server
 from tests.tasks.crash_sender import messages as crash_messages
@@ -42,7 +43,7 @@ def server() -> Iterator[tuple[Recorder, int]]:
 
 
 def smtp(port: int, **kw: object) -> SmtpTransport:
-    options: dict = {"security": "none", "backoff": 0.0, "sleep": lambda _s: None, **kw}
+    options: dict = {"security": "none", "policy": RetryPolicy(attempts=4, sleep=lambda _s: None), **kw}
     return SmtpTransport("127.0.0.1", port, SENDER, **options)
 
 
@@ -91,9 +92,13 @@ def test_a_login_failure_claims_nothing(db: StateDB) -> None:
 def test_a_deferred_message_goes_out_on_the_next_run(db: StateDB, server: tuple[Recorder, int]) -> None:
     recorder, port = server
     recorder.defer["p0@example.org"] = 3
-    first = deliver([member(db, 0), member(db, 1)], smtp(port, retries=1), db, "t")
+    first = deliver(
+        [member(db, 0), member(db, 1)], smtp(port, policy=RetryPolicy(attempts=2, sleep=lambda _s: None)), db, "t"
+    )
     assert first.summary()["sent"] == 1 and statuses(db)["test:welcome:m-0"] == "retry"
-    second = deliver([member(db, 0), member(db, 1)], smtp(port, retries=1), db, "t")
+    second = deliver(
+        [member(db, 0), member(db, 1)], smtp(port, policy=RetryPolicy(attempts=2, sleep=lambda _s: None)), db, "t"
+    )
     assert second.summary() | {"planned": 0} == {"planned": 0, "sent": 1, "already_sent": 1, "failed": 0,
                                                   "outcome_unknown": 0, "suppressed": 0, "would_send": 0}  # fmt: skip
     assert sorted(recorder.keys()) == ["test:welcome:m-0", "test:welcome:m-1"]

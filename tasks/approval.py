@@ -29,7 +29,8 @@ class SendApproval(RunInput):
     """The form a coordinator sees on the paused run. Only `approve` is read back."""
 
     approve: bool = Field(default=False, description="Tick to send these messages now; leave unticked to send none")
-    recipients: int = Field(default=0, description="Messages waiting (after consent and earlier sends)")
+    recipients: int = Field(default=0, description="Recipients (after consent and earlier sends)")
+    messages: int = Field(default=0, description="Messages waiting")
     templates: str = Field(default="", description="Templates, with counts")
     languages: str = Field(default="", description="Languages, with counts")
     previews: str = Field(default="", description="Where the previews are")
@@ -40,7 +41,8 @@ class SendPlan:
     """What a send would do now: the numbers a coordinator approves. No personal data."""
 
     flow: str
-    recipients: int
+    recipients: int  # distinct addresses: what the threshold counts
+    messages: int = 0
     templates: dict[str, int] = field(default_factory=dict)
     languages: dict[str, int] = field(default_factory=dict)
     previews: str = ""
@@ -60,10 +62,11 @@ class Approval:
 
 
 def summarise_send(flow: str, messages: Sequence[Message]) -> SendPlan:
-    """The plan in numbers: how many, by template and by language."""
+    """The plan in numbers: how many recipients and messages, by template and by language."""
     templates = Counter(m.purpose or "email" for m in messages)
     languages = Counter(m.language for m in messages)
-    return SendPlan(flow, len(messages), dict(templates), dict(languages))
+    recipients = len({m.to_email.lower() for m in messages})
+    return SendPlan(flow, recipients, len(messages), dict(templates), dict(languages))
 
 
 def needs_approval(recipients: int, threshold: int, auto_approve: bool) -> bool:
@@ -81,6 +84,7 @@ def approval_form(plan: SendPlan, lang: str) -> type[SendApproval]:
             f"| {t('approval.what', lang)} | |",
             "|---|---|",
             f"| {t('approval.recipients', lang)} | {plan.recipients} |",
+            f"| {t('approval.messages', lang)} | {plan.messages} |",
             f"| {t('approval.templates', lang)} | {plan.counts(plan.templates)} |",
             f"| {t('approval.languages', lang)} | {plan.counts(plan.languages)} |",
             f"| {t('approval.previews', lang)} | [{plan.previews}](file://{plan.previews}) |",
@@ -89,6 +93,7 @@ def approval_form(plan: SendPlan, lang: str) -> type[SendApproval]:
     return SendApproval.with_initial_data(
         description=description,
         recipients=plan.recipients,
+        messages=plan.messages,
         templates=plan.counts(plan.templates),
         languages=plan.counts(plan.languages),
         previews=plan.previews,
@@ -133,6 +138,6 @@ def _ask(plan: SendPlan, lang: str, timeout: int, poll_seconds: int) -> Approval
         answer = pause_flow_run(wait_for_input=approval_form(plan, lang), timeout=timeout, poll_interval=poll_seconds)
     except FlowPauseTimeout:
         minutes = timeout // 60
-        raise FatalError(f"{plan.flow}: nobody approved the send of {plan.recipients} messages within {minutes} "
+        raise FatalError(f"{plan.flow}: nobody approved the send to {plan.recipients} recipients within {minutes} "
                          "minutes ([mail] approval_timeout_minutes); nothing was sent") from None  # fmt: skip
     return Approval(bool(answer.approve), "approved" if answer.approve else "declined", plan)

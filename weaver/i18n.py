@@ -69,31 +69,32 @@ CATALOGUE: dict[str, dict[str, str]] = {
     # messaging: the approval gate (tasks/approval.py) ------------------------------------------------
     "approval.title": {"en": "Approve the {flow} send", "zh": "批准发送：{flow}"},
     "approval.explain": {
-        "en": "{n} messages are ready. Check the previews, then tick 'approve' and resume to send them; "
-        "resume without ticking to send none.",
-        "zh": "有 {n} 封邮件待发送。请先查看预览，勾选“approve”后继续运行即发送；不勾选继续运行则不发送。",
+        "en": "Messages to {n} recipients are ready. Check the previews, then tick 'approve' and resume to send "
+        "them; resume without ticking to send none.",
+        "zh": "有发给 {n} 位收件人的邮件待发送。请先查看预览，勾选“approve”后继续运行即发送；不勾选继续运行则不发送。",
     },
     "approval.what": {"en": "What", "zh": "项目"},
-    "approval.recipients": {"en": "Messages", "zh": "邮件数"},
+    "approval.recipients": {"en": "Recipients", "zh": "收件人"},
+    "approval.messages": {"en": "Messages", "zh": "邮件数"},
     "approval.templates": {"en": "Templates", "zh": "模板"},
     "approval.languages": {"en": "Languages", "zh": "语言"},
     "approval.previews": {"en": "Previews", "zh": "预览"},
     "approval.waiting": {
-        "en": "{flow}: {n} messages wait for a coordinator's approval (resume this run in the Prefect UI)",
-        "zh": "{flow}：{n} 封邮件等待协调人批准（请在 Prefect 界面中继续此运行）",
+        "en": "{flow}: a send to {n} recipients waits for a coordinator's approval (resume this run in the UI)",
+        "zh": "{flow}：发给 {n} 位收件人的邮件等待协调人批准（请在 Prefect 界面中继续此运行）",
     },
-    "approval.under-threshold": {"en": "not needed ({n} messages)", "zh": "无需批准（{n} 封）"},
-    "approval.auto-approved": {"en": "approved automatically ({n} messages)", "zh": "已自动批准（{n} 封）"},
+    "approval.under-threshold": {"en": "not needed ({n} recipients)", "zh": "无需批准（{n} 位收件人）"},
+    "approval.auto-approved": {"en": "approved automatically ({n} recipients)", "zh": "已自动批准（{n} 位收件人）"},
     "approval.dry-run": {
-        "en": "a real run would wait for approval ({n} messages)",
-        "zh": "正式运行时需要批准（{n} 封）",
+        "en": "a real run would wait for approval ({n} recipients)",
+        "zh": "正式运行时需要批准（{n} 位收件人）",
     },
-    "approval.approved": {"en": "approved by a coordinator ({n} messages)", "zh": "协调人已批准（{n} 封）"},
+    "approval.approved": {"en": "approved by a coordinator ({n} recipients)", "zh": "协调人已批准（{n} 位收件人）"},
     "approval.declined": {"en": "declined by a coordinator: nothing sent", "zh": "协调人未批准：未发送"},
     "approval.needs-approval": {
-        "en": "{n} messages need approval and nothing was sent: check {previews}, then run it from a deployment "
-        "and approve it in the Prefect UI, or rerun with --param auto_approve=true",
-        "zh": "{n} 封邮件需要批准，未发送：请查看 {previews}，然后通过部署运行并在 Prefect 界面批准，"
+        "en": "a send to {n} recipients needs approval and nothing was sent: check {previews}, then run it from "
+        "a deployment and approve it in the Prefect UI, or rerun with --param auto_approve=true",
+        "zh": "发给 {n} 位收件人的邮件需要批准，未发送：请查看 {previews}，然后通过部署运行并在 Prefect 界面批准，"
         "或加上 --param auto_approve=true 重新运行",
     },
     # onboarding (tasks/onboarding.py) -----------------------------------------------------------------

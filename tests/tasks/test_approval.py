@@ -5,6 +5,7 @@ from __future__ import annotations
 import queue
 import threading
 import time
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 from uuid import UUID
@@ -59,7 +60,9 @@ def send_flow(workspace: str, count: int, auto_approve: bool = False) -> dict[st
 def ws(demo_ws: Path) -> Path:
     """The demo workspace with an approval threshold of 3 messages."""
     config = demo_ws / "weaver.toml"
-    text = config.read_text(encoding="utf-8").replace('outbox = "outbox"', 'outbox = "outbox"\napproval_threshold = 3')
+    text = config.read_text(encoding="utf-8")
+    assert "approval_threshold = 50" in text
+    text = text.replace("approval_threshold = 50", "approval_threshold = 3")
     config.write_text(text, encoding="utf-8")
     while not STARTED.empty():
         STARTED.get_nowait()
@@ -74,6 +77,8 @@ def test_approval_is_needed_only_above_the_threshold_unless_auto_approved() -> N
     assert not needs_approval(3, 3, False) and needs_approval(4, 3, False) and not needs_approval(400, 3, True)
     plan = summarise_send("x", staff_messages(5))
     assert (plan.recipients, plan.templates, plan.languages) == (5, {"note": 5}, {"en": 3, "zh": 2})
+    twice = staff_messages(2) + [replace(m, key=m.key + ":again") for m in staff_messages(2)]
+    assert (summarise_send("x", twice).recipients, summarise_send("x", twice).messages) == (2, 4)  # people count
 
 
 def test_a_small_send_is_not_held(ws: Path) -> None:
@@ -129,6 +134,8 @@ def _wait_until_paused(flow_run_id: UUID, limit: float = 120) -> str:
     with get_client(sync_client=True) as client:
         while time.monotonic() < deadline:
             state = client.read_flow_run(flow_run_id).state
+            if state is not None and state.is_final():
+                raise AssertionError(f"the flow run ended instead of pausing: {state.type.value} {state.message}")
             if state is not None and state.is_paused():
                 keyset = keyset_from_paused_state(state)
                 try:

@@ -137,11 +137,13 @@ def demo(
 ) -> None:
     """Run the weekly cycle on the embedded demo network (created if missing), in one process."""
     from demo.build import create_workspace
+    from demo.history import seed_history
     from flows import WEEKLY_CYCLE
 
     try:
         if not (directory / "weaver.toml").exists():
             create_workspace(directory)
+            seed_history(directory)  # the demo's recent past: a survey sent four days ago, answers since
             typer.echo(f"created the demo workspace {directory}")
         # the demo runs unattended: its sends are approved without pausing for a coordinator
         run_flows(WEEKLY_CYCLE, directory, dry_run, {}, defaults={"auto_approve": True})

@@ -12,6 +12,7 @@ FLOWS: dict[str, tuple[str, str]] = {
     # name: (module:function, one-line description)
     "member-sync": ("flows.member_sync:member_sync", "Sync the member spreadsheet into the network's state"),
     "member-intake": ("flows.member_intake:member_intake", "Add join-form submissions to the members tab"),
+    "onboarding": ("flows.onboarding:onboarding", "Welcome new members, pair them with buddies, follow up"),
     "grant-pipeline": (
         "flows.grant_pipeline:grant_pipeline",
         "Refresh the grant pipeline: import opportunities, computed columns, owner reminders, money report",
@@ -24,7 +25,7 @@ FLOWS: dict[str, tuple[str, str]] = {
 }
 
 # The weekly cycle `weaver demo` runs, in order.
-WEEKLY_CYCLE: list[str] = ["member-sync", "grant-pipeline", "survey-distribution", "newsletter"]
+WEEKLY_CYCLE: list[str] = ["member-sync", "onboarding", "grant-pipeline", "survey-distribution", "newsletter"]
 
 
 def load_flow(name: str) -> Any:

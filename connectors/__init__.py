@@ -8,6 +8,8 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
+    from connectors.calendar import GoogleCalendar
+    from connectors.chat import ChatChannel
     from connectors.mail import MailTransport
     from connectors.tables import TableBackend
     from weaver.workspace import Workspace
@@ -38,3 +40,35 @@ def build_mail(ws: Workspace) -> MailTransport:
     from weaver.errors import ConfigError
 
     raise ConfigError(f"{ws.root / 'weaver.toml'}: [mail] backend {cfg.backend!r} is not available yet")
+
+
+def build_chat(ws: Workspace) -> ChatChannel:
+    """The chat role: a log file in the workspace, or apprise when [chat] backend = "apprise"."""
+    from connectors.chat import AppriseChat, LogChat
+
+    cfg = ws.config.chat
+    if cfg.backend == "log" or cfg.urls is None:
+        return LogChat(ws.path(cfg.log_file))
+    from connectors.secrets import reveal
+    from weaver.errors import ConfigError
+
+    where = f"{ws.root / 'weaver.toml'}: [chat] urls"
+    try:
+        return AppriseChat(reveal(cfg.urls, where))
+    except ValueError as exc:
+        raise ConfigError(f"{where}: {exc}") from None
+
+
+def build_google_calendar(ws: Workspace) -> GoogleCalendar:
+    """Google Calendar v3 with the OAuth user token named in [calendar.google] credentials."""
+    from connectors.calendar import GoogleCalendar, user_credentials
+    from connectors.secrets import reveal
+    from weaver.errors import ConfigError
+
+    cfg = ws.config.calendar.google
+    where = f"{ws.root / 'weaver.toml'}: [calendar.google] credentials"
+    if cfg is None:
+        raise ConfigError(f"{ws.root / 'weaver.toml'}: [calendar.google] is missing")
+    credentials = user_credentials(reveal(cfg.credentials, where), where, cfg.token_uri)
+    return GoogleCalendar(credentials, cfg.calendar_id, api_endpoint=cfg.api_endpoint, batch_uri=cfg.batch_uri,
+                          timeout_seconds=cfg.timeout_seconds)  # fmt: skip

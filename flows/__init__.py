@@ -11,10 +11,14 @@ from typing import Any
 FLOWS: dict[str, tuple[str, str]] = {
     # name: (module:function, one-line description)
     "member-sync": ("flows.member_sync:member_sync", "Sync the member spreadsheet into the network's state"),
+    "event-invites": (
+        "flows.event_invites:event_invites",
+        "Invite members to events (.ics), send updates, cancellations and due reminders, write calendar.ics",
+    ),
 }
 
 # The weekly cycle `weaver demo` runs, in order.
-WEEKLY_CYCLE: list[str] = ["member-sync"]
+WEEKLY_CYCLE: list[str] = ["member-sync", "event-invites"]
 
 
 def load_flow(name: str) -> Any:

@@ -64,8 +64,8 @@ OP_WORDS: dict[str, tuple[str, ...]] = {
     "before": ("<", "before", "until", "早于", "之前", "以前"),
 }
 _EVERYONE = {"", "all", "everyone", "*", "全部", "所有", "所有人", "所有成员", "全体成员"}
-_OR = re.compile(r"\s+(?:or|或者|或)\s+|\s*或者\s*", re.IGNORECASE)
-_AND = re.compile(r"\s+(?:and|并且|而且|且)\s+|\s*[;\n&]\s*|\s*并且\s*", re.IGNORECASE)
+_OR = re.compile(r"(?:^|\s+)(?:or|或者|或)(?:\s+|$)|\s*或者\s*", re.IGNORECASE)
+_AND = re.compile(r"(?:^|\s+)(?:and|并且|而且|且)(?:\s+|$)|\s*[;\n&]\s*|\s*并且\s*", re.IGNORECASE)
 _DAYS_AGO = re.compile(r"^(\d+)\s*(?:days?\s+ago|天前|日前)$", re.IGNORECASE)
 
 

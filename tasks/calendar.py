@@ -84,21 +84,42 @@ class Person:
     name: str
 
 
+_MARK = "X-WEAVER-ATTENDEE:here\r\n"
+
+
 def invitation_ics(event: Event, method: str, sequence: int, uid: str, organizer: Person, attendee: Person,
                    stamp: datetime) -> str:  # fmt: skip
-    """One member's invitation (REQUEST) or cancellation (CANCEL) for one event."""
+    """One member's invitation (REQUEST) or cancellation (CANCEL) for one event.
+
+    Everything but the attendee is the same for every invitee of one event version, so that part is built
+    once and the member's ATTENDEE line is put in its place (serialising with icalendar is the slow part).
+    """
+    return _invitation_template(event, method, sequence, uid, organizer, stamp).replace(_MARK, _attendee(attendee))
+
+
+@lru_cache(maxsize=64)
+def _invitation_template(event: Event, method: str, sequence: int, uid: str, organizer: Person,
+                         stamp: datetime) -> str:  # fmt: skip
     cal = _calendar(method)
     vevent = _vevent(event, sequence, uid, stamp)
     org = vCalAddress(f"mailto:{organizer.email}")
     org.params["CN"] = vText(organizer.name)
     vevent.add("organizer", org)
-    who = vCalAddress(f"mailto:{attendee.email}")
-    who.params.update({"CN": vText(attendee.name or attendee.email), "ROLE": "REQ-PARTICIPANT",
-                       "PARTSTAT": "NEEDS-ACTION", "RSVP": "TRUE"})  # fmt: skip
-    vevent.add("attendee", who)
+    vevent.add("x-weaver-attendee", "here")
     vevent.add("status", "CANCELLED" if method == "CANCEL" else "CONFIRMED")
     cal.add_component(vevent)
     return _with_zones(cal, [event.start.date()]).to_ical().decode("utf-8")
+
+
+def _attendee(person: Person) -> str:
+    """The ATTENDEE content line (folded, escaped) for one member."""
+    who = vCalAddress(f"mailto:{person.email}")
+    who.params.update({"CN": vText(person.name or person.email), "ROLE": "REQ-PARTICIPANT",
+                       "PARTSTAT": "NEEDS-ACTION", "RSVP": "TRUE"})  # fmt: skip
+    holder = VEvent()
+    holder.add("attendee", who)
+    lines = holder.to_ical().decode("utf-8").split("\r\n")  # BEGIN:VEVENT, the line (folded), END:VEVENT, ""
+    return "\r\n".join(lines[1:-2]) + "\r\n"
 
 
 # the internal calendar ----------------------------------------------------------------------------------

@@ -17,7 +17,6 @@ from tasks.event_invites import (
     FLOW,
     Applied,
     build_invites_report,
-    deliver_event_messages_task,
     event_ids_of,
     invites_summary,
     load_state_task,
@@ -30,6 +29,7 @@ from tasks.event_invites import (
     split_messages,
     write_calendar_file_task,
 )
+from tasks.messages import deliver_task
 from weaver.report import publish_artifact
 from weaver.runtime import Runtime, open_runtime
 from weaver.state import utcnow
@@ -69,12 +69,13 @@ def _run(rt: Runtime, dry_run: bool, event: str, audience: str) -> dict[str, Any
     if not dry_run:
         record_rsvps_task(plan, rt.db)
     by_email, by_google = split_messages(plan, cfg)
-    delivery = deliver_event_messages_task(by_email, rt.mail, rt.db, FLOW, dry_run=dry_run,
-                                           previews_dir=rt.previews_dir(FLOW))  # fmt: skip
+    delivery = deliver_task(by_email, rt.mail, rt.db, FLOW, dry_run=dry_run, previews_dir=rt.previews_dir(FLOW))
     applied = Applied(delivery)
     if by_google:
         send_updates = cfg.calendar.google.send_updates if cfg.calendar.google else "all"
-        applied.calendar, _ = publish_to_google_task(plan, by_google, calendar, rt.db, send_updates, dry_run)
+        applied.calendar, applied.calendar_suppressed = publish_to_google_task(
+            plan, by_google, calendar, rt.db, send_updates, dry_run
+        )
     chat = build_chat(rt.ws) if plan.announcements and not dry_run else None
     applied.chat = post_announcements_task(plan.announcements, chat, rt.db, dry_run)
     applied.calendar_file = write_calendar_file_task(rt.ws.calendar_file, plan.feed, dry_run)

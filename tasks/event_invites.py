@@ -39,7 +39,7 @@ from tasks.events import (
     plan_event,
     read_sent,
 )
-from tasks.messages import Delivery, consent_filter, deliver
+from tasks.messages import Delivery, consent_filter
 from tasks.reminders import parse_offsets, parse_quiet_hours
 from tasks.rsvps import Answer, Collected, Directory, Unusable, assign_seats, inbox_answers, latest, merge, tab_answers
 from weaver.config import WeaverConfig
@@ -373,6 +373,7 @@ class Applied:
     calendar: ApplyResult | None = None
     chat: ApplyResult | None = None
     calendar_file: str = "unchanged"  # written | unchanged | would write
+    calendar_suppressed: int = 0  # Google Calendar invitees the consent check refused
 
 
 def split_messages(plan: InvitesPlan, config: WeaverConfig) -> tuple[list[Message], list[Message]]:
@@ -434,10 +435,12 @@ def record_versions(plan: InvitesPlan, db: StateDB) -> None:
         save_calendar_sync(db, *plan.google_sync)
 
 
+# Thin Prefect wrappers: one task per phase, each over the whole batch (never one per member or event).
 read_sources_task = task(name="read-event-sources", cache_policy=NO_CACHE)(read_sources)
 load_state_task = task(name="load-event-state", cache_policy=NO_CACHE)(load_state)
 plan_event_invites_task = task(name="plan-event-invites", cache_policy=NO_CACHE)(plan_event_invites)
-deliver_event_messages_task = task(name="deliver-event-messages", cache_policy=NO_CACHE)(deliver)
+record_rsvps_task = task(name="record-rsvps", cache_policy=NO_CACHE)(record_rsvps)
+record_versions_task = task(name="record-event-versions", cache_policy=NO_CACHE)(record_versions)
 publish_to_google_task = task(name="publish-to-google-calendar", cache_policy=NO_CACHE)(publish_to_google)
 post_announcements_task = task(name="post-chat-announcements", cache_policy=NO_CACHE)(post_announcements)
 write_calendar_file_task = task(name="write-calendar-file", cache_policy=NO_CACHE)(write_calendar_file)
@@ -472,7 +475,7 @@ def invites_summary(plan: InvitesPlan, applied: Applied, dry_run: bool) -> dict[
     summary[verb] = {p.removeprefix("event_"): sent[p] for p in _PURPOSES}
     delivery = applied.delivery.summary()
     summary["already_sent"] = delivery["already_sent"] + (len(applied.calendar.already_done) if applied.calendar else 0)
-    summary["suppressed"] = delivery["suppressed"]
+    summary["suppressed"] = delivery["suppressed"] + applied.calendar_suppressed
     summary["failed"] = delivery["failed"] + (len(applied.calendar.failed) if applied.calendar else 0)
     summary["outcome_unknown"] = delivery["outcome_unknown"]
     summary["rsvps_read"] = plan.rsvps_read
@@ -520,7 +523,3 @@ def _seats_text(line: EventLine) -> str:
     cap = line.event.capacity
     text = f"{line.confirmed}/{cap}" if cap else str(line.confirmed)
     return text + (f" (+{line.waitlisted})" if line.waitlisted else "")
-
-
-record_rsvps_task = task(name="record-rsvps", cache_policy=NO_CACHE)(record_rsvps)
-record_versions_task = task(name="record-event-versions", cache_policy=NO_CACHE)(record_versions)

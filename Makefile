@@ -5,6 +5,8 @@ BIN := $(VENV)/bin
 # Prefect keeps its own database next to the project, so `make ui` shows the runs `make demo` made.
 export PREFECT_HOME ?= $(CURDIR)/.prefect
 export PREFECT_SERVER_ANALYTICS_ENABLED ?= false
+# The ephemeral API server can take longer than its default 20 s to start on a busy 2-core machine.
+export PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS ?= 120
 
 .PHONY: install demo test lint format ui serve bench clean
 

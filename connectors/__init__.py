@@ -10,6 +10,8 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:
     from connectors.calendar import GoogleCalendar
     from connectors.chat import ChatChannel
+    from connectors.feeds import FeedSource
+    from connectors.grants import GrantsSearch
     from connectors.mail import MailTransport
     from connectors.tables import TableBackend
     from weaver.workspace import Workspace
@@ -25,6 +27,8 @@ def build_tables(ws: Workspace) -> TableBackend:
         from connectors.csvfiles import CsvTables
 
         return CsvTables(ws.path(cfg.path or ""))
+    if cfg.backend == "google_sheets":
+        return _google_sheets(ws)
     from weaver.errors import ConfigError
 
     raise ConfigError(f"{ws.root / 'weaver.toml'}: [tables] backend {cfg.backend!r} is not available yet")
@@ -72,3 +76,67 @@ def build_google_calendar(ws: Workspace) -> GoogleCalendar:
     credentials = user_credentials(reveal(cfg.credentials, where), where, cfg.token_uri)
     return GoogleCalendar(credentials, cfg.calendar_id, api_endpoint=cfg.api_endpoint, batch_uri=cfg.batch_uri,
                           timeout_seconds=cfg.timeout_seconds)  # fmt: skip
+def _google_sheets(ws: Workspace) -> TableBackend:
+    from connectors.endpoints import redirected
+    from connectors.google_sheets import GoogleSheetsTables
+    from connectors.retry import RetryPolicy
+
+    cfg = ws.config.tables
+    policy = RetryPolicy(attempts=cfg.max_attempts, budget_seconds=cfg.retry_budget_seconds)
+    return GoogleSheetsTables(
+        cfg.spreadsheet_id or "",
+        _google_credentials(ws),
+        timeout=cfg.timeout_seconds,
+        policy=policy,
+        base_url=redirected("sheets"),
+    )
+
+
+def _google_credentials(ws: Workspace) -> dict[str, object]:
+    """The key or token JSON named by [tables] credentials (a Secret) or credentials_file."""
+    import json
+
+    from weaver.errors import ConfigError
+    from weaver.secrets import resolve_secret
+
+    cfg, source = ws.config.tables, str(ws.root / "weaver.toml")
+    if cfg.credentials is not None:
+        key, text = "[tables] credentials", resolve_secret(cfg.credentials, "[tables] credentials", source)
+    else:
+        path = ws.path(cfg.credentials_file or "")
+        key = f"[tables] credentials_file {path}"
+        try:
+            text = path.read_text(encoding="utf-8")
+        except OSError:
+            raise ConfigError(f"{source}: {key}: cannot read the file (missing or not readable)") from None
+    try:
+        info = json.loads(text)
+    except ValueError:
+        info = None  # never echo the text: it is a secret
+    if not isinstance(info, dict):
+        raise ConfigError(f"{source}: {key}: not a JSON key or token (download the JSON key of the service account)")
+    from connectors.google_sheets import credentials_problem
+
+    problem = credentials_problem(info)
+    if problem:
+        raise ConfigError(f"{source}: {key}: {problem}")
+    return info
+
+
+def build_grants_gov(ws: Workspace) -> GrantsSearch | None:
+    """The Grants.gov client when `[grants.grants_gov] enabled = true`, else None (the demo default)."""
+    cfg = ws.config.grants.grants_gov
+    if not cfg.enabled:
+        return None
+    from connectors.grants import GrantsGovClient
+
+    return GrantsGovClient(cfg.base_url, timeout=cfg.timeout_seconds)
+
+
+def build_feed_reader(ws: Workspace) -> FeedSource | None:
+    """A feed reader when `[[grants.feeds]]` lists any feed, else None."""
+    if not ws.config.grants.feeds:
+        return None
+    from connectors.feeds import FeedReader
+
+    return FeedReader(timeout=ws.config.grants.feed_timeout_seconds)

@@ -150,6 +150,53 @@ def build_members(wb: Workbook, rng: random.Random, today: date, count: int = 30
                 cell.data_type = "s"  # formula-looking text, as a coordinator pasted it
 
 
+OPPORTUNITY_HEADERS = ["资助方", "项目名称", "金额", "币种", "阶段", "成功概率", "截止日期", "负责人", "下一步", "下一步日期",
+                       "链接", "来源", "来源编号", "阶段起始", "备注"]  # fmt: skip
+WEAVER, GRANTS, COORD = "weaver@weaving.example.org", "grants@weaving.example.org", "coordinator@weaving.example.org"
+
+
+def _opportunity_rows(today: date) -> list[list[object]]:
+    """A realistic pipeline: CNY, USD, EUR (and GBP without a rate), every stage, and some mess to report."""
+
+    def d(days: int) -> str:
+        return (today + timedelta(days=days)).isoformat()
+
+    return [
+        ["南都公益基金会", "乡村教师社区支持计划", "300,000", "CNY", "撰写中", "60%", d(12), WEAVER, "完成预算表", d(-3),
+         "https://funder.example.cn/nandu/2027-teachers", "", "", d(-20), "已与项目官员通话"],
+        ["Ford Foundation", "Climate Justice Narratives", "50,000", "USD", "qualifying", "", d(40), GRANTS,
+         "Call the program officer", d(5), "https://funder.example.org/ford/narratives", "", "", d(-10), ""],
+        ["European Climate Foundation", "Youth climate storytelling in Asia", "40,000", "EUR", "writing", "40%", d(6),
+         WEAVER, "Draft the theory of change", d(2), "https://funder.example.org/ecf/youth", "", "", d(-15), ""],
+        ["阿里巴巴公益基金会", "数字公益能力建设", "¥500,000", "", "调研", "", d(2), COORD, "确认申请资格", d(1),
+         "https://funder.example.cn/ali/digital", "", "", d(-5), "金额来自去年公告"],
+        ["Open Society Foundations", "Civic data commons", "120000", "USD", "submitted", "", d(-20), GRANTS,
+         "Wait for the decision", d(30), "https://funder.example.org/osf/data", "", "", d(-20), ""],
+        ["腾讯公益慈善基金会", "社区营造伙伴计划", "200,000", "人民币", "已获批", "", d(-60), WEAVER, "提交中期报告",
+         d(45), "", "", "", d(-40), "首笔款已到账"],
+        ["British Council", "Creative connections", "15,000", "GBP", "research", "", d(75), COORD, "Read the call",
+         d(10), "https://funder.example.org/bc/creative", "", "", d(-3), ""],
+        ["爱德基金会", "可持续农业小额资助", "80,000", "CNY", "未获批", "", d(-90), COORD, "", "", "", "", "", d(-70), ""],
+        ["Packard Foundation", "Ocean community grants", "$75k", "", "research", "", "", GRANTS,
+         "Find a partner", d(-12), "https://funder.example.org/packard/ocean", "", "", d(-60), "no news since summer"],
+        ["壹基金", "社区韧性项目", "150,000", "CNY", "资格评估", "20%", d(13), GRANTS, "整理往年报告", d(4),
+         "https://funder.example.cn/one/resilience", "", "", d(-8), ""],
+        ["南都公益基金会 ", "乡村教师社区支持计划", "300000", "CNY", "writing", "", d(12), WEAVER, "", "", "", "", "",
+         "", "copied by mistake"],
+        ["Skoll Foundation", "Systems change awards", "待定", "USD", "research", "", d(120), WEAVER, "", "", "", "", "",
+         d(-2), ""],
+        ["Global Fund for Community Foundations", "Shift the power grants", "25,000", "USD", "maybe", "", d(50), COORD,
+         "", "", "", "", "", "", ""],
+    ]  # fmt: skip
+
+
+def build_opportunities(wb: Workbook, _rng: random.Random, today: date) -> None:
+    sheet = wb.create_sheet("Opportunities")
+    sheet.append(OPPORTUNITY_HEADERS)
+    for row in _opportunity_rows(today):
+        sheet.append(row)
+
+
 def build_empty_tab(title: str, headers: list[str]) -> TabBuilder:
     def build(wb: Workbook, _rng: random.Random, _today: date) -> None:
         wb.create_sheet(title).append(headers)
@@ -265,7 +312,7 @@ def build_rsvps(wb: Workbook, rng: random.Random, today: date) -> None:
 TAB_BUILDERS: list[TabBuilder] = [
     build_members,
     build_events,
-    build_empty_tab("Opportunities", ["funder", "title", "amount", "currency", "deadline", "link"]),
+    build_opportunities,
     build_empty_tab("Surveys", ["survey_id", "title", "form_link", "audience", "opens", "closes"]),
     build_rsvps,
 ]

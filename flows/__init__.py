@@ -15,10 +15,14 @@ FLOWS: dict[str, tuple[str, str]] = {
         "flows.event_invites:event_invites",
         "Invite members to events (.ics), send updates, cancellations and due reminders, write calendar.ics",
     ),
+    "grant-pipeline": (
+        "flows.grant_pipeline:grant_pipeline",
+        "Refresh the grant pipeline: import opportunities, computed columns, owner reminders, money report",
+    ),
 }
 
 # The weekly cycle `weaver demo` runs, in order.
-WEEKLY_CYCLE: list[str] = ["member-sync", "event-invites"]
+WEEKLY_CYCLE: list[str] = ["member-sync", "event-invites", "grant-pipeline"]
 
 
 def load_flow(name: str) -> Any:

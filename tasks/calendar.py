@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import hashlib
 import re
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from functools import lru_cache
@@ -23,6 +23,7 @@ from icalendar import Event as VEvent
 
 from connectors.tables import Grid
 from tasks.events import Event
+from tasks.grants import OPEN_STAGES, parse_stage
 from tasks.members import normalise_header, normalise_text, parse_date
 
 PRODID = "-//Network Weaver//event-invites//EN"
@@ -134,27 +135,29 @@ class Deadline:
     link: str = ""
 
 
-_DEADLINE_HEADERS = {
-    "title": ("title", "标题", "名称", "opportunity", "机会"),
-    "funder": ("funder", "资助方", "资助机构"),
-    "deadline": ("deadline", "截止日期", "截止", "due", "closes"),
-    "link": ("link", "链接", "url"),
-}
+_DEADLINE_FIELDS = ("title", "funder", "deadline", "link", "stage")
 
 
-def parse_deadlines(grid: Grid, today: date) -> list[Deadline]:
-    """Upcoming deadlines (today or later); rows without a title or a date are left to the grants flow."""
+def parse_deadlines(grid: Grid, today: date, columns: Mapping[str, str] | None = None) -> list[Deadline]:
+    """Upcoming deadlines (today or later) of opportunities still open for applying.
+
+    `columns` is the grant pipeline's mapping ([grants.columns]: our field -> the tab's header); unmapped
+    fields use their English names. Rows without a title or a date, or in a closed stage (submitted,
+    awarded, declined), are not calendar entries; checking them is the grant pipeline's work.
+    """
     if not grid:
         return []
     index = {normalise_header(h): i for i, h in reversed(list(enumerate(grid[0])))}
-    cols = {f: next((index[w] for w in words if w in index), None) for f, words in _DEADLINE_HEADERS.items()}
+    mapping = columns or {}
+    cols = {f: index.get(normalise_header(mapping.get(f, f))) for f in _DEADLINE_FIELDS}
     if cols["title"] is None or cols["deadline"] is None:
         return []
     out = []
     for offset, raw in enumerate(grid[1:]):
         cells = {f: normalise_text(raw[c]) if c is not None and c < len(raw) else "" for f, c in cols.items()}
         iso = parse_date(cells["deadline"])
-        if cells["title"] and iso and date.fromisoformat(iso) >= today:
+        stage = parse_stage(cells["stage"]) if cells["stage"] else None
+        if cells["title"] and iso and date.fromisoformat(iso) >= today and stage in (None, *OPEN_STAGES):
             out.append(Deadline(offset + 2, cells["title"], cells["funder"], date.fromisoformat(iso), cells["link"]))
     return out
 

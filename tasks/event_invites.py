@@ -321,7 +321,7 @@ def _feed(config: WeaverConfig, sources: Sources, decisions: Sequence[Decision],
     items = [Published(d.event, d.sequence, d.version["changed_at"] if d.version else ctx.now)  # type: ignore[arg-type]
              for d in decisions if d.live]  # fmt: skip
     today = ctx.now.astimezone(ZoneInfo(config.network.timezone)).date()
-    deadlines = parse_deadlines(sources.opportunities_grid, today)
+    deadlines = parse_deadlines(sources.opportunities_grid, today, config.grants.columns)
     name = config.calendar.name or config.network.name
     label = t("calendar.deadline", lang)
     return calendar_feed(items, deadlines, name, config.network.timezone, ctx.domain, ctx.now, label)

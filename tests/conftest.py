@@ -8,14 +8,19 @@ import socket
 from collections.abc import Iterator
 from datetime import date
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
+
+if TYPE_CHECKING:
+    from tests.standins.sheets import SheetsStandIn
 
 os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
 os.environ.setdefault("PREFECT_LOGGING_LEVEL", "WARNING")
 
 _real_connect = socket.socket.connect
 _real_connect_ex = socket.socket.connect_ex
+_real_getaddrinfo = socket.getaddrinfo
 
 
 def _is_loopback(address: object) -> bool:
@@ -30,23 +35,57 @@ def _is_loopback(address: object) -> bool:
         return False
 
 
+# Every refused address, so a test fails even when code under test swallows the RuntimeError.
+ESCAPES: list[str] = []
+
+
 def _guarded(real):  # type: ignore[no-untyped-def]
     def connect(self: socket.socket, address: object):  # type: ignore[no-untyped-def]
         if not _is_loopback(address):
+            ESCAPES.append(repr(address))
             raise RuntimeError(f"test tried to reach a non-loopback address {address!r}: tests stay on 127.0.0.1")
         return real(self, address)
 
     return connect
 
 
+def _guarded_lookup(host, *args, **kwargs):  # type: ignore[no-untyped-def]
+    """Name lookups happen before connect: refuse public names here, so nothing waits on DNS."""
+    name = host.decode() if isinstance(host, bytes) else str(host or "localhost")
+    if not _is_loopback((name,)) and not _is_ip(name):
+        ESCAPES.append(repr(name))
+        raise RuntimeError(f"test tried to look up a non-loopback host {name!r}: tests stay on 127.0.0.1")
+    return _real_getaddrinfo(host, *args, **kwargs)
+
+
+def _is_ip(name: str) -> bool:
+    try:
+        ipaddress.ip_address(name.split("%")[0])
+    except ValueError:
+        return False
+    return True  # an address literal: connect() decides whether it is loopback
+
+
 @pytest.fixture(autouse=True, scope="session")
 def loopback_only() -> Iterator[None]:
     """Any connection to a host other than loopback fails the test that made it."""
+    before = socket.socket.connect, socket.socket.connect_ex, socket.getaddrinfo  # a nested run restores ours
     socket.socket.connect = _guarded(_real_connect)  # type: ignore[method-assign]
     socket.socket.connect_ex = _guarded(_real_connect_ex)  # type: ignore[method-assign]
+    socket.getaddrinfo = _guarded_lookup
     yield
-    socket.socket.connect = _real_connect  # type: ignore[method-assign]
-    socket.socket.connect_ex = _real_connect_ex  # type: ignore[method-assign]
+    socket.socket.connect, socket.socket.connect_ex, socket.getaddrinfo = before  # type: ignore[method-assign]
+
+
+@pytest.fixture(autouse=True)
+def no_escapes(loopback_only: None) -> Iterator[None]:
+    """Fail the test if it tried to leave loopback, even if the error was caught on the way."""
+    ESCAPES.clear()
+    yield
+    if ESCAPES:
+        escaped = list(ESCAPES)
+        ESCAPES.clear()
+        pytest.fail(f"test tried to reach non-loopback addresses: {', '.join(escaped)}")
 
 
 @pytest.fixture(scope="session")
@@ -76,3 +115,12 @@ def demo_ws(tmp_path: Path, demo_template: Path) -> Path:
     target = tmp_path / "ws"
     shutil.copytree(demo_template, target)
     return target
+
+
+@pytest.fixture
+def sheets_api() -> Iterator[SheetsStandIn]:
+    """A fresh Google Sheets v4 stand-in (with its OAuth token endpoint) on 127.0.0.1."""
+    from tests.standins.sheets import SheetsStandIn
+
+    with SheetsStandIn() as api:
+        yield api

@@ -165,6 +165,8 @@ def ledger_list(
 
 def main() -> None:
     os.environ.setdefault("PYTHONIOENCODING", "utf-8")
+    # Before Prefect is imported: its ephemeral server can need more than the 20 s default on a busy machine.
+    os.environ.setdefault("PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS", "120")
     if hasattr(sys.stdout, "reconfigure"):
         sys.stdout.reconfigure(encoding="utf-8")  # Chinese output on any terminal
     app()

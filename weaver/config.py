@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 import tomllib
+from decimal import Decimal
 from pathlib import Path
 from typing import Any, Literal
 
@@ -85,18 +86,28 @@ class TablesConfig(_Strict):
     backend: Literal["workbook", "csv", "google_sheets"] = "workbook"
     # workbook: an .xlsx file; csv: a folder with one <Tab>.csv per tab (or one .csv file for one tab).
     path: str | None = None
-    # google_sheets: the spreadsheet id (from its URL) and where the credentials are.
+    # google_sheets: the spreadsheet id (from its URL) and where the credentials are: a service-account key
+    # or an authorized-user token (JSON), in a Secret (env var or Prefect block) or in a file.
     spreadsheet_id: str | None = None
     credentials: SecretRef | None = None
     credentials_file: str | None = None
-    timeout_seconds: float = 30.0
+    timeout_seconds: float = Field(default=30.0, gt=0, le=600)
+    # the one retry loop for each idempotent call: tries in all, and the most time they may take together
+    max_attempts: int = Field(default=5, ge=1, le=10)
+    retry_budget_seconds: float = Field(default=90.0, ge=0, le=900)
 
     @model_validator(mode="after")
     def _backend_needs(self) -> TablesConfig:
         if self.backend in ("workbook", "csv") and not self.path:
             raise ValueError(f"backend {self.backend!r} needs 'path' (the file in the workspace)")
-        if self.backend == "google_sheets" and not self.spreadsheet_id:
-            raise ValueError("backend 'google_sheets' needs 'spreadsheet_id' (the id in the sheet's URL)")
+        if self.backend == "google_sheets":
+            if not self.spreadsheet_id:
+                raise ValueError("backend 'google_sheets' needs 'spreadsheet_id' (the id in the sheet's URL)")
+            if bool(self.credentials) == bool(self.credentials_file):
+                raise ValueError(
+                    "backend 'google_sheets' needs exactly one of 'credentials' (a Secret: env or block) or "
+                    "'credentials_file' (a JSON key file)"
+                )
         return self
 
 
@@ -275,6 +286,205 @@ class ChatConfig(_Strict):
         return self
 
 
+# grant-pipeline ---------------------------------------------------------------------------------------
+# Opportunity fields a pipeline column maps to (coordinator-edited), and the computed columns we own.
+OPPORTUNITY_FIELDS = (
+    "funder",
+    "title",
+    "amount",
+    "currency",
+    "stage",
+    "probability",
+    "deadline",
+    "owner",
+    "next_action",
+    "next_action_date",
+    "link",
+    "source",
+    "source_id",
+)
+GRANT_OWNED_FIELDS = ("days_to_deadline", "stage_since", "stale", "overdue", "weighted_value")
+STAGES = ("research", "qualifying", "writing", "submitted", "awarded", "declined")
+_CURRENCY = re.compile(r"^[A-Z]{3}$")
+
+
+def _currency_code(value: str) -> str:
+    code = value.strip().upper()
+    if not _CURRENCY.match(code):
+        raise ValueError(f"{value!r} is not a three-letter currency code (CNY, USD, EUR ...)")
+    return code
+
+
+class GrantsGovConfig(_Strict):
+    """The Grants.gov search API (no key needed). Off unless `enabled = true`: the demo has no internet."""
+
+    enabled: bool = False
+    base_url: str = "https://api.grants.gov/v1/api/"
+    keywords: tuple[str, ...] = ()
+    statuses: tuple[Literal["forecasted", "posted", "closed", "archived"], ...] = ("forecasted", "posted")
+    agencies: tuple[str, ...] = ()  # agency codes, e.g. "EPA", "DOS-CHN"
+    funding_categories: tuple[str, ...] = ()  # e.g. "ENV", "ED"
+    eligibilities: tuple[str, ...] = ()  # e.g. "12" (nonprofits with 501(c)(3) status)
+    page_size: int = Field(default=100, ge=1, le=1000)
+    max_pages: int = Field(default=5, ge=1, le=100)
+    timeout_seconds: float = Field(default=30.0, gt=0)
+
+    @model_validator(mode="after")
+    def _needs_keywords(self) -> GrantsGovConfig:
+        if self.enabled and not self.keywords:
+            raise ValueError("'enabled = true' needs 'keywords' (what to search Grants.gov for)")
+        if not self.base_url.startswith(("http://", "https://")):
+            raise ValueError(f"'base_url' {self.base_url!r} is not an http(s) URL")
+        return self
+
+
+class FeedConfig(_Strict):
+    """One RSS or Atom feed of a funder's calls for proposals."""
+
+    name: str = Field(min_length=1, pattern=r"^[A-Za-z0-9_.-]+$")  # short, used in source ids: rss:<name>
+    url: str
+    funder: str = ""  # the funder column for its items; empty means the feed's own title
+    currency: str = ""
+
+    @field_validator("url")
+    @classmethod
+    def _http(cls, value: str) -> str:
+        if not value.startswith(("http://", "https://")):
+            raise ValueError(f"{value!r} is not an http(s) URL")
+        return value
+
+    @field_validator("currency")
+    @classmethod
+    def _code(cls, value: str) -> str:
+        return _currency_code(value) if value else ""
+
+
+class GrantsConfig(_Strict):
+    """The grant pipeline: the opportunities tab (named in [tabs]), imports, money and reminders."""
+
+    header_row: int = Field(default=1, ge=1)
+    # our field -> the sheet's own header; unmapped fields use these English defaults
+    columns: dict[str, str] = Field(default_factory=dict)
+    owned_columns: dict[str, str] = Field(default_factory=dict)
+    # money: amounts are summed per currency; a rate converts 1 unit of a currency into base_currency
+    base_currency: str = ""
+    rates: dict[str, Decimal] = Field(default_factory=dict)
+    rates_date: str = ""  # shown in the report: when the rates were last checked
+    fee_currency: str = ""  # the members tab's fee column; empty means base_currency
+    renewal_rate: Decimal = Field(default=Decimal(1), ge=0, le=1)  # share of fees expected to renew
+    # stages: a default probability when the probability cell is blank
+    stage_probability: dict[str, Decimal] = Field(
+        default_factory=lambda: {
+            "research": Decimal("0.05"),
+            "qualifying": Decimal("0.15"),
+            "writing": Decimal("0.30"),
+            "submitted": Decimal("0.50"),
+            "awarded": Decimal(1),
+            "declined": Decimal(0),
+        }
+    )
+    stale_days: int = Field(default=30, ge=1)
+    stale_stages: tuple[str, ...] = ("research", "qualifying", "writing")
+    digest_days: tuple[int, ...] = (14, 7, 2)  # owners hear once per threshold as a deadline comes near
+    default_owner: str = ""  # a staff email for imported opportunities
+    max_new_per_run: int = Field(default=50, ge=0)  # imports beyond this wait for the next run
+    grants_gov: GrantsGovConfig = GrantsGovConfig()
+    feeds: tuple[FeedConfig, ...] = ()
+    feed_timeout_seconds: float = Field(default=20.0, gt=0)
+
+    @field_validator("columns")
+    @classmethod
+    def _known_columns(cls, value: dict[str, str]) -> dict[str, str]:
+        _check_keys(value, OPPORTUNITY_FIELDS)
+        return {k: v.strip() for k, v in value.items()}
+
+    @field_validator("owned_columns")
+    @classmethod
+    def _known_owned(cls, value: dict[str, str]) -> dict[str, str]:
+        _check_keys(value, GRANT_OWNED_FIELDS)
+        return {k: v.strip() for k, v in value.items()}
+
+    @field_validator("base_currency", "fee_currency")
+    @classmethod
+    def _code(cls, value: str) -> str:
+        return _currency_code(value) if value else ""
+
+    @field_validator("rates")
+    @classmethod
+    def _rates(cls, value: dict[str, Decimal]) -> dict[str, Decimal]:
+        out = {}
+        for code, rate in value.items():
+            if rate <= 0:
+                raise ValueError(f"rate for {code!r} must be above 0")
+            out[_currency_code(code)] = rate
+        return out
+
+    @field_validator("stage_probability")
+    @classmethod
+    def _probabilities(cls, value: dict[str, Decimal]) -> dict[str, Decimal]:
+        _check_keys(value, STAGES)
+        for stage, p in value.items():
+            if not 0 <= p <= 1:
+                raise ValueError(f"probability for {stage!r} must be between 0 and 1")
+        return value
+
+    @field_validator("stale_stages")
+    @classmethod
+    def _stages(cls, value: tuple[str, ...]) -> tuple[str, ...]:
+        _check_keys(dict.fromkeys(value), STAGES)
+        return value
+
+    @field_validator("digest_days")
+    @classmethod
+    def _days(cls, value: tuple[int, ...]) -> tuple[int, ...]:
+        if any(d < 0 for d in value):
+            raise ValueError("days must be 0 or more")
+        return tuple(sorted(set(value), reverse=True))
+
+    @model_validator(mode="after")
+    def _rates_need_base(self) -> GrantsConfig:
+        if self.rates and not self.base_currency:
+            raise ValueError("'rates' needs 'base_currency' (the currency they convert into)")
+        names = [f.name for f in self.feeds]
+        if len(set(names)) != len(names):
+            raise ValueError("two [[grants.feeds]] have the same 'name'")
+        return self
+
+    def column(self, name: str) -> str:
+        return self.columns.get(name) or DEFAULT_GRANT_HEADERS[name]
+
+    def owned_column(self, name: str) -> str:
+        return self.owned_columns.get(name) or DEFAULT_GRANT_HEADERS[name]
+
+    def rate(self, currency: str) -> Decimal | None:
+        """How many base-currency units one unit of `currency` is worth; None when we may not convert."""
+        if not self.base_currency:
+            return None
+        return Decimal(1) if currency == self.base_currency else self.rates.get(currency)
+
+
+DEFAULT_GRANT_HEADERS = {
+    "funder": "Funder",
+    "title": "Title",
+    "amount": "Amount",
+    "currency": "Currency",
+    "stage": "Stage",
+    "probability": "Probability",
+    "deadline": "Deadline",
+    "owner": "Owner",
+    "next_action": "Next action",
+    "next_action_date": "Next action date",
+    "link": "Link",
+    "source": "Source",
+    "source_id": "Source ID",
+    "days_to_deadline": "Days to deadline",
+    "stage_since": "Stage since",
+    "stale": "Stale",
+    "overdue": "Overdue",
+    "weighted_value": "Weighted value",
+}
+
+
 class WeaverConfig(_Strict):
     network: NetworkConfig = NetworkConfig()
     state: StateConfig = StateConfig()
@@ -291,6 +501,7 @@ class WeaverConfig(_Strict):
         if self.events.source == "google_calendar" and self.calendar.google is None:
             raise ValueError("[events] source 'google_calendar' needs a [calendar.google] table")
         return self
+    grants: GrantsConfig = GrantsConfig()
 
 
 def _check_keys(value: dict[str, Any], known: tuple[str, ...]) -> None:

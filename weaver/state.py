@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
@@ -16,6 +16,7 @@ from sqlalchemy import (
     JSON,
     Column,
     Connection,
+    Date,
     DateTime,
     Engine,
     Integer,
@@ -96,6 +97,28 @@ suppressions = Table(
     Column("created_at", DateTime(timezone=True), nullable=False),
 )
 
+# grant-pipeline: what we last wrote into each imported opportunity's cells. A sheet cell that no longer
+# equals it was edited by a coordinator and is never overwritten; a source key recorded here but gone from
+# the sheet was removed by a coordinator and is never imported again.
+grant_cells = Table(
+    "grant_cells",
+    metadata,
+    Column("source_key", String(256), primary_key=True),  # "grants.gov:356789", "rss:<feed>:<entry id>"
+    Column("field", String(32), primary_key=True),
+    Column("value", Text, nullable=False),
+    Column("written_at", DateTime(timezone=True), nullable=False),
+)
+
+# grant-pipeline: each opportunity's stage as last seen and since when (stale = unchanged for N days).
+grant_stages = Table(
+    "grant_stages",
+    metadata,
+    Column("opp_id", String(64), primary_key=True),
+    Column("stage", String(16), nullable=False),
+    Column("since", Date, nullable=False),
+    Column("updated_at", DateTime(timezone=True), nullable=False),
+)
+
 
 def utcnow() -> datetime:
     return datetime.now(UTC)
@@ -166,7 +189,7 @@ def chunked(items: Sequence[Any], size: int) -> Iterable[Sequence[Any]]:
         yield items[start : start + size]
 
 
-def _upsert(conn: Connection, table: Table, rows: list[dict[str, Any]], key: str) -> None:
+def _upsert(conn: Connection, table: Table, rows: list[dict[str, Any]], key: str | Sequence[str]) -> None:
     """INSERT ... ON CONFLICT (key) DO UPDATE, for SQLite and PostgreSQL."""
     if not rows:
         return
@@ -174,9 +197,10 @@ def _upsert(conn: Connection, table: Table, rows: list[dict[str, Any]], key: str
         from sqlalchemy.dialects.postgresql import insert
     else:
         from sqlalchemy.dialects.sqlite import insert
+    keys = [key] if isinstance(key, str) else list(key)
     stmt = insert(table)
-    columns = [c for c in rows[0] if c not in (key, "first_seen")]
-    stmt = stmt.on_conflict_do_update(index_elements=[key], set_={c: stmt.excluded[c] for c in columns})
+    columns = [c for c in rows[0] if c not in (*keys, "first_seen")]
+    stmt = stmt.on_conflict_do_update(index_elements=keys, set_={c: stmt.excluded[c] for c in columns})
     for part in chunked(rows, 1000):
         conn.execute(stmt, list(part))
 
@@ -262,20 +286,6 @@ def load_seats(db: StateDB) -> dict[tuple[str, str], str]:
         return {(r.event_id, r.member_id): r.seat for r in conn.execute(select(event_seats))}
 
 
-def _upsert_many(conn: Connection, table: Table, rows: list[dict[str, Any]], keys: list[str]) -> None:
-    """INSERT ... ON CONFLICT (keys) DO UPDATE for composite keys."""
-    if not rows:
-        return
-    if conn.dialect.name == "postgresql":
-        from sqlalchemy.dialects.postgresql import insert
-    else:
-        from sqlalchemy.dialects.sqlite import insert
-    stmt = insert(table)
-    stmt = stmt.on_conflict_do_update(index_elements=keys, set_={c: stmt.excluded[c] for c in rows[0] if c not in keys})
-    for part in chunked(rows, 1000):
-        conn.execute(stmt, list(part))
-
-
 def save_rsvps(
     db: StateDB,
     rsvps: Sequence[dict[str, Any]],
@@ -286,8 +296,8 @@ def save_rsvps(
     """Record answers and seats and mark the inbox rows they came from, in one transaction."""
     now = utcnow()
     with db.begin() as conn:
-        _upsert_many(conn, event_rsvps, list(rsvps), ["event_id", "member_id", "source"])
-        _upsert_many(conn, event_seats, [{**s, "updated_at": now} for s in seats], ["event_id", "member_id"])
+        _upsert(conn, event_rsvps, list(rsvps), ["event_id", "member_id", "source"])
+        _upsert(conn, event_seats, [{**s, "updated_at": now} for s in seats], ["event_id", "member_id"])
         for part in chunked(list(processed), 500):
             conn.execute(inbox.update().where(inbox.c.id.in_(part)).values(status="processed", detail=None))
         for row_id, reason in failed:
@@ -328,3 +338,30 @@ def save_calendar_sync(db: StateDB, calendar_id: str, sync_token: str | None, ev
     row = {"calendar_id": calendar_id, "sync_token": sync_token, "events": events, "updated_at": utcnow()}
     with db.begin() as conn:
         _upsert(conn, calendar_sync, [row], "calendar_id")
+# grant-pipeline ----------------------------------------------------------------------------------------
+def grant_written(db: StateDB) -> dict[str, dict[str, str]]:
+    """source key -> {field: the value we last wrote}."""
+    out: dict[str, dict[str, str]] = {}
+    with db.engine.connect() as conn:
+        for r in conn.execute(select(grant_cells.c.source_key, grant_cells.c.field, grant_cells.c.value)):
+            out.setdefault(r.source_key, {})[r.field] = r.value
+    return out
+
+
+def grant_stage_history(db: StateDB) -> dict[str, tuple[str, date]]:
+    """opp id -> (stage, since)."""
+    with db.engine.connect() as conn:
+        rows = conn.execute(select(grant_stages.c.opp_id, grant_stages.c.stage, grant_stages.c.since))
+        return {r.opp_id: (r.stage, r.since) for r in rows}
+
+
+def save_grant_state(
+    db: StateDB, written: Sequence[tuple[str, str, str]], stages: Sequence[tuple[str, str, date]]
+) -> None:
+    """Record cells we wrote (source key, field, value) and stages seen (opp id, stage, since), at once."""
+    now = utcnow()
+    cells = [{"source_key": k, "field": f, "value": v, "written_at": now} for k, f, v in written]
+    seen = [{"opp_id": o, "stage": s, "since": d, "updated_at": now} for o, s, d in stages]
+    with db.begin() as conn:
+        _upsert(conn, grant_cells, cells, ("source_key", "field"))
+        _upsert(conn, grant_stages, seen, "opp_id")

@@ -6,7 +6,7 @@ import hashlib
 import json
 from collections import Counter
 from collections.abc import Iterator
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from email.message import EmailMessage
 from pathlib import Path
 
@@ -72,7 +72,10 @@ def test_first_run_invites_and_reminds_and_a_rerun_sends_nothing_new(ws: Path) -
     assert first["calendar_file"] == "written" and first["chat_posts"] == 3
     feed = Calendar.from_ical((ws / "calendar.ics").read_bytes())
     uids = sorted(str(e["UID"]).split("@")[0] for e in feed.events)
-    assert uids == ["berlin-commons-meetup", "climate-roundtable", "open-data-clinic"]  # not past or cancelled ones
+    events = [u for u in uids if not u.startswith("deadline-")]
+    assert events == ["berlin-commons-meetup", "climate-roundtable", "open-data-clinic"]  # not past or cancelled
+    deadlines = [e for e in feed.events if str(e["UID"]).startswith("deadline-")]
+    assert deadlines and all(type(e.start) is date for e in deadlines)  # the pipeline's open calls, all day
     ics_before = digest(ws / "calendar.ics")
 
     second = event_invites(workspace=str(ws))

@@ -104,9 +104,14 @@ def test_an_unchanged_feed_is_recognised_despite_a_new_stamp() -> None:
     assert same_calendar(one, two) and not same_calendar(one, three)
 
 
-def test_deadlines_are_read_from_the_opportunities_tab_when_upcoming() -> None:
-    grid = [["funder", "title", "amount", "currency", "deadline", "link"],
-            ["Green Fund", "社区基金", "5000", "CNY", "2026年12月20日", ""],
-            ["Old Fund", "Past call", "1", "USD", "2026-01-01", ""],
-            ["", "No date", "", "", "", ""]]  # fmt: skip
-    assert [(d.title, d.day) for d in parse_deadlines(grid, date(2026, 11, 24))] == [("社区基金", date(2026, 12, 20))]
+def test_deadlines_of_open_opportunities_come_from_the_grant_pipelines_columns() -> None:
+    grid = [["资助方", "项目名称", "阶段", "截止日期", "链接"],
+            ["Green Fund", "社区基金", "撰写中", "2026年12月20日", ""],
+            ["Old Fund", "Past call", "", "2026-01-01", ""],
+            ["Blue Fund", "Already sent", "submitted", "2026-12-21", ""],
+            ["", "No date", "", "", ""]]  # fmt: skip
+    columns = {"funder": "资助方", "title": "项目名称", "stage": "阶段", "deadline": "截止日期", "link": "链接"}
+    found = parse_deadlines(grid, date(2026, 11, 24), columns)
+    assert [(d.title, d.funder, d.day) for d in found] == [("社区基金", "Green Fund", date(2026, 12, 20))]
+    english = [["funder", "title", "deadline"], ["F", "Call", "2026-12-01"]]
+    assert [d.title for d in parse_deadlines(english, date(2026, 11, 24))] == ["Call"]

@@ -119,6 +119,7 @@ def main() -> None:
     parser.add_argument("--members", type=int, default=10_000)
     parser.add_argument("--events", type=int, default=4)
     parser.add_argument("--google", action="store_true", help="Google Calendar as the target (loopback stand-in)")
+    parser.add_argument("--latency", type=float, default=0.05, help="stand-in seconds per request (--google)")
     args = parser.parse_args()
     root = Path(tempfile.mkdtemp(prefix="weaver-bench-events-"))
     try:
@@ -129,7 +130,7 @@ def main() -> None:
         generate(root, args.members, args.events)
         print(f"generated {args.members:,} members and {args.events} events in {time.perf_counter() - t0:.1f} s")
         if args.google:
-            _run_with_google(root, config)
+            _run_with_google(root, config, args.latency)
         else:
             (root / "weaver.toml").write_text(config, encoding="utf-8")
             ws = Workspace.open(root)
@@ -139,23 +140,22 @@ def main() -> None:
         shutil.rmtree(root, ignore_errors=True)
 
 
-def _run_with_google(root: Path, config: str) -> None:
+def _run_with_google(root: Path, config: str, latency: float) -> None:
+    """Google Calendar as the target, on the loopback stand-in with `latency` seconds per request."""
     from connectors import build_google_calendar
-    from tests.standins.calendar import serve
+    from connectors.endpoints import redirect
+    from tests.standins.calendar import CalendarStandIn
 
-    with serve() as standin:
-        token = {"type": "authorized_user", "client_id": "id", "client_secret": "s", "refresh_token": "r"}
-        os.environ["WEAVER_BENCH_GCAL_TOKEN"] = json.dumps(token)
+    with CalendarStandIn(latency=latency) as standin, redirect(calendar=standin.url):
+        os.environ["WEAVER_BENCH_GCAL_TOKEN"] = json.dumps(standin.token_info())
         config = config.replace('target = "file"', 'target = "google_calendar"')
-        config += (f'\n[calendar.google]\ncredentials = {{ env = "WEAVER_BENCH_GCAL_TOKEN" }}\n'
-                   f'api_endpoint = "{standin.api_endpoint}"\nbatch_uri = "{standin.batch_uri}"\n'
-                   f'token_uri = "{standin.token_uri}"\n')  # fmt: skip
+        config += '\n[calendar.google]\ncredentials = { env = "WEAVER_BENCH_GCAL_TOKEN" }\n'
         (root / "weaver.toml").write_text(config, encoding="utf-8")
         ws = Workspace.open(root)
         google = build_google_calendar(ws)
         run_once(ws, "first run", google)
         run_once(ws, "rerun", google)
-        print(f"  stand-in saw: {dict(standin.api.calls)}")
+        print(f"  stand-in saw: {dict(standin.calls)} ({latency * 1000:.0f} ms per request)")
 
 
 if __name__ == "__main__":

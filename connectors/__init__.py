@@ -53,29 +53,34 @@ def build_chat(ws: Workspace) -> ChatChannel:
     cfg = ws.config.chat
     if cfg.backend == "log" or cfg.urls is None:
         return LogChat(ws.path(cfg.log_file))
-    from connectors.secrets import reveal
     from weaver.errors import ConfigError
+    from weaver.secrets import resolve_secret
 
-    where = f"{ws.root / 'weaver.toml'}: [chat] urls"
+    source = str(ws.root / "weaver.toml")
     try:
-        return AppriseChat(reveal(cfg.urls, where))
+        return AppriseChat(resolve_secret(cfg.urls, "[chat] urls", source))
     except ValueError as exc:
-        raise ConfigError(f"{where}: {exc}") from None
+        raise ConfigError(f"{source}: [chat] urls: {exc}") from None
 
 
 def build_google_calendar(ws: Workspace) -> GoogleCalendar:
     """Google Calendar v3 with the OAuth user token named in [calendar.google] credentials."""
     from connectors.calendar import GoogleCalendar, user_credentials
-    from connectors.secrets import reveal
+    from connectors.endpoints import redirected
+    from connectors.retry import RetryPolicy
     from weaver.errors import ConfigError
+    from weaver.secrets import resolve_secret
 
-    cfg = ws.config.calendar.google
-    where = f"{ws.root / 'weaver.toml'}: [calendar.google] credentials"
+    cfg, source = ws.config.calendar.google, str(ws.root / "weaver.toml")
     if cfg is None:
-        raise ConfigError(f"{ws.root / 'weaver.toml'}: [calendar.google] is missing")
-    credentials = user_credentials(reveal(cfg.credentials, where), where, cfg.token_uri)
-    return GoogleCalendar(credentials, cfg.calendar_id, api_endpoint=cfg.api_endpoint, batch_uri=cfg.batch_uri,
-                          timeout_seconds=cfg.timeout_seconds)  # fmt: skip
+        raise ConfigError(f"{source}: [calendar.google] is missing")
+    secret = resolve_secret(cfg.credentials, "[calendar.google] credentials", source)
+    credentials = user_credentials(secret, f"{source}: [calendar.google] credentials")
+    policy = RetryPolicy(attempts=cfg.max_attempts, budget_seconds=cfg.retry_budget_seconds)
+    return GoogleCalendar(credentials, cfg.calendar_id, base_url=redirected("calendar"),
+                          timeout_seconds=cfg.timeout_seconds, policy=policy)  # fmt: skip
+
+
 def _google_sheets(ws: Workspace) -> TableBackend:
     from connectors.endpoints import redirected
     from connectors.google_sheets import GoogleSheetsTables

@@ -11,7 +11,7 @@ asks only for what changed; a stale token (410) means a full listing again.
 
 Batches ignore `client_options["api_endpoint"]` (upstream issue #1107), so the batch URL is set on its own.
 The client's own retries are off (`num_retries=0`): this module is the one retry owner, bounded, with
-jitter and `Retry-After`, and only for idempotent calls (all of ours are).
+jitter and `Retry-After` (connectors.retry), and only for idempotent calls (all of ours are).
 """
 
 from __future__ import annotations
@@ -19,13 +19,12 @@ from __future__ import annotations
 import base64
 import hashlib
 import json
-import random
-import time
 from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
+from connectors.retry import RetryPolicy, parse_retry_after, retry
 from weaver.config import SERVICE_ACCOUNT_PROBLEM
 from weaver.errors import ConfigError, FatalError, RetriableError
 from weaver.ledger import Outcome
@@ -61,12 +60,15 @@ class Listing:
 
 
 GOOGLE_TOKEN_URI = "https://oauth2.googleapis.com/token"
+GOOGLE_BASE = "https://www.googleapis.com"
+_USER_FIELDS = ("client_id", "client_secret", "refresh_token")
 
 
-def user_credentials(secret: str, where: str, token_uri: str = GOOGLE_TOKEN_URI) -> Any:
+def user_credentials(secret: str, where: str) -> Any:
     """OAuth user credentials from the JSON of an 'authorized_user' token; a service account is refused.
 
-    google-auth always sets Google's token endpoint for these; `token_uri` replaces it (tests: loopback).
+    Built field by field: `from_authorized_user_info` ignores the token's own `token_uri` (it always uses
+    Google's), and a token that names another endpoint means it.
     """
     from google.oauth2.credentials import Credentials
 
@@ -78,11 +80,12 @@ def user_credentials(secret: str, where: str, token_uri: str = GOOGLE_TOKEN_URI)
         raise ConfigError(f"{where}: the credentials are not a JSON object")
     if info.get("type") == "service_account":
         raise ConfigError(f"{where}: {SERVICE_ACCOUNT_PROBLEM}")
-    try:
-        credentials = Credentials.from_authorized_user_info(info, scopes=SCOPES)
-    except ValueError as exc:
-        raise ConfigError(f"{where}: not an OAuth user token: {exc}") from None
-    return credentials if token_uri == GOOGLE_TOKEN_URI else credentials.with_token_uri(token_uri)
+    missing = [f for f in _USER_FIELDS if not info.get(f)]
+    if missing:
+        raise ConfigError(f"{where}: not an OAuth user token: it lacks {', '.join(repr(f) for f in missing)}")
+    return Credentials(token=None, refresh_token=info["refresh_token"], client_id=info["client_id"],
+                       client_secret=info["client_secret"], token_uri=info.get("token_uri") or GOOGLE_TOKEN_URI,
+                       scopes=SCOPES)  # fmt: skip
 
 
 @dataclass
@@ -98,15 +101,15 @@ class GoogleCalendar:
         credentials: Any,
         calendar_id: str,
         *,
-        api_endpoint: str,
-        batch_uri: str,
+        base_url: str | None = None,
         timeout_seconds: float = 30.0,
-        max_attempts: int = 4,
-        sleep: Callable[[float], None] = time.sleep,
+        policy: RetryPolicy | None = None,
     ) -> None:
+        base = (base_url or GOOGLE_BASE).rstrip("/")
         self.credentials, self.calendar_id = credentials, calendar_id
-        self.api_endpoint, self.batch_uri = api_endpoint, batch_uri
-        self.timeout, self.max_attempts, self.sleep = timeout_seconds, max_attempts, sleep
+        self.api_endpoint = f"{base}/calendar/v3/"
+        self.batch_uri = f"{base}/batch/calendar/v3"  # batches ignore api_endpoint: set on its own
+        self.timeout, self.policy = timeout_seconds, policy or RetryPolicy()
         self.calls: Counter[str] = Counter()
         self._events: Any = None
 
@@ -153,14 +156,15 @@ class GoogleCalendar:
         """One batch call per round; parts that got 429 or 5xx go again (bounded, jitter, Retry-After)."""
         results: dict[int, _Result] = {}
         pending = list(range(len(requests)))
-        for attempt in range(1, self.max_attempts + 1):
+        for attempt in range(1, self.policy.attempts + 1):
             round_results = self._batch_once([requests[i] for i in pending], kind)
             for i, result in zip(pending, round_results, strict=True):
                 results[i] = result
             pending = [i for i in pending if _retriable(results[i].status)]
-            if not pending or attempt == self.max_attempts:
+            if not pending or attempt == self.policy.attempts:
                 break
-            self._pause(attempt, max((results[i].retry_after or 0) for i in pending))
+            after = [results[i].retry_after for i in pending if results[i].retry_after is not None]
+            self.policy.sleep(self.policy.wait(attempt, max(after) if after else None))
         return results
 
     def _batch_once(self, requests: list[Any], kind: str) -> list[_Result]:
@@ -205,14 +209,7 @@ class GoogleCalendar:
 
     # calls and errors -----------------------------------------------------------------------------------
     def _with_retries(self, call: Callable[[], Any]) -> Any:
-        for attempt in range(1, self.max_attempts + 1):
-            try:
-                return self._call(call)
-            except RetriableError as exc:
-                if attempt == self.max_attempts:
-                    raise
-                self._pause(attempt, exc.retry_after or 0)
-        raise AssertionError("unreachable")
+        return retry(lambda: self._call(call), self.policy)
 
     def _call(self, call: Callable[[], Any]) -> Any:
         """One HTTP exchange, errors translated: 410 -> SyncTokenExpired, 429/5xx/network -> Retriable."""
@@ -234,10 +231,6 @@ class GoogleCalendar:
         except (TimeoutError, TransportError, httplib2.HttpLib2Error, OSError) as exc:
             raise RetriableError(f"Google Calendar unreachable ({type(exc).__name__})") from None
 
-    def _pause(self, attempt: int, retry_after: float) -> None:
-        backoff = min(2 ** (attempt - 1), 30) * (0.5 + random.random())  # exponential, with jitter
-        self.sleep(min(max(retry_after, backoff), 60))
-
 
 def _patch_body(body: dict[str, Any]) -> dict[str, Any]:
     return {k: v for k, v in body.items() if k != "id"}
@@ -257,11 +250,7 @@ def _from_http_error(exc: Any) -> _Result:
     except (ValueError, KeyError, AttributeError, TypeError, IndexError):
         pass
     after = exc.resp.get("retry-after") if hasattr(exc.resp, "get") else None
-    try:
-        retry_after = float(after) if after else None
-    except ValueError:
-        retry_after = None
-    return _Result(status, reason, retry_after)
+    return _Result(status, reason, parse_retry_after(after))
 
 
 def _describe(result: _Result) -> str:

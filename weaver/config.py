@@ -236,11 +236,9 @@ class GoogleCalendarConfig(_Strict):
     auth: Literal["oauth_user", "service_account"] = "oauth_user"
     credentials: SecretRef
     send_updates: Literal["all", "externalOnly", "none"] = "all"
-    api_endpoint: str = "https://www.googleapis.com/calendar/v3/"
-    # batches ignore api_endpoint (google-api-python-client issue #1107): their URL is set on its own
-    batch_uri: str = "https://www.googleapis.com/batch/calendar/v3"
-    token_uri: str = "https://oauth2.googleapis.com/token"
-    timeout_seconds: float = 30.0
+    timeout_seconds: float = Field(default=30.0, gt=0)
+    max_attempts: int = Field(default=5, ge=1, le=10)  # idempotent calls (all of ours): 429 and 5xx retried
+    retry_budget_seconds: float = Field(default=90.0, ge=0, le=900)
 
     @field_validator("auth")
     @classmethod

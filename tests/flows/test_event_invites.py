@@ -16,10 +16,11 @@ from icalendar import Calendar
 from openpyxl import load_workbook
 from sqlalchemy import select
 
+from connectors.endpoints import redirect
 from connectors.mail import OutboxTransport, Sender
 from flows.event_invites import event_invites
 from flows.member_sync import member_sync
-from tests.standins.calendar import serve
+from tests.standins.calendar import CalendarStandIn
 from weaver.errors import ConfigError
 from weaver.models import parse_consent
 from weaver.state import StateDB, event_seats, inbox, utcnow
@@ -197,39 +198,35 @@ def test_one_event_with_an_audience_parameter(ws: Path) -> None:
         event_invites(workspace=str(ws), event="berlin-commons-meetup", audience="regoin in Europe")
 
 
-def _use_google(ws: Path, url: str, target: bool, source: bool, monkeypatch: pytest.MonkeyPatch) -> None:
-    token = {"type": "authorized_user", "client_id": "id", "client_secret": "s", "refresh_token": "r"}
-    monkeypatch.setenv("WEAVER_TEST_GCAL_TOKEN", json.dumps(token))
+def _use_google(ws: Path, api: CalendarStandIn, target: bool, source: bool, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("WEAVER_TEST_GCAL_TOKEN", json.dumps(api.token_info()))
     text = (ws / "weaver.toml").read_text(encoding="utf-8")
     text = text.replace('target = "file"', f'target = "{"google_calendar" if target else "file"}"')
     text = text.replace('source = "table"', f'source = "{"google_calendar" if source else "table"}"')
-    text += (
-        f'\n[calendar.google]\ncalendar_id = "network"\ncredentials = {{ env = "WEAVER_TEST_GCAL_TOKEN" }}\n'
-        f'api_endpoint = "{url}/calendar/v3/"\nbatch_uri = "{url}/batch/calendar/v3"\ntoken_uri = "{url}/token"\n'
-    )
+    text += '\n[calendar.google]\ncalendar_id = "network"\ncredentials = { env = "WEAVER_TEST_GCAL_TOKEN" }\n'
     (ws / "weaver.toml").write_text(text, encoding="utf-8")
 
 
 def test_google_calendar_target_invites_attendees_and_a_rerun_changes_nothing(
     ws: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    with serve() as standin:
-        _use_google(ws, standin.url, target=True, source=False, monkeypatch=monkeypatch)
+    with CalendarStandIn() as standin, redirect(calendar=standin.url):
+        _use_google(ws, standin, target=True, source=False, monkeypatch=monkeypatch)
         first = event_invites(workspace=str(ws))
-        events = standin.api.events("network")
-        assert len(events) == 3 and standin.api.calls["batch"] == 1
+        events = standin.events("network")
+        assert len(events) == 3 and standin.calls["batch"] == 1
         assert first["sent"]["invite"] == sum(len(e["attendees"]) for e in events.values()) > 50
-        assert set(standin.api.send_updates) == {"all"}
+        assert set(standin.send_updates) == {"all"}
         assert by_kind(outbox(ws))["invite"] == 0  # Google sends the invitations; our mails are reminders and seats
-        calls = dict(standin.api.calls)
+        calls = dict(standin.calls)
         again = event_invites(workspace=str(ws))
-        assert again["sent"]["invite"] == 0 and dict(standin.api.calls) == calls
+        assert again["sent"]["invite"] == 0 and dict(standin.calls) == calls
 
 
 def test_google_calendar_source_follows_the_sync_token(ws: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    with serve() as standin:
-        _use_google(ws, standin.url, target=False, source=True, monkeypatch=monkeypatch)
-        standin.api.add_event("network", {
+    with CalendarStandIn() as standin, redirect(calendar=standin.url):
+        _use_google(ws, standin, target=False, source=True, monkeypatch=monkeypatch)
+        standin.add_event("network", {
             "id": "coordinatorsevent1", "summary": "气候沙龙", "location": "上海",
             "start": {"dateTime": "2026-12-03T19:00:00+08:00", "timeZone": "Asia/Shanghai"},
             "end": {"dateTime": "2026-12-03T21:00:00+08:00", "timeZone": "Asia/Shanghai"},
@@ -237,7 +234,7 @@ def test_google_calendar_source_follows_the_sync_token(ws: Path, monkeypatch: py
         first = event_invites(workspace=str(ws))
         assert first["events"] == 1 and first["sent"]["invite"] > 0
         second = event_invites(workspace=str(ws))
-        assert second["sent"]["invite"] == 0 and standin.api.calls["GET events"] == 2  # one full, one incremental
-        standin.api.expire_sync_tokens()
+        assert second["sent"]["invite"] == 0 and standin.calls["events.list"] == 2  # one full, one incremental
+        standin.expire_sync_tokens()
         third = event_invites(workspace=str(ws))  # 410: a full listing again, still nothing new to send
         assert third["events"] == 1 and third["sent"]["invite"] == 0

@@ -400,7 +400,8 @@ def publish_to_google(plan: InvitesPlan, messages: Sequence[Message], target: Ca
         by_event = dict(zip(order, target.put_events(bodies, send_updates), strict=True))
         return [by_event[a.payload["event_id"]] for a in batch]
 
-    return Ledger(db, FLOW).apply(actions, perform, batch_size=500, dry_run=dry_run), len(dropped)
+    # one ledger batch, so each event is put once with all its attendees (not once per chunk of invitees)
+    return Ledger(db, FLOW).apply(actions, perform, batch_size=max(1, len(actions)), dry_run=dry_run), len(dropped)
 
 
 def post_announcements(actions: Sequence[Action], chat: ChatChannel | None, db: StateDB, dry_run: bool) -> ApplyResult:

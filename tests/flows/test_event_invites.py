@@ -238,3 +238,30 @@ def test_google_calendar_source_follows_the_sync_token(ws: Path, monkeypatch: py
         standin.expire_sync_tokens()
         third = event_invites(workspace=str(ws))  # 410: a full listing again, still nothing new to send
         assert third["events"] == 1 and third["sent"]["invite"] == 0
+
+
+def test_reminders_follow_the_clock_and_the_members_nights(ws: Path) -> None:
+    """The clinic starts 26 Nov 14:00 Shanghai. Time is frozen (ticking) at each moment; nobody sleeps."""
+    event_invites(workspace=str(ws))  # 24 Nov 10:00 Shanghai: invitations, and 7-day reminders to sign-ups
+    db = StateDB(f"sqlite:///{ws / 'weaver.db'}")
+    in_shanghai = {r["member_id"] for r in db.member_rows() if r["fields"].get("timezone", "") in ("", "Asia/Shanghai")}
+
+    def shanghai_reminders(at: datetime) -> tuple[int, Counter[str]]:
+        """(reminders sent in this run, to anyone; offsets of those sent to members in Shanghai)."""
+        before = {str(m["X-Weaver-Key"]) for m in outbox(ws)}
+        with time_machine.travel(at, tick=True):
+            sent = event_invites(workspace=str(ws))["sent"]["reminder"]
+        new = [str(m["X-Weaver-Key"]) for m in outbox(ws)] if sent else []
+        keys = [k.split(":") for k in new if k not in before and k.startswith("reminder:open-data-clinic:")]
+        return sent, Counter(offset for _r, _e, member, offset in keys if member in in_shanghai)
+
+    _, night = shanghai_reminders(datetime(2026, 11, 25, 15, 0, tzinfo=UTC))  # 23:00: the 1-day reminder is due
+    assert night == Counter()  # but not at night in Shanghai (members elsewhere may get theirs)
+    _, morning = shanghai_reminders(datetime(2026, 11, 26, 1, 0, tzinfo=UTC))  # 09:00 next morning
+    assert morning["1d"] > 0 and set(morning) == {"1d"}
+    _, ten = shanghai_reminders(datetime(2026, 11, 26, 2, 0, tzinfo=UTC))  # 10:00: nothing new yet
+    assert ten == Counter()
+    _, noon = shanghai_reminders(datetime(2026, 11, 26, 4, 30, tzinfo=UTC))  # 12:30: two hours before
+    assert noon == Counter({"2h": morning["1d"]})  # the same people, once more
+    started, _ = shanghai_reminders(datetime(2026, 11, 26, 7, 0, tzinfo=UTC))  # 15:00: it has begun
+    assert started == 0

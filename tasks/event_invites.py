@@ -499,8 +499,9 @@ def build_invites_report(plan: InvitesPlan, applied: Applied, summary: dict[str,
                       (t("invites.rejected", lang), str(summary["rejected"]))]  # fmt: skip
     report.summary += [(t(f"invites.sent.{k}", lang), str(v)) for k, v in sent.items()]
     for key in ("already_sent", "suppressed", "failed", "outcome_unknown", "rsvps_read", "rsvps_unusable",
-                "waitlisted", "chat_posts", "calendar_file"):  # fmt: skip
+                "waitlisted", "chat_posts"):  # fmt: skip
         report.summary.append((t(f"invites.{key}", lang), str(summary[key])))
+    report.summary.append((t("invites.calendar_file", lang), t(f"invites.file.{summary['calendar_file']}", lang)))
     head = ["id", t("col.row", lang), t("invites.col.change", lang), "SEQUENCE", t("invites.col.start", lang),
             t("invites.col.audience", lang), t("invites.col.seats", lang)]  # fmt: skip
     rows = [[ln.event.event_id, str(ln.event.row), t(f"invites.change.{ln.decision.change}", lang),

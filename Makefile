@@ -36,6 +36,7 @@ ui: install
 
 bench: install
 	$(BIN)/python -m benchmarks.member_sync
+	$(BIN)/python -m benchmarks.audience
 
 clean:
 	rm -rf $(VENV) .prefect demo-network .pytest_cache

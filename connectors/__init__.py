@@ -1,6 +1,7 @@
 """Connectors: one module per external service, each behind a small Protocol, plus embedded defaults.
 
 `build_tables` chooses the tables backend named in `weaver.toml`; flows only see the Protocol.
+`build_audience` gives the Mailchimp audience when `[mailchimp]` is configured, else None.
 """
 
 from __future__ import annotations
@@ -8,9 +9,11 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
+    from connectors.audience import Audience
     from connectors.calendar import GoogleCalendar
     from connectors.chat import ChatChannel
     from connectors.feeds import FeedSource
+    from connectors.forms import FormsSource
     from connectors.grants import GrantsSearch
     from connectors.mail import MailTransport
     from connectors.tables import TableBackend
@@ -81,6 +84,17 @@ def build_google_calendar(ws: Workspace) -> GoogleCalendar:
                           timeout_seconds=cfg.timeout_seconds, policy=policy)  # fmt: skip
 
 
+def build_forms(ws: Workspace) -> FormsSource | None:
+    """The Google Forms API client named in [surveys.google_forms], or None when it is not configured."""
+    cfg = ws.config.surveys.google_forms
+    if cfg is None:
+        return None
+    from connectors.endpoints import redirected
+    from connectors.forms import build_google_forms
+
+    return build_google_forms(cfg, str(ws.root / "weaver.toml"), api_endpoint=redirected("forms"))
+
+
 def _google_sheets(ws: Workspace) -> TableBackend:
     from connectors.endpoints import redirected
     from connectors.google_sheets import GoogleSheetsTables
@@ -145,3 +159,34 @@ def build_feed_reader(ws: Workspace) -> FeedSource | None:
     from connectors.feeds import FeedReader
 
     return FeedReader(timeout=ws.config.grants.feed_timeout_seconds)
+
+
+def build_audience(ws: Workspace) -> Audience | None:
+    """The Mailchimp audience of `[mailchimp]`, or None when the network does not use Mailchimp."""
+    cfg = ws.config.mailchimp
+    if cfg is None:
+        return None
+    from connectors.audience import MailchimpAudience
+    from connectors.endpoints import redirected
+    from connectors.retry import RetryPolicy
+    from weaver.secrets import resolve_secret
+
+    key = resolve_secret(cfg.api_key, "[mailchimp] api_key", str(ws.root / "weaver.toml")).strip()
+    return MailchimpAudience(
+        key,
+        cfg.list_id,
+        server=cfg.server,
+        base_url=redirected("mailchimp") or "",  # a test's stand-in; production talks to Mailchimp
+        timeout=cfg.timeout_seconds,
+        concurrency=cfg.concurrency,
+        policy=RetryPolicy(attempts=cfg.max_retries + 1, budget_seconds=120.0),
+    )
+
+
+def build_news_feeds(ws: Workspace) -> FeedSource | None:
+    """A feed reader when `[newsletter] feeds` lists any feed, else None."""
+    if not ws.config.newsletter.feeds:
+        return None
+    from connectors.feeds import FeedReader
+
+    return FeedReader(timeout=ws.config.newsletter.feed_timeout_seconds)

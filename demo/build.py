@@ -307,13 +307,110 @@ def build_rsvps(wb: Workbook, rng: random.Random, today: date) -> None:
         answer = "不参加" if i == 5 else ("参加" if i % 3 else "yes")
         sheet.append(["open-data-clinic", str(person[1]).strip(), answer, _at(answered, 9, i * 3), ""])
     sheet.append(["open-data-clinic", "someone.new@example.net", "参加", _at(answered, 11), "not a member yet"])
+NEWS_HEADERS = ["date", "title_en", "title_zh", "summary_en", "summary_zh", "link", "by", "status"]
+NEWS_ITEMS = [  # (days ago, English title, Chinese title, English summary, Chinese summary, link, by, status)
+    (
+        2,
+        "Kunming river clean-up drew 120 volunteers",
+        "昆明河道清洁行动吸引 120 名志愿者",
+        "Members from five organisations mapped litter hotspots and shared the data openly.",
+        "五家成员机构共同绘制垃圾热点地图，并公开共享数据。",
+        "https://weaving.example.org/news/kunming-river",
+        "昆明绿色未来协会",
+        "publish",
+    ),
+    (
+        5,
+        "Open data toolkit now in Chinese",
+        "开放数据工具包中文版上线",
+        "The toolkit our data working group wrote is translated; feedback welcome.",
+        "数据工作组编写的工具包已完成翻译，欢迎反馈。",
+        "https://weaving.example.org/news/toolkit-zh",
+        "Open Data Alliance 开放数据联盟",
+        "publish",
+    ),
+    (
+        8,
+        "",
+        "乡村学堂第二期招募导师",
+        "",
+        "面向西南地区的乡村教育项目正在招募志愿导师。",
+        "https://weaving.example.org/news/rural-mentors",
+        "成都乡土学堂中心",
+        "",
+    ),
+    (
+        11,
+        "New members from Nairobi and Berlin",
+        "",
+        "Welcome to Civic Works Collective and Open Futures Network.",
+        "",
+        "",
+        "Network team 网络秘书处",
+        "publish",
+    ),
+    (
+        13,
+        "Draft: annual report outline",
+        "草稿：年度报告提纲",
+        "Not for publication yet.",
+        "尚未发布。",
+        "",
+        "",
+        "draft",
+    ),
+    (
+        0,
+        "Climate circle: notes from the last call",
+        "气候小组：上次会议纪要",
+        "Three members will co-write a regional adaptation brief.",
+        "三位成员将合作撰写区域适应简报。",
+        "javascript:alert(1)",
+        "Climate Circle 气候小组",
+        "publish",
+    ),  # a bad link: the newsletter drops it, keeps the item
+]
+
+
+def build_news(wb: Workbook, _rng: random.Random, today: date) -> None:
+    """Member news for the newsletter, in both languages (some items in one only), dated this month."""
+    sheet = wb.create_sheet("News")
+    sheet.append(NEWS_HEADERS)
+    first = today.replace(day=1)
+    for days, title_en, title_zh, summary_en, summary_zh, link, by, status in NEWS_ITEMS:
+        day = max(first, today - timedelta(days=days))
+        sheet.append([day.isoformat(), title_en, title_zh, summary_en, summary_zh, link, by, status])
+    sheet.append(["", "", "", "", "", "", "", ""])
+    sheet.append(["next week", "Undated item", "无日期条目", "", "", "", "", ""])  # reported with its row
+
+
+SURVEY_HEADERS = ["survey_id", "title", "provider", "form_link", "token_field", "form", "audience", "opens", "closes",
+                  "reminders", "segment_by", "responses_csv"]  # fmt: skip
+DEMO_SURVEY = "checkin-2026"
+DEMO_SURVEY_OPENED_DAYS_AGO = 4
+
+
+def build_surveys(wb: Workbook, _rng: random.Random, today: date) -> None:
+    """The yearly check-in, open since four days (a reminder due), and a climate survey not open yet."""
+    sheet = wb.create_sheet("Surveys")
+    sheet.append(SURVEY_HEADERS)
+    opened = today - timedelta(days=DEMO_SURVEY_OPENED_DAYS_AGO)
+    sheet.append([DEMO_SURVEY, "2026 年度成员问卷 Member check-in 2026", "google_forms",
+                  "https://docs.google.com/forms/d/e/1FAIpQLSd-demo-weaving-checkin-2026/viewform", "entry.1048613",
+                  "", "all", opened.isoformat(), (today + timedelta(days=10)).isoformat(), "3, 7, -1", "region",
+                  f"survey-responses/{DEMO_SURVEY}.csv"])  # fmt: skip
+    sheet.append(["climate-circle", "气候行动小组意向 Climate circle interest", "typeform",
+                  "https://weaving-demo.typeform.com/to/ClImAtE1", "token", "climate-circle",
+                  "interests = 气候 | climate", (today + timedelta(days=20)).isoformat(),
+                  (today + timedelta(days=34)).isoformat(), "5", "language", ""])  # fmt: skip
 
 
 TAB_BUILDERS: list[TabBuilder] = [
     build_members,
     build_events,
     build_opportunities,
-    build_empty_tab("Surveys", ["survey_id", "title", "form_link", "audience", "opens", "closes"]),
+    build_surveys,
+    build_news,
     build_rsvps,
 ]
 

@@ -19,10 +19,15 @@ FLOWS: dict[str, tuple[str, str]] = {
         "flows.grant_pipeline:grant_pipeline",
         "Refresh the grant pipeline: import opportunities, computed columns, owner reminders, money report",
     ),
+    "survey-distribution": (
+        "flows.survey_distribution:survey_distribution",
+        "Send personal survey links, remind non-responders, ingest and summarise responses",
+    ),
+    "newsletter": ("flows.newsletter:newsletter", "Compile, archive and deliver the period's newsletter"),
 }
 
 # The weekly cycle `weaver demo` runs, in order.
-WEEKLY_CYCLE: list[str] = ["member-sync", "event-invites", "grant-pipeline"]
+WEEKLY_CYCLE: list[str] = ["member-sync", "event-invites", "grant-pipeline", "survey-distribution", "newsletter"]
 
 
 def load_flow(name: str) -> Any:

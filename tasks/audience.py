@@ -6,6 +6,7 @@
     加入日期 晚于 2024-01-01             active since 2024-01-01     joined since 90 days ago
     兴趣 包含 气候 并且 地区 属于 华东    ... and ... (also ';' or a new line)
     兴趣 包含 气候 或 兴趣 包含 教育      ... or ...
+    region = 华东 | 华南; interests: 气候  the surveys tab's style is understood too
     (empty), 全部, all                   every member
 
 A clause is `field operator value`; values are lists separated by , ， 、 or ;. `contains` matches part of a
@@ -57,7 +58,7 @@ OP_WORDS: dict[str, tuple[str, ...]] = {
     ),  # fmt: skip
     "contains": ("contains", "contain", "includes", "include", "has", "包含", "包括", "含有", "含"),
     "not_in": ("not in", "not one of", "不属于", "不在"),
-    "in": ("in", "one of", "属于", "在"),
+    "in": ("in", "one of", "属于", "在", ":"),  # ':' as the surveys tab writes it (兴趣: 气候, 教育)
     "ne": ("!=", "≠", "is not", "isn't", "不是", "不等于"),
     "eq": ("==", "=", "is", "equals", "是", "为", "等于"),
     "since": (">=", "since", "after", "from", "晚于", "之后", "以后", "以来", "起"),

@@ -15,7 +15,7 @@ from tasks.grant_digests import DigestRun
 from tasks.grant_sources import Found
 from tasks.grants import GrantPlan, Opportunity, problem_rows
 from tasks.money import Totals, in_units, money, money_totals
-from weaver.charts import bar_chart, figure
+from weaver.charts import bar_chart, figure, with_unit
 from weaver.config import STAGES, GrantsConfig, WeaverConfig
 from weaver.i18n import t
 from weaver.report import Report, Table
@@ -87,8 +87,9 @@ def _charts(title: str, groups: Mapping[str, Totals], cfg: GrantsConfig) -> str:
     for unit, bars in unit_bars(groups, cfg).items():
         if unit != cfg.base_currency:  # a currency without a rate: only where it has amounts
             bars = [(label, value) for label, value in bars if value]
-        parts.append(figure(bar_chart(f"{title} ({unit})", bars, unit)))
-    return "".join(parts) or figure(bar_chart(title, []))
+        numbers = [(label, float(value)) for label, value in bars]
+        parts.append(figure(bar_chart(numbers, title=f"{title} ({unit})", value_text=with_unit(unit), width=640)))
+    return "".join(parts) or figure(bar_chart([], title=title))
 
 
 def income_groups(plan: GrantPlan, lang: str) -> dict[str, Totals]:

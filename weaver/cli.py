@@ -130,11 +130,13 @@ def demo(
 ) -> None:
     """Run the weekly cycle on the embedded demo network (created if missing), in one process."""
     from demo.build import create_workspace
+    from demo.history import seed_history
     from flows import WEEKLY_CYCLE
 
     try:
         if not (directory / "weaver.toml").exists():
             create_workspace(directory)
+            seed_history(directory)  # the demo's recent past: a survey sent four days ago, answers since
             typer.echo(f"created the demo workspace {directory}")
         run_flows(WEEKLY_CYCLE, directory, dry_run, {})
     except WeaverError as exc:

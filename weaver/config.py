@@ -157,6 +157,7 @@ class TabsConfig(_Strict):
     events: str = "Events"
     opportunities: str = "Opportunities"
     surveys: str = "Surveys"
+    news: str = "News"
     rsvps: str = "RSVPs"
 
 
@@ -282,6 +283,64 @@ class ChatConfig(_Strict):
         if self.backend == "apprise" and self.urls is None:
             raise ValueError("backend 'apprise' needs 'urls' (a secret holding one or more apprise URLs)")
         return self
+
+
+# audience and newsletter (issue 6) -----------------------------------------------------------------------
+class MailchimpConfig(_Strict):
+    """The audience-and-campaigns role on Mailchimp (Marketing API 3.0). Absent means: not used."""
+
+    api_key: SecretRef  # Mailchimp: Profile > Extras > API keys; ends in the data centre, e.g. "...-us21"
+    list_id: str = Field(min_length=1)  # Audience > Settings > "Audience name and defaults": Audience ID
+    # the data centre ("us21"); empty means the suffix of the API key
+    server: str = ""
+    timeout_seconds: float = Field(default=30.0, gt=0)
+    # Mailchimp allows 10 simultaneous connections per key: stay below, whatever is configured
+    concurrency: int = Field(default=4, ge=1, le=9)
+    max_retries: int = Field(default=3, ge=0, le=8)
+    # merge tag -> member field (the audience's merge fields must exist in Mailchimp)
+    merge_fields: dict[str, str] = Field(default_factory=lambda: {"FNAME": "name"})
+    # member fields that become tags: interests as they are, the others as "field:value"
+    tags_from: tuple[str, ...] = ("interests", "region", "language")
+
+    @field_validator("merge_fields")
+    @classmethod
+    def _merge_fields(cls, value: dict[str, str]) -> dict[str, str]:
+        for tag, name in value.items():
+            if not tag.isupper() or not tag.replace("_", "").isalnum() or len(tag) > 10:
+                raise ValueError(f"merge tag {tag!r} must be up to 10 capital letters or digits, like FNAME")
+            if name not in MEMBER_FIELDS:
+                raise ValueError(f"merge tag {tag!r} names unknown field {name!r} (known: {', '.join(MEMBER_FIELDS)})")
+        return value
+
+    @field_validator("tags_from")
+    @classmethod
+    def _tag_fields(cls, value: tuple[str, ...]) -> tuple[str, ...]:
+        for name in value:
+            if name not in MEMBER_FIELDS:
+                raise ValueError(f"unknown field {name!r} (known: {', '.join(MEMBER_FIELDS)})")
+        return value
+
+
+class NewsletterConfig(_Strict):
+    """The newsletter operation: cadence, sources and how it goes out."""
+
+    cadence: Literal["monthly", "quarterly"] = "monthly"
+    # auto: a Mailchimp campaign when [mailchimp] is configured, else an email to each consenting member
+    delivery: Literal["auto", "email", "mailchimp"] = "auto"
+    # RSS or Atom feeds whose items of the period join the news section
+    feeds: tuple[str, ...] = ()
+    feed_timeout_seconds: float = Field(default=20.0, gt=0)
+    # events starting up to this many days after the period's end are still announced
+    events_horizon_days: int = Field(default=45, ge=0)
+    max_items: int = Field(default=8, ge=1, le=50)  # per section
+
+    @field_validator("feeds")
+    @classmethod
+    def _feed_urls(cls, value: tuple[str, ...]) -> tuple[str, ...]:
+        for url in value:
+            if not url.startswith(("http://", "https://")):
+                raise ValueError(f"feed {url!r} must be an http(s) URL")
+        return value
 
 
 # grant-pipeline ---------------------------------------------------------------------------------------
@@ -483,6 +542,26 @@ DEFAULT_GRANT_HEADERS = {
 }
 
 
+class GoogleFormsConfig(_Strict):
+    """Polling Google Forms responses through the Forms API (a backstop for, or instead of, Apps Script)."""
+
+    # A service-account JSON key (share each form with the account's email as a viewer).
+    credentials: SecretRef
+    timeout_seconds: float = Field(default=30.0, gt=0, le=600)
+    # the one retry loop for each call (all are reads): tries in all, and the most time they may take together
+    max_attempts: int = Field(default=5, ge=1, le=10)
+    retry_budget_seconds: float = Field(default=90.0, ge=0, le=900)
+
+
+class SurveysConfig(_Strict):
+    """survey-distribution: per-member links, reminders and response ingestion."""
+
+    # The key of the per-member tokens in survey links. Unset: a secret generated for this workspace on first
+    # use and kept in its state database (fine for one machine; set a SecretRef when several share a network).
+    token_secret: SecretRef | None = None
+    google_forms: GoogleFormsConfig | None = None
+
+
 class WeaverConfig(_Strict):
     network: NetworkConfig = NetworkConfig()
     state: StateConfig = StateConfig()
@@ -500,6 +579,15 @@ class WeaverConfig(_Strict):
             raise ValueError("[events] source 'google_calendar' needs a [calendar.google] table")
         return self
     grants: GrantsConfig = GrantsConfig()
+    surveys: SurveysConfig = SurveysConfig()
+    mailchimp: MailchimpConfig | None = None
+    newsletter: NewsletterConfig = NewsletterConfig()
+
+    @model_validator(mode="after")
+    def _mailchimp_delivery(self) -> WeaverConfig:
+        if self.newsletter.delivery == "mailchimp" and self.mailchimp is None:
+            raise ValueError("[newsletter] delivery = 'mailchimp' needs a [mailchimp] section")
+        return self
 
 
 def _check_keys(value: dict[str, Any], known: tuple[str, ...]) -> None:

@@ -120,6 +120,68 @@ grant_stages = Table(
 )
 
 
+# The audience (Mailchimp) as we last synced it, one row per contact: what we pushed (a hash of the synced
+# fields, so only new or changed members are pushed again) and the contact's status as last seen there.
+audience_members = Table(
+    "audience_members",
+    metadata,
+    Column("list_id", String(64), primary_key=True),
+    Column("email", String(320), primary_key=True),  # lowercased: the audience's identity of a contact
+    Column("member_id", String(64)),  # None for a contact we only saw in the audience
+    Column("synced_hash", String(64), nullable=False),  # "" until we pushed this contact
+    Column("tags", JSON),  # the tags we manage on this contact, as last pushed
+    Column("status", String(16), nullable=False),  # subscribed | unsubscribed | cleaned | pending | ...
+    Column("pushes", Integer, nullable=False),  # how many pushes succeeded: part of the next push's ledger key
+    Column("updated_at", DateTime(timezone=True), nullable=False),
+)
+
+# Survey responses from every channel (Google Forms API, webhook inbox, CSV import), one row per submission.
+# `member_id` is set only when the response carried a valid per-member token; anything else is anonymous.
+survey_responses = Table(
+    "survey_responses",
+    metadata,
+    Column("id", String(256), primary_key=True),  # "<provider>:<response id>": a re-import collides here
+    Column("survey_id", String(64), nullable=False, index=True),
+    Column("member_id", String(64), index=True),  # None: anonymous (no token, or an unknown/forged one)
+    Column("attribution", String(16), nullable=False),  # member | unknown_token | no_token
+    Column("channel", String(16), nullable=False),  # google_forms | inbox | csv
+    Column("submitted_at", DateTime(timezone=True), nullable=False),
+    Column("answers", JSON, nullable=False),  # question title -> text or list of texts
+    Column("recorded_at", DateTime(timezone=True), nullable=False),
+)
+
+# What members did that counts as engagement (a survey answered, an event attended ...), one row per deed.
+# Written by the flow that observes it; read by the engagement score. `id` makes recording idempotent.
+engagement_events = Table(
+    "engagement_events",
+    metadata,
+    Column("id", String(256), primary_key=True),  # e.g. "survey_response:<survey id>:<member id>"
+    Column("member_id", String(64), nullable=False, index=True),
+    Column("kind", String(32), nullable=False, index=True),  # survey_response | ...
+    Column("at", DateTime(timezone=True), nullable=False),  # when the member did it
+    Column("source", String(128), nullable=False),  # e.g. "survey:checkin-2026"
+)
+
+# Where a poller got to (e.g. the newest response timestamp seen on a Google Form): a high-water mark.
+cursors = Table(
+    "cursors",
+    metadata,
+    Column("key", String(256), primary_key=True),  # e.g. "google_forms:<form id>"
+    Column("value", String(256), nullable=False),
+    Column("updated_at", DateTime(timezone=True), nullable=False),
+)
+
+# Secrets the embedded default generates for itself on first use (never in the repo or weaver.toml), e.g.
+# the key of per-member survey tokens when no SecretRef is configured.
+local_secrets = Table(
+    "local_secrets",
+    metadata,
+    Column("name", String(64), primary_key=True),
+    Column("value", String(256), nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+)
+
+
 def utcnow() -> datetime:
     return datetime.now(UTC)
 
@@ -365,3 +427,43 @@ def save_grant_state(
     with db.begin() as conn:
         _upsert(conn, grant_cells, cells, ("source_key", "field"))
         _upsert(conn, grant_stages, seen, "opp_id")
+
+
+def insert_ignore(conn: Connection, table: Table) -> Any:
+    """INSERT ... ON CONFLICT DO NOTHING for SQLite and PostgreSQL (a replayed row is simply skipped)."""
+    if conn.dialect.name == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert
+    else:
+        from sqlalchemy.dialects.sqlite import insert
+    return insert(table).on_conflict_do_nothing()
+
+
+def record_engagement(conn: Connection, events: Sequence[dict[str, Any]]) -> None:
+    """Record engagement events (id, member_id, kind, at, source); an event already recorded is kept as is."""
+    for part in chunked(list(events), 500):
+        conn.execute(insert_ignore(conn, engagement_events), list(part))
+
+
+def read_cursor(db: StateDB, key: str) -> str | None:
+    with db.engine.connect() as conn:
+        return conn.execute(select(cursors.c.value).where(cursors.c.key == key)).scalar()
+
+
+def save_cursor(conn: Connection, key: str, value: str) -> None:
+    _upsert(conn, cursors, [{"key": key, "value": value, "updated_at": utcnow()}], "key")
+
+
+def local_secret(db: StateDB, name: str, create: bool = True) -> str | None:
+    """The workspace's own secret `name`, generated once (256 random bits) and kept in the state database.
+
+    Two processes creating it at once agree: the first insert wins and both read it back.
+    """
+    import secrets
+
+    with db.begin() as conn:
+        found = conn.execute(select(local_secrets.c.value).where(local_secrets.c.name == name)).scalar()
+        if found is not None or not create:
+            return found
+        row = {"name": name, "value": secrets.token_hex(32), "created_at": utcnow()}
+        conn.execute(insert_ignore(conn, local_secrets), [row])
+        return conn.execute(select(local_secrets.c.value).where(local_secrets.c.name == name)).scalar_one()

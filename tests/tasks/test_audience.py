@@ -43,6 +43,8 @@ def selected(text: str) -> set[str]:
         ("机构类型 不是 NGO", {"li", "ana"}),
         ("兴趣 不包含 气候", {"li", "ana"}),
         ("ＲＥＧＩＯＮ　ＩＮ　ｅｕｒｏｐｅ", {"ana"}),  # full width and case do not matter
+        ("region = 华东 | 西南; language = zh", {"wang", "li"}),  # the surveys tab's style
+        ("兴趣：乡村振兴, climate", {"li", "ana"}),
         ("", {"wang", "li", "ana"}),
         ("全部", {"wang", "li", "ana"}),
     ],

@@ -15,6 +15,7 @@ FLOWS: dict[str, tuple[str, str]] = {
         "flows.event_invites:event_invites",
         "Invite members to events (.ics), send updates, cancellations and due reminders, write calendar.ics",
     ),
+    "member-intake": ("flows.member_intake:member_intake", "Add join-form submissions to the members tab"),
     "grant-pipeline": (
         "flows.grant_pipeline:grant_pipeline",
         "Refresh the grant pipeline: import opportunities, computed columns, owner reminders, money report",

@@ -49,12 +49,12 @@ from weaver.ledger import Action, ApplyResult, Ledger, Outcome
 from weaver.report import Report, Table
 from weaver.state import (
     StateDB,
+    inbox_entries,
     ledger_keys_like,
     load_calendar_sync,
     load_event_versions,
     load_rsvps,
     load_seats,
-    pending_inbox,
     save_calendar_sync,
     save_event_versions,
     save_rsvps,
@@ -132,7 +132,7 @@ def load_state(db: StateDB, event_ids: Sequence[str]) -> State:
     for start in range(0, len(prefixes), 60):  # a bounded OR per query
         sent += ledger_keys_like(db, prefixes[start : start + 60])
     return State(load_event_versions(db), answers, load_seats(db), sent, db.member_rows("active"),
-                 pending_inbox(db, "rsvp"))  # fmt: skip
+                 inbox_entries(db, "rsvp"))  # fmt: skip
 
 
 def event_ids_of(config: WeaverConfig, sources: Sources) -> list[str]:

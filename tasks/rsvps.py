@@ -128,7 +128,7 @@ def inbox_answers(rows: Iterable[Mapping[str, Any]], cfg: EventsConfig, people: 
         if isinstance(answer, str):
             out.unusable.append(Unusable(t("rsvp.inbox_row", lang, id=row["id"]), answer, row["id"]))
             continue
-        when = _timestamp(payload.get("submitted_at")) or row["received_at"]
+        when = _timestamp(payload.get("submitted_at")) or _aware(row["received_at"])
         out.answers.append(Answer(*answer[:2], "inbox", answer[2], when.astimezone(UTC)))  # type: ignore[call-arg]
         out.processed.append(row["id"])
     return out
@@ -157,6 +157,11 @@ def _answer(event_id: str, email: str, member_id: str, response: Any, people: Di
     return event_id, who, parsed
 
 
+def _aware(value: datetime) -> datetime:
+    """The state database gives naive datetimes back from SQLite: they were stored as UTC."""
+    return value if value.tzinfo else value.replace(tzinfo=UTC)
+
+
 def _timestamp(value: Any) -> datetime | None:
     if not value:
         return None
@@ -164,7 +169,7 @@ def _timestamp(value: Any) -> datetime | None:
         when = datetime.fromisoformat(str(value).replace("Z", "+00:00"))
     except ValueError:
         return None
-    return when if when.tzinfo else when.replace(tzinfo=UTC)
+    return _aware(when)
 
 
 # merging and seats --------------------------------------------------------------------------------------

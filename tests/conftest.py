@@ -6,6 +6,7 @@ import ipaddress
 import os
 import socket
 from collections.abc import Iterator
+from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -115,6 +116,69 @@ def demo_ws(tmp_path: Path, demo_template: Path) -> Path:
     target = tmp_path / "ws"
     shutil.copytree(demo_template, target)
     return target
+
+
+@dataclass(frozen=True)
+class PrefectServer:
+    api_url: str
+    home: Path
+
+    def env(self, **extra: str) -> dict[str, str]:
+        """The environment of a process that talks to this server (and never to ./.prefect)."""
+        env = {k: v for k, v in os.environ.items() if not k.startswith("PREFECT_")}
+        env.update(PREFECT_API_URL=self.api_url, PREFECT_HOME=str(self.home), PREFECT_SERVER_ANALYTICS_ENABLED="false")
+        env.update(extra)
+        return env
+
+
+_SERVER_KEY = pytest.StashKey[tuple[PrefectServer, object]]()
+
+
+def _start_prefect_server(config: pytest.Config) -> tuple[PrefectServer, object]:
+    """`prefect server start` (API only: no UI, no background services) on a free loopback port."""
+    import sys
+    import tempfile
+
+    from tests.processes import Background, free_port
+
+    home = Path(tempfile.mkdtemp(prefix="weaver-prefect-server-"))
+    port = free_port()
+    server = PrefectServer(f"http://127.0.0.1:{port}/api", home)
+    prefect = str(Path(sys.executable).with_name("prefect"))
+    args = [prefect, "server", "start", "--host", "127.0.0.1", "--port", str(port), "--no-services", "--no-ui"]
+    process = Background(args, server.env(PREFECT_API_URL=""), home / "server.log")
+    config.stash[_SERVER_KEY] = (server, process)
+    return server, process
+
+
+def pytest_collection_finish(session: pytest.Session) -> None:
+    """Start the server as soon as an end-to-end test is selected: it boots while other tests run."""
+    if any(item.get_closest_marker("e2e") for item in session.items):
+        _start_prefect_server(session.config)
+
+
+def pytest_sessionfinish(session: pytest.Session) -> None:
+    """Stop the server even when no test asked for it (a run stopped early by -x), and remove its home."""
+    import shutil
+
+    if _SERVER_KEY in session.config.stash:
+        server, process = session.config.stash[_SERVER_KEY]
+        process.stop()  # type: ignore[attr-defined]
+        shutil.rmtree(server.home, ignore_errors=True)
+
+
+@pytest.fixture(scope="session")
+def prefect_server(request: pytest.FixtureRequest) -> Iterator[PrefectServer]:
+    """A real `prefect server` on loopback, once per session, apart from `prefect_harness`."""
+    from tests.processes import http_ok
+
+    config = request.config
+    server, process = config.stash[_SERVER_KEY] if _SERVER_KEY in config.stash else _start_prefect_server(config)
+    try:
+        process.wait_for(lambda: http_ok(f"{server.api_url}/health"), "prefect server start", timeout=180)  # type: ignore[attr-defined]
+        yield server
+    finally:
+        process.stop()  # type: ignore[attr-defined]
 
 
 @pytest.fixture

@@ -144,6 +144,22 @@ def demo(
     typer.echo(f"\nreports: {(directory / 'reports').resolve()}")
 
 
+@app.command()
+def webhooks(
+    config: ConfigOpt = Path("weaver.toml"),
+    host: Annotated[str | None, typer.Option(help="Address to listen on (default: [webhooks] host)")] = None,
+    port: Annotated[int | None, typer.Option(help="Port (default: [webhooks] port)")] = None,
+) -> None:
+    """Receive form webhooks (POST /hooks/FORM) and start the mapped deployments on the Prefect server."""
+    from deployments.webhooks import serve_webhooks
+    from weaver.workspace import Workspace
+
+    try:
+        serve_webhooks(Workspace.open(config), host, port)
+    except WeaverError as exc:
+        _fail(str(exc))
+
+
 @ledger_app.command("list")
 def ledger_list(
     config: ConfigOpt = Path("weaver.toml"),

@@ -11,9 +11,9 @@ import re
 import tomllib
 from decimal import Decimal
 from pathlib import Path
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from weaver.errors import ConfigError
 
@@ -343,6 +343,74 @@ class NewsletterConfig(_Strict):
         return value
 
 
+# --- deployments, schedules and form webhooks (issue 9) ------------------------------------------------
+_CRON_FIELD = re.compile(r"^[0-9A-Za-z*/,\-]+$")
+_SLUG = re.compile(r"^[a-z0-9][a-z0-9_-]{0,62}$")
+
+
+def _check_cron(value: str) -> str:
+    """Five fields (minute hour day month weekday); "" means manual runs only. Prefect checks the rest."""
+    value = " ".join(value.split())
+    if value and (len(value.split()) != 5 or not all(_CRON_FIELD.match(p) for p in value.split())):
+        raise ValueError(f"{value!r} is not a cron schedule (five fields: minute hour day month weekday)")
+    return value
+
+
+Cron = Annotated[str, AfterValidator(_check_cron)]
+
+
+class DeploymentsConfig(_Strict):
+    """How this network's flows appear in Prefect: `<flow>/<name>`, with tags and a process limit."""
+
+    # The deployment name shared by every flow of this network; empty: a slug of [network] name.
+    name: str = ""
+    tags: tuple[str, ...] = ()
+    # Flow runs `python -m deployments.serve` runs at once (each flow also runs at most once at a time).
+    limit: int = Field(default=4, ge=1, le=64)
+
+    @field_validator("name")
+    @classmethod
+    def _no_slash(cls, value: str) -> str:
+        if "/" in value:
+            raise ValueError("must not contain '/' (Prefect names a deployment '<flow>/<name>')")
+        return value.strip()
+
+
+class FormConfig(_Strict):
+    """One form that posts to `POST /hooks/<form name>`."""
+
+    provider: Literal["typeform", "tally", "google_forms"]
+    kind: Literal["join", "rsvp", "survey"]
+    secret: SecretRef  # required: the receiver does not start without it
+    # The flow started for each submission; None: by kind (join: member-intake); "": store only, the
+    # flow that consumes this kind reads the inbox on its own schedule.
+    deployment: str | None = None
+    parameters: dict[str, Any] = Field(default_factory=dict)
+    # member field -> the form's question (its label, Typeform ref or Tally key); used by join forms.
+    fields: dict[str, str] = Field(default_factory=dict)
+
+    @field_validator("fields")
+    @classmethod
+    def _known_fields(cls, value: dict[str, str]) -> dict[str, str]:
+        _check_keys(value, MEMBER_FIELDS)
+        return value
+
+
+class WebhooksConfig(_Strict):
+    host: str = "127.0.0.1"
+    port: int = Field(default=8787, ge=1, le=65535)
+    max_body_bytes: int = Field(default=256 * 1024, ge=1024, le=16 * 1024 * 1024)
+    forms: dict[str, FormConfig] = Field(default_factory=dict)
+
+    @field_validator("forms")
+    @classmethod
+    def _url_safe_names(cls, value: dict[str, FormConfig]) -> dict[str, FormConfig]:
+        for name in value:
+            if not _SLUG.match(name):
+                raise ValueError(f"form name {name!r} must be lowercase letters, digits, '-' or '_' (it is a URL)")
+        return value
+
+
 # grant-pipeline ---------------------------------------------------------------------------------------
 # Opportunity fields a pipeline column maps to (coordinator-edited), and the computed columns we own.
 OPPORTUNITY_FIELDS = (
@@ -572,16 +640,20 @@ class WeaverConfig(_Strict):
     events: EventsConfig = EventsConfig()
     calendar: CalendarConfig = CalendarConfig()
     chat: ChatConfig = ChatConfig()
+    # flow name -> cron in the network's time zone; "" = manual runs only. Unnamed flows keep their default.
+    schedules: dict[str, Cron] = Field(default_factory=dict)
+    deployments: DeploymentsConfig = DeploymentsConfig()
+    webhooks: WebhooksConfig = WebhooksConfig()
+    grants: GrantsConfig = GrantsConfig()
+    surveys: SurveysConfig = SurveysConfig()
+    mailchimp: MailchimpConfig | None = None
+    newsletter: NewsletterConfig = NewsletterConfig()
 
     @model_validator(mode="after")
     def _google_source_needs(self) -> WeaverConfig:
         if self.events.source == "google_calendar" and self.calendar.google is None:
             raise ValueError("[events] source 'google_calendar' needs a [calendar.google] table")
         return self
-    grants: GrantsConfig = GrantsConfig()
-    surveys: SurveysConfig = SurveysConfig()
-    mailchimp: MailchimpConfig | None = None
-    newsletter: NewsletterConfig = NewsletterConfig()
 
     @model_validator(mode="after")
     def _mailchimp_delivery(self) -> WeaverConfig:

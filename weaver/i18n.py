@@ -191,6 +191,18 @@ CATALOGUE: dict[str, dict[str, str]] = {
     "invites.change.cancelled earlier": {"en": "cancelled", "zh": "已取消"},
     "invites.change.past": {"en": "past", "zh": "已结束"},
     "invites.change.draft": {"en": "draft (not sent)", "zh": "草稿（不发送）"},
+    # member-intake (issue 9): join-form submissions added to the members tab
+    "intake.title": {"en": "Member intake from join forms", "zh": "入会表单登记"},
+    "intake.submissions": {"en": "Join submissions", "zh": "入会表单提交"},
+    "intake.added": {"en": "Added to the members tab", "zh": "已加入成员表"},
+    "intake.already_added": {"en": "Added on an earlier run", "zh": "此前已加入"},
+    "intake.already_members": {"en": "Already members (same email)", "zh": "已是成员（邮箱相同）"},
+    "intake.rejected": {"en": "Rejected", "zh": "未受理"},
+    "intake.unknown": {"en": "Outcome unknown (check the sheet)", "zh": "结果未知（请核对表格）"},
+    "intake.added_table": {"en": "New rows", "zh": "新增的行"},
+    "intake.known_table": {"en": "Already members", "zh": "已是成员"},
+    "intake.rejected_table": {"en": "Rejected submissions", "zh": "未受理的提交"},
+    "col.submission": {"en": "Submission", "zh": "提交编号"},
     # audience sync and newsletter (issue 6) ----------------------------------------------------------------
     "audience.pulled": {"en": "Audience contacts pulled from Mailchimp", "zh": "从 Mailchimp 拉取的联系人"},
     "audience.left_audience": {

@@ -6,15 +6,19 @@ Errors name the config key and where the secret was looked for, never the value.
 from __future__ import annotations
 
 import os
+from collections.abc import Mapping
 
 from weaver.config import SecretRef
 from weaver.errors import ConfigError
 
 
-def resolve_secret(ref: SecretRef, key: str, source: str) -> str:
-    """The secret's text. `key` (e.g. "[tables] credentials") and `source` (the config file) go in errors."""
+def resolve_secret(ref: SecretRef, key: str, source: str, environ: Mapping[str, str] | None = None) -> str:
+    """The secret's text. `key` (e.g. "[tables] credentials") and `source` (the config file) go in errors.
+
+    `environ` replaces `os.environ` (tests and the webhook benchmark pass their own).
+    """
     if ref.env:
-        value = os.environ.get(ref.env, "")
+        value = (os.environ if environ is None else environ).get(ref.env, "")
         if not value.strip():
             raise ConfigError(f"{source}: {key}: environment variable {ref.env} is not set or empty")
         return value

@@ -199,7 +199,8 @@ class StateDB:
 
     def __init__(self, url: str) -> None:
         self.url = url
-        self.engine: Engine = create_engine(url, future=True)
+        # hide_parameters: a database error never prints row values (member data) into a log or traceback
+        self.engine: Engine = create_engine(url, future=True, hide_parameters=True)
         if url.startswith("sqlite"):
             event.listen(self.engine, "connect", _sqlite_pragmas)
         metadata.create_all(self.engine)
@@ -361,20 +362,9 @@ def save_rsvps(
         _upsert(conn, event_rsvps, list(rsvps), ["event_id", "member_id", "source"])
         _upsert(conn, event_seats, [{**s, "updated_at": now} for s in seats], ["event_id", "member_id"])
         for part in chunked(list(processed), 500):
-            conn.execute(inbox.update().where(inbox.c.id.in_(part)).values(status="processed", detail=None))
+            conn.execute(inbox.update().where(inbox.c.id.in_(part)).values(status=PROCESSED, detail=None))
         for row_id, reason in failed:
-            conn.execute(inbox.update().where(inbox.c.id == row_id).values(status="failed", detail=reason))
-
-
-def pending_inbox(db: StateDB, kind: str) -> list[dict[str, Any]]:
-    """Submissions of one kind not yet consumed (received or dispatched), oldest first."""
-    with db.engine.connect() as conn:
-        rows = conn.execute(
-            select(inbox.c.id, inbox.c.payload, inbox.c.received_at)
-            .where(inbox.c.kind == kind, inbox.c.status.in_(["received", "dispatched"]))
-            .order_by(inbox.c.received_at)
-        )
-        return [{**r._mapping, "received_at": _as_utc(r.received_at)} for r in rows]
+            conn.execute(inbox.update().where(inbox.c.id == row_id).values(status=INBOX_FAILED, detail=reason))
 
 
 def ledger_keys_like(db: StateDB, prefixes: Sequence[str], status: str = "done") -> list[tuple[str, datetime]]:
@@ -400,6 +390,73 @@ def save_calendar_sync(db: StateDB, calendar_id: str, sync_token: str | None, ev
     row = {"calendar_id": calendar_id, "sync_token": sync_token, "events": events, "updated_at": utcnow()}
     with db.begin() as conn:
         _upsert(conn, calendar_sync, [row], "calendar_id")
+# inbox ---------------------------------------------------------------------------------------------------
+RECEIVED, DISPATCHED, PROCESSED, INBOX_FAILED = "received", "dispatched", "processed", "failed"
+
+
+def _insert_ignore(conn: Connection, table: Table) -> Any:
+    if conn.dialect.name == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert
+    else:
+        from sqlalchemy.dialects.sqlite import insert
+    return insert(table).on_conflict_do_nothing()
+
+
+def inbox_add(db: StateDB, entry_id: str, provider: str, form: str, kind: str, payload: dict[str, Any]) -> bool:
+    """Store a submission as `received`; False when its id is already there (a replay), which changes nothing."""
+    row = {"id": entry_id, "provider": provider, "form": form, "kind": kind, "payload": payload,
+           "received_at": utcnow(), "status": RECEIVED, "attempts": 0}  # fmt: skip
+    with db.begin() as conn:
+        return conn.execute(_insert_ignore(conn, inbox), row).rowcount == 1
+
+
+def inbox_waiting(db: StateDB, forms: Sequence[str], limit: int = 100) -> list[dict[str, Any]]:
+    """Submissions of these forms that no flow run was started for yet, oldest first."""
+    query = (
+        select(inbox.c.id, inbox.c.form, inbox.c.kind, inbox.c.attempts)
+        .where(inbox.c.status == RECEIVED, inbox.c.form.in_(list(forms)))
+        .order_by(inbox.c.received_at, inbox.c.id)
+        .limit(limit)
+    )
+    with db.engine.connect() as conn:
+        return [dict(r._mapping) for r in conn.execute(query)]
+
+
+def inbox_entries(
+    db: StateDB, kind: str, statuses: Sequence[str] = (RECEIVED, DISPATCHED), ids: Sequence[str] = ()
+) -> list[dict[str, Any]]:
+    """Whole entries of one kind (payload included) for the flow that consumes them, oldest first."""
+    query = select(inbox).where(inbox.c.kind == kind, inbox.c.status.in_(list(statuses)))
+    if ids:
+        query = query.where(inbox.c.id.in_(list(ids)))
+    with db.engine.connect() as conn:
+        return [dict(r._mapping) for r in conn.execute(query.order_by(inbox.c.received_at, inbox.c.id))]
+
+
+def inbox_get(db: StateDB, entry_id: str) -> dict[str, Any] | None:
+    with db.engine.connect() as conn:
+        row = conn.execute(select(inbox).where(inbox.c.id == entry_id)).first()
+        return dict(row._mapping) if row else None
+
+
+def inbox_mark(db: StateDB, ids: Sequence[str], status: str, detail: str = "", flow_run_id: str | None = None) -> None:
+    """Move entries on (dispatched, processed, failed); `detail` must carry no personal data."""
+    values: dict[str, Any] = {"status": status, "detail": detail or None}
+    if flow_run_id is not None:
+        values["flow_run_id"] = flow_run_id
+    if status == DISPATCHED:
+        values["attempts"] = inbox.c.attempts + 1
+    with db.begin() as conn:
+        for part in chunked(list(ids), 500):
+            conn.execute(inbox.update().where(inbox.c.id.in_(part)).values(**values))
+
+
+def inbox_note_attempt(db: StateDB, entry_id: str, detail: str) -> None:
+    """A dispatch that did not happen (Prefect unreachable): the entry stays `received` for the next try."""
+    with db.begin() as conn:
+        conn.execute(inbox.update().where(inbox.c.id == entry_id).values(attempts=inbox.c.attempts + 1, detail=detail))
+
+
 # grant-pipeline ----------------------------------------------------------------------------------------
 def grant_written(db: StateDB) -> dict[str, dict[str, str]]:
     """source key -> {field: the value we last wrote}."""

@@ -307,6 +307,8 @@ def build_rsvps(wb: Workbook, rng: random.Random, today: date) -> None:
         answer = "不参加" if i == 5 else ("参加" if i % 3 else "yes")
         sheet.append(["open-data-clinic", str(person[1]).strip(), answer, _at(answered, 9, i * 3), ""])
     sheet.append(["open-data-clinic", "someone.new@example.net", "参加", _at(answered, 11), "not a member yet"])
+
+
 NEWS_HEADERS = ["date", "title_en", "title_zh", "summary_en", "summary_zh", "link", "by", "status"]
 NEWS_ITEMS = [  # (days ago, English title, Chinese title, English summary, Chinese summary, link, by, status)
     (

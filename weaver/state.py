@@ -390,6 +390,8 @@ def save_calendar_sync(db: StateDB, calendar_id: str, sync_token: str | None, ev
     row = {"calendar_id": calendar_id, "sync_token": sync_token, "events": events, "updated_at": utcnow()}
     with db.begin() as conn:
         _upsert(conn, calendar_sync, [row], "calendar_id")
+
+
 # inbox ---------------------------------------------------------------------------------------------------
 RECEIVED, DISPATCHED, PROCESSED, INBOX_FAILED = "received", "dispatched", "processed", "failed"
 

@@ -10,6 +10,8 @@ from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     from connectors.audience import Audience
+    from connectors.calendar import GoogleCalendar
+    from connectors.chat import ChatChannel
     from connectors.feeds import FeedSource
     from connectors.forms import FormsSource
     from connectors.grants import GrantsSearch
@@ -68,6 +70,41 @@ def _build_smtp(ws: Workspace, sender: Sender) -> MailTransport:
         timeout=cfg.timeout_seconds,
         policy=RetryPolicy(attempts=cfg.max_attempts, budget_seconds=cfg.retry_budget_seconds),
     )
+
+
+def build_chat(ws: Workspace) -> ChatChannel:
+    """The chat role: a log file in the workspace, or apprise when [chat] backend = "apprise"."""
+    from connectors.chat import AppriseChat, LogChat
+
+    cfg = ws.config.chat
+    if cfg.backend == "log" or cfg.urls is None:
+        return LogChat(ws.path(cfg.log_file))
+    from weaver.errors import ConfigError
+    from weaver.secrets import resolve_secret
+
+    source = str(ws.root / "weaver.toml")
+    try:
+        return AppriseChat(resolve_secret(cfg.urls, "[chat] urls", source))
+    except ValueError as exc:
+        raise ConfigError(f"{source}: [chat] urls: {exc}") from None
+
+
+def build_google_calendar(ws: Workspace) -> GoogleCalendar:
+    """Google Calendar v3 with the OAuth user token named in [calendar.google] credentials."""
+    from connectors.calendar import GoogleCalendar, user_credentials
+    from connectors.endpoints import redirected
+    from connectors.retry import RetryPolicy
+    from weaver.errors import ConfigError
+    from weaver.secrets import resolve_secret
+
+    cfg, source = ws.config.calendar.google, str(ws.root / "weaver.toml")
+    if cfg is None:
+        raise ConfigError(f"{source}: [calendar.google] is missing")
+    secret = resolve_secret(cfg.credentials, "[calendar.google] credentials", source)
+    credentials = user_credentials(secret, f"{source}: [calendar.google] credentials")
+    policy = RetryPolicy(attempts=cfg.max_attempts, budget_seconds=cfg.retry_budget_seconds)
+    return GoogleCalendar(credentials, cfg.calendar_id, base_url=redirected("calendar"),
+                          timeout_seconds=cfg.timeout_seconds, policy=policy)  # fmt: skip
 
 
 def build_forms(ws: Workspace) -> FormsSource | None:

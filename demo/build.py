@@ -204,6 +204,111 @@ def build_empty_tab(title: str, headers: list[str]) -> TabBuilder:
     return build
 
 
+EVENT_HEADERS = ["event_id", "title", "start", "end", "timezone", "place", "audience", "capacity", "language",
+                 "status", "description"]  # fmt: skip
+RSVP_HEADERS = ["活动编号", "邮箱", "回复", "提交时间", "备注"]
+
+
+def _at(day: date, hour: int, minute: int = 0) -> str:
+    return f"{day.isoformat()} {hour:02d}:{minute:02d}"
+
+
+def build_events(wb: Workbook, _rng: random.Random, today: date) -> None:
+    """Bilingual events around the build date: next week, in two days (reminders due), past, cancelled."""
+    sheet = wb.create_sheet("Events")
+    sheet.append(EVENT_HEADERS)
+    week, soon, past, later = (today + timedelta(days=n) for n in (7, 2, -10, 14))
+    sheet.append(
+        [
+            "climate-roundtable",
+            "气候行动圆桌 · Climate Action Roundtable",
+            _at(week, 19),
+            "21:00",
+            "Asia/Shanghai",
+            "https://meet.example.org/climate-roundtable",
+            "兴趣 包含 气候 或 兴趣 包含 climate",
+            40,
+            "双语",
+            "确认",
+            "各地伙伴分享社区气候行动的经验。Partners share what works in local climate action.",
+        ]
+    )
+    sheet.append(
+        [
+            "open-data-clinic",
+            "开放数据工作坊 · Open Data Clinic",
+            _at(soon, 14),
+            _at(soon, 17),
+            "Asia/Shanghai",
+            "https://meet.example.org/open-data-clinic",
+            "兴趣 包含 数据, open data",
+            12,
+            "中文",
+            "确认",
+            "带上你的数据问题，一起动手解决。Bring a data question; we solve it together.",
+        ]
+    )
+    sheet.append(
+        [
+            "placemaking-sharing",
+            "社区营造分享会 · Placemaking Sharing Session",
+            _at(past, 19),
+            "21:00",
+            "Asia/Shanghai",
+            "成都市玉林街道社区之家 Yulin Community House, Chengdu",
+            "兴趣 包含 社区营造",
+            "",
+            "中文",
+            "确认",
+            "",
+        ]
+    )
+    sheet.append(
+        [
+            "rural-field-visit",
+            "乡村振兴实地考察 · Rural Revitalisation Field Visit",
+            _at(later, 9),
+            "17:00",
+            "Asia/Shanghai",
+            "云南省大理州 Dali, Yunnan",
+            "兴趣 包含 乡村振兴 并且 地区 属于 西南, 华中",
+            20,
+            "中文",
+            "已取消",
+            "",
+        ]
+    )
+    sheet.append(
+        [
+            "berlin-commons-meetup",
+            "Berlin Commons Meetup",
+            _at(today + timedelta(days=20), 18, 30),
+            "20:30",
+            "Europe/Berlin",
+            "Haus der Statistik, Berlin",
+            "region in Europe; language is en",
+            "",
+            "en",
+            "",
+            "An evening with European members. 欧洲成员线下交流。",
+        ]
+    )
+
+
+def build_rsvps(wb: Workbook, rng: random.Random, today: date) -> None:
+    """Sign-ups from the RSVP form for the open data clinic: more yes than places, a no, one unknown address."""
+    sheet = wb.create_sheet("RSVPs")
+    sheet.append(RSVP_HEADERS)
+    consenting = [r for r in wb["Members"].iter_rows(min_row=2, values_only=True)
+                  if r[1] and r[8] in ("是", "yes", "Yes") and "@" in str(r[1])][:60]  # fmt: skip
+    people = rng.sample(consenting, 16)
+    answered = today - timedelta(days=1)
+    for i, person in enumerate(people):
+        answer = "不参加" if i == 5 else ("参加" if i % 3 else "yes")
+        sheet.append(["open-data-clinic", str(person[1]).strip(), answer, _at(answered, 9, i * 3), ""])
+    sheet.append(["open-data-clinic", "someone.new@example.net", "参加", _at(answered, 11), "not a member yet"])
+
+
 NEWS_HEADERS = ["date", "title_en", "title_zh", "summary_en", "summary_zh", "link", "by", "status"]
 NEWS_ITEMS = [  # (days ago, English title, Chinese title, English summary, Chinese summary, link, by, status)
     (
@@ -304,24 +409,11 @@ def build_surveys(wb: Workbook, _rng: random.Random, today: date) -> None:
 
 TAB_BUILDERS: list[TabBuilder] = [
     build_members,
-    build_empty_tab(
-        "Events",
-        [
-            "event_id",
-            "title",
-            "start",
-            "end",
-            "timezone",
-            "place",
-            "audience",
-            "capacity",
-            "language",
-            "status",
-        ],
-    ),  # fmt: skip
+    build_events,
     build_opportunities,
     build_surveys,
     build_news,
+    build_rsvps,
 ]
 
 

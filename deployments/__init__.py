@@ -25,7 +25,7 @@ DEFAULT_SCHEDULES: dict[str, str] = {
     "member-sync": "0 * * * *",  # hourly
     "member-intake": "",  # started by the join-form webhook (or Run in the UI)
     "onboarding": "30 9 * * *",  # daily: welcomes and due follow-ups
-    "event-invites": "0 8 * * *",  # daily: due invitations and reminders
+    "event-invites": "5 * * * *",  # hourly: reminders are due 7 days, 1 day and 2 hours before, quiet hours aside
     "newsletter": "0 9 1 * *",  # monthly draft, on the 1st
     "grant-pipeline": "0 7 * * 1",  # every Monday
     "survey-distribution": "0 10 * * *",  # daily: due reminders to non-responders

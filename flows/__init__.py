@@ -11,6 +11,10 @@ from typing import Any
 FLOWS: dict[str, tuple[str, str]] = {
     # name: (module:function, one-line description)
     "member-sync": ("flows.member_sync:member_sync", "Sync the member spreadsheet into the network's state"),
+    "event-invites": (
+        "flows.event_invites:event_invites",
+        "Invite members to events (.ics), send updates, cancellations and due reminders, write calendar.ics",
+    ),
     "member-intake": ("flows.member_intake:member_intake", "Add join-form submissions to the members tab"),
     "onboarding": ("flows.onboarding:onboarding", "Welcome new members, pair them with buddies, follow up"),
     "grant-pipeline": (
@@ -25,7 +29,14 @@ FLOWS: dict[str, tuple[str, str]] = {
 }
 
 # The weekly cycle `weaver demo` runs, in order.
-WEEKLY_CYCLE: list[str] = ["member-sync", "onboarding", "grant-pipeline", "survey-distribution", "newsletter"]
+WEEKLY_CYCLE: list[str] = [
+    "member-sync",
+    "onboarding",
+    "grant-pipeline",  # before event-invites, so calendar.ics has fresh deadlines
+    "event-invites",
+    "survey-distribution",
+    "newsletter",
+]
 
 
 def load_flow(name: str) -> Any:

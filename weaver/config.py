@@ -208,6 +208,131 @@ class TabsConfig(_Strict):
     opportunities: str = "Opportunities"
     surveys: str = "Surveys"
     news: str = "News"
+    rsvps: str = "RSVPs"
+
+
+# events, calendar and chat (event-invites) ------------------------------------------------------------
+EVENT_FIELDS = ("event_id", "title", "start", "end", "timezone", "place", "audience", "capacity", "language",
+                "status", "description")  # fmt: skip
+RSVP_FIELDS = ("event_id", "email", "member_id", "response", "submitted_at")
+_OFFSET = re.compile(r"^\s*(\d+)\s*(d|h|m|天|日|小时|時|分钟|分)\s*$", re.IGNORECASE)
+_QUIET = re.compile(r"^\s*(\d{1,2}):(\d{2})\s*[-–~至到]\s*(\d{1,2}):(\d{2})\s*$")
+
+
+class EventsConfig(_Strict):
+    """The event-invites operation: where events and RSVPs come from, and when reminders go out."""
+
+    source: Literal["table", "google_calendar"] = "table"
+    # our field = the events tab's own header; unmapped fields are optional (title and start are not)
+    columns: dict[str, str] = Field(default_factory=lambda: {f: f for f in EVENT_FIELDS})
+    rsvp_columns: dict[str, str] = Field(
+        default_factory=lambda: {
+            "event_id": "event_id",
+            "email": "email",
+            "response": "response",
+            "submitted_at": "submitted_at",
+        }  # fmt: skip
+    )
+    # before the start: d = days (same wall-clock time in the event's zone), h / m = hours / minutes
+    reminders: tuple[str, ...] = ("7d", "1d", "2h")
+    # no reminder reaches a member inside these hours of their own local time ("" turns it off)
+    quiet_hours: str = "21:00-08:00"
+    default_duration_minutes: int = Field(default=120, ge=5)
+    # an RSVP form link shown in invitations; {event_id} is replaced (e.g. a Tally form's hidden field)
+    rsvp_url: str = ""
+    # where the event and the answer sit in a webhook RSVP (answers{...} or hidden{...} of the inbox payload)
+    rsvp_event_keys: tuple[str, ...] = ("event_id", "event", "活动编号", "活动")
+    rsvp_answer_keys: tuple[str, ...] = ("response", "rsvp", "attending", "回复", "是否参加", "参加")
+
+    @field_validator("columns")
+    @classmethod
+    def _event_fields(cls, value: dict[str, str]) -> dict[str, str]:
+        _check_keys(value, EVENT_FIELDS)
+        for needed in ("event_id", "title", "start"):
+            if needed not in value:
+                raise ValueError(f"must map {needed!r}")
+        return {k: v.strip() for k, v in value.items()}
+
+    @field_validator("rsvp_columns")
+    @classmethod
+    def _rsvp_fields(cls, value: dict[str, str]) -> dict[str, str]:
+        _check_keys(value, RSVP_FIELDS)
+        if "event_id" not in value or "response" not in value:
+            raise ValueError("must map 'event_id' and 'response'")
+        if "email" not in value and "member_id" not in value:
+            raise ValueError("must map 'email' or 'member_id' (to know who answered)")
+        return {k: v.strip() for k, v in value.items()}
+
+    @field_validator("reminders")
+    @classmethod
+    def _offsets(cls, value: tuple[str, ...]) -> tuple[str, ...]:
+        for item in value:
+            if not _OFFSET.match(item):
+                raise ValueError(f"reminder {item!r} is not an offset like '7d', '1d', '2h' or '30m'")
+        return value
+
+    @field_validator("quiet_hours")
+    @classmethod
+    def _quiet(cls, value: str) -> str:
+        if value.strip() and not _QUIET.match(value):
+            raise ValueError(f"{value!r} is not a range like '21:00-08:00' (or \"\" for none)")
+        return value.strip()
+
+
+class GoogleCalendarConfig(_Strict):
+    """Google Calendar v3 as a source of events and a target for them."""
+
+    calendar_id: str = "primary"
+    # An OAuth user token (JSON of type 'authorized_user': client_id, client_secret, refresh_token).
+    auth: Literal["oauth_user", "service_account"] = "oauth_user"
+    credentials: SecretRef
+    send_updates: Literal["all", "externalOnly", "none"] = "all"
+    timeout_seconds: float = Field(default=30.0, gt=0)
+    max_attempts: int = Field(default=5, ge=1, le=10)  # idempotent calls (all of ours): 429 and 5xx retried
+    retry_budget_seconds: float = Field(default=90.0, ge=0, le=900)
+
+    @field_validator("auth")
+    @classmethod
+    def _user_token(cls, value: str) -> str:
+        if value == "service_account":
+            raise ValueError(SERVICE_ACCOUNT_PROBLEM)
+        return value
+
+
+SERVICE_ACCOUNT_PROBLEM = (
+    "a service account cannot invite attendees to Google Calendar events without Google Workspace "
+    "domain-wide delegation (Google answers 403 forbiddenForServiceAccounts): use an OAuth user token "
+    "(type 'authorized_user') of the account that organises the events"
+)
+
+
+class CalendarConfig(_Strict):
+    """Where events are published: always the workspace's calendar.ics, optionally a Google calendar."""
+
+    target: Literal["file", "google_calendar"] = "file"
+    name: str = ""  # the subscribed calendar's name; the network's name if empty
+    google: GoogleCalendarConfig | None = None
+
+    @model_validator(mode="after")
+    def _google_needs(self) -> CalendarConfig:
+        if self.target == "google_calendar" and self.google is None:
+            raise ValueError("target 'google_calendar' needs a [calendar.google] table (calendar_id, credentials)")
+        return self
+
+
+class ChatConfig(_Strict):
+    """Event announcements in chat: a log file in the workspace by default, any apprise service if set."""
+
+    backend: Literal["log", "apprise"] = "log"
+    log_file: str = "chat.log"
+    # apprise URLs (slack://, tgram://, discord://, dingtalk://, wecombot:// ...) carry tokens: a secret
+    urls: SecretRef | None = None
+
+    @model_validator(mode="after")
+    def _apprise_needs(self) -> ChatConfig:
+        if self.backend == "apprise" and self.urls is None:
+            raise ValueError("backend 'apprise' needs 'urls' (a secret holding one or more apprise URLs)")
+        return self
 
 
 # audience and newsletter (issue 6) -----------------------------------------------------------------------
@@ -562,6 +687,9 @@ class WeaverConfig(_Strict):
     members: MembersConfig = MembersConfig()
     mail: MailConfig = MailConfig()
     tabs: TabsConfig = TabsConfig()
+    events: EventsConfig = EventsConfig()
+    calendar: CalendarConfig = CalendarConfig()
+    chat: ChatConfig = ChatConfig()
     # flow name -> cron in the network's time zone; "" = manual runs only. Unnamed flows keep their default.
     schedules: dict[str, Cron] = Field(default_factory=dict)
     deployments: DeploymentsConfig = DeploymentsConfig()
@@ -571,6 +699,12 @@ class WeaverConfig(_Strict):
     surveys: SurveysConfig = SurveysConfig()
     mailchimp: MailchimpConfig | None = None
     newsletter: NewsletterConfig = NewsletterConfig()
+
+    @model_validator(mode="after")
+    def _google_source_needs(self) -> WeaverConfig:
+        if self.events.source == "google_calendar" and self.calendar.google is None:
+            raise ValueError("[events] source 'google_calendar' needs a [calendar.google] table")
+        return self
 
     @model_validator(mode="after")
     def _mailchimp_delivery(self) -> WeaverConfig:

@@ -12,6 +12,7 @@ from typing import Any
 from prefect import flow, get_run_logger
 
 from connectors import build_chat, build_google_calendar
+from tasks.approval import approve_send
 from tasks.calendar import Person
 from tasks.event_invites import (
     FLOW,
@@ -36,7 +37,9 @@ from weaver.state import utcnow
 
 
 @flow(name="event-invites")
-def event_invites(workspace: str = ".", dry_run: bool = False, event: str = "", audience: str = "") -> dict[str, Any]:
+def event_invites(
+    workspace: str = ".", dry_run: bool = False, event: str = "", audience: str = "", auto_approve: bool = False
+) -> dict[str, Any]:
     """Send event invitations with calendar invites, updates on changes, cancellations and due reminders.
 
     Args:
@@ -45,11 +48,12 @@ def event_invites(workspace: str = ".", dry_run: bool = False, event: str = "", 
         event: Only this event id (empty: every event in the events tab).
         audience: With `event`: an audience filter that replaces the event's own cell, e.g.
             "兴趣 包含 气候 并且 地区 属于 华东, 华南" or "interests contain climate; language is en".
+        auto_approve: Send without waiting for a coordinator's approval, even above [mail] approval_threshold.
     """
     started = utcnow()
     rt = open_runtime(workspace, dry_run)
     try:
-        summary = _run(rt, dry_run, event, audience)
+        summary = _run(rt, dry_run, event, audience, auto_approve)
         if not dry_run:
             rt.db.record_sync_run(FLOW, started, summary)
         get_run_logger().info("event-invites %s: %s", "plan" if dry_run else "done", summary)
@@ -58,7 +62,7 @@ def event_invites(workspace: str = ".", dry_run: bool = False, event: str = "", 
         rt.close()
 
 
-def _run(rt: Runtime, dry_run: bool, event: str, audience: str) -> dict[str, Any]:
+def _run(rt: Runtime, dry_run: bool, event: str, audience: str, auto_approve: bool) -> dict[str, Any]:
     cfg = rt.ws.config
     google = cfg.events.source == "google_calendar" or cfg.calendar.target == "google_calendar"
     calendar = build_google_calendar(rt.ws) if google else None
@@ -69,6 +73,9 @@ def _run(rt: Runtime, dry_run: bool, event: str, audience: str) -> dict[str, Any
     if not dry_run:
         record_rsvps_task(plan, rt.db)
     by_email, by_google = split_messages(plan, cfg)
+    approval = approve_send(by_email, rt, FLOW, auto_approve=auto_approve)
+    if not approval.approved:  # nothing sent and no event state recorded: the next run plans it all again
+        return {"approval": approval.describe(rt.lang), "held_messages": len(by_email)}
     delivery = deliver_task(by_email, rt.mail, rt.db, FLOW, dry_run=dry_run, previews_dir=rt.previews_dir(FLOW))
     applied = Applied(delivery)
     if by_google:
@@ -89,4 +96,5 @@ def _run(rt: Runtime, dry_run: bool, event: str, audience: str) -> dict[str, Any
         summary["report"] = str(path)
     if delivery.previews:
         summary["previews"] = str(delivery.previews)
+    summary["approval"] = approval.describe(rt.lang)
     return summary

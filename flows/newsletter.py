@@ -12,6 +12,8 @@ from typing import Any
 from prefect import flow, get_run_logger
 
 from connectors import build_audience, build_news_feeds
+from tasks.approval import gated
+from tasks.messages import deliver_task
 from tasks.newsletter import (
     compile_issue_task,
     issue_date,
@@ -22,9 +24,10 @@ from tasks.newsletter import (
     resolve_period,
 )
 from tasks.newsletter_delivery import (
+    FLOW,
     archive_editions_task,
     build_newsletter_report,
-    email_newsletter_task,
+    newsletter_messages_task,
     parse_schedule,
     publish_campaigns_task,
     publish_preview,
@@ -42,6 +45,7 @@ def newsletter(
     as_of: str = "",
     campaign: str = "draft",
     schedule_at: str = "",
+    auto_approve: bool = False,
 ) -> dict[str, Any]:
     """Compile the period's newsletter from events, opportunities, news and feeds; archive and deliver it.
 
@@ -52,6 +56,7 @@ def newsletter(
         as_of: Compile as if on this date (YYYY-MM-DD); empty means today in the network's time zone.
         campaign: With Mailchimp: draft (default: a coordinator reviews and sends it there), schedule or send.
         schedule_at: With campaign=schedule: when, e.g. 2026-12-01 09:00 in the network's time zone.
+        auto_approve: Email without waiting for a coordinator's approval, even above [mail] approval_threshold.
     """
     rt = open_runtime(workspace, dry_run)
     try:
@@ -79,7 +84,10 @@ def newsletter(
             if done.sent is not None:
                 outcome["campaigns_sent"] = len(done.sent.done) + len(done.sent.already_done)
         else:
-            delivery, other_language = email_newsletter_task(archived.editions, rt.db, rt.mail, cfg, dry_run)
+            messages, other_language = newsletter_messages_task(archived.editions, rt.db, cfg)
+            messages, approval = gated(messages, rt, FLOW, auto_approve)
+            delivery = deliver_task(messages, rt.mail, rt.db, FLOW, dry_run=dry_run, previews_dir=rt.previews_dir(FLOW))
+            outcome["approval"] = approval.describe(rt.lang)
             outcome.update({k: v for k, v in delivery.summary().items() if k != "planned"})
             outcome["other_language"] = other_language
         report = build_newsletter_report(issue, archived, outcome, rt.lang, dry_run)

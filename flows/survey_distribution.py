@@ -14,6 +14,7 @@ from typing import Any
 from prefect import flow, get_run_logger
 
 from connectors import build_forms
+from tasks.approval import gated
 from tasks.messages import deliver_task
 from tasks.survey_responses import collect_responses_task, ingest_responses_task
 from tasks.survey_summary import build_survey_report, run_summary, summarise_surveys_task
@@ -28,13 +29,14 @@ FLOW = "survey-distribution"
 
 
 @flow(name=FLOW)
-def survey_distribution(workspace: str = ".", dry_run: bool = False) -> dict[str, Any]:
+def survey_distribution(workspace: str = ".", dry_run: bool = False, auto_approve: bool = False) -> dict[str, Any]:
     """Send each member their personal survey link, remind those who have not answered, summarise responses.
 
     Args:
         workspace: The network's workspace folder (holding weaver.toml) or the path of its weaver.toml.
         dry_run: Show the plan and change nothing: previews of the emails instead of sending, no responses
             recorded, no inbox rows marked.
+        auto_approve: Send without waiting for a coordinator's approval, even above [mail] approval_threshold.
     """
     now = utcnow()
     rt = open_runtime(workspace, dry_run)
@@ -48,6 +50,7 @@ def survey_distribution(workspace: str = ".", dry_run: bool = False) -> dict[str
         ingested = ingest_responses_task(collected, context, rt.db, [s.survey_id for s in tab.surveys], dry_run)
         plans = plan_surveys_task(tab.surveys, context, ingested.responded, now)
         messages = [m for p in plans for m in (*p.invites, *p.reminders)]
+        messages, approval = gated(messages, rt, FLOW, auto_approve)
         delivery = deliver_task(messages, rt.mail, rt.db, FLOW, dry_run=dry_run, previews_dir=rt.previews_dir(FLOW))
         summaries = summarise_surveys_task(plans, context, ingested, collected, delivery, lang)
         notes = [*collected.notes, *([t("survey.throwaway_key", lang)] if context.throwaway_secret else [])]
@@ -57,6 +60,7 @@ def survey_distribution(workspace: str = ".", dry_run: bool = False) -> dict[str
         publish_artifact(report, path)
         summary = run_summary(summaries, ingested.recorded, delivery.summary())
         summary["rejected"] = len(tab.rejected) + len(collected.rejected)
+        summary["approval"] = approval.describe(lang)
         summary["forms_api_calls"] = collected.calls
         if path is not None:
             summary["report"] = str(path)

@@ -120,6 +120,15 @@ def approve_send(
     return _ask(plan, rt.lang, rt.ws.config.mail.approval_timeout_minutes * 60, poll_seconds)
 
 
+def gated(messages: Sequence[Message], rt: Runtime, flow: str, auto_approve: bool) -> tuple[list[Message], Approval]:
+    """`approve_send`, then the messages to deliver: all of them if approved, none if not.
+
+    Messages held back are not in the ledger, so the next run plans them again.
+    """
+    approval = approve_send(messages, rt, flow, auto_approve=auto_approve)
+    return (list(messages) if approval.approved else []), approval
+
+
 def _can_pause() -> bool:
     """A coordinator can only resume a run that a Prefect server (not the ephemeral API) knows about."""
     from prefect.context import FlowRunContext

@@ -27,8 +27,8 @@ from prefect import task
 from prefect.cache_policies import NO_CACHE
 
 from connectors.audience import Audience, CampaignDraft
-from connectors.mail import MailTransport, Message
-from tasks.messages import Delivery, deliver, pick_language
+from connectors.mail import Message
+from tasks.messages import pick_language
 from tasks.newsletter import Edition, Issue, Period
 from weaver.config import WeaverConfig
 from weaver.errors import WeaverError
@@ -152,13 +152,6 @@ def newsletter_messages(editions: Sequence[Edition], db: StateDB, config: Weaver
             )
         )
     return messages, skipped
-
-
-def email_newsletter(
-    editions: Sequence[Edition], db: StateDB, transport: MailTransport, config: WeaverConfig, dry_run: bool
-) -> tuple[Delivery, int]:
-    messages, skipped = newsletter_messages(editions, db, config)
-    return deliver(messages, transport, db, FLOW, dry_run=dry_run), skipped
 
 
 # Mailchimp ----------------------------------------------------------------------------------------------------
@@ -299,5 +292,5 @@ def publish_preview(archived: Archived, period: Period, lang: str) -> None:
 
 
 archive_editions_task = task(name="archive-newsletter", cache_policy=NO_CACHE)(archive_editions)
-email_newsletter_task = task(name="email-newsletter", cache_policy=NO_CACHE)(email_newsletter)
+newsletter_messages_task = task(name="newsletter-messages", cache_policy=NO_CACHE)(newsletter_messages)
 publish_campaigns_task = task(name="publish-newsletter-campaigns", cache_policy=NO_CACHE)(publish_campaigns)

@@ -62,7 +62,7 @@ def digest(path: Path) -> str:
 
 
 def test_first_run_invites_and_reminds_and_a_rerun_sends_nothing_new(ws: Path) -> None:
-    first = event_invites(workspace=str(ws))
+    first = event_invites(auto_approve=True, workspace=str(ws))
     mails = outbox(ws)
     kinds = by_kind(mails)
     assert kinds["invite"] == first["sent"]["invite"] > 50
@@ -79,14 +79,14 @@ def test_first_run_invites_and_reminds_and_a_rerun_sends_nothing_new(ws: Path) -
     assert deadlines and all(type(e.start) is date for e in deadlines)  # the pipeline's open calls, all day
     ics_before = digest(ws / "calendar.ics")
 
-    second = event_invites(workspace=str(ws))
+    second = event_invites(auto_approve=True, workspace=str(ws))
     assert set(second["sent"].values()) == {0} and second["chat_posts"] == 0
     assert len(outbox(ws)) == len(mails)
     assert second["calendar_file"] == "unchanged" and digest(ws / "calendar.ics") == ics_before
 
 
 def test_an_invitation_is_personal_bilingual_and_carries_the_calendar_invite(ws: Path) -> None:
-    event_invites(workspace=str(ws))
+    event_invites(auto_approve=True, workspace=str(ws))
     invites = [m for m in outbox(ws) if str(m["X-Weaver-Key"]).startswith("invite:climate-roundtable:")]
     languages = Counter(m.get_body(("html",)).get_content().split('lang="')[1][:2] for m in invites)
     assert languages["zh"] > 0 and languages["en"] > 0
@@ -102,12 +102,12 @@ def test_an_invitation_is_personal_bilingual_and_carries_the_calendar_invite(ws:
 
 
 def test_moving_the_start_sends_exactly_one_update_per_invitee_with_the_next_sequence(ws: Path) -> None:
-    event_invites(workspace=str(ws))
+    event_invites(auto_approve=True, workspace=str(ws))
     invitees = {str(m["X-Weaver-Key"]).split(":")[2] for m in outbox(ws)
                 if str(m["X-Weaver-Key"]).startswith("invite:climate-roundtable:")}  # fmt: skip
     edit_event(ws, 2, "C", "2026-12-02 19:30")
 
-    moved = event_invites(workspace=str(ws))
+    moved = event_invites(auto_approve=True, workspace=str(ws))
     updates = [m for m in outbox(ws) if str(m["X-Weaver-Key"]).startswith("update:")]
     assert moved["changed"] == 1 and moved["sent"]["update"] == len(updates) == len(invitees)
     assert {str(m["X-Weaver-Key"]).split(":")[2] for m in updates} == invitees
@@ -117,17 +117,17 @@ def test_moving_the_start_sends_exactly_one_update_per_invitee_with_the_next_seq
         assert vevent.start.strftime("%Y-%m-%d %H:%M") == "2026-12-02 19:30"
     assert moved["sent"]["invite"] == 0 and moved["chat_posts"] == 1
 
-    again = event_invites(workspace=str(ws))
+    again = event_invites(auto_approve=True, workspace=str(ws))
     assert again["sent"]["update"] == 0 and len([m for m in outbox(ws) if "update:" in str(m["X-Weaver-Key"])]) == len(
         invitees
     )
 
 
 def test_cancelling_sends_method_cancel_to_every_invitee(ws: Path) -> None:
-    first = event_invites(workspace=str(ws))
+    first = event_invites(auto_approve=True, workspace=str(ws))
     invited = first["sent"]["invite"]
     edit_event(ws, 3, "J", "已取消")  # the open data clinic
-    result = event_invites(workspace=str(ws))
+    result = event_invites(auto_approve=True, workspace=str(ws))
     cancels = [m for m in outbox(ws) if str(m["X-Weaver-Key"]).startswith("cancel:open-data-clinic:")]
     assert result["cancelled"] == 1 and result["sent"]["cancel"] == len(cancels) > 0
     assert invited > len(cancels)  # only the clinic's invitees, not the roundtable's
@@ -138,7 +138,7 @@ def test_cancelling_sends_method_cancel_to_every_invitee(ws: Path) -> None:
 
 
 def test_a_decline_from_the_webhook_inbox_gives_the_seat_to_the_first_waiting(ws: Path) -> None:
-    event_invites(workspace=str(ws))
+    event_invites(auto_approve=True, workspace=str(ws))
     db = StateDB(f"sqlite:///{ws / 'weaver.db'}")
     with db.engine.connect() as conn:
         rows = conn.execute(select(event_seats).where(event_seats.c.event_id == "open-data-clinic")).all()
@@ -153,7 +153,7 @@ def test_a_decline_from_the_webhook_inbox_gives_the_seat_to_the_first_waiting(ws
         conn.execute(inbox.insert().values(id="tally:r1", provider="tally", form="rsvp", kind="rsvp", payload=payload,
                                            received_at=utcnow(), status="received", attempts=0))  # fmt: skip
 
-    result = event_invites(workspace=str(ws))
+    result = event_invites(auto_approve=True, workspace=str(ws))
     with db.engine.connect() as conn:
         after = {r.member_id: r.seat for r in conn.execute(select(event_seats))
                  if r.event_id == "open-data-clinic"}  # fmt: skip
@@ -171,7 +171,7 @@ def test_a_decline_from_the_webhook_inbox_gives_the_seat_to_the_first_waiting(ws
 
 def test_dry_run_sends_records_and_writes_nothing(ws: Path) -> None:
     db_before = digest(ws / "weaver.db")
-    plan = event_invites(workspace=str(ws), dry_run=True)
+    plan = event_invites(auto_approve=True, workspace=str(ws), dry_run=True)
     assert plan["would_send"]["invite"] > 50 and plan["calendar_file"] == "would write"
     assert outbox(ws) == [] and not (ws / "calendar.ics").exists() and not (ws / "chat.log").exists()
     assert digest(ws / "weaver.db") == db_before
@@ -180,7 +180,7 @@ def test_dry_run_sends_records_and_writes_nothing(ws: Path) -> None:
 
 def test_a_bad_audience_is_reported_by_cell_and_the_other_events_still_go(ws: Path) -> None:
     edit_event(ws, 2, "G", "兴越 包含 气候")
-    result = event_invites(workspace=str(ws))
+    result = event_invites(auto_approve=True, workspace=str(ws))
     assert result["rejected"] == 1
     [problem] = result["problems"]
     assert problem.startswith("Events!G2 (event climate-roundtable): 邀请对象：未知字段“兴越”（可用：兴趣, 地区, 语言")
@@ -190,12 +190,12 @@ def test_a_bad_audience_is_reported_by_cell_and_the_other_events_still_go(ws: Pa
 
 def test_one_event_with_an_audience_parameter(ws: Path) -> None:
     result = event_invites(
-        workspace=str(ws), event="berlin-commons-meetup", audience="地区 属于 华东 并且 语言 是 中文"
+        auto_approve=True, workspace=str(ws), event="berlin-commons-meetup", audience="地区 属于 华东 并且 语言 是 中文"
     )
     keys = {str(m["X-Weaver-Key"]).split(":")[1] for m in outbox(ws)}
     assert keys == {"berlin-commons-meetup"} and result["sent"]["invite"] > 0
     with pytest.raises(ConfigError, match=r"parameter .audience. \(event berlin-commons-meetup\): 未知字段“regoin”"):
-        event_invites(workspace=str(ws), event="berlin-commons-meetup", audience="regoin in Europe")
+        event_invites(auto_approve=True, workspace=str(ws), event="berlin-commons-meetup", audience="regoin in Europe")
 
 
 def _use_google(ws: Path, api: CalendarStandIn, target: bool, source: bool, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -212,14 +212,14 @@ def test_google_calendar_target_invites_attendees_and_a_rerun_changes_nothing(
 ) -> None:
     with CalendarStandIn() as standin, redirect(calendar=standin.url):
         _use_google(ws, standin, target=True, source=False, monkeypatch=monkeypatch)
-        first = event_invites(workspace=str(ws))
+        first = event_invites(auto_approve=True, workspace=str(ws))
         events = standin.events("network")
         assert len(events) == 3 and standin.calls["batch"] == 1
         assert first["sent"]["invite"] == sum(len(e["attendees"]) for e in events.values()) > 50
         assert set(standin.send_updates) == {"all"}
         assert by_kind(outbox(ws))["invite"] == 0  # Google sends the invitations; our mails are reminders and seats
         calls = dict(standin.calls)
-        again = event_invites(workspace=str(ws))
+        again = event_invites(auto_approve=True, workspace=str(ws))
         assert again["sent"]["invite"] == 0 and dict(standin.calls) == calls
 
 
@@ -231,18 +231,22 @@ def test_google_calendar_source_follows_the_sync_token(ws: Path, monkeypatch: py
             "start": {"dateTime": "2026-12-03T19:00:00+08:00", "timeZone": "Asia/Shanghai"},
             "end": {"dateTime": "2026-12-03T21:00:00+08:00", "timeZone": "Asia/Shanghai"},
             "description": "受众：兴趣 包含 气候\n名额：30"})  # fmt: skip
-        first = event_invites(workspace=str(ws))
+        first = event_invites(auto_approve=True, workspace=str(ws))
         assert first["events"] == 1 and first["sent"]["invite"] > 0
-        second = event_invites(workspace=str(ws))
+        second = event_invites(auto_approve=True, workspace=str(ws))
         assert second["sent"]["invite"] == 0 and standin.calls["events.list"] == 2  # one full, one incremental
         standin.expire_sync_tokens()
-        third = event_invites(workspace=str(ws))  # 410: a full listing again, still nothing new to send
+        third = event_invites(
+            auto_approve=True, workspace=str(ws)
+        )  # 410: a full listing again, still nothing new to send
         assert third["events"] == 1 and third["sent"]["invite"] == 0
 
 
 def test_reminders_follow_the_clock_and_the_members_nights(ws: Path) -> None:
     """The clinic starts 26 Nov 14:00 Shanghai. Time is frozen (ticking) at each moment; nobody sleeps."""
-    event_invites(workspace=str(ws))  # 24 Nov 10:00 Shanghai: invitations, and 7-day reminders to sign-ups
+    event_invites(
+        auto_approve=True, workspace=str(ws)
+    )  # 24 Nov 10:00 Shanghai: invitations, and 7-day reminders to sign-ups
     db = StateDB(f"sqlite:///{ws / 'weaver.db'}")
     in_shanghai = {r["member_id"] for r in db.member_rows() if r["fields"].get("timezone", "") in ("", "Asia/Shanghai")}
 
@@ -250,7 +254,7 @@ def test_reminders_follow_the_clock_and_the_members_nights(ws: Path) -> None:
         """(reminders sent in this run, to anyone; offsets of those sent to members in Shanghai)."""
         before = {str(m["X-Weaver-Key"]) for m in outbox(ws)}
         with time_machine.travel(at, tick=True):
-            sent = event_invites(workspace=str(ws))["sent"]["reminder"]
+            sent = event_invites(auto_approve=True, workspace=str(ws))["sent"]["reminder"]
         new = [str(m["X-Weaver-Key"]) for m in outbox(ws)] if sent else []
         keys = [k.split(":") for k in new if k not in before and k.startswith("reminder:open-data-clinic:")]
         return sent, Counter(offset for _r, _e, member, offset in keys if member in in_shanghai)
@@ -265,3 +269,19 @@ def test_reminders_follow_the_clock_and_the_members_nights(ws: Path) -> None:
     assert noon == Counter({"2h": morning["1d"]})  # the same people, once more
     started, _ = shanghai_reminders(datetime(2026, 11, 26, 7, 0, tzinfo=UTC))  # 15:00: it has begun
     assert started == 0
+
+
+def test_a_large_send_would_wait_for_approval_unless_auto_approved(ws: Path) -> None:
+    """The demo's invitations reach more members than [mail] approval_threshold (50): a dry run says the real
+    run would wait for a coordinator's approval; with auto_approve it would not."""
+    import re
+
+    from weaver.i18n import t
+
+    def pattern(key: str) -> str:
+        return re.escape(t(key, "zh", n=999)).replace("999", r"\d+")
+
+    waits = event_invites(workspace=str(ws), dry_run=True)
+    assert re.fullmatch(pattern("approval.dry-run"), waits["approval"])
+    free = event_invites(workspace=str(ws), dry_run=True, auto_approve=True)
+    assert re.fullmatch(pattern("approval.under-threshold"), free["approval"])

@@ -32,7 +32,7 @@ def consenting(ws: Path) -> dict[str, str]:
 
 def test_the_months_issue_goes_to_each_consenting_member_once_in_their_language(demo_ws: Path) -> None:
     member_sync(workspace=str(demo_ws))
-    first = newsletter(workspace=str(demo_ws), **NOVEMBER)
+    first = newsletter(auto_approve=True, workspace=str(demo_ws), **NOVEMBER)
     expected = consenting(demo_ws)
     assert first["delivery"] == "email" and first["sent"] == len(expected) > 100
     assert first["new_editions"] == "zh, en" and first["sections"]["news"] == 5
@@ -55,7 +55,7 @@ def test_the_months_issue_goes_to_each_consenting_member_once_in_their_language(
     book["News"].append(["2026-11-23", "Late news", "迟到的消息", "", "", "", "", ""])
     book.save(demo_ws / "network.xlsx")
     before = (archive / "2026-11-zh.html").read_bytes()
-    again = newsletter(workspace=str(demo_ws), **NOVEMBER)
+    again = newsletter(auto_approve=True, workspace=str(demo_ws), **NOVEMBER)
     assert (again["sent"], again["already_sent"], again["new_editions"]) == (0, first["sent"], "-")
     assert len(outbox(demo_ws).messages()) == len(mails)
     assert (archive / "2026-11-zh.html").read_bytes() == before
@@ -63,7 +63,7 @@ def test_the_months_issue_goes_to_each_consenting_member_once_in_their_language(
 
 def test_dry_run_previews_and_sends_nothing(demo_ws: Path) -> None:
     member_sync(workspace=str(demo_ws))
-    plan = newsletter(workspace=str(demo_ws), dry_run=True, **NOVEMBER)
+    plan = newsletter(auto_approve=True, workspace=str(demo_ws), dry_run=True, **NOVEMBER)
     assert plan["would_send"] > 100 and plan["sent"] == 0
     assert outbox(demo_ws).messages() == []
     assert not (demo_ws / "reports" / "newsletters").exists()
@@ -102,7 +102,7 @@ def test_with_mailchimp_each_language_is_one_draft_campaign_then_sent_once(
 ) -> None:
     use_mailchimp(demo_ws, standin, monkeypatch)
     member_sync(workspace=str(demo_ws))
-    first = newsletter(workspace=str(demo_ws), **NOVEMBER)
+    first = newsletter(auto_approve=True, workspace=str(demo_ws), **NOVEMBER)
     assert first["delivery"] == "mailchimp" and first["campaigns_created"] == 2
     campaigns = sorted(standin.campaigns.values(), key=lambda c: c["settings"]["title"])
     assert [c["status"] for c in campaigns] == ["save", "save"]  # drafts: a coordinator reviews them there
@@ -110,14 +110,14 @@ def test_with_mailchimp_each_language_is_one_draft_campaign_then_sent_once(
     assert all("*|UNSUB|*" in c["content"]["html"] for c in campaigns)
     assert outbox(demo_ws).messages() == []
 
-    again = newsletter(workspace=str(demo_ws), **NOVEMBER)
+    again = newsletter(auto_approve=True, workspace=str(demo_ws), **NOVEMBER)
     assert again["campaigns_created"] == 2 and len(standin.campaigns) == 2  # found, not made again
 
-    sent = newsletter(workspace=str(demo_ws), campaign="send", **NOVEMBER)
+    sent = newsletter(auto_approve=True, workspace=str(demo_ws), campaign="send", **NOVEMBER)
     assert sent["campaigns_sent"] == 2
     assert sorted(c["status"] for c in standin.campaigns.values()) == ["sent", "sent"]
     standin.reset_counts()
-    newsletter(workspace=str(demo_ws), campaign="send", **NOVEMBER)
+    newsletter(auto_approve=True, workspace=str(demo_ws), campaign="send", **NOVEMBER)
     assert standin.counts()["campaign"] == 0  # nothing created, changed or sent again
 
 
@@ -139,7 +139,7 @@ def test_unsubscribed_in_mailchimp_ends_unsubscribed_in_the_sheet_and_gets_no_em
     [sheet_row] = [r for r in sheet.iter_rows(min_row=2, values_only=True) if r[id_col] == member_id]
     assert sheet_row[consent_col] == "unsubscribed"
 
-    result = newsletter(workspace=str(demo_ws), **NOVEMBER)
+    result = newsletter(auto_approve=True, workspace=str(demo_ws), **NOVEMBER)
     assert result["sent"] > 100
     keys = {m["X-Weaver-Key"] for m in outbox(demo_ws).messages()}
     assert not any(k.endswith(f":{member_id}") for k in keys)

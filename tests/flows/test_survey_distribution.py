@@ -61,7 +61,7 @@ def demo(demo_ws: Path) -> Path:
 def test_demo_invites_newcomers_ingests_reminds_the_rest_and_a_rerun_sends_nothing(demo: Path) -> None:
     seeded = outbox_keys(demo)
     with on(0):
-        first = survey_distribution(workspace=str(demo))
+        first = survey_distribution(auto_approve=True, workspace=str(demo))
     assert first["surveys"] == {DEMO_SURVEY: "open", "climate-circle": "upcoming"}
     assert first["invitations"] == 3  # members who joined after the survey went out
     assert first["responses_recorded"] > 50 and first["anonymous_recorded"] == 3 and first["inbox_processed"] == 2
@@ -79,14 +79,14 @@ def test_demo_invites_newcomers_ingests_reminds_the_rest_and_a_rerun_sends_nothi
 
     before = outbox_keys(demo)
     with on(0, hour=15):
-        again = survey_distribution(workspace=str(demo))
+        again = survey_distribution(auto_approve=True, workspace=str(demo))
     assert (again["invitations"], again["reminders"], again["responses_recorded"]) == (0, 0, 0)
     assert outbox_keys(demo) == before
 
 
 def test_a_closed_survey_sends_nothing(demo: Path) -> None:
     with on(11):  # the check-in closed yesterday
-        result = survey_distribution(workspace=str(demo))
+        result = survey_distribution(auto_approve=True, workspace=str(demo))
     assert result["surveys"][DEMO_SURVEY] == "closed"
     assert (result["invitations"], result["reminders"]) == (0, 0)
     assert result["responses_recorded"] > 50  # late as it is, what came in is still recorded and summarised
@@ -95,7 +95,7 @@ def test_a_closed_survey_sends_nothing(demo: Path) -> None:
 def test_a_dry_run_sends_and_records_nothing(demo: Path) -> None:
     outbox, db_before = outbox_keys(demo), digest(demo / "weaver.db")
     with on(0):
-        plan = survey_distribution(workspace=str(demo), dry_run=True)
+        plan = survey_distribution(auto_approve=True, workspace=str(demo), dry_run=True)
     assert plan["delivery"]["would_send"] == plan["invitations"] + plan["reminders"] > 0
     assert plan["responses_recorded"] > 50 and Path(plan["previews"]).is_file()
     assert outbox_keys(demo) == outbox and digest(demo / "weaver.db") == db_before
@@ -125,7 +125,7 @@ def forms_ws(demo_ws: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[tuple[P
 def test_google_forms_responses_map_to_members_and_silence_their_reminders(forms_ws: tuple[Path, FormsStandIn]) -> None:
     ws, forms = forms_ws
     with on(0):
-        first = survey_distribution(workspace=str(ws))
+        first = survey_distribution(auto_approve=True, workspace=str(ws))
     assert first["invitations"] > 100 and first["reminders"] == 0  # just invited: no reminder yet
     assert first["forms_api_calls"] == {"forms.get": 1, "responses.list": 1}  # the empty form answered {}
     db = StateDB(f"sqlite:///{ws / 'weaver.db'}")
@@ -153,7 +153,7 @@ def test_google_forms_responses_map_to_members_and_silence_their_reminders(forms
     forms.add_response("gf-1", "r4", "2026-11-25T05:00:00Z", {"2c": ["线下聚会"]})  # token field emptied
 
     with on(3):  # the reminder of day 7 falls due
-        second = survey_distribution(workspace=str(ws))
+        second = survey_distribution(auto_approve=True, workspace=str(ws))
     assert (second["responses_recorded"], second["anonymous_recorded"]) == (4, 2)
     assert second["reminders"] == first["invitations"] - 2
     reminded = {k.rsplit(":", 1)[1] for k in outbox_keys(ws) if k.startswith("survey-reminder:")}
@@ -165,7 +165,7 @@ def test_google_forms_responses_map_to_members_and_silence_their_reminders(forms
     assert engaged == {ana, bo}
 
     with on(3, hour=18):
-        third = survey_distribution(workspace=str(ws))
+        third = survey_distribution(auto_approve=True, workspace=str(ws))
     assert (third["responses_recorded"], third["reminders"]) == (0, 0)
     assert forms.requests[-1][1]["filter"] == "timestamp >= 2026-11-25T05:00:00Z"  # from the high-water mark
 
@@ -179,7 +179,7 @@ def test_an_unknown_token_in_the_inbox_is_kept_anonymous(demo: Path) -> None:
                                            payload=forged, received_at=datetime.now(SHANGHAI), status="received",
                                            attempts=0))  # fmt: skip
     with on(0):
-        survey_distribution(workspace=str(demo))
+        survey_distribution(auto_approve=True, workspace=str(demo))
     with db.engine.connect() as conn:
         row = conn.execute(select(survey_responses).where(survey_responses.c.id == "tally:forged")).one()
         status = conn.execute(select(inbox.c.status).where(inbox.c.id == "tally:forged")).scalar()

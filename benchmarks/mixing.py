@@ -95,8 +95,9 @@ def event(seconds: float, seed: int) -> None:
     started = time.perf_counter()
     ours = mix(room, spec, history)
     took = time.perf_counter() - started
+    lacking = ours.metrics.groups_without_facilitator
     print(line("ours", ours.metrics, took, f"({ours.iterations:,} iterations, stopped: {ours.stopped_by}; "
-                                          f"groups without a facilitator: {ours.metrics.groups_without_facilitator})"))  # fmt: skip
+                                          f"groups without a facilitator: {lacking})"))  # fmt: skip
     baseline = evaluate(random_split(room, spec), room, spec, history)
     print(line("random split", baseline, None,
                f"(groups without a facilitator: {baseline.groups_without_facilitator})"))  # fmt: skip

@@ -16,6 +16,7 @@ from sqlalchemy import (
     JSON,
     Column,
     Connection,
+    Date,
     DateTime,
     Engine,
     Integer,
@@ -23,6 +24,7 @@ from sqlalchemy import (
     String,
     Table,
     Text,
+    and_,
     create_engine,
     event,
     select,
@@ -93,6 +95,23 @@ suppressions = Table(
     Column("email", String(320), primary_key=True),
     Column("reason", String(64), nullable=False),  # unsubscribed | cleaned | bounced | requested
     Column("source", String(32), nullable=False),  # mailchimp | smtp | coordinator
+    Column("created_at", DateTime(timezone=True), nullable=False),
+)
+
+
+# Who has met whom: one row per pair and occasion, so a pair that met at three events has three rows.
+# `a` < `b` are member ids (a check-in pairs a weaver's staff id with a member). Written by group-mixer
+# (groups formed, co-attendance), engagement-review (introductions) and any flow that pairs people
+# (buddies), through `record_ties`; read for mixing history, engagement and the tie-graph export.
+TIE_SOURCES = ("event", "group", "buddy", "introduction", "checkin")
+ties = Table(
+    "ties",
+    metadata,
+    Column("a", String(64), primary_key=True),
+    Column("b", String(64), primary_key=True),
+    Column("source", String(16), primary_key=True),  # one of TIE_SOURCES
+    Column("ref", String(200), primary_key=True),  # the occasion: event id, "evt-42/r1/g3", "intro:m-1:m-2"
+    Column("met_on", Date, nullable=False),
     Column("created_at", DateTime(timezone=True), nullable=False),
 )
 
@@ -189,3 +208,37 @@ def save_members(db: StateDB, upserts: Sequence[dict[str, Any]], gone_ids: Seque
         _upsert(conn, members, rows, "member_id")
         for part in chunked(list(gone_ids), 500):
             conn.execute(members.update().where(members.c.member_id.in_(part)).values(status="gone", updated_at=now))
+
+
+# ties ---------------------------------------------------------------------------------------------------
+def _insert_ignore(conn: Connection, table: Table) -> Any:
+    if conn.dialect.name == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert
+    else:
+        from sqlalchemy.dialects.sqlite import insert
+    return insert(table).on_conflict_do_nothing()
+
+
+def record_ties(db: StateDB, rows: Sequence[dict[str, Any]], replace: tuple[str, str] | None = None) -> int:
+    """Add ties (a, b, source, ref, met_on); a tie already recorded is kept as it is.
+
+    `replace=(source, ref_prefix)` first removes that occasion's ties of that source (a re-mix of an
+    event replaces the groups formed before), in the same transaction. Returns the rows given.
+    """
+    now = utcnow()
+    with db.begin() as conn:
+        if replace is not None:
+            source, prefix = replace
+            same = and_(ties.c.source == source, ties.c.ref.startswith(prefix, autoescape=True))
+            conn.execute(ties.delete().where(same))
+        stmt = _insert_ignore(conn, ties)
+        for part in chunked([{**row, "created_at": now} for row in rows], 1000):
+            conn.execute(stmt, list(part))
+    return len(rows)
+
+
+def tie_rows(db: StateDB) -> list[dict[str, Any]]:
+    """Every recorded tie (a, b, source, ref, met_on)."""
+    cols = (ties.c.a, ties.c.b, ties.c.source, ties.c.ref, ties.c.met_on)
+    with db.engine.connect() as conn:
+        return [dict(r._mapping) for r in conn.execute(select(*cols).order_by(ties.c.met_on, ties.c.a, ties.c.b))]

@@ -12,10 +12,14 @@ FLOWS: dict[str, tuple[str, str]] = {
     # name: (module:function, one-line description)
     "member-sync": ("flows.member_sync:member_sync", "Sync the member spreadsheet into the network's state"),
     "group-mixer": ("flows.group_mixer:group_mixer", "Mix an event's attendees into groups so people meet someone new"),
+    "engagement-review": (
+        "flows.engagement_review:engagement_review",
+        "Score engagement, find drifting members and newcomers, assign check-ins to weavers",
+    ),
 }
 
 # The weekly cycle `weaver demo` runs, in order.
-WEEKLY_CYCLE: list[str] = ["member-sync"]
+WEEKLY_CYCLE: list[str] = ["member-sync", "engagement-review", "group-mixer"]
 
 
 def load_flow(name: str) -> Any:

@@ -8,50 +8,36 @@ reports/group-mixer-<date>.html, printable table cards reports/group-cards-<even
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from prefect import flow, get_run_logger, task
-from prefect.cache_policies import NO_CACHE
+from prefect import flow, get_run_logger
 
-from connectors.tables import TableBackend
-from tasks.grouping import GroupPlan, MixParams, metrics_rows, notice_text, parse_sets, plan_group_mix_task
+from tasks.grouping import (
+    GroupPlan,
+    MixParams,
+    apply_group_mix_task,
+    metrics_rows,
+    notice_text,
+    parse_sets,
+    plan_group_mix_task,
+)
 from tasks.messages import Delivery, deliver_task
 from tasks.mixing import MixError
 from tasks.tables import read_tab
-from tasks.ties import load_ties_task, save_ties
+from tasks.ties import load_ties_task
 from weaver.config import WeaverConfig
 from weaver.i18n import t
-from weaver.ledger import Action, ApplyResult, Ledger, Outcome
+from weaver.ledger import ApplyResult
 from weaver.report import Report, Table, publish_artifact
 from weaver.runtime import open_runtime
-from weaver.state import StateDB
 
 
 def today_in(config: WeaverConfig, as_of: str = "") -> date:
     """The network's today (its own time zone), or the date a coordinator gives to replay a run."""
     return date.fromisoformat(as_of) if as_of else datetime.now(ZoneInfo(config.network.timezone)).date()
-
-
-@task(name="apply-group-mix", cache_policy=NO_CACHE)
-def apply_group_mix(plan: GroupPlan, tables: TableBackend, db: StateDB, dry_run: bool) -> ApplyResult:
-    """The Groups tab in one write and the event's group ties (replacing an earlier mix), each once."""
-
-    def perform(batch: Sequence[Action]) -> list[Outcome]:
-        outcomes = []
-        for action in batch:
-            if action.kind == "sheet-write":
-                tables.write_cells(plan.tab, plan.cells)
-                outcomes.append(Outcome.success(f"{len(plan.cells)} cells"))
-            else:
-                save_ties(db, plan.ties, replace=("group", plan.event.event_id + "/"))
-                outcomes.append(Outcome.success(f"{len(plan.ties)} ties"))
-        return outcomes
-
-    return Ledger(db, "group-mixer").apply(plan.actions, perform, dry_run=dry_run)
 
 
 def build_report(plan: GroupPlan, delivery: Delivery | None, cards: Path, lang: str, dry_run: bool) -> Report:
@@ -147,7 +133,7 @@ def group_mixer(
         attendance = read_tab(rt.tables, cfg.mixing.attendance_tab)
         groups_tab = read_tab(rt.tables, cfg.mixing.groups_tab)
         plan = plan_group_mix_task(members, attendance, groups_tab, load_ties_task(rt.db), cfg, params, rt.lang)
-        applied = apply_group_mix(plan, rt.tables, rt.db, dry_run)
+        applied = apply_group_mix_task(plan, rt.tables, rt.db, dry_run)
         delivery = None
         if plan.messages:
             delivery = deliver_task(plan.messages, rt.mail, rt.db, "group-mixer", dry_run=dry_run,

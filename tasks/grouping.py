@@ -25,16 +25,17 @@ from prefect import task
 from prefect.cache_policies import NO_CACHE
 
 from connectors.mail import Message
-from connectors.tables import Cell, Grid
+from connectors.tables import Cell, Grid, TableBackend
 from tasks.attendance import Attendance, Event, RejectedRow, attended, events, next_event, parse_attendance
 from tasks.members import normalise_email, parse_date
 from tasks.messages import render
 from tasks.mixing import Mix, MixError, MixMetrics, MixSpec, Notice, Participant, evaluate, mix, random_split
-from tasks.ties import Tie, event_ties, group_ties, history
+from tasks.ties import Tie, event_ties, group_ties, history, save_ties
 from weaver.config import WeaverConfig
 from weaver.i18n import t
-from weaver.ledger import Action
+from weaver.ledger import Action, ApplyResult, Ledger, Outcome
 from weaver.models import split_list
+from weaver.state import StateDB
 
 GROUP_HEADERS = ("event_id", "round", "group", "member_id", "name", "role")
 TRAITS = ("region", "org_type", "language", "organisation", "timezone")
@@ -141,6 +142,16 @@ def mixing_history(ties: Sequence[Tie], event: Event, weights: Mapping[str, floa
     return history([*ties, *derived], weights, exclude_prefix=event.event_id)
 
 
+def colleagues(room: Sequence[Participant]) -> dict[tuple[str, str], float]:
+    """People of the same organisation know each other already: mixing should not seat them together."""
+    by_org: dict[str, list[str]] = {}
+    for p in room:
+        org = p.traits.get("organisation", "").casefold()
+        if org:
+            by_org.setdefault(org, []).append(p.id)
+    return {(a, b): 1.0 for ids in by_org.values() for i, a in enumerate(sorted(ids)) for b in sorted(ids)[i + 1 :]}
+
+
 # the plan -------------------------------------------------------------------------------------------------
 def plan_group_mix(members: Mapping[str, Mapping[str, Any]], attendance_grid: Grid, groups_grid: Grid,
                    ties: Sequence[Tie], config: WeaverConfig, params: MixParams,
@@ -166,6 +177,8 @@ def plan_group_mix(members: Mapping[str, Mapping[str, Any]], attendance_grid: Gr
         time_limit=cfg.time_limit_seconds,
     )
     past = mixing_history(ties, event, cfg.history_weights, records)
+    if cfg.colleagues_have_met:
+        past.update(colleagues(room))
     result = mix(room, spec, past)
     baseline = evaluate(random_split(room, spec), room, spec, past)
     cells = plan_groups_tab(groups_grid, event, result, members, lang)
@@ -306,4 +319,22 @@ def notice_text(notice: Notice, lang: str) -> str:
     return t(f"mix.notice.{notice.code}", lang, **notice.values)
 
 
+def apply_group_mix(plan: GroupPlan, tables: TableBackend, db: StateDB, dry_run: bool) -> ApplyResult:
+    """The Groups tab in one write and the event's group ties (replacing an earlier mix), each once."""
+
+    def perform(batch: Sequence[Action]) -> list[Outcome]:
+        outcomes = []
+        for action in batch:
+            if action.kind == "sheet-write":
+                tables.write_cells(plan.tab, plan.cells)
+                outcomes.append(Outcome.success(f"{len(plan.cells)} cells"))
+            else:
+                save_ties(db, plan.ties, replace=("group", plan.event.event_id + "/"))
+                outcomes.append(Outcome.success(f"{len(plan.ties)} ties"))
+        return outcomes
+
+    return Ledger(db, "group-mixer").apply(plan.actions, perform, dry_run=dry_run)
+
+
 plan_group_mix_task = task(name="plan-group-mix", cache_policy=NO_CACHE)(plan_group_mix)
+apply_group_mix_task = task(name="apply-group-mix", cache_policy=NO_CACHE)(apply_group_mix)

@@ -165,6 +165,7 @@ class MixingConfig(_Strict):
     history_weights: dict[str, float] = Field(default_factory=lambda: {"group": 1.0, "buddy": 1.0,
         "introduction": 1.0, "checkin": 1.0, "event": 0.2})  # fmt: skip
     newcomer_days: int = Field(default=90, ge=0)  # joined this recently before the event: a newcomer
+    colleagues_have_met: bool = True  # people of the same organisation count as having met
     email_participants: bool = False  # email each participant their groups (the flow parameter can override)
     max_iterations: int = Field(default=6000, ge=0)
     time_limit_seconds: float = Field(default=30.0, gt=0)

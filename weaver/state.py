@@ -242,3 +242,11 @@ def tie_rows(db: StateDB) -> list[dict[str, Any]]:
     cols = (ties.c.a, ties.c.b, ties.c.source, ties.c.ref, ties.c.met_on)
     with db.engine.connect() as conn:
         return [dict(r._mapping) for r in conn.execute(select(*cols).order_by(ties.c.met_on, ties.c.a, ties.c.b))]
+
+
+def inbox_rows(db: StateDB, kinds: Sequence[str]) -> list[dict[str, Any]]:
+    """Form submissions of the given kinds (id, kind, payload, received_at), oldest first."""
+    cols = (inbox.c.id, inbox.c.kind, inbox.c.payload, inbox.c.received_at)
+    with db.engine.connect() as conn:
+        rows = conn.execute(select(*cols).where(inbox.c.kind.in_(list(kinds))).order_by(inbox.c.received_at))
+        return [dict(r._mapping) for r in rows]

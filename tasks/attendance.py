@@ -60,7 +60,8 @@ def _columns(header: Sequence[str], tab: str) -> dict[str, int]:
     found = {name: next((index[a] for a in aliases if a in index), -1) for name, aliases in HEADERS.items()}
     for required in ("event_id", "date", "status"):
         if found[required] < 0:
-            raise SourceError(f"tab {tab!r} has no column {required!r} (or {HEADERS[required][2]!r})")
+            chinese = next(a for a in HEADERS[required] if not a.isascii())
+            raise SourceError(f"tab {tab!r} has no column {required!r} (or {chinese!r})")
     if found["email"] < 0 and found["member_id"] < 0:
         raise SourceError(f"tab {tab!r} needs an 'email' or a 'member_id' column")
     return found

@@ -23,10 +23,16 @@ CONFIG = parse_config({
 def members(n: int = 24) -> dict[str, dict[str, str]]:
     regions = ["华东", "华南", "Europe"]
     return {
-        f"m-{i:02d}": {"name": f"Person {i}", "email": f"p{i}@example.org", "region": regions[i % 3],
-                       "language": "zh" if i % 3 < 2 else "en", "organisation": f"Org {i}",
-                       "interests": "climate, education" if i % 2 else "climate", "joined": "2024-01-01",
-                       "consent": "yes"}  # fmt: skip
+        f"m-{i:02d}": {
+            "name": f"Person {i}",
+            "email": f"p{i}@example.org",
+            "region": regions[i % 3],
+            "language": "zh" if i % 3 < 2 else "en",
+            "organisation": f"Org {i}",
+            "interests": "climate, education" if i % 2 else "climate",
+            "joined": "2024-01-01",
+            "consent": "yes",
+        }  # fmt: skip
         for i in range(n)
     }
 

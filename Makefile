@@ -5,8 +5,10 @@ BIN := $(VENV)/bin
 # Prefect keeps its own database next to the project, so `make ui` shows the runs `make demo` made.
 export PREFECT_HOME ?= $(CURDIR)/.prefect
 export PREFECT_SERVER_ANALYTICS_ENABLED ?= false
+# The ephemeral API server can take longer than its default 20 s to start on a busy 2-core machine.
+export PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS ?= 120
 
-.PHONY: install demo test lint format ui serve bench clean
+.PHONY: install demo test lint format ui serve webhooks prefect-yaml bench clean
 
 $(VENV)/.installed: pyproject.toml
 	test -x $(BIN)/python || $(PY) -m venv $(VENV)
@@ -32,8 +34,22 @@ format: install
 ui: install
 	$(BIN)/prefect server start
 
+# With `make ui` running: serve the demo network's deployments (schedules, Run buttons) to that server.
+UI_API := http://127.0.0.1:4200/api
+serve: install
+	test -f demo-network/weaver.toml || $(BIN)/weaver init demo-network
+	PREFECT_API_URL=$${PREFECT_API_URL:-$(UI_API)} $(BIN)/python -m deployments.serve -c demo-network
+
+# The form webhook receiver for the demo network (set WEAVER_JOIN_FORM_SECRET and WEAVER_RSVP_FORM_SECRET).
+webhooks: install
+	PREFECT_API_URL=$${PREFECT_API_URL:-$(UI_API)} $(BIN)/weaver webhooks -c demo-network
+
+prefect-yaml: install
+	$(BIN)/python -m deployments.project -c demo --workspace demo-network > prefect.yaml
+
 bench: install
 	$(BIN)/python -m benchmarks.member_sync
+	$(BIN)/python -m benchmarks.audience
 
 clean:
 	rm -rf $(VENV) .prefect demo-network .pytest_cache

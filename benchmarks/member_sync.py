@@ -1,10 +1,17 @@
-"""member-sync at scale: a generated workbook of N members (default 100,000).
+"""member-sync at scale: a generated members tab of N members (default 100,000).
 
 Prints wall time per phase, peak memory, plan-phase rows/s and the table reads/writes made, for a first
 run (every member new, owned columns written) and a rerun (nothing to do). Pure phases are timed directly;
 `--flow` also times the whole flow through Prefect (start-up included).
 
+`--backend gsheet` puts the tab in the Google Sheets stand-in on 127.0.0.1 with `--latency` (default 50 ms)
+added to every API call, runs our connector through gspread, then a naive row-by-row gspread script on the
+same data in the same run, and prints the API calls and wall time of both. The naive loop makes one
+`update_cell` per changed cell, so at 50 ms a call it is timed on the first `--naive-rows` rows only and
+extrapolated (the output says so).
+
     python -m benchmarks.member_sync [--rows 100000] [--flow]
+    python -m benchmarks.member_sync --backend gsheet --rows 10000 100000
 """
 
 from __future__ import annotations
@@ -29,21 +36,28 @@ HEADERS = ["姓名", "邮箱 ", "兴趣  ", "地区", "语言", "机构", "机�
            "会费", "会费缴至", "备注"]  # fmt: skip
 
 
-def generate(path: Path, rows: int, seed: int = 1) -> None:
+def member_row(i: int, rng: random.Random) -> list[str]:
+    cjk = i % 3 == 0
+    name = f"{'王李张刘陈'[i % 5]}{'伟芳娜敏静'[(i // 5) % 5]}{i}" if cjk else f"Member {i}"
+    email = f"member.{i}@example.org" if i % 50 else f"ＭＥＭＢＥＲ．{i}＠ＥＸＡＭＰＬＥ．ＯＲＧ"
+    if i % 997 == 0:
+        email = f"member.{i - 1}@Example.org"  # a duplicate
+    return [name, email, "气候、教育" if cjk else "climate, education", "华东" if cjk else "Europe",
+            "zh" if cjk else "en", "Org", "NGO", f"2024-{1 + i % 12:02d}-{1 + i % 28:02d}",
+            rng.choice(["是", "yes", "no"]), f"0{rng.randint(10**9, 10**10 - 1)}", "Asia/Shanghai",
+            "", "", ""]  # fmt: skip
+
+
+def member_grid(rows: int, seed: int = 1) -> list[list[str]]:
     rng = random.Random(seed)
+    return [list(HEADERS), *(member_row(i, rng) for i in range(rows))]
+
+
+def generate(path: Path, rows: int, seed: int = 1) -> None:
     wb = Workbook(write_only=True)
     sheet = wb.create_sheet("Members")
-    sheet.append(HEADERS)
-    for i in range(rows):
-        cjk = i % 3 == 0
-        name = f"{'王李张刘陈'[i % 5]}{'伟芳娜敏静'[(i // 5) % 5]}{i}" if cjk else f"Member {i}"
-        email = f"member.{i}@example.org" if i % 50 else f"ＭＥＭＢＥＲ．{i}＠ＥＸＡＭＰＬＥ．ＯＲＧ"
-        if i % 997 == 0:
-            email = f"member.{i - 1}@Example.org"  # a duplicate
-        sheet.append([name, email, "气候、教育" if cjk else "climate, education", "华东" if cjk else "Europe",
-                      "zh" if cjk else "en", "Org", "NGO", f"2024-{1 + i % 12:02d}-{1 + i % 28:02d}",
-                      rng.choice(["是", "yes", "no"]), f"0{rng.randint(10**9, 10**10 - 1)}", "Asia/Shanghai",
-                      "", "", ""])  # fmt: skip
+    for row in member_grid(rows, seed):
+        sheet.append(row)
     wb.save(path)
 
 
@@ -72,21 +86,17 @@ def run_once(ws: Workspace, label: str) -> None:
     db.close()
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--rows", type=int, default=100_000)
-    parser.add_argument("--flow", action="store_true", help="also run the whole flow through Prefect")
-    args = parser.parse_args()
+def run_workbook(rows: int, flow: bool) -> None:
     root = Path(tempfile.mkdtemp(prefix="weaver-bench-"))
     try:
         shutil.copyfile(DEMO_DIR / "weaver.toml", root / "weaver.toml")
         t0 = time.perf_counter()
-        generate(root / "network.xlsx", args.rows)
-        print(f"generated {args.rows:,} rows in {time.perf_counter() - t0:.1f} s")
+        generate(root / "network.xlsx", rows)
+        print(f"generated {rows:,} rows in {time.perf_counter() - t0:.1f} s")
         ws = Workspace.open(root)
         run_once(ws, "first run")
         run_once(ws, "rerun")
-        if args.flow:
+        if flow:
             from flows.member_sync import member_sync
 
             t0 = time.perf_counter()
@@ -94,6 +104,24 @@ def main() -> None:
             print(f"whole flow through Prefect (start-up included): {time.perf_counter() - t0:.1f} s")
     finally:
         shutil.rmtree(root, ignore_errors=True)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--backend", choices=["workbook", "gsheet"], default="workbook")
+    parser.add_argument("--rows", type=int, nargs="+", help="members (default 100000; gsheet: 10000 100000)")
+    parser.add_argument("--flow", action="store_true", help="also run the whole flow through Prefect (workbook)")
+    parser.add_argument("--latency", type=float, default=0.05, help="seconds added to each API call (gsheet)")
+    parser.add_argument("--naive-rows", type=int, default=100, help="rows the naive loop is timed on (gsheet)")
+    args = parser.parse_args()
+    if args.backend == "gsheet":
+        from benchmarks.member_sync_gsheet import run_gsheet
+
+        for rows in args.rows or [10_000, 100_000]:
+            run_gsheet(rows, args.latency, args.naive_rows)
+        return
+    for rows in args.rows or [100_000]:
+        run_workbook(rows, args.flow)
 
 
 if __name__ == "__main__":

@@ -1,7 +1,8 @@
 """A local .xlsx workbook as the tables backend (openpyxl); the embedded default.
 
-Reads use openpyxl's read-only streaming mode (fast, low memory). A write loads the workbook fully, sets
-the cells and saves atomically (a temporary file then rename), so a crash never leaves a half-written file.
+Reads use calamine (a Rust xlsx reader: 100,000 rows in about a second, where openpyxl's streaming reader
+takes about 15). A write loads the workbook with openpyxl, sets the cells and saves atomically (a temporary
+file then rename), so a crash never leaves a half-written file and every other cell, style and tab is kept.
 Formula-looking text (`=HYPERLINK(...)`) is read as its text and written back as a string, never a formula.
 """
 
@@ -17,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from openpyxl import Workbook, load_workbook
+from python_calamine import CalamineError, CalamineWorkbook
 
 from connectors.tables import Cell, Grid
 from weaver.errors import SourceError
@@ -53,23 +55,25 @@ class WorkbookTables:
         except (zipfile.BadZipFile, KeyError, OSError, ValueError) as exc:
             raise SourceError(f"{self.path}: cannot open as an .xlsx workbook ({type(exc).__name__})") from None
 
-    def tab_names(self) -> list[str]:
-        wb = self._open(read_only=True)
+    def _reader(self) -> CalamineWorkbook:
+        if not self.path.is_file():
+            raise SourceError(f"{self.path}: workbook not found")
         try:
-            return list(wb.sheetnames)
-        finally:
-            wb.close()
+            return CalamineWorkbook.from_path(str(self.path))
+        except (CalamineError, OSError, ValueError) as exc:
+            raise SourceError(f"{self.path}: cannot open as an .xlsx workbook ({type(exc).__name__})") from None
+
+    def tab_names(self) -> list[str]:
+        return list(self._reader().sheet_names)
 
     def read_tab(self, tab: str) -> Grid:
         self.calls["read"] += 1
-        wb = self._open(read_only=True)
-        try:
-            if tab not in wb.sheetnames:
-                raise SourceError(f"{self.path.name}: no tab named {tab!r} (tabs: {', '.join(wb.sheetnames)})")
-            rows = wb[tab].iter_rows(values_only=True)
-            return [[cell_text(v) for v in row] for row in rows]
-        finally:
-            wb.close()
+        book = self._reader()
+        if tab not in book.sheet_names:
+            raise SourceError(f"{self.path.name}: no tab named {tab!r} (tabs: {', '.join(book.sheet_names)})")
+        # skip_empty_area=False keeps leading blank rows, so row numbers match what the coordinator sees
+        rows = book.get_sheet_by_name(tab).to_python(skip_empty_area=False)
+        return [[v if type(v) is str else cell_text(v) for v in row] for row in rows]
 
     def write_cells(self, tab: str, cells: Sequence[Cell]) -> None:
         if not cells:

@@ -150,6 +150,53 @@ def build_members(wb: Workbook, rng: random.Random, today: date, count: int = 30
                 cell.data_type = "s"  # formula-looking text, as a coordinator pasted it
 
 
+OPPORTUNITY_HEADERS = ["资助方", "项目名称", "金额", "币种", "阶段", "成功概率", "截止日期", "负责人", "下一步", "下一步日期",
+                       "链接", "来源", "来源编号", "阶段起始", "备注"]  # fmt: skip
+WEAVER, GRANTS, COORD = "weaver@weaving.example.org", "grants@weaving.example.org", "coordinator@weaving.example.org"
+
+
+def _opportunity_rows(today: date) -> list[list[object]]:
+    """A realistic pipeline: CNY, USD, EUR (and GBP without a rate), every stage, and some mess to report."""
+
+    def d(days: int) -> str:
+        return (today + timedelta(days=days)).isoformat()
+
+    return [
+        ["南都公益基金会", "乡村教师社区支持计划", "300,000", "CNY", "撰写中", "60%", d(12), WEAVER, "完成预算表", d(-3),
+         "https://funder.example.cn/nandu/2027-teachers", "", "", d(-20), "已与项目官员通话"],
+        ["Ford Foundation", "Climate Justice Narratives", "50,000", "USD", "qualifying", "", d(40), GRANTS,
+         "Call the program officer", d(5), "https://funder.example.org/ford/narratives", "", "", d(-10), ""],
+        ["European Climate Foundation", "Youth climate storytelling in Asia", "40,000", "EUR", "writing", "40%", d(6),
+         WEAVER, "Draft the theory of change", d(2), "https://funder.example.org/ecf/youth", "", "", d(-15), ""],
+        ["阿里巴巴公益基金会", "数字公益能力建设", "¥500,000", "", "调研", "", d(2), COORD, "确认申请资格", d(1),
+         "https://funder.example.cn/ali/digital", "", "", d(-5), "金额来自去年公告"],
+        ["Open Society Foundations", "Civic data commons", "120000", "USD", "submitted", "", d(-20), GRANTS,
+         "Wait for the decision", d(30), "https://funder.example.org/osf/data", "", "", d(-20), ""],
+        ["腾讯公益慈善基金会", "社区营造伙伴计划", "200,000", "人民币", "已获批", "", d(-60), WEAVER, "提交中期报告",
+         d(45), "", "", "", d(-40), "首笔款已到账"],
+        ["British Council", "Creative connections", "15,000", "GBP", "research", "", d(75), COORD, "Read the call",
+         d(10), "https://funder.example.org/bc/creative", "", "", d(-3), ""],
+        ["爱德基金会", "可持续农业小额资助", "80,000", "CNY", "未获批", "", d(-90), COORD, "", "", "", "", "", d(-70), ""],
+        ["Packard Foundation", "Ocean community grants", "$75k", "", "research", "", "", GRANTS,
+         "Find a partner", d(-12), "https://funder.example.org/packard/ocean", "", "", d(-60), "no news since summer"],
+        ["壹基金", "社区韧性项目", "150,000", "CNY", "资格评估", "20%", d(13), GRANTS, "整理往年报告", d(4),
+         "https://funder.example.cn/one/resilience", "", "", d(-8), ""],
+        ["南都公益基金会 ", "乡村教师社区支持计划", "300000", "CNY", "writing", "", d(12), WEAVER, "", "", "", "", "",
+         "", "copied by mistake"],
+        ["Skoll Foundation", "Systems change awards", "待定", "USD", "research", "", d(120), WEAVER, "", "", "", "", "",
+         d(-2), ""],
+        ["Global Fund for Community Foundations", "Shift the power grants", "25,000", "USD", "maybe", "", d(50), COORD,
+         "", "", "", "", "", "", ""],
+    ]  # fmt: skip
+
+
+def build_opportunities(wb: Workbook, _rng: random.Random, today: date) -> None:
+    sheet = wb.create_sheet("Opportunities")
+    sheet.append(OPPORTUNITY_HEADERS)
+    for row in _opportunity_rows(today):
+        sheet.append(row)
+
+
 def build_empty_tab(title: str, headers: list[str]) -> TabBuilder:
     def build(wb: Workbook, _rng: random.Random, _today: date) -> None:
         wb.create_sheet(title).append(headers)
@@ -203,6 +250,104 @@ def build_attendance(wb: Workbook, _rng: random.Random, today: date) -> None:
         )
 
 
+NEWS_HEADERS = ["date", "title_en", "title_zh", "summary_en", "summary_zh", "link", "by", "status"]
+NEWS_ITEMS = [  # (days ago, English title, Chinese title, English summary, Chinese summary, link, by, status)
+    (
+        2,
+        "Kunming river clean-up drew 120 volunteers",
+        "昆明河道清洁行动吸引 120 名志愿者",
+        "Members from five organisations mapped litter hotspots and shared the data openly.",
+        "五家成员机构共同绘制垃圾热点地图，并公开共享数据。",
+        "https://weaving.example.org/news/kunming-river",
+        "昆明绿色未来协会",
+        "publish",
+    ),
+    (
+        5,
+        "Open data toolkit now in Chinese",
+        "开放数据工具包中文版上线",
+        "The toolkit our data working group wrote is translated; feedback welcome.",
+        "数据工作组编写的工具包已完成翻译，欢迎反馈。",
+        "https://weaving.example.org/news/toolkit-zh",
+        "Open Data Alliance 开放数据联盟",
+        "publish",
+    ),
+    (
+        8,
+        "",
+        "乡村学堂第二期招募导师",
+        "",
+        "面向西南地区的乡村教育项目正在招募志愿导师。",
+        "https://weaving.example.org/news/rural-mentors",
+        "成都乡土学堂中心",
+        "",
+    ),
+    (
+        11,
+        "New members from Nairobi and Berlin",
+        "",
+        "Welcome to Civic Works Collective and Open Futures Network.",
+        "",
+        "",
+        "Network team 网络秘书处",
+        "publish",
+    ),
+    (
+        13,
+        "Draft: annual report outline",
+        "草稿：年度报告提纲",
+        "Not for publication yet.",
+        "尚未发布。",
+        "",
+        "",
+        "draft",
+    ),
+    (
+        0,
+        "Climate circle: notes from the last call",
+        "气候小组：上次会议纪要",
+        "Three members will co-write a regional adaptation brief.",
+        "三位成员将合作撰写区域适应简报。",
+        "javascript:alert(1)",
+        "Climate Circle 气候小组",
+        "publish",
+    ),  # a bad link: the newsletter drops it, keeps the item
+]
+
+
+def build_news(wb: Workbook, _rng: random.Random, today: date) -> None:
+    """Member news for the newsletter, in both languages (some items in one only), dated this month."""
+    sheet = wb.create_sheet("News")
+    sheet.append(NEWS_HEADERS)
+    first = today.replace(day=1)
+    for days, title_en, title_zh, summary_en, summary_zh, link, by, status in NEWS_ITEMS:
+        day = max(first, today - timedelta(days=days))
+        sheet.append([day.isoformat(), title_en, title_zh, summary_en, summary_zh, link, by, status])
+    sheet.append(["", "", "", "", "", "", "", ""])
+    sheet.append(["next week", "Undated item", "无日期条目", "", "", "", "", ""])  # reported with its row
+
+
+SURVEY_HEADERS = ["survey_id", "title", "provider", "form_link", "token_field", "form", "audience", "opens", "closes",
+                  "reminders", "segment_by", "responses_csv"]  # fmt: skip
+DEMO_SURVEY = "checkin-2026"
+DEMO_SURVEY_OPENED_DAYS_AGO = 4
+
+
+def build_surveys(wb: Workbook, _rng: random.Random, today: date) -> None:
+    """The yearly check-in, open since four days (a reminder due), and a climate survey not open yet."""
+    sheet = wb.create_sheet("Surveys")
+    sheet.append(SURVEY_HEADERS)
+    opened = today - timedelta(days=DEMO_SURVEY_OPENED_DAYS_AGO)
+    sheet.append([DEMO_SURVEY, "2026 年度成员问卷 Member check-in 2026", "google_forms",
+                  "https://docs.google.com/forms/d/e/1FAIpQLSd-demo-weaving-checkin-2026/viewform", "entry.1048613",
+                  "", "all", opened.isoformat(), (today + timedelta(days=10)).isoformat(), "3, 7, -1", "region",
+                  f"survey-responses/{DEMO_SURVEY}.csv"])  # fmt: skip
+    sheet.append(["climate-circle", "气候行动小组意向 Climate circle interest", "typeform",
+                  "https://weaving-demo.typeform.com/to/ClImAtE1", "token", "climate-circle",
+                  "interests = 气候 | climate", (today + timedelta(days=20)).isoformat(),
+                  (today + timedelta(days=34)).isoformat(), "5", "language", ""])  # fmt: skip
+
+
 TAB_BUILDERS: list[TabBuilder] = [
     build_members,
     build_empty_tab(
@@ -220,8 +365,9 @@ TAB_BUILDERS: list[TabBuilder] = [
             "status",
         ],
     ),  # fmt: skip
-    build_empty_tab("Opportunities", ["funder", "title", "amount", "currency", "deadline", "link"]),
-    build_empty_tab("Surveys", ["survey_id", "title", "form_link", "audience", "opens", "closes"]),
+    build_opportunities,
+    build_surveys,
+    build_news,
     build_attendance,
     build_empty_tab("Groups", ["event_id", "round", "group", "member_id", "name", "role"]),
 ]

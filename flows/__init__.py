@@ -16,10 +16,27 @@ FLOWS: dict[str, tuple[str, str]] = {
         "flows.engagement_review:engagement_review",
         "Score engagement, find drifting members and newcomers, assign check-ins to weavers",
     ),
+    "member-intake": ("flows.member_intake:member_intake", "Add join-form submissions to the members tab"),
+    "grant-pipeline": (
+        "flows.grant_pipeline:grant_pipeline",
+        "Refresh the grant pipeline: import opportunities, computed columns, owner reminders, money report",
+    ),
+    "survey-distribution": (
+        "flows.survey_distribution:survey_distribution",
+        "Send personal survey links, remind non-responders, ingest and summarise responses",
+    ),
+    "newsletter": ("flows.newsletter:newsletter", "Compile, archive and deliver the period's newsletter"),
 }
 
 # The weekly cycle `weaver demo` runs, in order.
-WEEKLY_CYCLE: list[str] = ["member-sync", "engagement-review", "group-mixer"]
+WEEKLY_CYCLE: list[str] = [
+    "member-sync",
+    "grant-pipeline",
+    "survey-distribution",
+    "engagement-review",
+    "group-mixer",
+    "newsletter",
+]
 
 
 def load_flow(name: str) -> Any:

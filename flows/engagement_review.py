@@ -31,9 +31,10 @@ from tasks.ties import Tie, kumu_csv, kumu_elements_csv, load_ties_task, new_tie
 from weaver.i18n import t
 from weaver.report import Report, Table, publish_artifact
 from weaver.runtime import open_runtime
-from weaver.state import inbox_rows
+from weaver.state import engagement_rows, inbox_rows
 
 load_inbox_task = task(name="load-inbox", cache_policy=NO_CACHE)(inbox_rows)
+load_engagement_task = task(name="load-engagement-events", cache_policy=NO_CACHE)(engagement_rows)
 
 
 @task(name="export-tie-graph", cache_policy=NO_CACHE)
@@ -99,8 +100,9 @@ def engagement_review(workspace: str = ".", dry_run: bool = False, as_of: str = 
         today = today_in(cfg, as_of)
         members = read_tab(rt.tables, cfg.members.tab)
         attendance = read_optional_tab_task(rt.tables, cfg.mixing.attendance_tab)
-        inbox = load_inbox_task(rt.db, ("rsvp", "survey"))
-        plan = plan_review_task(members, attendance, load_ties_task(rt.db), inbox, cfg, today,
+        inbox = load_inbox_task(rt.db, ("rsvp",))
+        recorded = load_engagement_task(rt.db)
+        plan = plan_review_task(members, attendance, load_ties_task(rt.db), inbox, recorded, cfg, today,
                                 rt.tables.describe(), rt.lang)  # fmt: skip
         applied = apply_review_task(plan, rt.tables, rt.db, dry_run)
         delivery = deliver_task(plan.messages, rt.mail, rt.db, "engagement-review", dry_run=dry_run,

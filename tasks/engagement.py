@@ -10,9 +10,12 @@ The score (0 to 100 with the default weights; configurable in `[engagement]` of 
 over a window of 180 days. Where each count comes from:
 
 * events attended: rows with status "attended" in the attendance tab;
-* RSVPs: "registered" rows in the attendance tab, and RSVP submissions in the state database's inbox
-  (`kind = 'rsvp'`, from form webhooks) whose payload names the member by `member_id` or `email`;
-* survey responses: inbox submissions with `kind = 'survey'`, matched the same way;
+* RSVPs: "registered" rows in the attendance tab, RSVP submissions in the state database's inbox
+  (`kind = 'rsvp'`, from form webhooks) whose payload names the member by `member_id` or `email`, and
+  engagement events whose kind mentions "rsvp";
+* survey responses: engagement events of kind `survey_response` (recorded by survey-distribution when an
+  answer carries the member's token; the inbox's raw survey submissions are not counted again);
+* engagement events of any other kind (recorded by other operations) count towards "last active" only;
 * last active: the latest of all the above. What *we* do (a buddy pairing, an introduction, a check-in,
   the groups we form) is not the member's activity and does not count, so a review's own introductions
   never change the next review's scores.
@@ -44,7 +47,7 @@ ENGAGED, DRIFTING, NEWCOMER, QUIET = "engaged", "drifting", "newcomer", "quiet"
 @dataclass(frozen=True)
 class Activity:
     member_id: str
-    kind: str  # attendance | rsvp | survey
+    kind: str  # attendance | rsvp | survey | other (counts for recency only)
     day: date
 
 
@@ -65,9 +68,27 @@ class Score:
 
 
 # activities -------------------------------------------------------------------------------------------------
+def _day(value: Any) -> date | None:
+    if isinstance(value, datetime):
+        return value.date()
+    return value if isinstance(value, date) else None
+
+
+def event_activities(rows: Iterable[Mapping[str, Any]], member_ids: set[str]) -> list[Activity]:
+    """Engagement events (member_id, kind, at) recorded by other operations, e.g. survey answers."""
+    out = []
+    for row in rows:
+        kind, day = str(row.get("kind", "")), _day(row.get("at"))
+        if row.get("member_id") in member_ids and day is not None:
+            mapped = ("survey" if kind.startswith("survey") else "rsvp" if "rsvp" in kind
+                      else "attendance" if "attend" in kind else "other")  # fmt: skip
+            out.append(Activity(str(row["member_id"]), mapped, day))
+    return out
+
+
 def inbox_activities(rows: Iterable[Mapping[str, Any]], member_by_email: Mapping[str, str],
                      member_ids: set[str]) -> list[Activity]:  # fmt: skip
-    """RSVPs and survey responses, matched to members by `member_id` or `email` in their payload."""
+    """RSVP submissions, matched to members by `member_id` or `email` in their payload."""
     out = []
     for row in rows:
         payload = row.get("payload") or {}
@@ -75,10 +96,9 @@ def inbox_activities(rows: Iterable[Mapping[str, Any]], member_by_email: Mapping
         if member not in member_ids:
             email = str(payload.get("email", "")) if isinstance(payload, dict) else ""
             member = member_by_email.get(normalise_email(email), "")
-        received = row.get("received_at")
-        if member and isinstance(received, datetime | date):
-            day = received.date() if isinstance(received, datetime) else received
-            out.append(Activity(member, "rsvp" if row.get("kind") == "rsvp" else "survey", day))
+        day = _day(row.get("received_at"))
+        if member and day is not None and row.get("kind") == "rsvp":
+            out.append(Activity(member, "rsvp", day))
     return out
 
 

@@ -28,6 +28,7 @@ from tasks.engagement import (
     assign_checkins,
     attendance_activities,
     counts_by_status,
+    event_activities,
     flagged,
     inbox_activities,
     score_members,
@@ -133,14 +134,16 @@ def plan_writeback(grid: Grid, roster: Roster, scores: Mapping[str, Score]) -> l
 
 # the plan ---------------------------------------------------------------------------------------------------
 def plan_review(members_grid: Grid, attendance_grid: Grid, ties: Sequence[Tie], inbox: Sequence[Mapping[str, Any]],
-                config: WeaverConfig, today: date, source: str, lang: str) -> ReviewPlan:  # fmt: skip
+                recorded: Sequence[Mapping[str, Any]], config: WeaverConfig, today: date, source: str,
+                lang: str) -> ReviewPlan:  # fmt: skip
     cfg = config.engagement
     roster = read_roster(members_grid, config, source, lang)
     members = roster.fields
     by_email = {normalise_email(f.get("email", "")): m for m, f in members.items()}
     records, rejected = parse_attendance(attendance_grid, config.mixing.attendance_tab, by_email, set(members), lang)
     from_tab, from_inbox = attendance_activities(records), inbox_activities(inbox, by_email, set(members))
-    scores = score_members(members, [*from_tab, *from_inbox], cfg, today)
+    from_events = event_activities(recorded, set(members))
+    scores = score_members(members, [*from_tab, *from_inbox, *from_events], cfg, today)
     assignments, waiting = assign_checkins(flagged(scores), members, cfg.weavers)
     upcoming = next_event(events(records), today)
     suggestions = {s.member_id: _suggestions(s.member_id, members, config, upcoming, today)
@@ -151,8 +154,8 @@ def plan_review(members_grid: Grid, attendance_grid: Grid, ties: Sequence[Tie], 
     co = [x for e in past.values() for x in event_ties(e.attendees, e.event_id, e.day)]
     plan = ReviewPlan(today, scores, assignments, waiting, suggestions, intros, due, planned, co,
                       plan_writeback(members_grid, roster, scores), [], rejected,
-                      {"attendance_rows": len(records), "inbox_rsvps": sum(a.kind == "rsvp" for a in from_inbox),
-                       "inbox_surveys": sum(a.kind == "survey" for a in from_inbox), "ties": len(ties)},
+                      {"attendance_rows": len(records), "inbox_rsvps": len(from_inbox),
+                       "engagement_events": len(from_events), "ties": len(ties)},
                       config.members.tab)  # fmt: skip
     plan.messages = review_messages(plan, members, config, upcoming, lang)
     plan.traits = {m: {k: f.get(k, "") for k in ("region", "language", "org_type")} for m, f in members.items()}

@@ -132,16 +132,34 @@ def demo(
 ) -> None:
     """Run the weekly cycle on the embedded demo network (created if missing), in one process."""
     from demo.build import create_workspace
+    from demo.history import seed_history
     from flows import WEEKLY_CYCLE
 
     try:
         if not (directory / "weaver.toml").exists():
             create_workspace(directory)
+            seed_history(directory)  # the demo's recent past: a survey sent four days ago, answers since
             typer.echo(f"created the demo workspace {directory}")
         run_flows(WEEKLY_CYCLE, directory, dry_run, {})
     except WeaverError as exc:
         _fail(str(exc))
     typer.echo(f"\nreports: {(directory / 'reports').resolve()}")
+
+
+@app.command()
+def webhooks(
+    config: ConfigOpt = Path("weaver.toml"),
+    host: Annotated[str | None, typer.Option(help="Address to listen on (default: [webhooks] host)")] = None,
+    port: Annotated[int | None, typer.Option(help="Port (default: [webhooks] port)")] = None,
+) -> None:
+    """Receive form webhooks (POST /hooks/FORM) and start the mapped deployments on the Prefect server."""
+    from deployments.webhooks import serve_webhooks
+    from weaver.workspace import Workspace
+
+    try:
+        serve_webhooks(Workspace.open(config), host, port)
+    except WeaverError as exc:
+        _fail(str(exc))
 
 
 @ledger_app.command("list")
@@ -218,6 +236,8 @@ def ties_export(
 
 def main() -> None:
     os.environ.setdefault("PYTHONIOENCODING", "utf-8")
+    # Before Prefect is imported: its ephemeral server can need more than the 20 s default on a busy machine.
+    os.environ.setdefault("PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS", "120")
     if hasattr(sys.stdout, "reconfigure"):
         sys.stdout.reconfigure(encoding="utf-8")  # Chinese output on any terminal
     app()

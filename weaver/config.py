@@ -7,11 +7,13 @@ Nothing here reads the environment or opens files at import; `load_config` is ca
 
 from __future__ import annotations
 
+import re
 import tomllib
+from decimal import Decimal
 from pathlib import Path
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from weaver.errors import ConfigError
 
@@ -84,18 +86,28 @@ class TablesConfig(_Strict):
     backend: Literal["workbook", "csv", "google_sheets"] = "workbook"
     # workbook: an .xlsx file; csv: a folder with one <Tab>.csv per tab (or one .csv file for one tab).
     path: str | None = None
-    # google_sheets: the spreadsheet id (from its URL) and where the credentials are.
+    # google_sheets: the spreadsheet id (from its URL) and where the credentials are: a service-account key
+    # or an authorized-user token (JSON), in a Secret (env var or Prefect block) or in a file.
     spreadsheet_id: str | None = None
     credentials: SecretRef | None = None
     credentials_file: str | None = None
-    timeout_seconds: float = 30.0
+    timeout_seconds: float = Field(default=30.0, gt=0, le=600)
+    # the one retry loop for each idempotent call: tries in all, and the most time they may take together
+    max_attempts: int = Field(default=5, ge=1, le=10)
+    retry_budget_seconds: float = Field(default=90.0, ge=0, le=900)
 
     @model_validator(mode="after")
     def _backend_needs(self) -> TablesConfig:
         if self.backend in ("workbook", "csv") and not self.path:
             raise ValueError(f"backend {self.backend!r} needs 'path' (the file in the workspace)")
-        if self.backend == "google_sheets" and not self.spreadsheet_id:
-            raise ValueError("backend 'google_sheets' needs 'spreadsheet_id' (the id in the sheet's URL)")
+        if self.backend == "google_sheets":
+            if not self.spreadsheet_id:
+                raise ValueError("backend 'google_sheets' needs 'spreadsheet_id' (the id in the sheet's URL)")
+            if bool(self.credentials) == bool(self.credentials_file):
+                raise ValueError(
+                    "backend 'google_sheets' needs exactly one of 'credentials' (a Secret: env or block) or "
+                    "'credentials_file' (a JSON key file)"
+                )
         return self
 
 
@@ -145,6 +157,352 @@ class TabsConfig(_Strict):
     events: str = "Events"
     opportunities: str = "Opportunities"
     surveys: str = "Surveys"
+    news: str = "News"
+
+
+# audience and newsletter (issue 6) -----------------------------------------------------------------------
+class MailchimpConfig(_Strict):
+    """The audience-and-campaigns role on Mailchimp (Marketing API 3.0). Absent means: not used."""
+
+    api_key: SecretRef  # Mailchimp: Profile > Extras > API keys; ends in the data centre, e.g. "...-us21"
+    list_id: str = Field(min_length=1)  # Audience > Settings > "Audience name and defaults": Audience ID
+    # the data centre ("us21"); empty means the suffix of the API key
+    server: str = ""
+    timeout_seconds: float = Field(default=30.0, gt=0)
+    # Mailchimp allows 10 simultaneous connections per key: stay below, whatever is configured
+    concurrency: int = Field(default=4, ge=1, le=9)
+    max_retries: int = Field(default=3, ge=0, le=8)
+    # merge tag -> member field (the audience's merge fields must exist in Mailchimp)
+    merge_fields: dict[str, str] = Field(default_factory=lambda: {"FNAME": "name"})
+    # member fields that become tags: interests as they are, the others as "field:value"
+    tags_from: tuple[str, ...] = ("interests", "region", "language")
+
+    @field_validator("merge_fields")
+    @classmethod
+    def _merge_fields(cls, value: dict[str, str]) -> dict[str, str]:
+        for tag, name in value.items():
+            if not tag.isupper() or not tag.replace("_", "").isalnum() or len(tag) > 10:
+                raise ValueError(f"merge tag {tag!r} must be up to 10 capital letters or digits, like FNAME")
+            if name not in MEMBER_FIELDS:
+                raise ValueError(f"merge tag {tag!r} names unknown field {name!r} (known: {', '.join(MEMBER_FIELDS)})")
+        return value
+
+    @field_validator("tags_from")
+    @classmethod
+    def _tag_fields(cls, value: tuple[str, ...]) -> tuple[str, ...]:
+        for name in value:
+            if name not in MEMBER_FIELDS:
+                raise ValueError(f"unknown field {name!r} (known: {', '.join(MEMBER_FIELDS)})")
+        return value
+
+
+class NewsletterConfig(_Strict):
+    """The newsletter operation: cadence, sources and how it goes out."""
+
+    cadence: Literal["monthly", "quarterly"] = "monthly"
+    # auto: a Mailchimp campaign when [mailchimp] is configured, else an email to each consenting member
+    delivery: Literal["auto", "email", "mailchimp"] = "auto"
+    # RSS or Atom feeds whose items of the period join the news section
+    feeds: tuple[str, ...] = ()
+    feed_timeout_seconds: float = Field(default=20.0, gt=0)
+    # events starting up to this many days after the period's end are still announced
+    events_horizon_days: int = Field(default=45, ge=0)
+    max_items: int = Field(default=8, ge=1, le=50)  # per section
+
+    @field_validator("feeds")
+    @classmethod
+    def _feed_urls(cls, value: tuple[str, ...]) -> tuple[str, ...]:
+        for url in value:
+            if not url.startswith(("http://", "https://")):
+                raise ValueError(f"feed {url!r} must be an http(s) URL")
+        return value
+
+
+# --- deployments, schedules and form webhooks (issue 9) ------------------------------------------------
+_CRON_FIELD = re.compile(r"^[0-9A-Za-z*/,\-]+$")
+_SLUG = re.compile(r"^[a-z0-9][a-z0-9_-]{0,62}$")
+
+
+def _check_cron(value: str) -> str:
+    """Five fields (minute hour day month weekday); "" means manual runs only. Prefect checks the rest."""
+    value = " ".join(value.split())
+    if value and (len(value.split()) != 5 or not all(_CRON_FIELD.match(p) for p in value.split())):
+        raise ValueError(f"{value!r} is not a cron schedule (five fields: minute hour day month weekday)")
+    return value
+
+
+Cron = Annotated[str, AfterValidator(_check_cron)]
+
+
+class DeploymentsConfig(_Strict):
+    """How this network's flows appear in Prefect: `<flow>/<name>`, with tags and a process limit."""
+
+    # The deployment name shared by every flow of this network; empty: a slug of [network] name.
+    name: str = ""
+    tags: tuple[str, ...] = ()
+    # Flow runs `python -m deployments.serve` runs at once (each flow also runs at most once at a time).
+    limit: int = Field(default=4, ge=1, le=64)
+
+    @field_validator("name")
+    @classmethod
+    def _no_slash(cls, value: str) -> str:
+        if "/" in value:
+            raise ValueError("must not contain '/' (Prefect names a deployment '<flow>/<name>')")
+        return value.strip()
+
+
+class FormConfig(_Strict):
+    """One form that posts to `POST /hooks/<form name>`."""
+
+    provider: Literal["typeform", "tally", "google_forms"]
+    kind: Literal["join", "rsvp", "survey"]
+    secret: SecretRef  # required: the receiver does not start without it
+    # The flow started for each submission; None: by kind (join: member-intake); "": store only, the
+    # flow that consumes this kind reads the inbox on its own schedule.
+    deployment: str | None = None
+    parameters: dict[str, Any] = Field(default_factory=dict)
+    # member field -> the form's question (its label, Typeform ref or Tally key); used by join forms.
+    fields: dict[str, str] = Field(default_factory=dict)
+
+    @field_validator("fields")
+    @classmethod
+    def _known_fields(cls, value: dict[str, str]) -> dict[str, str]:
+        _check_keys(value, MEMBER_FIELDS)
+        return value
+
+
+class WebhooksConfig(_Strict):
+    host: str = "127.0.0.1"
+    port: int = Field(default=8787, ge=1, le=65535)
+    max_body_bytes: int = Field(default=256 * 1024, ge=1024, le=16 * 1024 * 1024)
+    forms: dict[str, FormConfig] = Field(default_factory=dict)
+
+    @field_validator("forms")
+    @classmethod
+    def _url_safe_names(cls, value: dict[str, FormConfig]) -> dict[str, FormConfig]:
+        for name in value:
+            if not _SLUG.match(name):
+                raise ValueError(f"form name {name!r} must be lowercase letters, digits, '-' or '_' (it is a URL)")
+        return value
+
+
+# grant-pipeline ---------------------------------------------------------------------------------------
+# Opportunity fields a pipeline column maps to (coordinator-edited), and the computed columns we own.
+OPPORTUNITY_FIELDS = (
+    "funder",
+    "title",
+    "amount",
+    "currency",
+    "stage",
+    "probability",
+    "deadline",
+    "owner",
+    "next_action",
+    "next_action_date",
+    "link",
+    "source",
+    "source_id",
+)
+GRANT_OWNED_FIELDS = ("days_to_deadline", "stage_since", "stale", "overdue", "weighted_value")
+STAGES = ("research", "qualifying", "writing", "submitted", "awarded", "declined")
+_CURRENCY = re.compile(r"^[A-Z]{3}$")
+
+
+def _currency_code(value: str) -> str:
+    code = value.strip().upper()
+    if not _CURRENCY.match(code):
+        raise ValueError(f"{value!r} is not a three-letter currency code (CNY, USD, EUR ...)")
+    return code
+
+
+class GrantsGovConfig(_Strict):
+    """The Grants.gov search API (no key needed). Off unless `enabled = true`: the demo has no internet."""
+
+    enabled: bool = False
+    base_url: str = "https://api.grants.gov/v1/api/"
+    keywords: tuple[str, ...] = ()
+    statuses: tuple[Literal["forecasted", "posted", "closed", "archived"], ...] = ("forecasted", "posted")
+    agencies: tuple[str, ...] = ()  # agency codes, e.g. "EPA", "DOS-CHN"
+    funding_categories: tuple[str, ...] = ()  # e.g. "ENV", "ED"
+    eligibilities: tuple[str, ...] = ()  # e.g. "12" (nonprofits with 501(c)(3) status)
+    page_size: int = Field(default=100, ge=1, le=1000)
+    max_pages: int = Field(default=5, ge=1, le=100)
+    timeout_seconds: float = Field(default=30.0, gt=0)
+
+    @model_validator(mode="after")
+    def _needs_keywords(self) -> GrantsGovConfig:
+        if self.enabled and not self.keywords:
+            raise ValueError("'enabled = true' needs 'keywords' (what to search Grants.gov for)")
+        if not self.base_url.startswith(("http://", "https://")):
+            raise ValueError(f"'base_url' {self.base_url!r} is not an http(s) URL")
+        return self
+
+
+class FeedConfig(_Strict):
+    """One RSS or Atom feed of a funder's calls for proposals."""
+
+    name: str = Field(min_length=1, pattern=r"^[A-Za-z0-9_.-]+$")  # short, used in source ids: rss:<name>
+    url: str
+    funder: str = ""  # the funder column for its items; empty means the feed's own title
+    currency: str = ""
+
+    @field_validator("url")
+    @classmethod
+    def _http(cls, value: str) -> str:
+        if not value.startswith(("http://", "https://")):
+            raise ValueError(f"{value!r} is not an http(s) URL")
+        return value
+
+    @field_validator("currency")
+    @classmethod
+    def _code(cls, value: str) -> str:
+        return _currency_code(value) if value else ""
+
+
+class GrantsConfig(_Strict):
+    """The grant pipeline: the opportunities tab (named in [tabs]), imports, money and reminders."""
+
+    header_row: int = Field(default=1, ge=1)
+    # our field -> the sheet's own header; unmapped fields use these English defaults
+    columns: dict[str, str] = Field(default_factory=dict)
+    owned_columns: dict[str, str] = Field(default_factory=dict)
+    # money: amounts are summed per currency; a rate converts 1 unit of a currency into base_currency
+    base_currency: str = ""
+    rates: dict[str, Decimal] = Field(default_factory=dict)
+    rates_date: str = ""  # shown in the report: when the rates were last checked
+    fee_currency: str = ""  # the members tab's fee column; empty means base_currency
+    renewal_rate: Decimal = Field(default=Decimal(1), ge=0, le=1)  # share of fees expected to renew
+    # stages: a default probability when the probability cell is blank
+    stage_probability: dict[str, Decimal] = Field(
+        default_factory=lambda: {
+            "research": Decimal("0.05"),
+            "qualifying": Decimal("0.15"),
+            "writing": Decimal("0.30"),
+            "submitted": Decimal("0.50"),
+            "awarded": Decimal(1),
+            "declined": Decimal(0),
+        }
+    )
+    stale_days: int = Field(default=30, ge=1)
+    stale_stages: tuple[str, ...] = ("research", "qualifying", "writing")
+    digest_days: tuple[int, ...] = (14, 7, 2)  # owners hear once per threshold as a deadline comes near
+    default_owner: str = ""  # a staff email for imported opportunities
+    max_new_per_run: int = Field(default=50, ge=0)  # imports beyond this wait for the next run
+    grants_gov: GrantsGovConfig = GrantsGovConfig()
+    feeds: tuple[FeedConfig, ...] = ()
+    feed_timeout_seconds: float = Field(default=20.0, gt=0)
+
+    @field_validator("columns")
+    @classmethod
+    def _known_columns(cls, value: dict[str, str]) -> dict[str, str]:
+        _check_keys(value, OPPORTUNITY_FIELDS)
+        return {k: v.strip() for k, v in value.items()}
+
+    @field_validator("owned_columns")
+    @classmethod
+    def _known_owned(cls, value: dict[str, str]) -> dict[str, str]:
+        _check_keys(value, GRANT_OWNED_FIELDS)
+        return {k: v.strip() for k, v in value.items()}
+
+    @field_validator("base_currency", "fee_currency")
+    @classmethod
+    def _code(cls, value: str) -> str:
+        return _currency_code(value) if value else ""
+
+    @field_validator("rates")
+    @classmethod
+    def _rates(cls, value: dict[str, Decimal]) -> dict[str, Decimal]:
+        out = {}
+        for code, rate in value.items():
+            if rate <= 0:
+                raise ValueError(f"rate for {code!r} must be above 0")
+            out[_currency_code(code)] = rate
+        return out
+
+    @field_validator("stage_probability")
+    @classmethod
+    def _probabilities(cls, value: dict[str, Decimal]) -> dict[str, Decimal]:
+        _check_keys(value, STAGES)
+        for stage, p in value.items():
+            if not 0 <= p <= 1:
+                raise ValueError(f"probability for {stage!r} must be between 0 and 1")
+        return value
+
+    @field_validator("stale_stages")
+    @classmethod
+    def _stages(cls, value: tuple[str, ...]) -> tuple[str, ...]:
+        _check_keys(dict.fromkeys(value), STAGES)
+        return value
+
+    @field_validator("digest_days")
+    @classmethod
+    def _days(cls, value: tuple[int, ...]) -> tuple[int, ...]:
+        if any(d < 0 for d in value):
+            raise ValueError("days must be 0 or more")
+        return tuple(sorted(set(value), reverse=True))
+
+    @model_validator(mode="after")
+    def _rates_need_base(self) -> GrantsConfig:
+        if self.rates and not self.base_currency:
+            raise ValueError("'rates' needs 'base_currency' (the currency they convert into)")
+        names = [f.name for f in self.feeds]
+        if len(set(names)) != len(names):
+            raise ValueError("two [[grants.feeds]] have the same 'name'")
+        return self
+
+    def column(self, name: str) -> str:
+        return self.columns.get(name) or DEFAULT_GRANT_HEADERS[name]
+
+    def owned_column(self, name: str) -> str:
+        return self.owned_columns.get(name) or DEFAULT_GRANT_HEADERS[name]
+
+    def rate(self, currency: str) -> Decimal | None:
+        """How many base-currency units one unit of `currency` is worth; None when we may not convert."""
+        if not self.base_currency:
+            return None
+        return Decimal(1) if currency == self.base_currency else self.rates.get(currency)
+
+
+DEFAULT_GRANT_HEADERS = {
+    "funder": "Funder",
+    "title": "Title",
+    "amount": "Amount",
+    "currency": "Currency",
+    "stage": "Stage",
+    "probability": "Probability",
+    "deadline": "Deadline",
+    "owner": "Owner",
+    "next_action": "Next action",
+    "next_action_date": "Next action date",
+    "link": "Link",
+    "source": "Source",
+    "source_id": "Source ID",
+    "days_to_deadline": "Days to deadline",
+    "stage_since": "Stage since",
+    "stale": "Stale",
+    "overdue": "Overdue",
+    "weighted_value": "Weighted value",
+}
+
+
+class GoogleFormsConfig(_Strict):
+    """Polling Google Forms responses through the Forms API (a backstop for, or instead of, Apps Script)."""
+
+    # A service-account JSON key (share each form with the account's email as a viewer).
+    credentials: SecretRef
+    timeout_seconds: float = Field(default=30.0, gt=0, le=600)
+    # the one retry loop for each call (all are reads): tries in all, and the most time they may take together
+    max_attempts: int = Field(default=5, ge=1, le=10)
+    retry_budget_seconds: float = Field(default=90.0, ge=0, le=900)
+
+
+class SurveysConfig(_Strict):
+    """survey-distribution: per-member links, reminders and response ingestion."""
+
+    # The key of the per-member tokens in survey links. Unset: a secret generated for this workspace on first
+    # use and kept in its state database (fine for one machine; set a SecretRef when several share a network).
+    token_secret: SecretRef | None = None
+    google_forms: GoogleFormsConfig | None = None
 
 
 # --- mixing and engagement (group-mixer, engagement-review) ----------------------------------------------
@@ -243,6 +601,20 @@ class WeaverConfig(_Strict):
     tabs: TabsConfig = TabsConfig()
     mixing: MixingConfig = MixingConfig()
     engagement: EngagementConfig = EngagementConfig()
+    # flow name -> cron in the network's time zone; "" = manual runs only. Unnamed flows keep their default.
+    schedules: dict[str, Cron] = Field(default_factory=dict)
+    deployments: DeploymentsConfig = DeploymentsConfig()
+    webhooks: WebhooksConfig = WebhooksConfig()
+    grants: GrantsConfig = GrantsConfig()
+    surveys: SurveysConfig = SurveysConfig()
+    mailchimp: MailchimpConfig | None = None
+    newsletter: NewsletterConfig = NewsletterConfig()
+
+    @model_validator(mode="after")
+    def _mailchimp_delivery(self) -> WeaverConfig:
+        if self.newsletter.delivery == "mailchimp" and self.mailchimp is None:
+            raise ValueError("[newsletter] delivery = 'mailchimp' needs a [mailchimp] section")
+        return self
 
 
 def _check_keys(value: dict[str, Any], known: tuple[str, ...]) -> None:

@@ -72,3 +72,15 @@ def test_a_removed_row_is_reported_gone(demo_ws: Path) -> None:
     result = member_sync(workspace=str(demo_ws))
     assert result["gone"] == 1 and result["added"] == 0
     assert len(StateDB(f"sqlite:///{demo_ws / 'weaver.db'}").member_rows("gone")) == 1
+
+
+def test_owned_cells_a_coordinator_cleared_are_written_again(demo_ws: Path) -> None:
+    member_sync(workspace=str(demo_ws))
+    book = load_workbook(demo_ws / "network.xlsx")
+    sheet = book["Members"]
+    id_col = [c.value for c in sheet[1]].index("成员编号") + 1
+    sheet.cell(row=5, column=id_col).value = None  # undone by hand
+    book.save(demo_ws / "network.xlsx")
+    result = member_sync(workspace=str(demo_ws))
+    assert result["cells"] == 1 and result["added"] == 0
+    assert load_workbook(demo_ws / "network.xlsx")["Members"].cell(row=5, column=id_col).value

@@ -14,6 +14,7 @@ from tasks.engagement import (
     Activity,
     Score,
     assign_checkins,
+    event_activities,
     flagged,
     inbox_activities,
     score_members,
@@ -67,14 +68,26 @@ def test_the_score_is_configurable() -> None:
     assert score.score == 100
 
 
-def test_inbox_rsvps_and_surveys_are_matched_by_member_id_or_email() -> None:
+def test_inbox_rsvps_are_matched_by_member_id_or_email() -> None:
     rows = [
         {"kind": "rsvp", "payload": {"member_id": "m-1"}, "received_at": datetime(2026, 11, 1, 9)},
-        {"kind": "survey", "payload": {"email": " Ana@Example.org"}, "received_at": datetime(2026, 11, 2)},
-        {"kind": "survey", "payload": {"email": "stranger@example.org"}, "received_at": datetime(2026, 11, 2)},
+        {"kind": "rsvp", "payload": {"email": " Ana@Example.org"}, "received_at": datetime(2026, 11, 2)},
+        {"kind": "rsvp", "payload": {"email": "stranger@example.org"}, "received_at": datetime(2026, 11, 2)},
     ]
     acts = inbox_activities(rows, {"ana@example.org": "m-2"}, {"m-1", "m-2"})
-    assert acts == [Activity("m-1", "rsvp", date(2026, 11, 1)), Activity("m-2", "survey", date(2026, 11, 2))]
+    assert acts == [Activity("m-1", "rsvp", date(2026, 11, 1)), Activity("m-2", "rsvp", date(2026, 11, 2))]
+
+
+def test_recorded_engagement_events_count_survey_answers_and_recency() -> None:
+    rows = [
+        {"member_id": "m-1", "kind": "survey_response", "at": datetime(2026, 11, 3, 10)},
+        {"member_id": "m-1", "kind": "newsletter_click", "at": datetime(2026, 11, 20)},
+        {"member_id": "m-9", "kind": "survey_response", "at": datetime(2026, 11, 3)},  # not a member
+    ]
+    acts = event_activities(rows, {"m-1"})
+    assert acts == [Activity("m-1", "survey", date(2026, 11, 3)), Activity("m-1", "other", date(2026, 11, 20))]
+    [score] = score_members({"m-1": {}}, acts, CFG, TODAY).values()
+    assert (score.surveys, score.last_active) == (1, date(2026, 11, 20))
 
 
 # check-ins ----------------------------------------------------------------------------------------------------

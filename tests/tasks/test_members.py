@@ -211,3 +211,19 @@ def test_writeback_is_empty_when_the_sheet_already_says_it() -> None:
         g[cell.row - 1][cell.col - 1] = cell.value
     assert plan(g).cells == []
     assert plan(g).writeback == []
+
+
+def test_fields_hash_is_the_same_however_the_member_was_built() -> None:
+    from tasks.members import fields_hash
+
+    p = plan(grid(row("A", "a@x.org", interests="气候、教育"), row("B", "b@x.org"), row("B", "B@x.org", region="华东")))
+    for member in p.deduped.members:
+        assert member.fields_hash == fields_hash(dict(reversed(list(member.fields.items()))))
+
+
+def test_column_normalisation_equals_cell_by_cell() -> None:
+    from tasks.members import normalise_column
+
+    cells = ["  张　伟 ", "ＡＮＡ", "a  b\tc", "", "plain", " x", "y ", "\u200bz"]
+    assert normalise_column(cells) == [normalise_text(c) for c in cells]
+    assert normalise_column(["plain", "text"]) == ["plain", "text"]

@@ -91,3 +91,57 @@ def test_the_demo_config_is_valid(demo_ws: Path) -> None:
     cfg = load_config(demo_ws / "weaver.toml")
     assert cfg.members.columns["email"] == "邮箱"
     assert cfg.network.default_language == "zh"
+
+
+def test_google_sheets_needs_exactly_one_credentials_source(tmp_path: Path) -> None:
+    base = '[tables]\nbackend = "google_sheets"\nspreadsheet_id = "abc"\n'
+    with pytest.raises(ConfigError) as err:
+        load_config(write(tmp_path, base))
+    assert str(err.value).endswith(
+        ": key 'tables': backend 'google_sheets' needs exactly one of 'credentials' (a Secret: env or block) or "
+        "'credentials_file' (a JSON key file)"
+    )
+    both = base + 'credentials_file = "k.json"\ncredentials = { env = "K" }\n'
+    with pytest.raises(ConfigError):
+        load_config(write(tmp_path, both))
+    config = load_config(write(tmp_path, base + 'credentials = { block = "sheets-key" }\n'))
+    assert config.tables.credentials is not None and config.tables.credentials.block == "sheets-key"
+
+
+def test_retry_settings_are_bounded(tmp_path: Path) -> None:
+    text = '[tables]\nbackend = "google_sheets"\nspreadsheet_id = "a"\ncredentials_file = "k.json"\nmax_attempts = 50\n'
+    with pytest.raises(ConfigError) as err:
+        load_config(write(tmp_path, text))
+    assert str(err.value).endswith(": [tables] key 'max_attempts': Input should be less than or equal to 10")
+
+
+TABLES = '[tables]\nbackend = "workbook"\npath = "x.xlsx"\n'
+
+
+@pytest.mark.parametrize(
+    ("grants", "message"),
+    [
+        ("[grants]\nrates = { USD = 7.1 }\n", "key 'grants': 'rates' needs 'base_currency'"),
+        ('[grants]\nbase_currency = "yuan"\n', "[grants] key 'base_currency': 'yuan' is not a three-letter currency"),
+        (
+            '[grants]\nbase_currency = "CNY"\nrates = { USD = 0 }\n',
+            "[grants] key 'rates': rate for 'USD' must be above 0",
+        ),
+        ('[grants.columns]\nfundr = "资助方"\n', "[grants] key 'columns': unknown key 'fundr'"),
+        ("[grants.grants_gov]\nenabled = true\n", "[grants] key 'grants_gov': 'enabled = true' needs 'keywords'"),
+        ('[grants]\nstale_stages = ["writting"]\n', "[grants] key 'stale_stages': unknown key 'writting'"),
+        (
+            '[[grants.feeds]]\nname = "a"\nurl = "ftp://x"\n',
+            "[grants.feeds.0] key 'url': 'ftp://x' is not an http(s) URL",
+        ),
+    ],
+)
+def test_grants_section_errors_name_the_key(tmp_path: Path, grants: str, message: str) -> None:
+    with pytest.raises(ConfigError) as err:
+        load_config(write(tmp_path, TABLES + grants))
+    assert str(err.value).startswith(f"{tmp_path / 'weaver.toml'}: {message}")
+
+
+def test_the_demo_config_has_rates_and_grants_gov_off() -> None:
+    cfg = load_config(Path(__file__).parents[2] / "demo" / "weaver.toml").grants
+    assert cfg.rate("USD") is not None and cfg.rate("GBP") is None and not cfg.grants_gov.enabled

@@ -1,0 +1,163 @@
+"""The demo network's recent past, so the first `weaver demo` shows an operation mid-way, as in real life.
+
+`weaver demo` calls `seed_history` once, right after creating the demo workspace (never `weaver init`):
+
+* **The yearly check-in survey went out four days ago.** Its invitations were sent then, through the real
+  planning code and the action ledger, into the outbox, to the members who had joined by then and said yes
+  to email. Members who joined since get theirs on the first demo run.
+* **Some members answered since**: a Google Forms CSV export (`survey-responses/checkin-2026.csv`) with their
+  personal tokens, two rows with forged tokens and one with none (anonymous), and two submissions that came
+  through the webhook receiver into the inbox.
+
+So the first demo run invites the newcomers, ingests the answers, reminds everyone else who was invited, and
+writes the summary; a rerun sends nothing new. Deterministic for a seed and a date, except the workspace's
+own token secret (random, kept in its state database).
+"""
+
+from __future__ import annotations
+
+import csv
+import random
+from collections.abc import Sequence
+from datetime import date, datetime, time, timedelta
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from connectors import build_tables
+from connectors.mail import Message, OutboxTransport, Sender
+from demo.build import DEMO_SURVEY, DEMO_SURVEY_OPENED_DAYS_AGO
+from tasks.members import plan_member_sync
+from tasks.messages import message_action
+from tasks.surveys import Network, Survey, SurveyState, member_token, parse_surveys, plan_survey
+from weaver.ledger import Action, Ledger, Outcome
+from weaver.models import parse_consent
+from weaver.state import StateDB, inbox, ledger, local_secret, utcnow
+from weaver.workspace import Workspace
+
+ACTIVITIES = ["线下聚会 In-person gatherings", "线上分享 Online talks", "同伴互助 Peer support",
+              "资助信息 Funding news", "工作坊 Workshops"]  # fmt: skip
+MORE_OF = ["跨地区交流 Cross-region exchange", "小组深度讨论 Small-group deep dives", "实地走访 Field visits",
+           "导师配对 Mentoring"]  # fmt: skip
+QUESTIONS = [
+    "你最看重哪类活动？Which activities matter most to you?",
+    "你与网络的联系有多紧密？How connected do you feel? (1–5)",
+    "明年希望多一些什么？What would you like more of next year?",
+    "一个值得分享的故事 A story worth sharing",
+]
+STORIES_ZH = [
+    "在昆明的聚会上认识了做社区厨房的伙伴，现在我们一起申请了一个小额资助。",
+    "线上分享让我第一次了解到开放数据，我们机构开始公开年度报告的数据了。",
+    "同伴互助小组帮我度过了项目最难的三个月。",
+    "通过网络介绍，我们和西北的一家学校建立了长期合作。",
+    "第一次参加工作坊很紧张，结果认识了三位后来一直联系的朋友。",
+]
+STORIES_EN = [
+    "At the spring gathering I met two people working on food systems; we now run a joint pilot.",
+    "The mentoring pairing changed how I plan our programmes.",
+    "A member in Nairobi shared her fundraising template and it doubled our small donations.",
+    "I joined an online talk by chance and ended up co-writing a grant proposal.",
+]
+
+
+def seed_history(root: Path, today: date | None = None, seed: int = 11) -> None:
+    """Write the demo's past into a freshly created demo workspace (see the module docstring)."""
+    ws = Workspace.open(root)
+    today = today or date.today()
+    opened = today - timedelta(days=DEMO_SURVEY_OPENED_DAYS_AGO)
+    survey, members = _survey_and_members(ws, opened)
+    db = StateDB(ws.state_url)
+    try:
+        secret = (local_secret(db, "survey-token") or "").encode()
+        network = Network(ws.config.network.name, ws.config.network.timezone, ws.config.network.default_language)
+        then = datetime.combine(opened, time(10), ZoneInfo(network.timezone))
+        invited = _send_invitations(ws, db, survey, members, secret, network, then)
+        rng = random.Random(seed)
+        answered = rng.sample(invited, k=len(invited) * 2 // 5)
+        webhook, exported = answered[:2], answered[2:]
+        _write_export(ws.path(survey.responses_csv), exported, survey, secret, then, network.timezone, rng)
+        _store_webhook_submissions(db, webhook, survey, secret, then, rng)
+    finally:
+        db.close()
+
+
+def _survey_and_members(ws: Workspace, opened: date) -> tuple[Survey, list[dict[str, Any]]]:
+    """The check-in survey, and the members as the sheet says (the state has none yet) who had joined by then."""
+    tables = build_tables(ws)
+    cfg = ws.config
+    plan = plan_member_sync(tables.read_tab(cfg.members.tab), cfg, {}, tables.describe())
+    members = [{"member_id": m.member_id, "email": m.email, "fields": m.fields} for m in plan.deduped.members
+               if m.fields.get("joined", "") <= opened.isoformat()]  # fmt: skip
+    surveys = parse_surveys(tables.read_tab(cfg.tabs.surveys), cfg.tabs.surveys, "en").surveys
+    return next(s for s in surveys if s.survey_id == DEMO_SURVEY), members
+
+
+def _send_invitations(ws: Workspace, db: StateDB, survey: Survey, members: list[dict[str, Any]], secret: bytes,
+                      network: Network, then: datetime) -> list[dict[str, Any]]:  # fmt: skip
+    """Invite, as the flow did four days ago: through the ledger, into the outbox, only with a yes to email."""
+    consenting = [m for m in members if parse_consent(m["fields"].get("consent", "")) is True]
+    plan = plan_survey(survey, consenting, SurveyState(), secret, network, then)
+    outbox = OutboxTransport(ws.outbox, Sender(ws.config.mail.from_address, ws.config.mail.from_name))
+    with outbox.session() as session:
+
+        def send(batch: Sequence[Action]) -> list[Outcome]:
+            return [session.send(Message.from_payload(a.payload)) for a in batch]
+
+        result = Ledger(db, "survey-distribution").apply([message_action(m) for m in plan.invites], send)
+    with db.begin() as conn:  # the past: these went out four days ago, not a moment ago
+        sent = [a.key for a in result.done]
+        conn.execute(ledger.update().where(ledger.c.key.in_(sent)).values(created_at=then, updated_at=then))
+    return consenting
+
+
+def _answer(member: dict[str, Any], rng: random.Random) -> dict[str, str]:
+    chinese = member["fields"].get("language") == "zh"
+    answers = {
+        QUESTIONS[0]: rng.choices(ACTIVITIES, weights=[5, 3, 4, 2, 3])[0],
+        QUESTIONS[1]: str(rng.choices(range(1, 6), weights=[1, 2, 4, 5, 3])[0]),
+        QUESTIONS[2]: rng.choices(MORE_OF, weights=[4, 3, 2, 3])[0],
+        QUESTIONS[3]: "",
+    }
+    if rng.random() < 0.5:
+        answers[QUESTIONS[3]] = rng.choice(STORIES_ZH if chinese else STORIES_EN)
+    return answers
+
+
+def _moment(then: datetime, rng: random.Random) -> datetime:
+    """A time between the invitation and a few hours ago."""
+    span = max((utcnow() - then).total_seconds() - 4 * 3600, 3600)
+    return then + timedelta(seconds=rng.uniform(600, span))
+
+
+def _write_export(path: Path, members: list[dict[str, Any]], survey: Survey, secret: bytes, then: datetime, tz: str,
+                  rng: random.Random) -> None:  # fmt: skip
+    """A Google Forms CSV export: timestamp (local time), the token question, then the questions."""
+    rows = [(_moment(then, rng), member_token(secret, survey.survey_id, m["member_id"]), _answer(m, rng))
+            for m in members]  # fmt: skip
+    strangers = [{"fields": {"language": "en"}}, {"fields": {"language": "zh"}}, {"fields": {"language": "zh"}}]
+    forged = ["aaaabbbbccccddddeeeeffff", "not-my-token", ""]  # forged, mistyped and missing: all anonymous
+    rows += [(_moment(then, rng), token, _answer(s, rng)) for s, token in zip(strangers, forged, strict=True)]
+    rows.sort(key=lambda r: r[0])
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with path.open("w", encoding="utf-8", newline="") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(["Timestamp", "token", *QUESTIONS])
+        for when, token, answers in rows:
+            local = when.astimezone(ZoneInfo(tz)).strftime("%Y/%m/%d %H:%M:%S")
+            writer.writerow([local, token, *(answers[q] for q in QUESTIONS)])
+
+
+def _store_webhook_submissions(db: StateDB, members: list[dict[str, Any]], survey: Survey, secret: bytes,
+                               then: datetime, rng: random.Random) -> None:  # fmt: skip
+    """Submissions the webhook receiver stored (Google Forms via Apps Script), in its normalised shape."""
+    rows = []
+    for i, member in enumerate(members, start=1):
+        when = _moment(then, rng)
+        payload = {"form": survey.survey_id, "submitted_at": when.isoformat(), "email": member["email"],
+                   "name": member["fields"].get("name", ""), "answers": _answer(member, rng),
+                   "hidden": {"token": member_token(secret, survey.survey_id, member["member_id"])}}  # fmt: skip
+        rows.append({"id": f"google_forms:demo-{i}", "provider": "google_forms", "form": survey.survey_id,
+                     "kind": "survey", "payload": payload, "received_at": when, "status": "received",
+                     "attempts": 0})  # fmt: skip
+    with db.begin() as conn:
+        conn.execute(inbox.insert(), rows)

@@ -1,0 +1,146 @@
+"""The newsletter flow on the demo workspace: by email (the embedded default) and as Mailchimp campaigns."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from openpyxl import load_workbook
+
+from connectors.endpoints import redirect
+from connectors.mail import OutboxTransport, Sender
+from flows.member_sync import member_sync
+from flows.newsletter import newsletter
+from tests.standins.mailchimp import MailchimpStandIn
+from weaver.state import StateDB
+
+pytestmark = pytest.mark.usefixtures("prefect_harness")
+NOVEMBER = {"period": "2026-11", "as_of": "2026-11-24"}  # the demo workbook is built for 2026-11-24
+
+
+def outbox(ws: Path) -> OutboxTransport:
+    return OutboxTransport(ws / "outbox", Sender("x@example.org", "x"))
+
+
+def consenting(ws: Path) -> dict[str, str]:
+    """member id -> language, for members who said yes."""
+    rows = StateDB(f"sqlite:///{ws / 'weaver.db'}").member_rows()
+    yes = {"是", "yes"}
+    return {r["member_id"]: r["fields"]["language"] for r in rows if r["fields"].get("consent", "").lower() in yes}
+
+
+def test_the_months_issue_goes_to_each_consenting_member_once_in_their_language(demo_ws: Path) -> None:
+    member_sync(workspace=str(demo_ws))
+    first = newsletter(workspace=str(demo_ws), **NOVEMBER)
+    expected = consenting(demo_ws)
+    assert first["delivery"] == "email" and first["sent"] == len(expected) > 100
+    assert first["new_editions"] == "zh, en" and first["sections"]["news"] == 5
+    assert first["sections"]["opportunities"] == 8  # the grant pipeline's open calls, read by [grants.columns]
+    mails = outbox(demo_ws).messages()
+    by_member = {m["X-Weaver-Key"].rsplit(":", 1)[1]: m for m in mails}
+    assert set(by_member) == set(expected)
+    for member_id, lang in list(expected.items())[:20]:
+        subject = by_member[member_id]["Subject"]
+        assert ("通讯 · 2026年11月" in subject) if lang == "zh" else ("newsletter · November 2026" in subject)
+    sample = mails[0]
+    assert sample.get_body(("plain",)).get_content().startswith("Demo Weaving Network")
+    assert "<html" in sample.get_body(("html",)).get_content() and sample["List-Unsubscribe"]
+    archive = demo_ws / "reports" / "newsletters"
+    assert sorted(p.name for p in archive.iterdir()) == ["2026-11-en.html", "2026-11-en.txt", "2026-11-zh.html",
+                                                          "2026-11-zh.txt"]  # fmt: skip
+
+    # a coordinator adds a news item after the issue went out: the rerun makes no second issue
+    book = load_workbook(demo_ws / "network.xlsx")
+    book["News"].append(["2026-11-23", "Late news", "迟到的消息", "", "", "", "", ""])
+    book.save(demo_ws / "network.xlsx")
+    before = (archive / "2026-11-zh.html").read_bytes()
+    again = newsletter(workspace=str(demo_ws), **NOVEMBER)
+    assert (again["sent"], again["already_sent"], again["new_editions"]) == (0, first["sent"], "-")
+    assert len(outbox(demo_ws).messages()) == len(mails)
+    assert (archive / "2026-11-zh.html").read_bytes() == before
+
+
+def test_dry_run_previews_and_sends_nothing(demo_ws: Path) -> None:
+    member_sync(workspace=str(demo_ws))
+    plan = newsletter(workspace=str(demo_ws), dry_run=True, **NOVEMBER)
+    assert plan["would_send"] > 100 and plan["sent"] == 0
+    assert outbox(demo_ws).messages() == []
+    assert not (demo_ws / "reports" / "newsletters").exists()
+    assert all(Path(p).is_file() and "previews" in p for p in plan["editions"])
+    preview = latest_artifact("newsletter-preview")
+    for path in plan["editions"]:  # the artifact links each edition's HTML for a coordinator to review
+        assert Path(path).resolve().as_uri() in preview
+
+
+def latest_artifact(key: str) -> str:
+    from prefect.client.orchestration import get_client
+    from prefect.client.schemas.filters import ArtifactFilter, ArtifactFilterKey
+
+    with get_client(sync_client=True) as client:
+        found = client.read_artifacts(artifact_filter=ArtifactFilter(key=ArtifactFilterKey(any_=[key])))
+    return str(max(found, key=lambda a: a.created).data)
+
+
+@pytest.fixture
+def standin() -> Iterator[MailchimpStandIn]:
+    """The stand-in, and every flow in the test sends its Mailchimp calls there (see connectors.endpoints)."""
+    with MailchimpStandIn() as server, redirect(mailchimp=server.url):
+        yield server
+
+
+def use_mailchimp(ws: Path, standin: MailchimpStandIn, monkeypatch: pytest.MonkeyPatch, delivery: str = "auto") -> None:
+    monkeypatch.setenv("TEST_MAILCHIMP_KEY", standin.api_key)
+    config = ws / "weaver.toml"
+    text = config.read_text(encoding="utf-8").replace('delivery = "auto"', f'delivery = "{delivery}"')
+    text += f'\n[mailchimp]\napi_key = {{ env = "TEST_MAILCHIMP_KEY" }}\nlist_id = "{standin.list_id}"\n'
+    config.write_text(text, encoding="utf-8")
+
+
+def test_with_mailchimp_each_language_is_one_draft_campaign_then_sent_once(
+    demo_ws: Path, standin: MailchimpStandIn, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    use_mailchimp(demo_ws, standin, monkeypatch)
+    member_sync(workspace=str(demo_ws))
+    first = newsletter(workspace=str(demo_ws), **NOVEMBER)
+    assert first["delivery"] == "mailchimp" and first["campaigns_created"] == 2
+    campaigns = sorted(standin.campaigns.values(), key=lambda c: c["settings"]["title"])
+    assert [c["status"] for c in campaigns] == ["save", "save"]  # drafts: a coordinator reviews them there
+    assert [c["recipients"]["segment_opts"]["conditions"][0]["value"] for c in campaigns] == ["en", "zh"]
+    assert all("*|UNSUB|*" in c["content"]["html"] for c in campaigns)
+    assert outbox(demo_ws).messages() == []
+
+    again = newsletter(workspace=str(demo_ws), **NOVEMBER)
+    assert again["campaigns_created"] == 2 and len(standin.campaigns) == 2  # found, not made again
+
+    sent = newsletter(workspace=str(demo_ws), campaign="send", **NOVEMBER)
+    assert sent["campaigns_sent"] == 2
+    assert sorted(c["status"] for c in standin.campaigns.values()) == ["sent", "sent"]
+    standin.reset_counts()
+    newsletter(workspace=str(demo_ws), campaign="send", **NOVEMBER)
+    assert standin.counts()["campaign"] == 0  # nothing created, changed or sent again
+
+
+def test_unsubscribed_in_mailchimp_ends_unsubscribed_in_the_sheet_and_gets_no_email(
+    demo_ws: Path, standin: MailchimpStandIn, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    use_mailchimp(demo_ws, standin, monkeypatch, delivery="email")
+    first = member_sync(workspace=str(demo_ws))
+    assert first["audience"]["pushed"] == len(standin.members) > 100
+    member_id, _lang = next(iter(consenting(demo_ws).items()))
+    row = next(r for r in StateDB(f"sqlite:///{demo_ws / 'weaver.db'}").member_rows() if r["member_id"] == member_id)
+    standin.set_status(row["email"], "unsubscribed")  # the member clicks "unsubscribe" in a campaign
+
+    second = member_sync(workspace=str(demo_ws))
+    assert second["audience"]["consent_marked"] == 1 and second["changed"] == 1
+    sheet = load_workbook(demo_ws / "network.xlsx")["Members"]
+    headers = [c.value for c in sheet[1]]
+    id_col, consent_col = headers.index("成员编号"), headers.index("同意接收邮件")
+    [sheet_row] = [r for r in sheet.iter_rows(min_row=2, values_only=True) if r[id_col] == member_id]
+    assert sheet_row[consent_col] == "unsubscribed"
+
+    result = newsletter(workspace=str(demo_ws), **NOVEMBER)
+    assert result["sent"] > 100
+    keys = {m["X-Weaver-Key"] for m in outbox(demo_ws).messages()}
+    assert not any(k.endswith(f":{member_id}") for k in keys)
+    assert standin.contact(row["email"])["status"] == "unsubscribed"

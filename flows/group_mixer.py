@@ -130,7 +130,10 @@ def group_mixer(
             email=cfg.mixing.email_participants if email_participants is None else email_participants,
             today=today_in(cfg, as_of),
         )
-        attendance = read_tab(rt.tables, cfg.mixing.attendance_tab)
+        tabs = rt.tables.tab_names()
+        if cfg.mixing.groups_tab not in tabs:
+            raise MixError(t("mix.no_groups_tab", rt.lang, tab=cfg.mixing.groups_tab, source=rt.tables.describe()))
+        attendance = read_tab(rt.tables, cfg.mixing.attendance_tab) if cfg.mixing.attendance_tab in tabs else []
         groups_tab = read_tab(rt.tables, cfg.mixing.groups_tab)
         plan = plan_group_mix_task(members, attendance, groups_tab, load_ties_task(rt.db), cfg, params, rt.lang)
         applied = apply_group_mix_task(plan, rt.tables, rt.db, dry_run)

@@ -88,6 +88,10 @@ CATALOGUE: dict[str, dict[str, str]] = {
         "zh": "出席表中没有已报名的活动：请提供活动编号和参加者",
     },
     "mix.no_members": {"en": "no synced members: run member-sync first", "zh": "尚无已同步的成员：请先运行成员同步"},
+    "mix.no_groups_tab": {
+        "en": "{source}: no tab named {tab!r}: add an empty tab with that name for the groups ([mixing] groups_tab)",
+        "zh": "{source}：没有名为 {tab!r} 的工作表：请新建一个空白工作表用于分组（[mixing] groups_tab）",
+    },
     "mix.role.facilitator": {"en": "facilitator", "zh": "主持人"},
     "mix.card.title": {"en": "Round {round} · Table {group}", "zh": "第 {round} 轮 · 第 {group} 桌"},
     "mix.card.topics": {"en": "You share", "zh": "共同关注"},

@@ -68,3 +68,16 @@ def test_dry_run_changes_nothing(demo_ws: Path) -> None:
     assert plan["people"] == 36 and plan["emails"]["would_send"] > 0
     assert digest(demo_ws / "network.xlsx") == book and digest(demo_ws / "weaver.db") == db
     assert outbox(demo_ws) == []
+
+
+def test_without_a_groups_tab_the_error_says_what_to_add(demo_ws: Path) -> None:
+    from openpyxl import load_workbook
+
+    from tasks.mixing import MixError
+
+    member_sync(workspace=str(demo_ws))
+    book = load_workbook(demo_ws / "network.xlsx")
+    del book["Groups"]
+    book.save(demo_ws / "network.xlsx")
+    with pytest.raises(MixError, match="network.xlsx：没有名为 'Groups' 的工作表：请新建一个空白工作表"):
+        group_mixer(workspace=str(demo_ws), as_of=TODAY)

@@ -13,7 +13,7 @@ if TYPE_CHECKING:
     from connectors.feeds import FeedSource
     from connectors.forms import FormsSource
     from connectors.grants import GrantsSearch
-    from connectors.mail import MailTransport
+    from connectors.mail import MailTransport, Sender
     from connectors.tables import TableBackend
     from weaver.workspace import Workspace
 
@@ -36,15 +36,38 @@ def build_tables(ws: Workspace) -> TableBackend:
 
 
 def build_mail(ws: Workspace) -> MailTransport:
+    """The configured mail transport; an SMTP password is resolved here, at the entry point."""
     from connectors.mail import OutboxTransport, Sender
 
     cfg = ws.config.mail
     sender = Sender(cfg.from_address, cfg.from_name)
     if cfg.backend == "outbox":
         return OutboxTransport(ws.outbox, sender)
-    from weaver.errors import ConfigError
+    return _build_smtp(ws, sender)
 
-    raise ConfigError(f"{ws.root / 'weaver.toml'}: [mail] backend {cfg.backend!r} is not available yet")
+
+def _build_smtp(ws: Workspace, sender: Sender) -> MailTransport:
+    from connectors.mail import SmtpTransport
+    from connectors.retry import RetryPolicy
+    from weaver.secrets import resolve_secret
+
+    cfg = ws.config.mail
+    source = str(ws.root / "weaver.toml")
+    password, hint = None, "the password"
+    if cfg.password is not None:
+        password = resolve_secret(cfg.password, "[mail] password", source)
+        hint = f"the password in env {cfg.password.env}" if cfg.password.env else f"Secret block {cfg.password.block}"
+    return SmtpTransport(
+        cfg.host or "",
+        cfg.smtp_port,
+        sender,
+        security=cfg.security,
+        username=cfg.username,
+        password=password,
+        password_hint=hint,
+        timeout=cfg.timeout_seconds,
+        policy=RetryPolicy(attempts=cfg.max_attempts, budget_seconds=cfg.retry_budget_seconds),
+    )
 
 
 def build_forms(ws: Workspace) -> FormsSource | None:

@@ -17,6 +17,7 @@ FLOWS: dict[str, tuple[str, str]] = {
         "Score engagement, find drifting members and newcomers, assign check-ins to weavers",
     ),
     "member-intake": ("flows.member_intake:member_intake", "Add join-form submissions to the members tab"),
+    "onboarding": ("flows.onboarding:onboarding", "Welcome new members, pair them with buddies, follow up"),
     "grant-pipeline": (
         "flows.grant_pipeline:grant_pipeline",
         "Refresh the grant pipeline: import opportunities, computed columns, owner reminders, money report",
@@ -31,6 +32,7 @@ FLOWS: dict[str, tuple[str, str]] = {
 # The weekly cycle `weaver demo` runs, in order.
 WEEKLY_CYCLE: list[str] = [
     "member-sync",
+    "onboarding",
     "grant-pipeline",
     "survey-distribution",
     "engagement-review",

@@ -136,8 +136,24 @@ def kumu_elements_csv(people: Mapping[str, Mapping[str, str]]) -> str:
     return buffer.getvalue()
 
 
+def buddy_ties(entries: Iterable[Mapping[str, Any]], prefix: str) -> list[Tie]:
+    """Buddy pairs onboarding recorded in the ledger (key `<prefix><newcomer>`, payload {"buddy": id})."""
+    out = []
+    for e in entries:
+        buddy = (e.get("payload") or {}).get("buddy")
+        newcomer = str(e["key"]).removeprefix(prefix)
+        if buddy and newcomer and e.get("created_at") is not None:
+            out.append(tie(newcomer, str(buddy), "buddy", f"buddy:{newcomer}", e["created_at"].date()))
+    return out
+
+
 def load_ties(db: StateDB) -> list[Tie]:
-    return from_rows(tie_rows(db))
+    """Every recorded tie, and the buddy pairs onboarding made (kept in its ledger entries, read here)."""
+    from tasks.onboarding import RECORD
+    from weaver.ledger import DONE, Ledger
+
+    made = Ledger(db, "ties").entries(status=DONE, kind="onboarding-newcomer")
+    return from_rows(tie_rows(db)) + buddy_ties(made, RECORD)
 
 
 def save_ties(db: StateDB, ties: Sequence[Tie], replace: tuple[str, str] | None = None) -> int:

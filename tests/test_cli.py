@@ -45,7 +45,7 @@ def test_init_refuses_to_overwrite(demo_ws: Path) -> None:
 def test_flows_lists_the_weekly_cycle() -> None:
     result = runner.invoke(app, ["flows"])
     assert result.exit_code == 0
-    assert "* member-sync" in result.output
+    assert "* member-sync" in result.output and "* onboarding" in result.output
 
 
 def test_flows_lists_mixing_and_engagement_in_the_weekly_cycle() -> None:

@@ -6,6 +6,7 @@ stderr, no traceback.
 
 from __future__ import annotations
 
+import inspect
 import os
 import sys
 from pathlib import Path
@@ -70,7 +71,10 @@ def preflight(config: Path) -> Path:
     return ws.root
 
 
-def run_flows(names: list[str], config: Path, dry_run: bool, params: dict[str, str]) -> dict[str, Any]:
+def run_flows(
+    names: list[str], config: Path, dry_run: bool, params: dict[str, Any], defaults: dict[str, Any] | None = None
+) -> dict[str, Any]:
+    """Run flows in order. `defaults` go only to flows that take them (the demo's auto_approve)."""
     from flows import FLOWS, load_flow
 
     for name in names:
@@ -79,7 +83,10 @@ def run_flows(names: list[str], config: Path, dry_run: bool, params: dict[str, s
     root = preflight(config)
     results: dict[str, Any] = {}
     for name in names:
-        results[name] = load_flow(name)(workspace=str(root), dry_run=dry_run, **params)
+        target = load_flow(name)
+        accepted = inspect.signature(target.fn).parameters
+        extra = {k: v for k, v in (defaults or {}).items() if k in accepted}
+        results[name] = target(workspace=str(root), dry_run=dry_run, **extra, **params)
         _print_summary(name + (" (dry run)" if dry_run else ""), results[name])
     return results
 
@@ -140,7 +147,8 @@ def demo(
             create_workspace(directory)
             seed_history(directory)  # the demo's recent past: a survey sent four days ago, answers since
             typer.echo(f"created the demo workspace {directory}")
-        run_flows(WEEKLY_CYCLE, directory, dry_run, {})
+        # the demo runs unattended: its sends are approved without pausing for a coordinator
+        run_flows(WEEKLY_CYCLE, directory, dry_run, {}, defaults={"auto_approve": True})
     except WeaverError as exc:
         _fail(str(exc))
     typer.echo(f"\nreports: {(directory / 'reports').resolve()}")
@@ -181,6 +189,67 @@ def ledger_list(
     for e in entries:
         typer.echo(f"{e['status']:8} {e['kind']:14} {e['key']}  {e['detail'] or ''}")
     typer.echo(f"{len(entries)} entries")
+
+
+@ledger_app.command("unknown")
+def ledger_unknown(config: ConfigOpt = Path("weaver.toml")) -> None:
+    """Emails whose outcome is unknown (the sender died mid-send): check them, then resend on your word."""
+    from weaver.ledger import CLAIMED, UNKNOWN, Ledger
+    from weaver.state import StateDB
+    from weaver.workspace import Workspace
+
+    try:
+        ws = Workspace.open(config)
+        ledger = Ledger(StateDB(ws.state_url), "cli")
+        unknown = ledger.entries(status=UNKNOWN, kind="email")
+        claimed = ledger.entries(status=CLAIMED, kind="email")
+    except WeaverError as exc:
+        _fail(str(exc))
+    for e in unknown:
+        about = e["payload"] or {}
+        when = e["updated_at"].strftime("%Y-%m-%d %H:%M") if e["updated_at"] else ""
+        member = about.get("member_id") or "staff"
+        typer.echo(f"{e['key']}  {about.get('purpose', '')} to {member} ({about.get('language', '')})  {when}")
+    typer.echo(f"{len(unknown)} emails with an unknown outcome")
+    if claimed:
+        typer.echo(f"{len(claimed)} more are being sent now, or their run died: rerun the operation to settle them")
+    if unknown:
+        typer.echo(f"check whether they arrived, then: weaver ledger resend KEY... -c {ws.root}")
+
+
+@ledger_app.command("resend")
+def ledger_resend(
+    keys: Annotated[list[str], typer.Argument(help="Keys of emails to send again (see 'weaver ledger unknown')")],
+    config: ConfigOpt = Path("weaver.toml"),
+    yes: Annotated[bool, typer.Option("--yes", help="Do not ask for confirmation")] = False,
+) -> None:
+    """Send again, exactly as recorded, emails you checked did not arrive (unknown or failed ones only)."""
+    from connectors import build_mail
+    from tasks.delivery import resend
+    from weaver.state import StateDB
+    from weaver.workspace import Workspace
+
+    if not yes and not typer.confirm(f"Send {len(keys)} email(s) again? Recipients who got them will get a copy"):
+        raise typer.Exit(1)
+    try:
+        ws = Workspace.open(config)
+        outcome = resend(keys, build_mail(ws), StateDB(ws.state_url))
+    except WeaverError as exc:
+        _fail(str(exc))
+    for key, why in outcome.refused.items():
+        typer.echo(f"not resent  {key}: {why}")
+    if outcome.delivery is not None:
+        result = outcome.delivery.result
+        for action in result.done:
+            typer.echo(f"resent      {action.key}")
+        for action, detail in result.failed:
+            typer.echo(f"failed      {action.key}: {detail}")
+        for item in outcome.delivery.suppressed:
+            typer.echo(f"not resent  {item.message.key}: {item.reason}")
+    sent = len(outcome.delivery.result.done) if outcome.delivery else 0
+    typer.echo(f"{sent} of {len(keys)} resent")
+    if sent < len(keys):
+        raise typer.Exit(1)
 
 
 @ties_app.command("add")

@@ -145,10 +145,60 @@ class MembersConfig(_Strict):
 
 
 class MailConfig(_Strict):
+    """The email role: the outbox folder (default) or an SMTP server, and the approval gate."""
+
     backend: Literal["outbox", "smtp"] = "outbox"
     from_address: str = "weaver@example.org"
     from_name: str = "Network Weaver"
     outbox: str = "outbox"
+    # smtp: host and port; "starttls" upgrades a plain connection (port 587), "ssl" is TLS from the
+    # start (port 465), "none" only for a relay on the same machine.
+    host: str | None = None
+    port: int | None = Field(default=None, ge=1, le=65535)
+    security: Literal["starttls", "ssl", "none"] = "starttls"
+    username: str | None = None
+    password: SecretRef | None = None
+    timeout_seconds: float = Field(default=30.0, gt=0)
+    # a message refused for now (4xx) is tried this many times in all, then left for the next run
+    max_attempts: int = Field(default=4, ge=1, le=10)
+    retry_budget_seconds: float = Field(default=60.0, ge=0, le=900)
+    # a send to more recipients than this waits for a coordinator's approval in the Prefect UI
+    approval_threshold: int = Field(default=50, ge=0)
+    approval_timeout_minutes: int = Field(default=24 * 60, ge=1)
+
+    @model_validator(mode="after")
+    def _smtp_needs(self) -> MailConfig:
+        if self.backend == "smtp" and not self.host:
+            raise ValueError("backend 'smtp' needs 'host' (the SMTP server's name)")
+        if self.username and self.password is None:
+            raise ValueError("'username' needs 'password' (an env var or Prefect Secret block, never the value)")
+        return self
+
+    @property
+    def smtp_port(self) -> int:
+        return self.port or {"ssl": 465, "starttls": 587, "none": 25}[self.security]
+
+
+class OnboardingConfig(_Strict):
+    """Welcoming new members: who counts as new, buddies, follow-ups and the weaver's digest."""
+
+    # The very first run in a workspace welcomes only members whose join date is this recent (never the
+    # whole existing membership); later runs welcome members first synced since the previous run.
+    new_member_days: int = Field(default=30, ge=0)
+    max_newcomers_per_buddy: int = Field(default=2, ge=1)
+    followup_days: tuple[int, ...] = (7, 30)
+    # The network weaver who gets the digest of each run's newcomers (empty: no digest).
+    weaver_email: str = ""
+    weaver_name: str = ""
+    # Where newcomers read the principles and how to take part (shown in the welcome email).
+    handbook_url: str = ""
+
+    @field_validator("followup_days")
+    @classmethod
+    def _positive_days(cls, value: tuple[int, ...]) -> tuple[int, ...]:
+        if any(d < 1 for d in value):
+            raise ValueError("follow-up days must be 1 or more")
+        return tuple(sorted(set(value)))
 
 
 class TabsConfig(_Strict):
@@ -605,6 +655,7 @@ class WeaverConfig(_Strict):
     schedules: dict[str, Cron] = Field(default_factory=dict)
     deployments: DeploymentsConfig = DeploymentsConfig()
     webhooks: WebhooksConfig = WebhooksConfig()
+    onboarding: OnboardingConfig = OnboardingConfig()
     grants: GrantsConfig = GrantsConfig()
     surveys: SurveysConfig = SurveysConfig()
     mailchimp: MailchimpConfig | None = None

@@ -196,6 +196,78 @@ CATALOGUE: dict[str, dict[str, str]] = {
     "intake.known_table": {"en": "Already members", "zh": "已是成员"},
     "intake.rejected_table": {"en": "Rejected submissions", "zh": "未受理的提交"},
     "col.submission": {"en": "Submission", "zh": "提交编号"},
+    # messaging: the approval gate (tasks/approval.py) ------------------------------------------------
+    "approval.title": {"en": "Approve the {flow} send", "zh": "批准发送：{flow}"},
+    "approval.explain": {
+        "en": "Messages to {n} recipients are ready. Check the previews, then tick 'approve' and resume to send "
+        "them; resume without ticking to send none.",
+        "zh": "有发给 {n} 位收件人的邮件待发送。请先查看预览，勾选“approve”后继续运行即发送；不勾选继续运行则不发送。",
+    },
+    "approval.what": {"en": "What", "zh": "项目"},
+    "approval.recipients": {"en": "Recipients", "zh": "收件人"},
+    "approval.messages": {"en": "Messages", "zh": "邮件数"},
+    "approval.templates": {"en": "Templates", "zh": "模板"},
+    "approval.languages": {"en": "Languages", "zh": "语言"},
+    "approval.previews": {"en": "Previews", "zh": "预览"},
+    "approval.waiting": {
+        "en": "{flow}: a send to {n} recipients waits for a coordinator's approval (resume this run in the UI)",
+        "zh": "{flow}：发给 {n} 位收件人的邮件等待协调人批准（请在 Prefect 界面中继续此运行）",
+    },
+    "approval.under-threshold": {"en": "not needed ({n} recipients)", "zh": "无需批准（{n} 位收件人）"},
+    "approval.auto-approved": {"en": "approved automatically ({n} recipients)", "zh": "已自动批准（{n} 位收件人）"},
+    "approval.dry-run": {
+        "en": "a real run would wait for approval ({n} recipients)",
+        "zh": "正式运行时需要批准（{n} 位收件人）",
+    },
+    "approval.approved": {"en": "approved by a coordinator ({n} recipients)", "zh": "协调人已批准（{n} 位收件人）"},
+    "approval.declined": {"en": "declined by a coordinator: nothing sent", "zh": "协调人未批准：未发送"},
+    "approval.needs-approval": {
+        "en": "a send to {n} recipients needs approval and nothing was sent: check {previews}, then run it from "
+        "a deployment and approve it in the Prefect UI, or rerun with --param auto_approve=true",
+        "zh": "发给 {n} 位收件人的邮件需要批准，未发送：请查看 {previews}，然后通过部署运行并在 Prefect 界面批准，"
+        "或加上 --param auto_approve=true 重新运行",
+    },
+    # onboarding (tasks/onboarding.py) -----------------------------------------------------------------
+    "onb.title": {"en": "Onboarding", "zh": "新成员入会"},
+    "onb.newcomers": {"en": "Newcomers welcomed this run", "zh": "本次欢迎的新成员"},
+    "onb.not_contacted_no_consent": {
+        "en": "Newcomers not contacted (no consent to email)",
+        "zh": "未联系的新成员（未同意接收邮件）",
+    },
+    "onb.buddies_matched": {"en": "Buddies matched", "zh": "已匹配伙伴"},
+    "onb.no_buddy_found": {"en": "No buddy found (pick one by hand)", "zh": "未找到伙伴（请手动指定）"},
+    "onb.welcomes_sent": {"en": "Welcome emails sent", "zh": "已发送欢迎邮件"},
+    "onb.buddy_intros_sent": {"en": "Buddy introductions sent", "zh": "已发送伙伴介绍"},
+    "onb.followups_sent": {"en": "Follow-ups sent", "zh": "已发送跟进邮件"},
+    "onb.digests_sent": {"en": "Digests to the weaver", "zh": "发给网络协调人的摘要"},
+    "onb.followups_planned": {"en": "Follow-ups planned", "zh": "已安排的跟进邮件"},
+    "onb.table": {"en": "Newcomers and their buddies", "zh": "新成员及其伙伴"},
+    "onb.col.newcomer": {"en": "Newcomer", "zh": "新成员"},
+    "onb.col.buddy": {"en": "Buddy", "zh": "伙伴"},
+    "onb.col.shared": {"en": "Shared", "zh": "共同点"},
+    "onb.none": {"en": "none found", "zh": "未找到"},
+    "onb.no_consent": {"en": "not contacted: no consent", "zh": "未联系：未同意接收邮件"},
+    "onb.dry_run": {"en": "Dry run: nothing was sent or recorded", "zh": "演练：未发送、未记录任何内容"},
+    "onb.first_run": {
+        "en": "First run in this workspace: members who joined in the last {days} days count as new",
+        "zh": "本工作区首次运行：最近 {days} 天内加入的成员视为新成员",
+    },
+    "onb.no_weaver": {
+        "en": "No digest: set [onboarding] weaver_email to receive one",
+        "zh": "未发送摘要：请设置 [onboarding] weaver_email",
+    },
+    "onb.approval": {"en": "Approval: {how}", "zh": "批准：{how}"},
+    # member-facing fragments: what a newcomer shares with their buddy
+    "onb.shared.interests": {"en": "an interest in {items}", "zh": "同样关注{items}"},
+    "onb.shared.region": {"en": "the region {region}", "zh": "同在{region}"},
+    "onb.shared.language": {"en": "the same language", "zh": "使用同一种语言"},
+    "onb.list_sep": {"en": ", ", "zh": "、"},
+    "onb.list_last": {"en": " and ", "zh": "、"},
+    "onb.parts_sep": {"en": ", ", "zh": "，"},
+    "onb.parts_last": {"en": " and ", "zh": "，"},
+    "onb.kind.interests": {"en": "interests ({n})", "zh": "兴趣（{n}）"},
+    "onb.kind.region": {"en": "region", "zh": "地区"},
+    "onb.kind.language": {"en": "language", "zh": "语言"},
     # audience sync and newsletter (issue 6) ----------------------------------------------------------------
     "audience.pulled": {"en": "Audience contacts pulled from Mailchimp", "zh": "从 Mailchimp 拉取的联系人"},
     "audience.left_audience": {

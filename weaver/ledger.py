@@ -6,6 +6,9 @@ in batches through a performer and marks each outcome. A claim found at the star
 process that died between performing and marking: an idempotent action is simply performed again, a
 non-idempotent one (an email) becomes `unknown`, is reported, and is only repeated on a coordinator's word
 (`Ledger.release`). A dry run computes the same plan and claims nothing.
+
+Actions can also be planned for later (`Ledger.schedule`, with `due_at`): a follow-up email in 30 days is
+a `planned` row until a later run finds it due (`Ledger.due`) and applies it like any other action.
 """
 
 from __future__ import annotations
@@ -16,13 +19,14 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Protocol
 
-from sqlalchemy import and_, select, update
+from sqlalchemy import and_, bindparam, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 
 from weaver.errors import WeaverError
 from weaver.state import StateDB, chunked, ledger, utcnow
 
 DONE, CLAIMED, FAILED, RETRY, UNKNOWN = "done", "claimed", "failed", "retry", "unknown"
+PLANNED, CANCELLED = "planned", "cancelled"  # scheduled for its due_at; dropped before it was performed
 _LOOKUP_CHUNK = 500
 
 
@@ -43,6 +47,9 @@ class Outcome:
     ok: bool
     detail: str = ""
     retry: bool = False  # a failure worth trying again on a later run (transient)
+    # the performer cannot tell whether the effect happened (e.g. the connection dropped after the
+    # message was handed over): recorded as unknown, never repeated without a coordinator's word
+    uncertain: bool = False
 
     @classmethod
     def success(cls, detail: str = "") -> Outcome:
@@ -51,6 +58,10 @@ class Outcome:
     @classmethod
     def failure(cls, detail: str, retry: bool = False) -> Outcome:
         return cls(False, detail, retry)
+
+    @classmethod
+    def unknown(cls, detail: str) -> Outcome:
+        return cls(False, detail, False, True)
 
 
 class Performer(Protocol):
@@ -103,14 +114,21 @@ class Ledger:
                 found.update({r.key: r.status for r in rows})
         return found
 
-    def entries(self, status: str | None = None, kind: str | None = None) -> list[dict[str, Any]]:
+    def entries(
+        self, status: str | None = None, kind: str | None = None, keys: Sequence[str] | None = None
+    ) -> list[dict[str, Any]]:
         query = select(ledger).order_by(ledger.c.updated_at)
         if status:
             query = query.where(ledger.c.status == status)
         if kind:
             query = query.where(ledger.c.kind == kind)
         with self.db.engine.connect() as conn:
-            return [dict(r._mapping) for r in conn.execute(query)]
+            if keys is None:
+                return [dict(r._mapping) for r in conn.execute(query)]
+            found: list[dict[str, Any]] = []
+            for part in chunked(list(keys), _LOOKUP_CHUNK):
+                found += [dict(r._mapping) for r in conn.execute(query.where(ledger.c.key.in_(part)))]
+            return found
 
     # applying ----------------------------------------------------------------------------------------
     def apply(
@@ -151,6 +169,8 @@ class Ledger:
                 result.already_done.append(action)
             elif status == FAILED:
                 result.failed.append((action, "failed on an earlier run"))
+            elif status == CANCELLED:
+                result.skipped.append(action)
             elif status == UNKNOWN or (status == CLAIMED and not action.idempotent):
                 result.unknown.append(action)
                 if status == CLAIMED:
@@ -163,45 +183,53 @@ class Ledger:
 
     def _claim(self, batch: Sequence[Action]) -> set[str]:
         now = utcnow()
-        rows = [
-            {
-                "key": a.key,
-                "kind": a.kind,
-                "flow": self.flow,
-                "status": CLAIMED,
-                "payload": a.payload or None,
-                "detail": self.owner,
-                "attempts": 1,
-                "created_at": now,
-                "updated_at": now,
-                "due_at": a.due_at,
-            }
+        rows = [self._new_row(a, now) for a in batch]
+        # rows that exist already and may be taken again: retry, planned and now due, or an orphaned
+        # idempotent claim; a new payload replaces the old (what is sent now, for a later resend)
+        again = [
+            {"b_key": a.key, "b_owner": self.owner, "b_now": now, "b_payload": a.payload,
+             "b_also": CLAIMED if a.idempotent else RETRY}
             for a in batch
-        ]
-        keys = [a.key for a in batch]
+        ]  # fmt: skip
+        if len(batch) == 1:
+            return self._claim_one(rows[0], again[0])
         with self.db.begin() as conn:
             conn.execute(self._insert_ignore(conn), rows)
-            # rows that exist already and may be taken again: retry, or an orphaned idempotent claim
-            conn.execute(
-                update(ledger)
-                .where(and_(ledger.c.key.in_(keys), ledger.c.status.in_([RETRY, CLAIMED])))
-                .where(ledger.c.detail != self.owner)
-                .values(status=CLAIMED, detail=self.owner, updated_at=now, attempts=ledger.c.attempts + 1)
-            )
-            owned = conn.execute(
-                select(ledger.c.key).where(
-                    and_(ledger.c.key.in_(keys), ledger.c.status == CLAIMED, ledger.c.detail == self.owner)
-                )
-            )
+            with_payload = [r for r in again if r["b_payload"]]
+            if with_payload:
+                conn.execute(_RECLAIM_WITH_PAYLOAD, with_payload)
+            if len(with_payload) < len(again):
+                conn.execute(_RECLAIM, [r for r in again if not r["b_payload"]])
+            owned = conn.execute(_OWNED, {"b_keys": [a.key for a in batch], "b_owner": self.owner})
             return {r.key for r in owned}
+
+    def _claim_one(self, row: dict[str, Any], again: dict[str, Any]) -> set[str]:
+        """One action (every email): a single statement when it is new; the row count says if we own it."""
+        with self.db.begin() as conn:
+            if conn.execute(self._insert_ignore(conn), row).rowcount == 1:
+                return {row["key"]}
+            reclaim = _RECLAIM_WITH_PAYLOAD if again["b_payload"] else _RECLAIM
+            return {row["key"]} if conn.execute(reclaim, again).rowcount == 1 else set()
+
+    def _new_row(self, action: Action, now: datetime) -> dict[str, Any]:
+        return {
+            "key": action.key,
+            "kind": action.kind,
+            "flow": self.flow,
+            "status": CLAIMED,
+            "payload": action.payload or None,
+            "detail": self.owner,
+            "attempts": 1,
+            "created_at": now,
+            "updated_at": now,
+            "due_at": action.due_at,
+        }
 
     def _insert_ignore(self, conn: Any) -> Any:
         dialect = conn.dialect.name
-        if dialect == "postgresql":
-            return postgresql.insert(ledger).on_conflict_do_nothing(index_elements=["key"])
-        if dialect == "sqlite":
-            return sqlite.insert(ledger).on_conflict_do_nothing(index_elements=["key"])
-        raise WeaverError(f"state database dialect {dialect!r} is not supported (use SQLite or PostgreSQL)")
+        if dialect not in _INSERT_IGNORE:
+            raise WeaverError(f"state database dialect {dialect!r} is not supported (use SQLite or PostgreSQL)")
+        return _INSERT_IGNORE[dialect]
 
     def _perform(self, todo: list[Action], perform: Performer, result: ApplyResult) -> None:
         try:
@@ -216,6 +244,9 @@ class Ledger:
             if outcome.ok:
                 result.done.append(action)
                 marks.append((action.key, DONE, outcome.detail))
+            elif outcome.uncertain:
+                result.unknown.append(action)
+                marks.append((action.key, UNKNOWN, outcome.detail))
             else:
                 result.failed.append((action, outcome.detail))
                 marks.append((action.key, RETRY if outcome.retry else FAILED, outcome.detail))
@@ -223,19 +254,69 @@ class Ledger:
 
     def _mark(self, marks: Sequence[tuple[str, str, str]]) -> None:
         now = utcnow()
+        params = [{"b_key": key, "b_status": status, "b_detail": detail, "b_now": now} for key, status, detail in marks]
         with self.db.begin() as conn:
-            for status in {m[1] for m in marks}:
-                for detail in {m[2] for m in marks if m[1] == status}:
-                    keys = [m[0] for m in marks if m[1] == status and m[2] == detail]
-                    for part in chunked(keys, _LOOKUP_CHUNK):
-                        conn.execute(
-                            update(ledger)
-                            .where(ledger.c.key.in_(part))
-                            .values(status=status, detail=detail, updated_at=now)
-                        )
+            for part in chunked(params, _LOOKUP_CHUNK):
+                conn.execute(_MARK, list(part))
 
     def _set_status(self, keys: Sequence[str], status: str, detail: str) -> None:
         self._mark([(k, status, detail) for k in keys])
+
+    # planning for later -------------------------------------------------------------------------------
+    def schedule(self, actions: Sequence[Action]) -> int:
+        """Record actions to perform when due (each needs `due_at`); a key already known is left as it is."""
+        now = utcnow()
+        rows = [
+            {
+                "key": a.key,
+                "kind": a.kind,
+                "flow": self.flow,
+                "status": PLANNED,
+                "payload": a.payload or None,
+                "detail": "planned",
+                "attempts": 0,
+                "created_at": now,
+                "updated_at": now,
+                "due_at": a.due_at,
+            }
+            for a in _unique(actions)
+            if a.due_at is not None
+        ]
+        if not rows:
+            return 0
+        with self.db.begin() as conn:
+            keys = [r["key"] for r in rows]
+            before = len(_planned_among(conn, keys))
+            for part in chunked(rows, _LOOKUP_CHUNK):
+                conn.execute(self._insert_ignore(conn), list(part))
+            return len(_planned_among(conn, keys)) - before
+
+    def due(self, key_prefix: str, now: datetime | None = None) -> list[dict[str, Any]]:
+        """Planned entries whose key starts with `key_prefix` and whose due time has come, oldest first.
+
+        A due action that was tried and deferred (`retry`) is still due.
+        """
+        query = (
+            select(ledger)
+            .where(and_(ledger.c.status.in_([PLANNED, RETRY]), ledger.c.key.startswith(key_prefix, autoescape=True)))
+            .where(ledger.c.due_at <= (now or utcnow()))
+            .order_by(ledger.c.due_at, ledger.c.key)
+        )
+        with self.db.engine.connect() as conn:
+            return [dict(r._mapping) for r in conn.execute(query)]
+
+    def cancel(self, keys: Sequence[str], detail: str) -> int:
+        """Drop planned actions that must not happen any more (e.g. the member withdrew consent)."""
+        count = 0
+        with self.db.begin() as conn:
+            for part in chunked(list(keys), _LOOKUP_CHUNK):
+                res = conn.execute(
+                    update(ledger)
+                    .where(and_(ledger.c.key.in_(part), ledger.c.status == PLANNED))
+                    .values(status=CANCELLED, detail=detail, updated_at=utcnow())
+                )
+                count += res.rowcount or 0
+        return count
 
     # a coordinator's word ----------------------------------------------------------------------------
     def release(self, keys: Sequence[str]) -> int:
@@ -247,6 +328,39 @@ class Ledger:
                 .values(status=RETRY, detail="released by a coordinator", updated_at=utcnow())
             )
             return res.rowcount or 0
+
+
+# Statements built once: building them per call cost more than running them (one claim and one mark per
+# email, so a 10,000-message send runs each 10,000 times).
+_RECLAIM = (
+    update(ledger)
+    .where(ledger.c.key == bindparam("b_key"))
+    # retry or planned rows; claimed ones too when `b_also` says so (an orphaned claim of an idempotent action:
+    # a claim of an email by another process is never taken over). No IN (...): it cannot be an executemany.
+    .where(or_(ledger.c.status == RETRY, ledger.c.status == PLANNED, ledger.c.status == bindparam("b_also")))
+    .where(ledger.c.detail != bindparam("b_owner"))
+    .values(status=CLAIMED, detail=bindparam("b_owner"), updated_at=bindparam("b_now"), attempts=ledger.c.attempts + 1)
+)
+_RECLAIM_WITH_PAYLOAD = _RECLAIM.values(payload=bindparam("b_payload", type_=ledger.c.payload.type))
+_OWNED = select(ledger.c.key).where(
+    ledger.c.key.in_(bindparam("b_keys", expanding=True)),
+    ledger.c.status == CLAIMED,
+    ledger.c.detail == bindparam("b_owner"),
+)
+_INSERT_IGNORE = {
+    "sqlite": sqlite.insert(ledger).on_conflict_do_nothing(index_elements=["key"]),
+    "postgresql": postgresql.insert(ledger).on_conflict_do_nothing(index_elements=["key"]),
+}
+_MARK = (
+    update(ledger)
+    .where(ledger.c.key == bindparam("b_key"))
+    .values(status=bindparam("b_status"), detail=bindparam("b_detail"), updated_at=bindparam("b_now"))
+)
+
+
+def _planned_among(conn: Any, keys: Sequence[str]) -> set[str]:
+    rows = conn.execute(select(ledger.c.key).where(and_(ledger.c.key.in_(keys), ledger.c.status == PLANNED)))
+    return {r.key for r in rows}
 
 
 def _unique(actions: Sequence[Action]) -> list[Action]:

@@ -76,3 +76,14 @@ def test_recording_twice_keeps_one_tie_and_a_remix_replaces_only_that_events_gro
     save_ties(db, remix, replace=("group", "evt-1/"))
     pairs = {(x.a, x.b, x.ref.split("/")[0]) for x in load_ties(db)}
     assert pairs == {("a", "c", "evt-1"), ("b", "d", "evt-1"), ("a", "b", "evt-10")}
+
+
+def test_buddy_pairs_made_by_onboarding_are_ties(db: StateDB) -> None:
+    from tasks.onboarding import RECORD
+    from weaver.ledger import Action, Ledger, Outcome
+
+    actions = [Action(f"{RECORD}m-new", "onboarding-newcomer", "x", {"buddy": "m-old"}, idempotent=True),
+               Action(f"{RECORD}m-alone", "onboarding-newcomer", "x", {"buddy": None}, idempotent=True)]  # fmt: skip
+    Ledger(db, "onboarding").apply(actions, lambda batch: [Outcome.success() for _ in batch])
+    [buddy] = load_ties(db)
+    assert (buddy.a, buddy.b, buddy.source, buddy.ref) == ("m-new", "m-old", "buddy", "buddy:m-new")

@@ -93,6 +93,24 @@ def test_the_demo_config_is_valid(demo_ws: Path) -> None:
     assert cfg.network.default_language == "zh"
 
 
+def test_smtp_needs_a_host_and_a_password_reference(tmp_path: Path) -> None:
+    base = '[tables]\nbackend = "csv"\npath = "t"\n[mail]\nbackend = "smtp"\n'
+    with pytest.raises(ConfigError) as err:
+        load_config(write(tmp_path, base))
+    assert str(err.value).endswith("key 'mail': backend 'smtp' needs 'host' (the SMTP server's name)")
+    with pytest.raises(ConfigError) as err:
+        load_config(write(tmp_path, base + 'host = "smtp.example.org"\nusername = "me"\npassword = "hunter2"\n'))
+    assert "[mail] key 'password'" in str(err.value) and "hunter2" not in str(err.value)
+    cfg = load_config(write(tmp_path, base + 'host = "h"\nsecurity = "ssl"\n')).mail
+    assert cfg.smtp_port == 465 and cfg.approval_threshold == 50
+
+
+def test_onboarding_follow_up_days_must_be_positive(tmp_path: Path) -> None:
+    path = write(tmp_path, '[tables]\nbackend = "csv"\npath = "t"\n[onboarding]\nfollowup_days = [7, 0]\n')
+    with pytest.raises(ConfigError, match=r"\[onboarding\] key 'followup_days': follow-up days must be 1 or more"):
+        load_config(path)
+
+
 def test_google_sheets_needs_exactly_one_credentials_source(tmp_path: Path) -> None:
     base = '[tables]\nbackend = "google_sheets"\nspreadsheet_id = "abc"\n'
     with pytest.raises(ConfigError) as err:

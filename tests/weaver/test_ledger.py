@@ -113,3 +113,47 @@ def test_progress_is_reported_per_batch(db: StateDB) -> None:
     seen: list[tuple[int, int]] = []
     Ledger(db, "t").apply(actions(5), Recorder(), batch_size=2, on_progress=lambda d, n: seen.append((d, n)))
     assert seen == [(2, 5), (4, 5), (5, 5)]
+
+
+def test_a_planned_action_waits_until_due_then_is_performed_once(db: StateDB) -> None:
+    from datetime import timedelta
+
+    from weaver.state import utcnow
+
+    now = utcnow()
+    later = Action("email:followup-7:m-0", "email", "follow-up", {"day": 7}, due_at=now + timedelta(days=7))
+    assert Ledger(db, "t").schedule([later]) == 1
+    assert Ledger(db, "t").schedule([later]) == 0  # planned once
+    assert Ledger(db, "t").due("email:followup-", now) == []
+    [due] = Ledger(db, "t").due("email:followup-", now + timedelta(days=8))
+    assert due["key"] == later.key and due["payload"] == {"day": 7}
+    rec = Recorder()
+    sent = Action(later.key, "email", "follow-up", {"to": "rendered"})
+    Ledger(db, "t").apply([sent], rec)
+    Ledger(db, "t").apply([sent], rec)
+    assert rec.performed == [later.key]
+    [entry] = Ledger(db, "t").entries(keys=[later.key])
+    assert entry["status"] == "done" and entry["payload"] == {"to": "rendered"}  # what was sent, for a resend
+    assert Ledger(db, "t").due("email:followup-", now + timedelta(days=8)) == []
+
+
+def test_a_cancelled_plan_is_never_performed(db: StateDB) -> None:
+    from datetime import timedelta
+
+    from weaver.state import utcnow
+
+    planned = Action("email:followup-30:m-0", "email", "f", due_at=utcnow() - timedelta(seconds=1))
+    Ledger(db, "t").schedule([planned])
+    assert Ledger(db, "t").cancel([planned.key, "email:welcome:m-9"], "member left") == 1
+    rec = Recorder()
+    result = Ledger(db, "t").apply([planned], rec)
+    assert rec.performed == [] and result.skipped == [planned]
+
+
+def test_an_uncertain_outcome_is_recorded_as_unknown_and_not_repeated(db: StateDB) -> None:
+    fail = {"email:welcome:m-0": Outcome.unknown("connection lost after the message was handed over")}
+    first = Ledger(db, "t").apply(actions(2), Recorder(fail))
+    assert [a.key for a in first.unknown] == ["email:welcome:m-0"] and len(first.done) == 1
+    rec = Recorder()
+    second = Ledger(db, "t").apply(actions(2), rec)
+    assert rec.performed == [] and [a.key for a in second.unknown] == ["email:welcome:m-0"]

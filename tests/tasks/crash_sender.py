@@ -1,0 +1,41 @@
+"""The sending process the crash test kills: `deliver` straight over SMTP, no Prefect (fast to start).
+
+python -m tests.tasks.crash_sender DB_URL PORT COUNT
+"""
+
+from __future__ import annotations
+
+import sys
+
+from connectors.mail import Message, Sender, SmtpTransport
+from tasks.delivery import deliver
+from weaver.state import StateDB
+
+SENDER = Sender("hello@weaving.example.org", "示范网络 Demo")
+
+
+def messages(count: int) -> list[Message]:
+    return [
+        Message(
+            f"crash:welcome:p-{i:03d}",
+            f"p{i:03d}@example.org",
+            f"成员 {i}",
+            f"欢迎 {i}",
+            f"你好 {i}",
+            f"<p>你好 {i}</p>",
+            "zh",
+            None,
+            "welcome",
+        )  # fmt: skip
+        for i in range(count)
+    ]
+
+
+def main(url: str, port: int, count: int) -> None:
+    transport = SmtpTransport("127.0.0.1", port, SENDER, security="none", timeout=10)
+    summary = deliver(messages(count), transport, StateDB(url), "crash-test").summary()
+    print(summary, flush=True)
+
+
+if __name__ == "__main__":
+    main(sys.argv[1], int(sys.argv[2]), int(sys.argv[3]))

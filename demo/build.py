@@ -309,6 +309,52 @@ def build_rsvps(wb: Workbook, rng: random.Random, today: date) -> None:
     sheet.append(["open-data-clinic", "someone.new@example.net", "参加", _at(answered, 11), "not a member yet"])
 
 
+def _attendance_rng() -> random.Random:
+    # its own generator, so adding this tab never changes what the other builders generate
+    return random.Random(1010)
+
+
+def _member_emails(wb: Workbook) -> list[tuple[int, str]]:
+    """(index, email) of the demo members with a usable email, in sheet order."""
+    rows = list(wb["Members"].iter_rows(min_row=2, values_only=True))
+    return [
+        (i, str(r[1]).strip()) for i, r in enumerate(rows) if r[1] and "@" in str(r[1]) and " " not in str(r[1]).strip()
+    ]
+
+
+def build_attendance(wb: Workbook, _rng: random.Random, today: date) -> None:
+    """Six past gatherings (who came) and the next one (who registered, with facilitators).
+
+    A simple stand-in for an events system: group-mixer mixes the next event's registrations and
+    engagement-review reads attendance from here. Some members come often, some came once and drifted.
+    """
+    rng = _attendance_rng()
+    sheet = wb.create_sheet("Attendance")
+    sheet.append(["event_id", "date", "email", "status", "role"])
+    people = [(i, e) for i, e in _member_emails(wb) if not 200 <= i < 212]  # newcomers joined after these
+    regulars = people[::3]  # come to most gatherings
+    drifted = people[1::9]  # came early on, not since
+    for k, days_ago in enumerate((170, 140, 110, 80, 50, 20)):
+        day = today - timedelta(days=days_ago)
+        crowd = {e for _, e in rng.sample(regulars, int(len(regulars) * 0.45))}
+        crowd |= {e for _, e in rng.sample(people, 12)}
+        if k < 2:
+            crowd |= {e for _, e in drifted}
+        for email in sorted(crowd):
+            sheet.append(
+                [f"evt-{day.isoformat()}", day.isoformat(), email, rng.choice(["attended"] * 12 + ["no-show"]), ""]
+            )
+    upcoming = today + timedelta(days=7)
+    newcomers = [e for i, e in _member_emails(wb) if 200 <= i < 206]
+    registered = sorted({e for _, e in rng.sample(regulars, 30)} | set(newcomers))
+    leads = set(rng.sample(registered[:-6], 7))
+    for email in registered:
+        role = rng.choice(["facilitator", "主持人"]) if email in leads else ""
+        sheet.append(
+            [f"evt-{upcoming.isoformat()}", upcoming.isoformat(), email, rng.choice(["registered", "已报名"]), role]
+        )
+
+
 NEWS_HEADERS = ["date", "title_en", "title_zh", "summary_en", "summary_zh", "link", "by", "status"]
 NEWS_ITEMS = [  # (days ago, English title, Chinese title, English summary, Chinese summary, link, by, status)
     (
@@ -414,6 +460,8 @@ TAB_BUILDERS: list[TabBuilder] = [
     build_surveys,
     build_news,
     build_rsvps,
+    build_attendance,
+    build_empty_tab("Groups", ["event_id", "round", "group", "member_id", "name", "role"]),
 ]
 
 

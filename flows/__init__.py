@@ -15,6 +15,11 @@ FLOWS: dict[str, tuple[str, str]] = {
         "flows.event_invites:event_invites",
         "Invite members to events (.ics), send updates, cancellations and due reminders, write calendar.ics",
     ),
+    "group-mixer": ("flows.group_mixer:group_mixer", "Mix an event's attendees into groups so people meet someone new"),
+    "engagement-review": (
+        "flows.engagement_review:engagement_review",
+        "Score engagement, find drifting members and newcomers, assign check-ins to weavers",
+    ),
     "member-intake": ("flows.member_intake:member_intake", "Add join-form submissions to the members tab"),
     "onboarding": ("flows.onboarding:onboarding", "Welcome new members, pair them with buddies, follow up"),
     "grant-pipeline": (
@@ -35,6 +40,8 @@ WEEKLY_CYCLE: list[str] = [
     "grant-pipeline",  # before event-invites, so calendar.ics has fresh deadlines
     "event-invites",
     "survey-distribution",
+    "engagement-review",
+    "group-mixer",
     "newsletter",
 ]
 

@@ -46,3 +46,24 @@ def test_flows_lists_the_weekly_cycle() -> None:
     result = runner.invoke(app, ["flows"])
     assert result.exit_code == 0
     assert "* member-sync" in result.output and "* onboarding" in result.output
+
+
+def test_flows_lists_mixing_and_engagement_in_the_weekly_cycle() -> None:
+    result = runner.invoke(app, ["flows"])
+    assert "* engagement-review" in result.output and "* group-mixer" in result.output
+
+
+def test_an_introduction_logged_by_hand_is_a_tie_with_a_followup(demo_ws: Path, tmp_path: Path) -> None:
+    result = runner.invoke(app, ["ties", "add", "m-new", "m-old", "--on", "2026-11-02", "-c", str(demo_ws)])
+    assert result.exit_code == 0
+    assert "'did you meet?' planned for 2026-11-16" in result.output
+    out = tmp_path / "ties.csv"
+    result = runner.invoke(app, ["ties", "export", "--out", str(out), "-c", str(demo_ws)])
+    assert "new ties 2026-Q4: 1" in result.output
+    assert out.read_text(encoding="utf-8").splitlines()[1] == "m-new,m-old,introduction,2026-11-02,intro:m-new:m-old"
+
+
+def test_an_unknown_tie_source_is_one_line(demo_ws: Path) -> None:
+    result = runner.invoke(app, ["ties", "add", "a", "b", "--source", "coffee", "-c", str(demo_ws)])
+    assert result.exit_code == 1
+    assert result.output.strip().startswith("weaver: unknown tie source 'coffee'")

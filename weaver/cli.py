@@ -19,6 +19,8 @@ from weaver.errors import WeaverError
 app = typer.Typer(add_completion=False, no_args_is_help=True, help="Network Weaver: run a network's operations.")
 ledger_app = typer.Typer(no_args_is_help=True, help="Look at the action ledger.")
 app.add_typer(ledger_app, name="ledger")
+ties_app = typer.Typer(no_args_is_help=True, help="The weaving ledger: who has met whom.")
+app.add_typer(ties_app, name="ties")
 
 ConfigOpt = Annotated[Path, typer.Option("--config", "-c", help="weaver.toml or its workspace folder")]
 
@@ -248,6 +250,57 @@ def ledger_resend(
     typer.echo(f"{sent} of {len(keys)} resent")
     if sent < len(keys):
         raise typer.Exit(1)
+
+
+@ties_app.command("add")
+def ties_add(
+    first: Annotated[str, typer.Argument(help="A member id (for an introduction: the newcomer)")],
+    second: Annotated[str, typer.Argument(help="Another member id, or a weaver's id for a check-in")],
+    source: Annotated[str, typer.Option(help="introduction, checkin, buddy or group")] = "introduction",
+    on: Annotated[str, typer.Option(help="The date, YYYY-MM-DD (default today)")] = "",
+    config: ConfigOpt = Path("weaver.toml"),
+) -> None:
+    """Log a tie made by hand; an introduction also gets its "did you meet?" ask planned."""
+    from datetime import date
+
+    from tasks.ties import save_ties, tie
+    from weaver.state import StateDB
+    from weaver.workspace import Workspace
+
+    try:
+        ws = Workspace.open(config)
+        day = date.fromisoformat(on) if on else date.today()
+        ref = f"intro:{first}:{second}" if source == "introduction" else f"{source}:{first}:{second}:{day.isoformat()}"
+        save_ties(StateDB(ws.state_url), [tie(first, second, source, ref, day)])
+    except ValueError as exc:
+        _fail(str(exc))
+    except WeaverError as exc:
+        _fail(str(exc))
+    typer.echo(f"recorded: {first} - {second} ({source}, {day.isoformat()})")
+    if source == "introduction":
+        due = day.toordinal() + ws.config.engagement.followup_days
+        typer.echo(f"'did you meet?' planned for {date.fromordinal(due).isoformat()} (sent by engagement-review)")
+
+
+@ties_app.command("export")
+def ties_export(
+    out: Annotated[Path, typer.Option(help="Where to write Kumu's connections CSV")] = Path("ties-kumu.csv"),
+    config: ConfigOpt = Path("weaver.toml"),
+) -> None:
+    """Write the tie graph as a Kumu connections sheet (From, To, Type, Date, Occasion), by member id."""
+    from tasks.ties import kumu_csv, load_ties, new_ties
+    from weaver.state import StateDB
+    from weaver.workspace import Workspace
+
+    try:
+        ws = Workspace.open(config)
+        ties = load_ties(StateDB(ws.state_url))
+    except WeaverError as exc:
+        _fail(str(exc))
+    out.write_text(kumu_csv(ties), encoding="utf-8")
+    typer.echo(f"{len(ties)} ties written to {out}")
+    for period, counts in new_ties(ties, "quarter").items():
+        typer.echo(f"  new ties {period}: {sum(counts.values())}")
 
 
 def main() -> None:

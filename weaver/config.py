@@ -37,7 +37,7 @@ MEMBER_FIELDS = (
     "fee",
     "paid_until",
 )
-OWNED_FIELDS = ("member_id", "sync_status")
+OWNED_FIELDS = ("member_id", "sync_status", "engagement", "last_active")
 
 
 class _Strict(BaseModel):
@@ -680,6 +680,93 @@ class SurveysConfig(_Strict):
     google_forms: GoogleFormsConfig | None = None
 
 
+# --- mixing and engagement (group-mixer, engagement-review) ----------------------------------------------
+BALANCE_FIELDS = ("region", "org_type", "language", "newcomer", "organisation", "timezone")
+
+
+class MixingConfig(_Strict):
+    """group-mixer: where attendees come from, where groups go, and how the mix is weighed."""
+
+    attendance_tab: str = "Attendance"  # event_id, date, email or member_id, status, role
+    groups_tab: str = "Groups"  # written by group-mixer (one row per person, round and event)
+    group_size: int = Field(default=6, ge=2)
+    rounds: int = Field(default=1, ge=1, le=20)
+    # attribute -> weight; the flow's `balance` parameter picks among these (weight 1 for others named)
+    balance: dict[str, float] = Field(default_factory=lambda: {"region": 1.0, "org_type": 1.0, "language": 1.0,
+                                                                "newcomer": 1.0})  # fmt: skip
+    # how much a past tie counts towards "have met" (1 = met; capped at 1 per pair)
+    history_weights: dict[str, float] = Field(default_factory=lambda: {"group": 1.0, "buddy": 1.0,
+        "introduction": 1.0, "checkin": 1.0, "event": 0.2})  # fmt: skip
+    newcomer_days: int = Field(default=90, ge=0)  # joined this recently before the event: a newcomer
+    colleagues_have_met: bool = True  # people of the same organisation count as having met
+    email_participants: bool = False  # email each participant their groups (the flow parameter can override)
+    max_iterations: int = Field(default=6000, ge=0)
+    time_limit_seconds: float = Field(default=30.0, gt=0)
+
+    @field_validator("balance")
+    @classmethod
+    def _known_balance(cls, value: dict[str, float]) -> dict[str, float]:
+        _check_keys(value, BALANCE_FIELDS)
+        return value
+
+    @field_validator("history_weights")
+    @classmethod
+    def _known_sources(cls, value: dict[str, float]) -> dict[str, float]:
+        from weaver.state import TIE_SOURCES
+
+        _check_keys(value, TIE_SOURCES)
+        return value
+
+
+class Weaver(_Strict):
+    """A member of staff who checks in on members: matched on language and region, up to `capacity`."""
+
+    id: str
+    name: str
+    email: str
+    languages: tuple[str, ...] = ()
+    regions: tuple[str, ...] = ()
+    capacity: int = Field(default=8, ge=0)  # check-ins per review
+
+
+class Activity(_Strict):
+    """Something a member can join; suggested when its tags meet the member's interests or needs."""
+
+    name: str
+    tags: tuple[str, ...]
+
+
+class EngagementConfig(_Strict):
+    """engagement-review: the score (documented in tasks/engagement.py) and who follows up."""
+
+    window_days: int = Field(default=180, ge=1)  # activity counted over this many days
+    weights: dict[str, float] = Field(default_factory=lambda: {"attendance": 40.0, "rsvps": 15.0, "surveys": 15.0,
+                                                                "recency": 30.0})  # fmt: skip
+    saturation: dict[str, float] = Field(default_factory=lambda: {"attendance": 3.0, "rsvps": 3.0, "surveys": 2.0})
+    recency_half_life_days: float = Field(default=45.0, gt=0)
+    drifting_below: float = Field(default=25.0, ge=0)  # a score below this ...
+    drift_after_days: int = Field(default=60, ge=0)  # ... and no activity for this long: drifting
+    newcomer_days: int = Field(default=60, ge=0)  # joined this recently with no activity: not yet engaged
+    introductions: bool = True  # introduce each newcomer not yet engaged to a member who shares an interest
+    followup_days: int = Field(default=14, ge=1)  # then ask both "did you meet?"
+    weavers: tuple[Weaver, ...] = ()
+    activities: tuple[Activity, ...] = ()
+
+    @field_validator("weights")
+    @classmethod
+    def _known_weights(cls, value: dict[str, float]) -> dict[str, float]:
+        _check_keys(value, ("attendance", "rsvps", "surveys", "recency"))
+        return value
+
+    @field_validator("saturation")
+    @classmethod
+    def _known_saturation(cls, value: dict[str, float]) -> dict[str, float]:
+        _check_keys(value, ("attendance", "rsvps", "surveys"))
+        if any(v <= 0 for v in value.values()):
+            raise ValueError("every saturation count must be above 0")
+        return value
+
+
 class WeaverConfig(_Strict):
     network: NetworkConfig = NetworkConfig()
     state: StateConfig = StateConfig()
@@ -690,6 +777,8 @@ class WeaverConfig(_Strict):
     events: EventsConfig = EventsConfig()
     calendar: CalendarConfig = CalendarConfig()
     chat: ChatConfig = ChatConfig()
+    mixing: MixingConfig = MixingConfig()
+    engagement: EngagementConfig = EngagementConfig()
     # flow name -> cron in the network's time zone; "" = manual runs only. Unnamed flows keep their default.
     schedules: dict[str, Cron] = Field(default_factory=dict)
     deployments: DeploymentsConfig = DeploymentsConfig()

@@ -24,6 +24,7 @@ from sqlalchemy import (
     String,
     Table,
     Text,
+    and_,
     create_engine,
     event,
     select,
@@ -178,6 +179,23 @@ local_secrets = Table(
     metadata,
     Column("name", String(64), primary_key=True),
     Column("value", String(256), nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+)
+
+
+# Who has met whom: one row per pair and occasion, so a pair that met at three events has three rows.
+# `a` < `b` are member ids (a check-in pairs a weaver's staff id with a member). Written by group-mixer
+# (groups formed, co-attendance), engagement-review (introductions) and any flow that pairs people
+# (buddies), through `record_ties`; read for mixing history, engagement and the tie-graph export.
+TIE_SOURCES = ("event", "group", "buddy", "introduction", "checkin")
+ties = Table(
+    "ties",
+    metadata,
+    Column("a", String(64), primary_key=True),
+    Column("b", String(64), primary_key=True),
+    Column("source", String(16), primary_key=True),  # one of TIE_SOURCES
+    Column("ref", String(200), primary_key=True),  # the occasion: event id, "evt-42/r1/g3", "intro:m-1:m-2"
+    Column("met_on", Date, nullable=False),
     Column("created_at", DateTime(timezone=True), nullable=False),
 )
 
@@ -402,6 +420,53 @@ def _insert_ignore(conn: Connection, table: Table) -> Any:
     else:
         from sqlalchemy.dialects.sqlite import insert
     return insert(table).on_conflict_do_nothing()
+
+
+# ties ---------------------------------------------------------------------------------------------------
+
+
+def record_ties(db: StateDB, rows: Sequence[dict[str, Any]], replace: tuple[str, str] | None = None) -> int:
+    """Add ties (a, b, source, ref, met_on); a tie already recorded is kept as it is.
+
+    `replace=(source, ref_prefix)` first removes that occasion's ties of that source (a re-mix of an
+    event replaces the groups formed before), in the same transaction. Returns the rows given.
+    """
+    now = utcnow()
+    with db.begin() as conn:
+        if replace is not None:
+            source, prefix = replace
+            same = and_(ties.c.source == source, ties.c.ref.startswith(prefix, autoescape=True))
+            conn.execute(ties.delete().where(same))
+        stmt = _insert_ignore(conn, ties)
+        for part in chunked([{**row, "created_at": now} for row in rows], 1000):
+            conn.execute(stmt, list(part))
+    return len(rows)
+
+
+def tie_rows(db: StateDB) -> list[dict[str, Any]]:
+    """Every recorded tie (a, b, source, ref, met_on)."""
+    cols = (ties.c.a, ties.c.b, ties.c.source, ties.c.ref, ties.c.met_on)
+    with db.engine.connect() as conn:
+        return [dict(r._mapping) for r in conn.execute(select(*cols).order_by(ties.c.met_on, ties.c.a, ties.c.b))]
+
+
+def engagement_rows(db: StateDB) -> list[dict[str, Any]]:
+    """Every recorded engagement event (member_id, kind, at), oldest first."""
+    cols = (engagement_events.c.member_id, engagement_events.c.kind, engagement_events.c.at)
+    with db.engine.connect() as conn:
+        return [dict(r._mapping) for r in conn.execute(select(*cols).order_by(engagement_events.c.at))]
+
+
+def inbox_rows(db: StateDB, kinds: Sequence[str]) -> list[dict[str, Any]]:
+    """Form submissions of the given kinds (id, kind, payload, received_at), oldest first."""
+    cols = (inbox.c.id, inbox.c.kind, inbox.c.payload, inbox.c.received_at)
+    with db.engine.connect() as conn:
+        rows = conn.execute(select(*cols).where(inbox.c.kind.in_(list(kinds))).order_by(inbox.c.received_at))
+        return [dict(r._mapping) for r in rows]
+
+
+# inbox ---------------------------------------------------------------------------------------------------
+RECEIVED, DISPATCHED, PROCESSED, INBOX_FAILED = "received", "dispatched", "processed", "failed"
 
 
 def inbox_add(db: StateDB, entry_id: str, provider: str, form: str, kind: str, payload: dict[str, Any]) -> bool:

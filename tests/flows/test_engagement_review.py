@@ -1,0 +1,57 @@
+"""engagement-review end to end on the demo workspace, through Prefect (one harness for the session)."""
+
+from __future__ import annotations
+
+import csv
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+
+from connectors.mail import OutboxTransport, Sender
+from connectors.workbook import WorkbookTables
+from flows.engagement_review import engagement_review
+from flows.member_sync import member_sync
+from tests.conftest import DEMO_DAY
+
+pytestmark = pytest.mark.usefixtures("prefect_harness")
+
+
+def outbox(ws: Path) -> list[str]:
+    return sorted(m["X-Weaver-Key"] for m in OutboxTransport(ws / "outbox", Sender("a@b.org", "x")).messages())
+
+
+def test_review_scores_members_briefs_weavers_and_introduces_newcomers_once(demo_ws: Path) -> None:
+    member_sync(workspace=str(demo_ws))
+    before = WorkbookTables(demo_ws / "network.xlsx").read_tab("Members")
+    first = engagement_review(workspace=str(demo_ws), as_of=DEMO_DAY.isoformat())
+    assert first["members_scored"] > 250 and first["drifting"] > 0 and first["newcomer"] > 0
+    assert first["checkins_assigned"] == first["drifting"] + first["newcomer"]
+    assert first["introductions"] == first["introductions_recorded"] > 0
+
+    after = WorkbookTables(demo_ws / "network.xlsx").read_tab("Members")
+    width = len(before[0])
+    assert [r[:width] for r in after] == [(r + [""] * width)[:width] for r in before]  # only our columns
+    assert after[0][width:] == ["参与度", "最近活跃"]
+    assert all(r[width].isdigit() for r in after[1:] if r[width - 2] and r[width - 1] == "已同步")
+
+    sent = outbox(demo_ws)
+    assert sum(k.startswith("email:digest:") for k in sent) == 3  # one per weaver
+    assert sum(k.startswith("email:introduction:") for k in sent) == 2 * first["introductions"]
+    with open(demo_ws / "reports" / "ties-kumu.csv", encoding="utf-8") as f:
+        assert next(csv.reader(f)) == ["From", "To", "Type", "Date", "Occasion"]
+
+    second = engagement_review(workspace=str(demo_ws), as_of=DEMO_DAY.isoformat())
+    assert (second["cells"], second["emails"]["sent"], second["introductions"]) == (0, 0, 0)
+    assert outbox(demo_ws) == sent
+
+
+def test_did_you_meet_is_asked_once_when_due(demo_ws: Path) -> None:
+    member_sync(workspace=str(demo_ws))
+    first = engagement_review(workspace=str(demo_ws), as_of=DEMO_DAY.isoformat())
+    later = (DEMO_DAY + timedelta(days=14)).isoformat()
+    due = engagement_review(workspace=str(demo_ws), as_of=later)
+    asks = [k for k in outbox(demo_ws) if k.startswith("email:intro-followup:")]
+    assert due["followups_due"] == first["introductions"] == len(asks)
+    again = engagement_review(workspace=str(demo_ws), as_of=later)
+    assert again["emails"]["sent"] == 0

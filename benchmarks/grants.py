@@ -23,11 +23,11 @@ from connectors import build_grants_gov, build_tables
 from connectors.mail import OutboxTransport, Sender
 from demo.build import HERE as DEMO_DIR
 from demo.build import MEMBER_HEADERS, OPPORTUNITY_HEADERS
-from flows.grant_pipeline import network_today
 from tasks.grant_digests import plan_deadline_notices, send_digests
 from tasks.grant_sources import fetch_amounts, search_grants_gov
 from tasks.grants import apply_grant_pipeline, enrich, new_candidates, plan_grant_pipeline
 from tests.standins.grants import GrantsGovStandin, Opportunity
+from weaver.clock import network_clock
 from weaver.state import StateDB, grant_stage_history, grant_written
 from weaver.workspace import Workspace
 
@@ -68,7 +68,7 @@ def run_once(ws: Workspace, standin: GrantsGovStandin, label: str) -> None:
     client = build_grants_gov(ws)
     outbox = OutboxTransport(ws.outbox, Sender("hello@weaving.example.org", "Bench"))
     before = dict(standin.calls)
-    today = network_today(cfg)
+    today = network_clock(cfg.network.timezone).today
     t0 = time.perf_counter()
     grid = tables.read_tab(cfg.tabs.opportunities)
     t1 = time.perf_counter()

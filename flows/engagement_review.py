@@ -16,7 +16,6 @@ from typing import Any
 from prefect import flow, get_run_logger, task
 from prefect.cache_policies import NO_CACHE
 
-from flows.group_mixer import today_in
 from tasks.engagement_review import (
     ReviewPlan,
     apply_review_task,
@@ -28,6 +27,7 @@ from tasks.engagement_review import (
 from tasks.messages import Delivery, deliver_task
 from tasks.tables import read_tab
 from tasks.ties import Tie, kumu_csv, kumu_elements_csv, load_ties_task, new_ties
+from weaver.clock import network_clock
 from weaver.i18n import t
 from weaver.report import Report, Table, publish_artifact
 from weaver.runtime import open_runtime
@@ -97,7 +97,7 @@ def engagement_review(workspace: str = ".", dry_run: bool = False, as_of: str = 
     rt = open_runtime(workspace, dry_run)
     try:
         cfg = rt.ws.config
-        today = today_in(cfg, as_of)
+        today = network_clock(cfg.network.timezone, as_of).today
         members = read_tab(rt.tables, cfg.members.tab)
         attendance = read_optional_tab_task(rt.tables, cfg.mixing.attendance_tab)
         inbox = load_inbox_task(rt.db, ("rsvp",))

@@ -31,6 +31,7 @@ from tasks.event_invites import (
     write_calendar_file_task,
 )
 from tasks.messages import deliver_task
+from weaver.clock import network_clock
 from weaver.report import publish_artifact
 from weaver.runtime import Runtime, open_runtime
 from weaver.state import utcnow
@@ -38,7 +39,12 @@ from weaver.state import utcnow
 
 @flow(name="event-invites")
 def event_invites(
-    workspace: str = ".", dry_run: bool = False, event: str = "", audience: str = "", auto_approve: bool = False
+    workspace: str = ".",
+    dry_run: bool = False,
+    event: str = "",
+    audience: str = "",
+    auto_approve: bool = False,
+    as_of: str = "",
 ) -> dict[str, Any]:
     """Send event invitations with calendar invites, updates on changes, cancellations and due reminders.
 
@@ -49,11 +55,13 @@ def event_invites(
         audience: With `event`: an audience filter that replaces the event's own cell, e.g.
             "兴趣 包含 气候 并且 地区 属于 华东, 华南" or "interests contain climate; language is en".
         auto_approve: Send without waiting for a coordinator's approval, even above [mail] approval_threshold.
+        as_of: Run as if at this local time (2026-11-24 18:30) or date (09:00 that day) in the network's
+            time zone: which reminders are due; empty for now.
     """
     started = utcnow()
     rt = open_runtime(workspace, dry_run)
     try:
-        summary = _run(rt, dry_run, event, audience, auto_approve)
+        summary = _run(rt, dry_run, event, audience, auto_approve, as_of)
         if not dry_run:
             rt.db.record_sync_run(FLOW, started, summary)
         get_run_logger().info("event-invites %s: %s", "plan" if dry_run else "done", summary)
@@ -62,14 +70,15 @@ def event_invites(
         rt.close()
 
 
-def _run(rt: Runtime, dry_run: bool, event: str, audience: str, auto_approve: bool) -> dict[str, Any]:
+def _run(rt: Runtime, dry_run: bool, event: str, audience: str, auto_approve: bool, as_of: str) -> dict[str, Any]:
     cfg = rt.ws.config
     google = cfg.events.source == "google_calendar" or cfg.calendar.target == "google_calendar"
     calendar = build_google_calendar(rt.ws) if google else None
     sources = read_sources_task(cfg, rt.tables, rt.db, calendar)
     state = load_state_task(rt.db, event_ids_of(cfg, sources))
     sender = Person(cfg.mail.from_address, cfg.mail.from_name)
-    plan = plan_event_invites_task(cfg, sources, state, utcnow(), sender=sender, only_event=event, audience=audience)
+    now = network_clock(cfg.network.timezone, as_of).now
+    plan = plan_event_invites_task(cfg, sources, state, now, sender=sender, only_event=event, audience=audience)
     if not dry_run:
         record_rsvps_task(plan, rt.db)
     by_email, by_google = split_messages(plan, cfg)

@@ -8,9 +8,7 @@ read (the tab; Grants.gov search pages; funders' feeds; award amounts of new opp
 
 from __future__ import annotations
 
-from datetime import date, datetime
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from prefect import flow, get_run_logger
 
@@ -20,32 +18,30 @@ from tasks.grant_report import build_grant_report, grant_summary
 from tasks.grant_sources import fetch_amounts_task, read_feeds_task, search_grants_gov_task
 from tasks.grants import apply_grant_pipeline_task, enrich, new_candidates, plan_grant_pipeline_task
 from tasks.tables import read_tab
-from weaver.config import WeaverConfig
+from weaver.clock import network_clock
 from weaver.report import publish_artifact
 from weaver.runtime import open_runtime
 from weaver.state import grant_stage_history, grant_written, utcnow
 
 
-def network_today(config: WeaverConfig) -> date:
-    """Deadlines are days in the network's own time zone, not the server's."""
-    return datetime.now(ZoneInfo(config.network.timezone)).date()
-
-
 @flow(name="grant-pipeline")
-def grant_pipeline(workspace: str = ".", dry_run: bool = False, send_reminders: bool = True) -> dict[str, Any]:
+def grant_pipeline(
+    workspace: str = ".", dry_run: bool = False, send_reminders: bool = True, as_of: str = ""
+) -> dict[str, Any]:
     """Refresh the grant pipeline: import new opportunities, update computed columns, remind owners.
 
     Args:
         workspace: The network's workspace folder (holding weaver.toml) or the path of its weaver.toml.
         dry_run: Show the plan and change nothing: no sheet write, no email (previews are written instead).
         send_reminders: Email each owner a digest of deadlines within 14, 7 and 2 days (once per threshold).
+        as_of: Run as if on this date (YYYY-MM-DD) in the network's time zone; empty for today.
     """
     started = utcnow()
     rt = open_runtime(workspace, dry_run)
     grants_gov, feeds = build_grants_gov(rt.ws), build_feed_reader(rt.ws)
     try:
         cfg, source = rt.ws.config, rt.tables.describe()
-        today = network_today(cfg)
+        today = network_clock(cfg.network.timezone, as_of).today
         grid = read_tab(rt.tables, cfg.tabs.opportunities)
         found = search_grants_gov_task(grants_gov, cfg.grants) + read_feeds_task(feeds, cfg.grants)
         written, history = grant_written(rt.db), grant_stage_history(rt.db)

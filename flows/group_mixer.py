@@ -8,10 +8,8 @@ reports/group-mixer-<date>.html, printable table cards reports/group-cards-<even
 
 from __future__ import annotations
 
-from datetime import date, datetime
 from pathlib import Path
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from prefect import flow, get_run_logger
 
@@ -28,16 +26,11 @@ from tasks.messages import Delivery, deliver_task
 from tasks.mixing import MixError
 from tasks.tables import read_tab
 from tasks.ties import load_ties_task
-from weaver.config import WeaverConfig
+from weaver.clock import network_clock
 from weaver.i18n import t
 from weaver.ledger import ApplyResult
 from weaver.report import Report, Table, publish_artifact
 from weaver.runtime import open_runtime
-
-
-def today_in(config: WeaverConfig, as_of: str = "") -> date:
-    """The network's today (its own time zone), or the date a coordinator gives to replay a run."""
-    return date.fromisoformat(as_of) if as_of else datetime.now(ZoneInfo(config.network.timezone)).date()
 
 
 def build_report(plan: GroupPlan, delivery: Delivery | None, cards: Path, lang: str, dry_run: bool) -> Report:
@@ -128,7 +121,7 @@ def group_mixer(
             keep_apart=parse_sets(keep_apart),
             attendees=tuple(a for s in parse_sets(attendees) for a in s),
             email=cfg.mixing.email_participants if email_participants is None else email_participants,
-            today=today_in(cfg, as_of),
+            today=network_clock(cfg.network.timezone, as_of).today,
         )
         tabs = rt.tables.tab_names()
         if cfg.mixing.groups_tab not in tabs:

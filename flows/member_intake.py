@@ -28,7 +28,7 @@ from weaver.runtime import open_runtime
 
 
 @flow(name="member-intake")
-def member_intake(workspace: str = ".", dry_run: bool = False, submission: str = "") -> dict[str, Any]:
+def member_intake(workspace: str = ".", dry_run: bool = False, submission: str = "", as_of: str = "") -> dict[str, Any]:
     """Add the people who submitted a join form to the members tab, then sync and welcome them.
 
     Args:
@@ -36,12 +36,13 @@ def member_intake(workspace: str = ".", dry_run: bool = False, submission: str =
         dry_run: Show which rows would be added and change nothing: no sheet write, no inbox update.
         submission: One inbox entry to take in, e.g. "tally:w2Ljk9"; empty takes in every join submission
             still waiting in the inbox.
+        as_of: Welcome the newcomers as if at this date (YYYY-MM-DD) in the network's time zone; empty for now.
     """
     summary = _take_in(workspace, dry_run, submission)
     if not dry_run and (summary["added"] or summary["already_members"]):
         summary["member_sync"] = _counts(member_sync(workspace=workspace))
         if "onboarding" in FLOWS:  # the welcome emails, once that operation is registered
-            summary["onboarding"] = _counts(load_flow("onboarding")(workspace=workspace))
+            summary["onboarding"] = _counts(load_flow("onboarding")(workspace=workspace, as_of=as_of))
     get_run_logger().info("member-intake %s: %s", "plan" if dry_run else "done", _counts(summary))
     return summary
 

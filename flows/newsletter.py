@@ -17,7 +17,6 @@ from tasks.messages import deliver_task
 from tasks.newsletter import (
     compile_issue_task,
     issue_date,
-    parse_today,
     read_feeds_task,
     read_sources_task,
     render_editions_task,
@@ -33,6 +32,7 @@ from tasks.newsletter_delivery import (
     publish_preview,
     unsubscribe_link,
 )
+from weaver.clock import network_clock
 from weaver.report import publish_artifact
 from weaver.runtime import open_runtime
 
@@ -61,7 +61,7 @@ def newsletter(
     rt = open_runtime(workspace, dry_run)
     try:
         cfg = rt.ws.config
-        today = parse_today(as_of, cfg.network.timezone)
+        today = network_clock(cfg.network.timezone, as_of).today
         when = resolve_period(period, today, cfg.newsletter.cadence)
         audience = build_audience(rt.ws) if cfg.newsletter.delivery != "email" else None
         channel = "mailchimp" if audience is not None else "email"

@@ -8,7 +8,6 @@ read (state database: members, earlier runs, the ledger) -> plan (pure: newcomer
 from __future__ import annotations
 
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from prefect import flow, get_run_logger
 
@@ -23,6 +22,7 @@ from tasks.onboarding import (
     record_newcomers_task,
     schedule_followups_task,
 )
+from weaver.clock import network_clock
 from weaver.i18n import t
 from weaver.report import publish_artifact
 from weaver.runtime import open_runtime
@@ -30,20 +30,23 @@ from weaver.state import utcnow
 
 
 @flow(name="onboarding")
-def onboarding(workspace: str = ".", dry_run: bool = False, auto_approve: bool = False) -> dict[str, Any]:
+def onboarding(
+    workspace: str = ".", dry_run: bool = False, auto_approve: bool = False, as_of: str = ""
+) -> dict[str, Any]:
     """Welcome new members, introduce each to a buddy, and send the follow-ups that are due.
 
     Args:
         workspace: The network's workspace folder (holding weaver.toml) or the path of its weaver.toml.
         dry_run: Show the plan and send nothing; previews of every email go to reports/previews/onboarding/.
         auto_approve: Send without waiting for a coordinator's approval, even above [mail] approval_threshold.
+        as_of: Run as if at this date (YYYY-MM-DD) or local time in the network's time zone; empty for now.
     """
     started = utcnow()
     rt = open_runtime(workspace, dry_run)
     try:
         cfg = rt.ws.config
-        today = started.astimezone(ZoneInfo(cfg.network.timezone)).date()
-        state = read_onboarding_state_task(rt.db, started, today)
+        clock = network_clock(cfg.network.timezone, as_of or started)
+        state = read_onboarding_state_task(rt.db, clock.now, clock.today)
         plan = plan_onboarding_task(state, cfg)
         approval = approve_send(plan.messages, rt, FLOW, auto_approve=auto_approve)
         delivery, scheduled = None, 0
@@ -51,7 +54,7 @@ def onboarding(workspace: str = ".", dry_run: bool = False, auto_approve: bool =
             record_newcomers_task(plan, rt.db, dry_run)
             delivery = deliver_task(plan.messages, rt.mail, rt.db, FLOW, dry_run=dry_run,
                                     previews_dir=rt.previews_dir(FLOW))  # fmt: skip
-            scheduled = schedule_followups_task(delivery, plan, cfg, rt.db, started, dry_run)
+            scheduled = schedule_followups_task(delivery, plan, cfg, rt.db, clock.now, dry_run)
         summary = onboarding_summary(plan, delivery, scheduled)
         summary["approval"] = approval.describe(rt.lang)
         notes = [t("onb.approval", rt.lang, how=summary["approval"])]

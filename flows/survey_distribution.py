@@ -20,16 +20,18 @@ from tasks.survey_responses import collect_responses_task, ingest_responses_task
 from tasks.survey_summary import build_survey_report, run_summary, summarise_surveys_task
 from tasks.surveys import needs_forms_api, parse_surveys_task, plan_surveys_task, read_survey_state_task
 from tasks.tables import read_tab
+from weaver.clock import network_clock
 from weaver.i18n import t
 from weaver.report import publish_artifact
 from weaver.runtime import open_runtime
-from weaver.state import utcnow
 
 FLOW = "survey-distribution"
 
 
 @flow(name=FLOW)
-def survey_distribution(workspace: str = ".", dry_run: bool = False, auto_approve: bool = False) -> dict[str, Any]:
+def survey_distribution(
+    workspace: str = ".", dry_run: bool = False, auto_approve: bool = False, as_of: str = ""
+) -> dict[str, Any]:
     """Send each member their personal survey link, remind those who have not answered, summarise responses.
 
     Args:
@@ -37,11 +39,12 @@ def survey_distribution(workspace: str = ".", dry_run: bool = False, auto_approv
         dry_run: Show the plan and change nothing: previews of the emails instead of sending, no responses
             recorded, no inbox rows marked.
         auto_approve: Send without waiting for a coordinator's approval, even above [mail] approval_threshold.
+        as_of: Run as if at this date (YYYY-MM-DD) or local time in the network's time zone; empty for now.
     """
-    now = utcnow()
     rt = open_runtime(workspace, dry_run)
     try:
         cfg, lang = rt.ws.config, rt.lang
+        now = network_clock(cfg.network.timezone, as_of).now
         tab = parse_surveys_task(read_tab(rt.tables, cfg.tabs.surveys), cfg.tabs.surveys, lang)
         context = read_survey_state_task(rt.db, cfg, tab.surveys, dry_run, str(rt.ws.root / "weaver.toml"))
         started = [s for s in tab.surveys if s.status(context.network.today(now)) != "upcoming"]

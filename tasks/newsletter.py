@@ -27,7 +27,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
+from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -509,18 +509,6 @@ def format_day(day: date | None, time: str, lang: str) -> str:
         return ""
     text = f"{day.year}年{day.month}月{day.day}日" if lang == "zh" else f"{day.day} {_MONTHS[day.month - 1]} {day.year}"
     return f"{text} {time}" if time else text
-
-
-def parse_today(text: str, zone: str) -> date:
-    """A flow's `as_of` parameter (YYYY-MM-DD), else today in the network's time zone."""
-    from zoneinfo import ZoneInfo
-
-    if not text.strip():
-        return datetime.now(ZoneInfo(zone)).date()
-    parsed = parse_date(text.strip())
-    if parsed is None:
-        raise WeaverError(f"newsletter: as_of {text!r} is not a date (YYYY-MM-DD)")
-    return date.fromisoformat(parsed)
 
 
 # reading (the only I/O here, in tasks) ----------------------------------------------------------------------

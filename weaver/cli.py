@@ -136,6 +136,7 @@ def init(
 def demo(
     directory: Annotated[Path, typer.Option("--dir", help="Demo workspace")] = Path("demo-network"),
     dry_run: Annotated[bool, typer.Option("--dry-run")] = False,
+    as_of: Annotated[str, typer.Option("--as-of", help="Run the cycle as if on this date, YYYY-MM-DD")] = "",
 ) -> None:
     """Run the weekly cycle on the embedded demo network (created if missing), in one process."""
     from demo.build import create_workspace
@@ -148,7 +149,7 @@ def demo(
             seed_history(directory)  # the demo's recent past: a survey sent four days ago, answers since
             typer.echo(f"created the demo workspace {directory}")
         # the demo runs unattended: its sends are approved without pausing for a coordinator
-        run_flows(WEEKLY_CYCLE, directory, dry_run, {}, defaults={"auto_approve": True})
+        run_flows(WEEKLY_CYCLE, directory, dry_run, {}, defaults={"auto_approve": True, "as_of": as_of})
     except WeaverError as exc:
         _fail(str(exc))
     typer.echo(f"\nreports: {(directory / 'reports').resolve()}")

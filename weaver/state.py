@@ -200,8 +200,7 @@ ties = Table(
 )
 
 
-def utcnow() -> datetime:
-    return datetime.now(UTC)
+from weaver.clock import utcnow  # noqa: E402  (re-exported: records' timestamps)
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:

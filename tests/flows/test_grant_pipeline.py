@@ -11,9 +11,11 @@ from openpyxl import load_workbook
 
 from connectors.workbook import WorkbookTables
 from flows.grant_pipeline import grant_pipeline
+from tests.conftest import DEMO_DAY
 from tests.standins.grants import Fault, GrantsGovStandin, Opportunity, rss
 
 pytestmark = pytest.mark.usefixtures("prefect_harness")
+DAY = DEMO_DAY.isoformat()  # the demo's deadlines are built for this day
 
 
 def digest(path: Path) -> str:
@@ -52,7 +54,7 @@ def opportunities(ws: Path) -> list[list[str]]:
 
 
 def test_demo_default_imports_nothing_and_reaches_nothing(demo_ws: Path) -> None:
-    result = grant_pipeline(workspace=str(demo_ws))
+    result = grant_pipeline(workspace=str(demo_ws), as_of=DAY)
     assert result["imported"] == {} and result["source_errors"] == []
     assert result["opportunities"] == 12 and result["cells_to_check"] == 3
     assert result["pipeline_in_CNY"].startswith("CNY ") and "GBP 750" in result["pipeline_in_CNY"]
@@ -62,7 +64,7 @@ def test_demo_default_imports_nothing_and_reaches_nothing(demo_ws: Path) -> None
 
 def test_first_run_imports_and_rerun_imports_and_sends_nothing(demo_ws: Path, standin: GrantsGovStandin) -> None:
     ws = connect(demo_ws, standin)
-    first = grant_pipeline(workspace=str(ws))
+    first = grant_pipeline(workspace=str(ws), as_of=DAY)
     assert first["imported"] == {"grants.gov": 3, "rss:open-futures": 1}
     assert first["reminders"]["digests_sent"] >= 1  # type: ignore[index]
     grid = opportunities(ws)
@@ -73,7 +75,7 @@ def test_first_run_imports_and_rerun_imports_and_sends_nothing(demo_ws: Path, st
 
     workbook, outbox = ws / "network.xlsx", list((ws / "outbox" / "new").iterdir())
     before = digest(workbook)
-    second = grant_pipeline(workspace=str(ws))
+    second = grant_pipeline(workspace=str(ws), as_of=DAY)
     assert second["imported"] == {} and second["skipped"]["known"] == 4  # type: ignore[index]
     assert second["cells_written"] == 0 and second["reminders"]["digests_sent"] == 0  # type: ignore[index]
     assert digest(workbook) == before and list((ws / "outbox" / "new").iterdir()) == outbox
@@ -82,7 +84,7 @@ def test_first_run_imports_and_rerun_imports_and_sends_nothing(demo_ws: Path, st
 
 def test_coordinator_edits_survive_a_refresh(demo_ws: Path, standin: GrantsGovStandin) -> None:
     ws = connect(demo_ws, standin)
-    grant_pipeline(workspace=str(ws))
+    grant_pipeline(workspace=str(ws), as_of=DAY)
     row = next(i for i, r in enumerate(opportunities(ws), 1) if r[12] == "356001")
     book = load_workbook(ws / "network.xlsx")
     book["Opportunities"].cell(row=row, column=7).value = "2027-03-01"  # our internal deadline, two weeks early
@@ -92,7 +94,7 @@ def test_coordinator_edits_survive_a_refresh(demo_ws: Path, standin: GrantsGovSt
     assert opp is not None
     opp.close_date, opp.title = "04/30/2027", "Climate resilience in coastal and island communities"
 
-    result = grant_pipeline(workspace=str(ws))
+    result = grant_pipeline(workspace=str(ws), as_of=DAY)
     after = opportunities(ws)[row - 1]
     assert after[6] == "2027-03-01" and after[4] == "撰写中"  # the coordinator's cells
     assert after[1] == "Climate resilience in coastal and island communities"  # an untouched cell follows the source
@@ -101,19 +103,19 @@ def test_coordinator_edits_survive_a_refresh(demo_ws: Path, standin: GrantsGovSt
 
 def test_a_deleted_import_is_not_imported_again(demo_ws: Path, standin: GrantsGovStandin) -> None:
     ws = connect(demo_ws, standin)
-    grant_pipeline(workspace=str(ws))
+    grant_pipeline(workspace=str(ws), as_of=DAY)
     row = next(i for i, r in enumerate(opportunities(ws), 1) if r[12] == "356003")
     book = load_workbook(ws / "network.xlsx")
     book["Opportunities"].delete_rows(row)
     book.save(ws / "network.xlsx")
-    result = grant_pipeline(workspace=str(ws))
+    result = grant_pipeline(workspace=str(ws), as_of=DAY)
     assert result["imported"] == {} and result["skipped"]["removed"] == 1  # type: ignore[index]
 
 
 def test_grants_gov_failing_still_refreshes_the_rest(demo_ws: Path, standin: GrantsGovStandin) -> None:
     ws = connect(demo_ws, standin)
     standin.faults.append(Fault(200, body={"errorcode": 5, "msg": "Search unavailable", "data": {}}))
-    result = grant_pipeline(workspace=str(ws))
+    result = grant_pipeline(workspace=str(ws), as_of=DAY)
     assert result["source_errors"] == ["Grants.gov: Grants.gov search2: errorcode 5 (Search unavailable)"]
     assert result["imported"] == {"rss:open-futures": 1} and result["cells_written"] > 0
 
@@ -121,7 +123,7 @@ def test_grants_gov_failing_still_refreshes_the_rest(demo_ws: Path, standin: Gra
 def test_dry_run_writes_and_sends_nothing(demo_ws: Path, standin: GrantsGovStandin) -> None:
     ws = connect(demo_ws, standin)
     before = digest(ws / "network.xlsx")
-    plan = grant_pipeline(workspace=str(ws), dry_run=True)
+    plan = grant_pipeline(workspace=str(ws), as_of=DAY, dry_run=True)
     assert plan["imported"] == {"grants.gov": 3, "rss:open-futures": 1}
     assert plan["reminders"]["digests_would_send"] >= 1  # type: ignore[index]
     assert digest(ws / "network.xlsx") == before

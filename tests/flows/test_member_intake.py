@@ -12,10 +12,12 @@ from connectors.workbook import WorkbookTables
 from deployments import samples
 from deployments.submissions import parse_submission
 from flows.member_intake import member_intake
+from tests.conftest import DEMO_DAY
 from weaver.state import StateDB, inbox, inbox_add, inbox_get
 from weaver.workspace import Workspace
 
 pytestmark = pytest.mark.usefixtures("prefect_harness")
+DAY = DEMO_DAY.isoformat()
 
 ANSWERS = {**samples.DEMO_JOIN, "姓名 Name": '=HYPERLINK("http://x.example","Ana")'}
 
@@ -35,7 +37,7 @@ def members(ws: Path) -> list[list[str]]:
 def test_a_join_submission_becomes_one_synced_row_and_a_rerun_adds_nothing(demo_ws: Path) -> None:
     before = members(demo_ws)
     db = submit(demo_ws, "r-1")
-    summary = member_intake(workspace=str(demo_ws), submission="tally:r-1")
+    summary = member_intake(workspace=str(demo_ws), as_of=DAY, submission="tally:r-1")
     assert (summary["added"], summary["rejected"]) == (1, 0)
     [row] = summary["rows"]
     after = members(demo_ws)
@@ -48,13 +50,13 @@ def test_a_join_submission_becomes_one_synced_row_and_a_rerun_adds_nothing(demo_
     entry = inbox_get(db, "tally:r-1")
     assert entry["status"] == "processed" and entry["detail"] == f"added as row {row}"
 
-    again = member_intake(workspace=str(demo_ws), submission="tally:r-1")
+    again = member_intake(workspace=str(demo_ws), as_of=DAY, submission="tally:r-1")
     assert again["submissions"] == 0 and len(members(demo_ws)) == len(after)
 
 
 def test_a_retried_submission_never_adds_a_second_row(demo_ws: Path) -> None:
     db = submit(demo_ws, "r-1")
-    [row] = member_intake(workspace=str(demo_ws), submission="tally:r-1")["rows"]
+    [row] = member_intake(workspace=str(demo_ws), as_of=DAY, submission="tally:r-1")["rows"]
     # the row is deleted by hand and the same submission comes round again (a retry after a lost mark)
     book = load_workbook(demo_ws / "network.xlsx")
     book["Members"].delete_rows(row)
@@ -62,7 +64,7 @@ def test_a_retried_submission_never_adds_a_second_row(demo_ws: Path) -> None:
     with db.begin() as conn:
         conn.execute(update(inbox).values(status="dispatched"))
     rows_before = len(members(demo_ws))
-    summary = member_intake(workspace=str(demo_ws), submission="tally:r-1")
+    summary = member_intake(workspace=str(demo_ws), as_of=DAY, submission="tally:r-1")
     assert (summary["added"], summary["already_added"]) == (0, 1)  # the ledger remembers the submission
     assert len(members(demo_ws)) == rows_before
 
@@ -71,7 +73,7 @@ def test_without_a_submission_every_waiting_join_is_taken_in_and_bad_ones_are_re
     submit(demo_ws, "r-1")
     submit(demo_ws, "r-2", {**samples.DEMO_JOIN, "邮箱 Email": "ana.lima@example.org "})  # same person again
     db = submit(demo_ws, "r-3", {"姓名 Name": "No Email"})
-    summary = member_intake(workspace=str(demo_ws))
+    summary = member_intake(workspace=str(demo_ws), as_of=DAY)
     assert (summary["submissions"], summary["added"], summary["already_members"], summary["rejected"]) == (3, 1, 1, 1)
     failed = inbox_get(db, "tally:r-3")
     assert failed["status"] == "failed" and failed["detail"] in ("缺少邮箱", "email is missing")
@@ -81,7 +83,7 @@ def test_without_a_submission_every_waiting_join_is_taken_in_and_bad_ones_are_re
 def test_dry_run_writes_nothing_and_leaves_the_inbox(demo_ws: Path) -> None:
     db = submit(demo_ws, "r-1")
     workbook = (demo_ws / "network.xlsx").read_bytes()
-    plan = member_intake(workspace=str(demo_ws), dry_run=True)
+    plan = member_intake(workspace=str(demo_ws), as_of=DAY, dry_run=True)
     assert plan["submissions"] == 1 and "member_sync" not in plan
     assert (demo_ws / "network.xlsx").read_bytes() == workbook
     assert inbox_get(db, "tally:r-1")["status"] == "received"

@@ -8,23 +8,18 @@ from pathlib import Path
 
 import pytest
 from openpyxl import load_workbook
-from sqlalchemy import update
 
 from connectors.mail import OutboxTransport
 from flows.member_sync import member_sync
 from flows.onboarding import onboarding
+from tests.conftest import DEMO_DAY
 from weaver.ledger import Ledger
-from weaver.state import StateDB, ledger, utcnow
+from weaver.state import StateDB
 
 pytestmark = pytest.mark.usefixtures("prefect_harness")
 
 
-@pytest.fixture
-def demo_ws(tmp_path: Path) -> Path:
-    """The demo workspace built today: onboarding reads join dates against the real date."""
-    from demo.build import create_workspace
-
-    return create_workspace(tmp_path / "ws", today=date.today())
+DAY = DEMO_DAY.isoformat()  # the demo workbook's join dates are built for this day
 
 
 def outbox(ws: Path) -> Counter[str]:
@@ -46,38 +41,37 @@ def add_member(ws: Path, name: str, email: str, joined: date | None, consent: st
 
 def test_the_demo_welcomes_its_newcomers_and_a_rerun_adds_none(demo_ws: Path) -> None:
     member_sync(workspace=str(demo_ws))
-    first = onboarding(workspace=str(demo_ws))
+    first = onboarding(workspace=str(demo_ws), as_of=DAY)
     assert first["newcomers"] == 12 and first["buddies_matched"] == 12
     assert outbox(demo_ws) == {"welcome": 12, "buddy": 12, "digest": 1}
     assert first["followups_planned"] == 24 and Path(first["report"]).is_file()
 
     member_sync(workspace=str(demo_ws))
-    second = onboarding(workspace=str(demo_ws))
+    second = onboarding(workspace=str(demo_ws), as_of=DAY)
     assert second["newcomers"] == 0 and second["emails"]["sent"] == 0
     assert outbox(demo_ws) == {"welcome": 12, "buddy": 12, "digest": 1}
 
 
 def test_follow_ups_go_out_when_due_on_a_later_run(demo_ws: Path) -> None:
     member_sync(workspace=str(demo_ws))
-    onboarding(workspace=str(demo_ws))
-    with db(demo_ws).begin() as conn:  # a week passes for the day-7 follow-ups
-        conn.execute(update(ledger).where(ledger.c.key.like("onboarding:followup-7:%"))
-                     .values(due_at=utcnow() - timedelta(minutes=1)))  # fmt: skip
-    later = onboarding(workspace=str(demo_ws))
+    onboarding(workspace=str(demo_ws), as_of=DAY)
+    week_later = (DEMO_DAY + timedelta(days=7)).isoformat()  # a week passes for the day-7 follow-ups
+    assert onboarding(workspace=str(demo_ws), as_of=(DEMO_DAY + timedelta(days=6)).isoformat())["followups_sent"] == 0
+    later = onboarding(workspace=str(demo_ws), as_of=week_later)
     assert later["followups_sent"] == 12 and later["newcomers"] == 0
     assert outbox(demo_ws)["followup-7"] == 12
-    assert onboarding(workspace=str(demo_ws))["followups_sent"] == 0  # sent once
+    assert onboarding(workspace=str(demo_ws), as_of=week_later)["followups_sent"] == 0  # sent once
     assert len(Ledger(db(demo_ws), "t").entries(status="planned")) == 12  # day 30 still waits
 
 
 def test_a_member_added_later_is_welcomed_on_the_next_run_and_an_old_one_is_not(demo_ws: Path) -> None:
     member_sync(workspace=str(demo_ws))
-    onboarding(workspace=str(demo_ws))
-    add_member(demo_ws, "周新", "zhou.new@example.cn", date.today())
+    onboarding(workspace=str(demo_ws), as_of=DAY)
+    add_member(demo_ws, "周新", "zhou.new@example.cn", DEMO_DAY)
     add_member(demo_ws, "钱老", "qian.old@example.cn", date(2021, 6, 1))  # a long-time member typed in late
     add_member(demo_ws, "孙静", "sun.quiet@example.cn", None, consent="否")
     member_sync(workspace=str(demo_ws))
-    result = onboarding(workspace=str(demo_ws))
+    result = onboarding(workspace=str(demo_ws), as_of=DAY)
     assert (result["newcomers"], result["not_contacted_no_consent"], result["welcomes_sent"]) == (1, 1, 1)
     assert result["buddy_intros_sent"] == 1 and result["digests_sent"] == 1
     mails = OutboxTransport(demo_ws / "outbox", None).messages()  # type: ignore[arg-type]
@@ -88,8 +82,8 @@ def test_a_member_added_later_is_welcomed_on_the_next_run_and_an_old_one_is_not(
 
 def test_a_dry_run_previews_and_sends_or_records_nothing(demo_ws: Path) -> None:
     member_sync(workspace=str(demo_ws))
-    plan = onboarding(workspace=str(demo_ws), dry_run=True)
+    plan = onboarding(workspace=str(demo_ws), dry_run=True, as_of=DAY)
     assert plan["newcomers"] == 12 and plan["emails"]["would_send"] == 25
     assert outbox(demo_ws) == {} and Path(plan["previews"]).is_file()
     assert {e["flow"] for e in Ledger(db(demo_ws), "t").entries()} == {"member-sync"}
-    assert onboarding(workspace=str(demo_ws))["welcomes_sent"] == 12  # the real run still welcomes them
+    assert onboarding(workspace=str(demo_ws), as_of=DAY)["welcomes_sent"] == 12  # the real run still welcomes them

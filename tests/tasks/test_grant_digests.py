@@ -12,10 +12,10 @@ import pytest
 import time_machine
 
 from connectors.mail import OutboxTransport, Sender
-from flows.grant_pipeline import network_today
 from tasks.grant_digests import DigestRun, build_digests, plan_deadline_notices, send_digests
 from tasks.grants import plan_grant_pipeline
 from tasks.messages import deliver
+from weaver.clock import network_clock
 from weaver.config import WeaverConfig, parse_config
 from weaver.state import StateDB, suppressions, utcnow
 
@@ -50,7 +50,7 @@ class Network:
         """A refresh at 09:00 in Shanghai on `day`, with the clock frozen there."""
         moment = datetime(day.year, day.month, day.day, 1, 0, tzinfo=UTC)  # 09:00 in Asia/Shanghai
         with time_machine.travel(moment, tick=False):
-            today = network_today(self.cfg)
+            today = network_clock(self.cfg.network.timezone).today
             plan = plan_grant_pipeline(grid, self.cfg, [], {}, {}, [], today, "x.xlsx")
             lang = self.cfg.network.default_language
             notices = plan_deadline_notices(plan.opportunities, today, self.cfg.grants.digest_days, lang)
@@ -102,7 +102,8 @@ def test_first_seen_close_to_the_deadline_gets_the_tightest_reminder_only(net: N
 
 def test_the_network_time_zone_decides_the_day(net: Network) -> None:
     with time_machine.travel(datetime(2026, 11, 23, 17, 0, tzinfo=UTC), tick=False):
-        assert network_today(net.cfg) == date(2026, 11, 24)  # already 01:00 on the 24th in Shanghai
+        # already 01:00 on the 24th in Shanghai
+        assert network_clock(net.cfg.network.timezone).today == date(2026, 11, 24)
 
 
 def test_a_crash_between_sending_and_recording_repeats_nothing(net: Network) -> None:

@@ -22,10 +22,11 @@ from pathlib import Path
 
 from openpyxl import Workbook
 
-from connectors import build_mail, build_tables
 from demo.build import HERE as DEMO_DIR
-from tasks.calendar import Person
-from tasks.event_invites import (
+from flows._runtime import build_mail, build_tables
+from tasks.common.messages import deliver
+from tasks.events.calendar import Person
+from tasks.events.invites import (
     FLOW,
     event_ids_of,
     load_state,
@@ -37,7 +38,6 @@ from tasks.event_invites import (
     split_messages,
     write_calendar_file,
 )
-from tasks.messages import deliver
 from weaver.state import StateDB, save_members
 from weaver.workspace import Workspace
 
@@ -142,8 +142,8 @@ def main() -> None:
 
 def _run_with_google(root: Path, config: str, latency: float) -> None:
     """Google Calendar as the target, on the loopback stand-in with `latency` seconds per request."""
-    from connectors import build_google_calendar
     from connectors.endpoints import redirect
+    from flows._runtime import build_google_calendar
     from tests.standins.calendar import CalendarStandIn
 
     with CalendarStandIn(latency=latency) as standin, redirect(calendar=standin.url):

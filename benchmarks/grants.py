@@ -19,13 +19,13 @@ from pathlib import Path
 
 from openpyxl import Workbook
 
-from connectors import build_grants_gov, build_tables
 from connectors.mail import OutboxTransport, Sender
 from demo.build import HERE as DEMO_DIR
 from demo.build import MEMBER_HEADERS, OPPORTUNITY_HEADERS
-from tasks.grant_digests import plan_deadline_notices, send_digests
-from tasks.grant_sources import fetch_amounts, search_grants_gov
-from tasks.grants import apply_grant_pipeline, enrich, new_candidates, plan_grant_pipeline
+from flows._runtime import build_grants_gov, build_tables
+from tasks.grants.digests import plan_deadline_notices, send_digests
+from tasks.grants.pipeline import apply_grant_pipeline, enrich, new_candidates, plan_grant_pipeline
+from tasks.grants.sources import fetch_amounts, search_grants_gov
 from tests.standins.grants import GrantsGovStandin, Opportunity
 from weaver.clock import network_clock
 from weaver.state import StateDB, grant_stage_history, grant_written

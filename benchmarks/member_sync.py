@@ -26,9 +26,9 @@ from pathlib import Path
 
 from openpyxl import Workbook
 
-from connectors import build_tables
 from demo.build import HERE as DEMO_DIR
-from tasks.members import apply_member_sync, plan_member_sync
+from flows._runtime import build_tables
+from tasks.members.sync import apply_member_sync, plan_member_sync
 from weaver.state import StateDB
 from weaver.workspace import Workspace
 

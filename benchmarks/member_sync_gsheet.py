@@ -23,11 +23,11 @@ from pathlib import Path
 import gspread
 
 from benchmarks.member_sync import member_grid, peak_mb
-from connectors import build_tables
 from connectors.endpoints import RebaseAdapter, redirect
 from connectors.google_sheets import SHEETS_PREFIX
 from demo.build import HERE as DEMO_DIR
-from tasks.members import apply_member_sync, plan_member_sync
+from flows._runtime import build_tables
+from tasks.members.sync import apply_member_sync, plan_member_sync
 from tests.standins.sheets import SheetsStandIn
 from weaver.state import StateDB
 from weaver.workspace import Workspace

@@ -1,4 +1,4 @@
-"""Group mixing: quality and time of `tasks.mixing.mix` beside a random split, on the same input, same run.
+"""Group mixing: quality and time of `tasks.mixing.mix.mix` beside a random split, on the same input, same run.
 
 (a) The social golfer problem: 32 people, groups of 4, over 8, 9 and 10 rounds. Schedules in which no pair
     meets twice are known up to 10 rounds; we report the repeat pairs reached within the time limit and the
@@ -19,7 +19,7 @@ import random
 import time
 from collections.abc import Sequence
 
-from tasks.mixing import Mix, MixMetrics, MixSpec, Participant, evaluate, mix, random_split
+from tasks.mixing.mix import Mix, MixMetrics, MixSpec, Participant, evaluate, mix, random_split
 
 REGIONS = ["华东", "华南", "华北", "西南", "Europe", "Africa", "Southeast Asia"]
 ORG_TYPES = ["NGO", "基金会", "学术机构", "企业", "社区组织"]

@@ -29,8 +29,8 @@ from typing import Any
 from sqlalchemy import event
 
 from connectors.mail import Message, Sender, SmtpTransport
-from tasks.delivery import deliver
-from tasks.messages import render
+from tasks.common.delivery import deliver
+from tasks.common.messages import render
 from weaver.state import StateDB
 
 SENDER = Sender("hello@weaving.example.org", "示范网络 Demo")

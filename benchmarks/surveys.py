@@ -23,10 +23,10 @@ import httplib2
 
 from connectors.forms import GoogleForms
 from connectors.mail import OutboxTransport, Sender
-from tasks.messages import Delivery, deliver
-from tasks.survey_responses import collect_responses, ingest_responses
-from tasks.survey_summary import summarise_surveys
-from tasks.surveys import member_token, parse_surveys, plan_surveys, read_survey_state
+from tasks.common.messages import Delivery, deliver
+from tasks.surveys.responses import collect_responses, ingest_responses
+from tasks.surveys.summary import summarise_surveys
+from tasks.surveys.surveys import member_token, parse_surveys, plan_surveys, read_survey_state
 from tests.standins.forms import FormsStandIn, choice_item, scale_item, text_item
 from weaver.config import WeaverConfig, parse_config
 from weaver.ledger import ApplyResult

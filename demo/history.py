@@ -24,12 +24,12 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from connectors import build_tables
 from connectors.mail import Message, OutboxTransport, Sender
 from demo.build import DEMO_SURVEY, DEMO_SURVEY_OPENED_DAYS_AGO
-from tasks.members import plan_member_sync
-from tasks.messages import message_action
-from tasks.surveys import Network, Survey, SurveyState, member_token, parse_surveys, plan_survey
+from flows._runtime import build_tables
+from tasks.common.messages import message_action
+from tasks.members.sync import plan_member_sync
+from tasks.surveys.surveys import Network, Survey, SurveyState, member_token, parse_surveys, plan_survey
 from weaver.ledger import Action, Ledger, Outcome
 from weaver.models import parse_consent
 from weaver.state import StateDB, inbox, ledger, local_secret, utcnow

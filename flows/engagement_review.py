@@ -1,11 +1,8 @@
 """engagement-review: who is drifting away, which newcomers are not yet engaged, and who checks in on them.
 
-read (the members and attendance tabs, recorded ties, the inbox's RSVPs and survey responses) -> plan
-(pure: tasks/engagement.py, tasks/introductions.py, tasks/engagement_review.py) -> apply (the engagement
-score and last-active columns in one batch and the co-attendance ties, through the ledger; introductions,
-"did you meet?" asks and one digest per weaver through the messaging core; introductions that went out
-become ties) -> report (artifact, reports/engagement-review-<date>.html, the tie graph for Kumu in
-reports/ties-kumu.csv and reports/ties-kumu-elements.csv).
+read (members and attendance tabs, recorded ties, RSVPs and survey answers) -> plan (pure, tasks/engagement/)
+-> apply (engagement columns and co-attendance ties through the ledger; introductions, "did you meet?" asks
+and weaver digests through the messaging core) -> report (artifact, report file, the tie graph for Kumu).
 """
 
 from __future__ import annotations
@@ -16,7 +13,11 @@ from typing import Any
 from prefect import flow, get_run_logger, task
 from prefect.cache_policies import NO_CACHE
 
-from tasks.engagement_review import (
+from flows._runtime import open_runtime
+from tasks.common.messages import Delivery, deliver_task
+from tasks.common.tables import read_tab
+from tasks.common.ties import Tie, kumu_csv, kumu_elements_csv, load_ties_task, new_ties
+from tasks.engagement.review import (
     ReviewPlan,
     apply_review_task,
     plan_review_task,
@@ -24,13 +25,9 @@ from tasks.engagement_review import (
     record_introductions_task,
     summary_counts,
 )
-from tasks.messages import Delivery, deliver_task
-from tasks.tables import read_tab
-from tasks.ties import Tie, kumu_csv, kumu_elements_csv, load_ties_task, new_ties
 from weaver.clock import network_clock
 from weaver.i18n import t
 from weaver.report import Report, Table, publish_artifact
-from weaver.runtime import open_runtime
 from weaver.state import engagement_rows, inbox_rows
 
 load_inbox_task = task(name="load-inbox", cache_policy=NO_CACHE)(inbox_rows)
@@ -128,6 +125,6 @@ def engagement_review(workspace: str = ".", dry_run: bool = False, as_of: str = 
 
 
 def _this_period(ties: list[Tie], today: Any, period: str) -> int:
-    from tasks.ties import period_of
+    from tasks.common.ties import period_of
 
     return sum(new_ties(ties, period).get(period_of(today, period), {}).values())

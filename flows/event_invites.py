@@ -11,10 +11,11 @@ from typing import Any
 
 from prefect import flow, get_run_logger
 
-from connectors import build_chat, build_google_calendar
-from tasks.approval import approve_send
-from tasks.calendar import Person
-from tasks.event_invites import (
+from flows._runtime import Runtime, build_chat, build_google_calendar, open_runtime
+from tasks.common.approval import approve_send
+from tasks.common.messages import deliver_task
+from tasks.events.calendar import Person
+from tasks.events.invites import (
     FLOW,
     Applied,
     build_invites_report,
@@ -30,10 +31,8 @@ from tasks.event_invites import (
     split_messages,
     write_calendar_file_task,
 )
-from tasks.messages import deliver_task
 from weaver.clock import network_clock
 from weaver.report import publish_artifact
-from weaver.runtime import Runtime, open_runtime
 from weaver.state import utcnow
 
 

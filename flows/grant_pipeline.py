@@ -12,15 +12,14 @@ from typing import Any
 
 from prefect import flow, get_run_logger
 
-from connectors import build_feed_reader, build_grants_gov
-from tasks.grant_digests import plan_deadline_notices, send_digests_task
-from tasks.grant_report import build_grant_report, grant_summary
-from tasks.grant_sources import fetch_amounts_task, read_feeds_task, search_grants_gov_task
-from tasks.grants import apply_grant_pipeline_task, enrich, new_candidates, plan_grant_pipeline_task
-from tasks.tables import read_tab
+from flows._runtime import build_feed_reader, build_grants_gov, open_runtime
+from tasks.common.tables import read_tab
+from tasks.grants.digests import plan_deadline_notices, send_digests_task
+from tasks.grants.pipeline import apply_grant_pipeline_task, enrich, new_candidates, plan_grant_pipeline_task
+from tasks.grants.report import build_grant_report, grant_summary
+from tasks.grants.sources import fetch_amounts_task, read_feeds_task, search_grants_gov_task
 from weaver.clock import network_clock
 from weaver.report import publish_artifact
-from weaver.runtime import open_runtime
 from weaver.state import grant_stage_history, grant_written, utcnow
 
 

@@ -1,7 +1,7 @@
 """group-mixer: split an event's attendees into groups over rounds, so people meet someone new.
 
 read (members from the state database, the attendance and Groups tabs, recorded ties) -> plan (pure:
-tasks/grouping.py, tasks/mixing.py) -> apply (one batch write of the Groups tab and the event's group ties,
+tasks/mixing/grouping.py, tasks/mixing/mix.py) -> apply (one batch write of the Groups tab and the event's group ties,
 through the ledger; optional participant emails through the messaging core) -> report (artifact,
 reports/group-mixer-<date>.html, printable table cards reports/group-cards-<event>.html).
 """
@@ -13,7 +13,11 @@ from typing import Any
 
 from prefect import flow, get_run_logger
 
-from tasks.grouping import (
+from flows._runtime import open_runtime
+from tasks.common.messages import Delivery, deliver_task
+from tasks.common.tables import read_tab
+from tasks.common.ties import load_ties_task
+from tasks.mixing.grouping import (
     GroupPlan,
     MixParams,
     apply_group_mix_task,
@@ -22,15 +26,11 @@ from tasks.grouping import (
     parse_sets,
     plan_group_mix_task,
 )
-from tasks.messages import Delivery, deliver_task
-from tasks.mixing import MixError
-from tasks.tables import read_tab
-from tasks.ties import load_ties_task
+from tasks.mixing.mix import MixError
 from weaver.clock import network_clock
 from weaver.i18n import t
 from weaver.ledger import ApplyResult
 from weaver.report import Report, Table, publish_artifact
-from weaver.runtime import open_runtime
 
 
 def build_report(plan: GroupPlan, delivery: Delivery | None, cards: Path, lang: str, dry_run: bool) -> Report:

@@ -14,17 +14,17 @@ from typing import Any
 from prefect import flow, get_run_logger
 
 from flows import FLOWS, load_flow
+from flows._runtime import open_runtime
 from flows.member_sync import member_sync
-from tasks.intake import (
+from tasks.common.tables import read_tab
+from tasks.intake.intake import (
     apply_intake_task,
     build_intake_report,
     intake_summary,
     load_joiners_task,
     plan_intake_task,
 )
-from tasks.tables import read_tab
 from weaver.report import publish_artifact
-from weaver.runtime import open_runtime
 
 
 @flow(name="member-intake")

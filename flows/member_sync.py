@@ -3,7 +3,7 @@
 read (one tab read) -> plan (pure) -> apply (one batch write-back of owned columns, through the ledger)
 -> report (artifact + reports/member-sync-<date>.html).
 
-With `[mailchimp]` configured, the audience sync joins each phase (tasks/audience_sync.py): read who left
+With `[mailchimp]` configured, the audience sync joins each phase (tasks/members/audience.py): read who left
 the audience, plan the consent cells (in the same single write batch) and the pushes, apply them. Without
 it, nothing about the audience runs and no call is made.
 """
@@ -14,23 +14,22 @@ from typing import Any
 
 from prefect import flow, get_run_logger
 
-from connectors import build_audience
-from tasks.audience_sync import (
+from flows._runtime import build_audience, open_runtime
+from tasks.common.tables import read_tab
+from tasks.members.audience import (
     add_audience_report,
     apply_audience_sync_task,
     plan_audience_sync_task,
     read_audience_task,
 )
-from tasks.members import (
+from tasks.members.sync import (
     apply_member_sync_task,
     build_sync_report,
     plan_member_sync_task,
     quarantine_reasons,
     sync_summary,
 )
-from tasks.tables import read_tab
 from weaver.report import publish_artifact
-from weaver.runtime import open_runtime
 from weaver.state import utcnow
 
 

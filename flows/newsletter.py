@@ -11,10 +11,10 @@ from typing import Any
 
 from prefect import flow, get_run_logger
 
-from connectors import build_audience, build_news_feeds
-from tasks.approval import gated
-from tasks.messages import deliver_task
-from tasks.newsletter import (
+from flows._runtime import build_audience, build_news_feeds, open_runtime
+from tasks.common.approval import gated
+from tasks.common.messages import deliver_task
+from tasks.newsletter.compile import (
     compile_issue_task,
     issue_date,
     read_feeds_task,
@@ -22,7 +22,7 @@ from tasks.newsletter import (
     render_editions_task,
     resolve_period,
 )
-from tasks.newsletter_delivery import (
+from tasks.newsletter.delivery import (
     FLOW,
     archive_editions_task,
     build_newsletter_report,
@@ -34,7 +34,6 @@ from tasks.newsletter_delivery import (
 )
 from weaver.clock import network_clock
 from weaver.report import publish_artifact
-from weaver.runtime import open_runtime
 
 
 @flow(name="newsletter")

@@ -2,7 +2,7 @@
 
 read (state database: members, earlier runs, the ledger) -> plan (pure: newcomers, buddies, messages)
 -> approval gate -> apply (record pairings, deliver through the ledger, plan follow-ups)
--> report (artifact + reports/onboarding-<date>.html). The rules are in `tasks/onboarding.py`.
+-> report (artifact + reports/onboarding-<date>.html). The rules are in `tasks/onboarding/onboarding.py`.
 """
 
 from __future__ import annotations
@@ -11,9 +11,10 @@ from typing import Any
 
 from prefect import flow, get_run_logger
 
-from tasks.approval import approve_send
-from tasks.messages import deliver_task
-from tasks.onboarding import (
+from flows._runtime import open_runtime
+from tasks.common.approval import approve_send
+from tasks.common.messages import deliver_task
+from tasks.onboarding.onboarding import (
     FLOW,
     build_onboarding_report,
     onboarding_summary,
@@ -25,7 +26,6 @@ from tasks.onboarding import (
 from weaver.clock import network_clock
 from weaver.i18n import t
 from weaver.report import publish_artifact
-from weaver.runtime import open_runtime
 from weaver.state import utcnow
 
 

@@ -13,17 +13,16 @@ from typing import Any
 
 from prefect import flow, get_run_logger
 
-from connectors import build_forms
-from tasks.approval import gated
-from tasks.messages import deliver_task
-from tasks.survey_responses import collect_responses_task, ingest_responses_task
-from tasks.survey_summary import build_survey_report, run_summary, summarise_surveys_task
-from tasks.surveys import needs_forms_api, parse_surveys_task, plan_surveys_task, read_survey_state_task
-from tasks.tables import read_tab
+from flows._runtime import build_forms, open_runtime
+from tasks.common.approval import gated
+from tasks.common.messages import deliver_task
+from tasks.common.tables import read_tab
+from tasks.surveys.responses import collect_responses_task, ingest_responses_task
+from tasks.surveys.summary import build_survey_report, run_summary, summarise_surveys_task
+from tasks.surveys.surveys import needs_forms_api, parse_surveys_task, plan_surveys_task, read_survey_state_task
 from weaver.clock import network_clock
 from weaver.i18n import t
 from weaver.report import publish_artifact
-from weaver.runtime import open_runtime
 
 FLOW = "survey-distribution"
 

@@ -6,7 +6,7 @@ from pathlib import Path
 
 from typer.testing import CliRunner
 
-from weaver.cli import app
+from deployments.cli import app
 
 runner = CliRunner()
 

@@ -737,7 +737,7 @@ class Activity(_Strict):
 
 
 class EngagementConfig(_Strict):
-    """engagement-review: the score (documented in tasks/engagement.py) and who follows up."""
+    """engagement-review: the score (documented in tasks/engagement/score.py) and who follows up."""
 
     window_days: int = Field(default=180, ge=1)  # activity counted over this many days
     weights: dict[str, float] = Field(default_factory=lambda: {"attendance": 40.0, "rsvps": 15.0, "surveys": 15.0,

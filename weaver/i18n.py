@@ -321,7 +321,7 @@ CATALOGUE: dict[str, dict[str, str]] = {
     "intake.known_table": {"en": "Already members", "zh": "已是成员"},
     "intake.rejected_table": {"en": "Rejected submissions", "zh": "未受理的提交"},
     "col.submission": {"en": "Submission", "zh": "提交编号"},
-    # messaging: the approval gate (tasks/approval.py) ------------------------------------------------
+    # messaging: the approval gate (tasks/common/approval.py) ------------------------------------------------
     "approval.title": {"en": "Approve the {flow} send", "zh": "批准发送：{flow}"},
     "approval.explain": {
         "en": "Messages to {n} recipients are ready. Check the previews, then tick 'approve' and resume to send "
@@ -352,7 +352,7 @@ CATALOGUE: dict[str, dict[str, str]] = {
         "zh": "发给 {n} 位收件人的邮件需要批准，未发送：请查看 {previews}，然后通过部署运行并在 Prefect 界面批准，"
         "或加上 --param auto_approve=true 重新运行",
     },
-    # onboarding (tasks/onboarding.py) -----------------------------------------------------------------
+    # onboarding (tasks/onboarding/onboarding.py) -----------------------------------------------------------------
     "onb.title": {"en": "Onboarding", "zh": "新成员入会"},
     "onb.newcomers": {"en": "Newcomers welcomed this run", "zh": "本次欢迎的新成员"},
     "onb.not_contacted_no_consent": {

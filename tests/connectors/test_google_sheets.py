@@ -7,10 +7,10 @@ from pathlib import Path
 
 import pytest
 
-from connectors import build_tables
 from connectors.google_sheets import GoogleSheetsTables, batches, blocks
 from connectors.retry import RetryPolicy
 from connectors.tables import Cell, TableBackend
+from flows._runtime import build_tables
 from tests.standins.sheets import Formula, SheetsStandIn
 from weaver.errors import ConfigError, FatalError, RetriableError, SourceError
 from weaver.workspace import Workspace

@@ -7,9 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from connectors import build_mail
 from connectors.mail import Attachment, Message, Refused, Sender, SmtpTransport
 from connectors.retry import RetryPolicy
+from flows._runtime import build_mail
 from tests.standins.smtp import Certificate, Recorder, free_port, make_certificate, smtp_server
 from weaver.errors import ConfigError, FatalError, RetriableError
 from weaver.workspace import Workspace

@@ -94,8 +94,8 @@ def test_a_survey_submission_is_read_by_the_survey_operation_with_its_token() ->
     """The contract with survey-distribution: it reads answers, hidden token and time from our payload."""
     from datetime import UTC, date, datetime
 
-    from tasks.survey_responses import from_inbox
-    from tasks.surveys import Audience, Survey
+    from tasks.surveys.responses import from_inbox
+    from tasks.surveys.surveys import Audience, Survey
 
     body = samples.tally("s-1", {"How useful was the meetup?": "4", "Email": "a@example.org"}, hidden={"t": "tok-9"})
     sub = parse_submission("tally", "pulse", body)

@@ -13,7 +13,7 @@ from connectors.mail import OutboxTransport, Sender
 from connectors.workbook import WorkbookTables
 from flows.group_mixer import group_mixer
 from flows.member_sync import member_sync
-from tasks.ties import load_ties
+from tasks.common.ties import load_ties
 from tests.conftest import DEMO_DAY
 from weaver.state import StateDB
 
@@ -73,7 +73,7 @@ def test_dry_run_changes_nothing(demo_ws: Path) -> None:
 def test_without_a_groups_tab_the_error_says_what_to_add(demo_ws: Path) -> None:
     from openpyxl import load_workbook
 
-    from tasks.mixing import MixError
+    from tasks.mixing.mix import MixError
 
     member_sync(workspace=str(demo_ws))
     book = load_workbook(demo_ws / "network.xlsx")

@@ -19,7 +19,7 @@ from demo.build import DEMO_SURVEY
 from demo.history import seed_history
 from flows.member_sync import member_sync
 from flows.survey_distribution import survey_distribution
-from tasks.surveys import member_token
+from tasks.surveys.surveys import member_token
 from tests.conftest import DEMO_DAY
 from tests.standins.forms import FormsStandIn, choice_item, text_item
 from weaver.state import StateDB, engagement_events, inbox, local_secret, survey_responses

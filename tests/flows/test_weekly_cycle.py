@@ -7,9 +7,9 @@ from pathlib import Path
 
 import pytest
 
+from deployments.cli import run_flows
 from flows import WEEKLY_CYCLE
 from tests.conftest import DEMO_DAY
-from weaver.cli import run_flows
 
 pytestmark = pytest.mark.usefixtures("prefect_harness")
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 import sys
 
 from connectors.mail import Message, Sender, SmtpTransport
-from tasks.delivery import deliver
+from tasks.common.delivery import deliver
 from weaver.state import StateDB
 
 SENDER = Sender("hello@weaving.example.org", "示范网络 Demo")

@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from connectors import build_tables
-from tasks.members import plan_member_sync
+from flows._runtime import build_tables
+from tasks.members.sync import plan_member_sync
 from weaver.config import load_config
 from weaver.errors import ConfigError, SourceError
 from weaver.workspace import Workspace

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from connectors import build_chat
+from flows._runtime import build_chat
 from weaver.config import parse_config
 from weaver.errors import ConfigError
 from weaver.workspace import Workspace

@@ -1,0 +1,317 @@
+"""`weaver`: the command line. Runs the same flows as the deployments, without a Prefect server.
+
+Errors we expect (bad config, unreadable source, failed connector) end with exit code 1 and one line on
+stderr, no traceback.
+"""
+
+from __future__ import annotations
+
+import inspect
+import os
+import sys
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+
+from weaver.errors import WeaverError
+
+app = typer.Typer(add_completion=False, no_args_is_help=True, help="Network Weaver: run a network's operations.")
+ledger_app = typer.Typer(no_args_is_help=True, help="Look at the action ledger.")
+app.add_typer(ledger_app, name="ledger")
+ties_app = typer.Typer(no_args_is_help=True, help="The weaving ledger: who has met whom.")
+app.add_typer(ties_app, name="ties")
+
+ConfigOpt = Annotated[Path, typer.Option("--config", "-c", help="weaver.toml or its workspace folder")]
+
+
+def _fail(message: str) -> None:
+    typer.echo(f"weaver: {message}", err=True)
+    raise typer.Exit(1)
+
+
+def _parse_params(pairs: list[str]) -> dict[str, str]:
+    params: dict[str, str] = {}
+    for pair in pairs:
+        key, sep, value = pair.partition("=")
+        if not sep or not key.strip():
+            _fail(f"--param {pair!r}: expected key=value")
+        params[key.strip().replace("-", "_")] = value
+    return params
+
+
+def _print_summary(name: str, summary: Any) -> None:
+    typer.echo(f"\n== {name} ==")
+    if not isinstance(summary, dict):
+        typer.echo(f"  {summary}")
+        return
+    for key, value in summary.items():
+        if isinstance(value, dict):
+            typer.echo(f"  {key}:" + ("" if value else " none"))
+            for sub, count in value.items():
+                typer.echo(f"    {sub}: {count}")
+        elif isinstance(value, list):
+            typer.echo(f"  {key}: " + (", ".join(map(str, value)) or "none"))
+        else:
+            typer.echo(f"  {key}: {value}")
+
+
+def preflight(config: Path) -> Path:
+    """Validate the config and the tables source before paying Prefect's start-up."""
+    from flows._runtime import build_tables
+    from weaver.workspace import Workspace
+
+    ws = Workspace.open(config)
+    cfg = ws.config.tables
+    if cfg.backend in ("workbook", "csv"):
+        source = ws.path(cfg.path or "")
+        if not source.exists():
+            raise WeaverError(f"{source}: the tables source in {ws.root / 'weaver.toml'} does not exist")
+    build_tables(ws)
+    return ws.root
+
+
+def run_flows(
+    names: list[str], config: Path, dry_run: bool, params: dict[str, Any], defaults: dict[str, Any] | None = None
+) -> dict[str, Any]:
+    """Run flows in order. `defaults` go only to flows that take them (the demo's auto_approve)."""
+    from flows import FLOWS, load_flow
+
+    for name in names:
+        if name not in FLOWS:
+            raise WeaverError(f"unknown flow {name!r} (see 'weaver flows')")
+    root = preflight(config)
+    results: dict[str, Any] = {}
+    for name in names:
+        target = load_flow(name)
+        accepted = inspect.signature(target.fn).parameters
+        extra = {k: v for k, v in (defaults or {}).items() if k in accepted}
+        results[name] = target(workspace=str(root), dry_run=dry_run, **extra, **params)
+        _print_summary(name + (" (dry run)" if dry_run else ""), results[name])
+    return results
+
+
+@app.command()
+def run(
+    flow: Annotated[str, typer.Argument(help="The operation, e.g. member-sync (see 'weaver flows')")],
+    config: ConfigOpt = Path("weaver.toml"),
+    dry_run: Annotated[bool, typer.Option("--dry-run", help="Show the plan; change and send nothing")] = False,
+    param: Annotated[list[str] | None, typer.Option("--param", "-p", help="A flow parameter, key=value")] = None,
+) -> None:
+    """Run one operation now (Prefect's ephemeral mode unless PREFECT_API_URL is set)."""
+    try:
+        run_flows([flow], config, dry_run, _parse_params(param or []))
+    except WeaverError as exc:
+        _fail(str(exc))
+
+
+@app.command("flows")
+def list_flows() -> None:
+    """List the operations and the weekly cycle."""
+    from flows import FLOWS, WEEKLY_CYCLE
+
+    for name, (_target, about) in FLOWS.items():
+        mark = "*" if name in WEEKLY_CYCLE else " "
+        typer.echo(f"{mark} {name:22} {about}")
+    typer.echo("\n* part of the weekly cycle that 'weaver demo' runs")
+
+
+@app.command()
+def init(
+    directory: Annotated[Path, typer.Argument(help="The new workspace folder")],
+    force: Annotated[bool, typer.Option(help="Overwrite the demo files if they exist")] = False,
+) -> None:
+    """Create a workspace from the demo template: weaver.toml and a members workbook."""
+    from demo.build import create_workspace
+
+    try:
+        create_workspace(directory, force=force)
+    except WeaverError as exc:
+        _fail(str(exc))
+    typer.echo(f"workspace ready: {directory.resolve()}")
+    typer.echo(f"next: edit weaver.toml, then 'weaver run member-sync -c {directory}'")
+
+
+@app.command()
+def demo(
+    directory: Annotated[Path, typer.Option("--dir", help="Demo workspace")] = Path("demo-network"),
+    dry_run: Annotated[bool, typer.Option("--dry-run")] = False,
+    as_of: Annotated[str, typer.Option("--as-of", help="Run the cycle as if on this date, YYYY-MM-DD")] = "",
+) -> None:
+    """Run the weekly cycle on the embedded demo network (created if missing), in one process."""
+    from demo.build import create_workspace
+    from demo.history import seed_history
+    from flows import WEEKLY_CYCLE
+
+    try:
+        if not (directory / "weaver.toml").exists():
+            create_workspace(directory)
+            seed_history(directory)  # the demo's recent past: a survey sent four days ago, answers since
+            typer.echo(f"created the demo workspace {directory}")
+        # the demo runs unattended: its sends are approved without pausing for a coordinator
+        run_flows(WEEKLY_CYCLE, directory, dry_run, {}, defaults={"auto_approve": True, "as_of": as_of})
+    except WeaverError as exc:
+        _fail(str(exc))
+    typer.echo(f"\nreports: {(directory / 'reports').resolve()}")
+
+
+@app.command()
+def webhooks(
+    config: ConfigOpt = Path("weaver.toml"),
+    host: Annotated[str | None, typer.Option(help="Address to listen on (default: [webhooks] host)")] = None,
+    port: Annotated[int | None, typer.Option(help="Port (default: [webhooks] port)")] = None,
+) -> None:
+    """Receive form webhooks (POST /hooks/FORM) and start the mapped deployments on the Prefect server."""
+    from deployments.webhooks import serve_webhooks
+    from weaver.workspace import Workspace
+
+    try:
+        serve_webhooks(Workspace.open(config), host, port)
+    except WeaverError as exc:
+        _fail(str(exc))
+
+
+@ledger_app.command("list")
+def ledger_list(
+    config: ConfigOpt = Path("weaver.toml"),
+    status: Annotated[str | None, typer.Option(help="done, failed, retry, unknown, claimed")] = None,
+    kind: Annotated[str | None, typer.Option(help="e.g. sheet-write, email")] = None,
+) -> None:
+    """List ledger entries (keys, status, detail)."""
+    from weaver.ledger import Ledger
+    from weaver.state import StateDB
+    from weaver.workspace import Workspace
+
+    try:
+        ws = Workspace.open(config)
+        entries = Ledger(StateDB(ws.state_url), "cli").entries(status=status, kind=kind)
+    except WeaverError as exc:
+        _fail(str(exc))
+    for e in entries:
+        typer.echo(f"{e['status']:8} {e['kind']:14} {e['key']}  {e['detail'] or ''}")
+    typer.echo(f"{len(entries)} entries")
+
+
+@ledger_app.command("unknown")
+def ledger_unknown(config: ConfigOpt = Path("weaver.toml")) -> None:
+    """Emails whose outcome is unknown (the sender died mid-send): check them, then resend on your word."""
+    from weaver.ledger import CLAIMED, UNKNOWN, Ledger
+    from weaver.state import StateDB
+    from weaver.workspace import Workspace
+
+    try:
+        ws = Workspace.open(config)
+        ledger = Ledger(StateDB(ws.state_url), "cli")
+        unknown = ledger.entries(status=UNKNOWN, kind="email")
+        claimed = ledger.entries(status=CLAIMED, kind="email")
+    except WeaverError as exc:
+        _fail(str(exc))
+    for e in unknown:
+        about = e["payload"] or {}
+        when = e["updated_at"].strftime("%Y-%m-%d %H:%M") if e["updated_at"] else ""
+        member = about.get("member_id") or "staff"
+        typer.echo(f"{e['key']}  {about.get('purpose', '')} to {member} ({about.get('language', '')})  {when}")
+    typer.echo(f"{len(unknown)} emails with an unknown outcome")
+    if claimed:
+        typer.echo(f"{len(claimed)} more are being sent now, or their run died: rerun the operation to settle them")
+    if unknown:
+        typer.echo(f"check whether they arrived, then: weaver ledger resend KEY... -c {ws.root}")
+
+
+@ledger_app.command("resend")
+def ledger_resend(
+    keys: Annotated[list[str], typer.Argument(help="Keys of emails to send again (see 'weaver ledger unknown')")],
+    config: ConfigOpt = Path("weaver.toml"),
+    yes: Annotated[bool, typer.Option("--yes", help="Do not ask for confirmation")] = False,
+) -> None:
+    """Send again, exactly as recorded, emails you checked did not arrive (unknown or failed ones only)."""
+    from flows._runtime import build_mail
+    from tasks.common.delivery import resend
+    from weaver.state import StateDB
+    from weaver.workspace import Workspace
+
+    if not yes and not typer.confirm(f"Send {len(keys)} email(s) again? Recipients who got them will get a copy"):
+        raise typer.Exit(1)
+    try:
+        ws = Workspace.open(config)
+        outcome = resend(keys, build_mail(ws), StateDB(ws.state_url))
+    except WeaverError as exc:
+        _fail(str(exc))
+    for key, why in outcome.refused.items():
+        typer.echo(f"not resent  {key}: {why}")
+    if outcome.delivery is not None:
+        result = outcome.delivery.result
+        for action in result.done:
+            typer.echo(f"resent      {action.key}")
+        for action, detail in result.failed:
+            typer.echo(f"failed      {action.key}: {detail}")
+        for item in outcome.delivery.suppressed:
+            typer.echo(f"not resent  {item.message.key}: {item.reason}")
+    sent = len(outcome.delivery.result.done) if outcome.delivery else 0
+    typer.echo(f"{sent} of {len(keys)} resent")
+    if sent < len(keys):
+        raise typer.Exit(1)
+
+
+@ties_app.command("add")
+def ties_add(
+    first: Annotated[str, typer.Argument(help="A member id (for an introduction: the newcomer)")],
+    second: Annotated[str, typer.Argument(help="Another member id, or a weaver's id for a check-in")],
+    source: Annotated[str, typer.Option(help="introduction, checkin, buddy or group")] = "introduction",
+    on: Annotated[str, typer.Option(help="The date, YYYY-MM-DD (default today)")] = "",
+    config: ConfigOpt = Path("weaver.toml"),
+) -> None:
+    """Log a tie made by hand; an introduction also gets its "did you meet?" ask planned."""
+    from datetime import date
+
+    from tasks.common.ties import save_ties, tie
+    from weaver.state import StateDB
+    from weaver.workspace import Workspace
+
+    try:
+        ws = Workspace.open(config)
+        day = date.fromisoformat(on) if on else date.today()
+        ref = f"intro:{first}:{second}" if source == "introduction" else f"{source}:{first}:{second}:{day.isoformat()}"
+        save_ties(StateDB(ws.state_url), [tie(first, second, source, ref, day)])
+    except ValueError as exc:
+        _fail(str(exc))
+    except WeaverError as exc:
+        _fail(str(exc))
+    typer.echo(f"recorded: {first} - {second} ({source}, {day.isoformat()})")
+    if source == "introduction":
+        due = day.toordinal() + ws.config.engagement.followup_days
+        typer.echo(f"'did you meet?' planned for {date.fromordinal(due).isoformat()} (sent by engagement-review)")
+
+
+@ties_app.command("export")
+def ties_export(
+    out: Annotated[Path, typer.Option(help="Where to write Kumu's connections CSV")] = Path("ties-kumu.csv"),
+    config: ConfigOpt = Path("weaver.toml"),
+) -> None:
+    """Write the tie graph as a Kumu connections sheet (From, To, Type, Date, Occasion), by member id."""
+    from tasks.common.ties import kumu_csv, load_ties, new_ties
+    from weaver.state import StateDB
+    from weaver.workspace import Workspace
+
+    try:
+        ws = Workspace.open(config)
+        ties = load_ties(StateDB(ws.state_url))
+    except WeaverError as exc:
+        _fail(str(exc))
+    out.write_text(kumu_csv(ties), encoding="utf-8")
+    typer.echo(f"{len(ties)} ties written to {out}")
+    for period, counts in new_ties(ties, "quarter").items():
+        typer.echo(f"  new ties {period}: {sum(counts.values())}")
+
+
+def main() -> None:
+    os.environ.setdefault("PYTHONIOENCODING", "utf-8")
+    # Before Prefect is imported: its ephemeral server can need more than the 20 s default on a busy machine.
+    os.environ.setdefault("PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS", "120")
+    if hasattr(sys.stdout, "reconfigure"):
+        sys.stdout.reconfigure(encoding="utf-8")  # Chinese output on any terminal
+    app()
+
+
+if __name__ == "__main__":
+    main()

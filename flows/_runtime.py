@@ -1,0 +1,254 @@
+"""The composition root: every connector is built here from the workspace's config, and nowhere else.
+
+`open_runtime` gives a flow what it needs at the start of a run (config, tables, state, mail on first use);
+the `build_*` functions choose the backend named in `weaver.toml` for each role, so flows and tasks only
+see the role's Protocol. `build_audience` gives the Mailchimp audience when `[mailchimp]` is configured,
+else None; the other optional roles likewise.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from connectors.mail import MailTransport
+from connectors.tables import TableBackend
+from weaver.state import StateDB
+from weaver.workspace import Workspace
+
+if TYPE_CHECKING:
+    from connectors.audience import Audience
+    from connectors.calendar import GoogleCalendar
+    from connectors.chat import ChatChannel
+    from connectors.feeds import FeedSource
+    from connectors.forms import FormsSource
+    from connectors.grants import GrantsSearch
+    from connectors.mail import Sender
+
+
+@dataclass
+class Runtime:
+    ws: Workspace
+    tables: TableBackend
+    db: StateDB
+    dry_run: bool
+    _mail: MailTransport | None = field(default=None, repr=False)
+
+    @property
+    def lang(self) -> str:
+        return self.ws.config.network.default_language
+
+    @property
+    def mail(self) -> MailTransport:
+        """The configured mail transport, built on first use (flows that send nothing never build it)."""
+        if self._mail is None:
+            self._mail = build_mail(self.ws)
+        return self._mail
+
+    def previews_dir(self, flow: str) -> Path:
+        return self.ws.reports / "previews" / flow
+
+    def close(self) -> None:
+        self.db.close()
+
+
+def open_runtime(workspace: str, dry_run: bool = False) -> Runtime:
+    ws = Workspace.open(workspace)
+    db = StateDB.for_dry_run(ws.state_url) if dry_run else StateDB(ws.state_url)
+    return Runtime(ws, build_tables(ws), db, dry_run)
+
+
+def build_tables(ws: Workspace) -> TableBackend:
+    cfg = ws.config.tables
+    if cfg.backend == "workbook":
+        from connectors.workbook import WorkbookTables
+
+        return WorkbookTables(ws.path(cfg.path or ""))
+    if cfg.backend == "csv":
+        from connectors.csvfiles import CsvTables
+
+        return CsvTables(ws.path(cfg.path or ""))
+    if cfg.backend == "google_sheets":
+        return _google_sheets(ws)
+    from weaver.errors import ConfigError
+
+    raise ConfigError(f"{ws.root / 'weaver.toml'}: [tables] backend {cfg.backend!r} is not available yet")
+
+
+def build_mail(ws: Workspace) -> MailTransport:
+    """The configured mail transport; an SMTP password is resolved here, at the entry point."""
+    from connectors.mail import OutboxTransport, Sender
+
+    cfg = ws.config.mail
+    sender = Sender(cfg.from_address, cfg.from_name)
+    if cfg.backend == "outbox":
+        return OutboxTransport(ws.outbox, sender)
+    return _build_smtp(ws, sender)
+
+
+def _build_smtp(ws: Workspace, sender: Sender) -> MailTransport:
+    from connectors.mail import SmtpTransport
+    from connectors.retry import RetryPolicy
+    from weaver.secrets import resolve_secret
+
+    cfg = ws.config.mail
+    source = str(ws.root / "weaver.toml")
+    password, hint = None, "the password"
+    if cfg.password is not None:
+        password = resolve_secret(cfg.password, "[mail] password", source)
+        hint = f"the password in env {cfg.password.env}" if cfg.password.env else f"Secret block {cfg.password.block}"
+    return SmtpTransport(
+        cfg.host or "",
+        cfg.smtp_port,
+        sender,
+        security=cfg.security,
+        username=cfg.username,
+        password=password,
+        password_hint=hint,
+        timeout=cfg.timeout_seconds,
+        policy=RetryPolicy(attempts=cfg.max_attempts, budget_seconds=cfg.retry_budget_seconds),
+    )
+
+
+def build_chat(ws: Workspace) -> ChatChannel:
+    """The chat role: a log file in the workspace, or apprise when [chat] backend = "apprise"."""
+    from connectors.chat import AppriseChat, LogChat
+
+    cfg = ws.config.chat
+    if cfg.backend == "log" or cfg.urls is None:
+        return LogChat(ws.path(cfg.log_file))
+    from weaver.errors import ConfigError
+    from weaver.secrets import resolve_secret
+
+    source = str(ws.root / "weaver.toml")
+    try:
+        return AppriseChat(resolve_secret(cfg.urls, "[chat] urls", source))
+    except ValueError as exc:
+        raise ConfigError(f"{source}: [chat] urls: {exc}") from None
+
+
+def build_google_calendar(ws: Workspace) -> GoogleCalendar:
+    """Google Calendar v3 with the OAuth user token named in [calendar.google] credentials."""
+    from connectors.calendar import GoogleCalendar, user_credentials
+    from connectors.endpoints import redirected
+    from connectors.retry import RetryPolicy
+    from weaver.errors import ConfigError
+    from weaver.secrets import resolve_secret
+
+    cfg, source = ws.config.calendar.google, str(ws.root / "weaver.toml")
+    if cfg is None:
+        raise ConfigError(f"{source}: [calendar.google] is missing")
+    secret = resolve_secret(cfg.credentials, "[calendar.google] credentials", source)
+    credentials = user_credentials(secret, f"{source}: [calendar.google] credentials")
+    policy = RetryPolicy(attempts=cfg.max_attempts, budget_seconds=cfg.retry_budget_seconds)
+    return GoogleCalendar(credentials, cfg.calendar_id, base_url=redirected("calendar"),
+                          timeout_seconds=cfg.timeout_seconds, policy=policy)  # fmt: skip
+
+
+def build_forms(ws: Workspace) -> FormsSource | None:
+    """The Google Forms API client named in [surveys.google_forms], or None when it is not configured."""
+    cfg = ws.config.surveys.google_forms
+    if cfg is None:
+        return None
+    from connectors.endpoints import redirected
+    from connectors.forms import build_google_forms
+
+    return build_google_forms(cfg, str(ws.root / "weaver.toml"), api_endpoint=redirected("forms"))
+
+
+def _google_sheets(ws: Workspace) -> TableBackend:
+    from connectors.endpoints import redirected
+    from connectors.google_sheets import GoogleSheetsTables
+    from connectors.retry import RetryPolicy
+
+    cfg = ws.config.tables
+    policy = RetryPolicy(attempts=cfg.max_attempts, budget_seconds=cfg.retry_budget_seconds)
+    return GoogleSheetsTables(
+        cfg.spreadsheet_id or "",
+        _google_credentials(ws),
+        timeout=cfg.timeout_seconds,
+        policy=policy,
+        base_url=redirected("sheets"),
+    )
+
+
+def _google_credentials(ws: Workspace) -> dict[str, object]:
+    """The key or token JSON named by [tables] credentials (a Secret) or credentials_file."""
+    import json
+
+    from weaver.errors import ConfigError
+    from weaver.secrets import resolve_secret
+
+    cfg, source = ws.config.tables, str(ws.root / "weaver.toml")
+    if cfg.credentials is not None:
+        key, text = "[tables] credentials", resolve_secret(cfg.credentials, "[tables] credentials", source)
+    else:
+        path = ws.path(cfg.credentials_file or "")
+        key = f"[tables] credentials_file {path}"
+        try:
+            text = path.read_text(encoding="utf-8")
+        except OSError:
+            raise ConfigError(f"{source}: {key}: cannot read the file (missing or not readable)") from None
+    try:
+        info = json.loads(text)
+    except ValueError:
+        info = None  # never echo the text: it is a secret
+    if not isinstance(info, dict):
+        raise ConfigError(f"{source}: {key}: not a JSON key or token (download the JSON key of the service account)")
+    from connectors.google_sheets import credentials_problem
+
+    problem = credentials_problem(info)
+    if problem:
+        raise ConfigError(f"{source}: {key}: {problem}")
+    return info
+
+
+def build_grants_gov(ws: Workspace) -> GrantsSearch | None:
+    """The Grants.gov client when `[grants.grants_gov] enabled = true`, else None (the demo default)."""
+    cfg = ws.config.grants.grants_gov
+    if not cfg.enabled:
+        return None
+    from connectors.grants import GrantsGovClient
+
+    return GrantsGovClient(cfg.base_url, timeout=cfg.timeout_seconds)
+
+
+def build_feed_reader(ws: Workspace) -> FeedSource | None:
+    """A feed reader when `[[grants.feeds]]` lists any feed, else None."""
+    if not ws.config.grants.feeds:
+        return None
+    from connectors.feeds import FeedReader
+
+    return FeedReader(timeout=ws.config.grants.feed_timeout_seconds)
+
+
+def build_audience(ws: Workspace) -> Audience | None:
+    """The Mailchimp audience of `[mailchimp]`, or None when the network does not use Mailchimp."""
+    cfg = ws.config.mailchimp
+    if cfg is None:
+        return None
+    from connectors.audience import MailchimpAudience
+    from connectors.endpoints import redirected
+    from connectors.retry import RetryPolicy
+    from weaver.secrets import resolve_secret
+
+    key = resolve_secret(cfg.api_key, "[mailchimp] api_key", str(ws.root / "weaver.toml")).strip()
+    return MailchimpAudience(
+        key,
+        cfg.list_id,
+        server=cfg.server,
+        base_url=redirected("mailchimp") or "",  # a test's stand-in; production talks to Mailchimp
+        timeout=cfg.timeout_seconds,
+        concurrency=cfg.concurrency,
+        policy=RetryPolicy(attempts=cfg.max_retries + 1, budget_seconds=120.0),
+    )
+
+
+def build_news_feeds(ws: Workspace) -> FeedSource | None:
+    """A feed reader when `[newsletter] feeds` lists any feed, else None."""
+    if not ws.config.newsletter.feeds:
+        return None
+    from connectors.feeds import FeedReader
+
+    return FeedReader(timeout=ws.config.newsletter.feed_timeout_seconds)

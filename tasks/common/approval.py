@@ -1,0 +1,170 @@
+"""The approval gate: a large send waits for a coordinator's word in the Prefect UI before anything goes out.
+
+Every flow that sends email calls `approve_send` from its flow body (a pause belongs to the flow run),
+between planning its messages and delivering them. Up to `[mail] approval_threshold` recipients, or when
+the deployment sets the flow parameter `auto_approve`, the gate lets the send through at once. Above it,
+the gate writes previews, pauses the flow run and shows a typed form (`SendApproval`): how many messages,
+which templates and languages, where the previews are. The coordinator ticks *approve* and resumes the
+run; leaving it unticked sends nothing. A run that nobody can resume (the CLI without a Prefect server)
+sends nothing and says how to proceed, instead of waiting for an answer that cannot come.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Sequence
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Protocol
+
+from prefect.input import RunInput
+from pydantic import Field
+
+from connectors.mail import Message
+from tasks.common.delivery import pending_messages, write_previews
+from weaver.errors import FatalError
+from weaver.i18n import t
+from weaver.state import StateDB
+from weaver.workspace import Workspace
+
+
+class SendContext(Protocol):
+    """What the gate needs of a run (flows' Runtime has it): state, settings, language, where previews go."""
+
+    ws: Workspace
+    db: StateDB
+    dry_run: bool
+
+    @property
+    def lang(self) -> str: ...
+
+    def previews_dir(self, flow: str) -> Path: ...
+
+
+class SendApproval(RunInput):
+    """The form a coordinator sees on the paused run. Only `approve` is read back."""
+
+    approve: bool = Field(default=False, description="Tick to send these messages now; leave unticked to send none")
+    recipients: int = Field(default=0, description="Recipients (after consent and earlier sends)")
+    messages: int = Field(default=0, description="Messages waiting")
+    templates: str = Field(default="", description="Templates, with counts")
+    languages: str = Field(default="", description="Languages, with counts")
+    previews: str = Field(default="", description="Where the previews are")
+
+
+@dataclass(frozen=True)
+class SendPlan:
+    """What a send would do now: the numbers a coordinator approves. No personal data."""
+
+    flow: str
+    recipients: int  # distinct addresses: what the threshold counts
+    messages: int = 0
+    templates: dict[str, int] = field(default_factory=dict)
+    languages: dict[str, int] = field(default_factory=dict)
+    previews: str = ""
+
+    def counts(self, which: dict[str, int]) -> str:
+        return ", ".join(f"{name} {n}" for name, n in sorted(which.items(), key=lambda kv: (-kv[1], kv[0])))
+
+
+@dataclass(frozen=True)
+class Approval:
+    approved: bool
+    how: str  # under-threshold | auto-approved | dry-run | approved | declined | needs-approval
+    plan: SendPlan
+
+    def describe(self, lang: str) -> str:
+        return t(f"approval.{self.how}", lang, n=self.plan.recipients, previews=self.plan.previews)
+
+
+def summarise_send(flow: str, messages: Sequence[Message]) -> SendPlan:
+    """The plan in numbers: how many recipients and messages, by template and by language."""
+    templates = Counter(m.purpose or "email" for m in messages)
+    languages = Counter(m.language for m in messages)
+    recipients = len({m.to_email.lower() for m in messages})
+    return SendPlan(flow, recipients, len(messages), dict(templates), dict(languages))
+
+
+def needs_approval(recipients: int, threshold: int, auto_approve: bool) -> bool:
+    return not auto_approve and recipients > threshold
+
+
+def approval_form(plan: SendPlan, lang: str) -> type[SendApproval]:
+    """The typed form, pre-filled with the plan, and a description the Prefect UI shows above it."""
+    description = "\n".join(
+        [
+            f"## {t('approval.title', lang, flow=plan.flow)}",
+            "",
+            t("approval.explain", lang, n=plan.recipients),
+            "",
+            f"| {t('approval.what', lang)} | |",
+            "|---|---|",
+            f"| {t('approval.recipients', lang)} | {plan.recipients} |",
+            f"| {t('approval.messages', lang)} | {plan.messages} |",
+            f"| {t('approval.templates', lang)} | {plan.counts(plan.templates)} |",
+            f"| {t('approval.languages', lang)} | {plan.counts(plan.languages)} |",
+            f"| {t('approval.previews', lang)} | [{plan.previews}](file://{plan.previews}) |",
+        ]
+    )
+    return SendApproval.with_initial_data(
+        description=description,
+        recipients=plan.recipients,
+        messages=plan.messages,
+        templates=plan.counts(plan.templates),
+        languages=plan.counts(plan.languages),
+        previews=plan.previews,
+    )
+
+
+def approve_send(
+    messages: Sequence[Message], rt: SendContext, flow: str, *, auto_approve: bool = False, poll_seconds: int = 10
+) -> Approval:
+    """The gate every sending flow calls before `deliver`; returns whether to send, and why."""
+    pending, _suppressed = pending_messages(rt.db, messages)
+    plan = summarise_send(flow, pending)
+    threshold = rt.ws.config.mail.approval_threshold
+    if rt.dry_run:  # nothing is sent: say whether the real run would wait
+        waits = needs_approval(plan.recipients, threshold, auto_approve)
+        return Approval(True, "dry-run" if waits else "under-threshold", plan)
+    if not needs_approval(plan.recipients, threshold, False):
+        return Approval(True, "under-threshold", plan)
+    if auto_approve:
+        return Approval(True, "auto-approved", plan)
+    plan = replace(plan, previews=str(write_previews(pending, rt.previews_dir(flow))))
+    if not _can_pause():
+        return Approval(False, "needs-approval", plan)
+    return _ask(plan, rt.lang, rt.ws.config.mail.approval_timeout_minutes * 60, poll_seconds)
+
+
+def gated(
+    messages: Sequence[Message], rt: SendContext, flow: str, auto_approve: bool
+) -> tuple[list[Message], Approval]:
+    """`approve_send`, then the messages to deliver: all of them if approved, none if not.
+
+    Messages held back are not in the ledger, so the next run plans them again.
+    """
+    approval = approve_send(messages, rt, flow, auto_approve=auto_approve)
+    return (list(messages) if approval.approved else []), approval
+
+
+def _can_pause() -> bool:
+    """A coordinator can only resume a run that a Prefect server (not the ephemeral API) knows about."""
+    from prefect.context import FlowRunContext
+    from prefect.settings import get_current_settings
+
+    return FlowRunContext.get() is not None and bool(get_current_settings().api.url)
+
+
+def _ask(plan: SendPlan, lang: str, timeout: int, poll_seconds: int) -> Approval:
+    from prefect import get_run_logger
+    from prefect.exceptions import FlowPauseTimeout
+    from prefect.flow_runs import pause_flow_run
+
+    get_run_logger().warning(t("approval.waiting", lang, n=plan.recipients, flow=plan.flow))
+    try:
+        answer = pause_flow_run(wait_for_input=approval_form(plan, lang), timeout=timeout, poll_interval=poll_seconds)
+    except FlowPauseTimeout:
+        minutes = timeout // 60
+        raise FatalError(f"{plan.flow}: nobody approved the send to {plan.recipients} recipients within {minutes} "
+                         "minutes ([mail] approval_timeout_minutes); nothing was sent") from None  # fmt: skip
+    return Approval(bool(answer.approve), "approved" if answer.approve else "declined", plan)

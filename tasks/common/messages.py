@@ -1,0 +1,98 @@
+"""Messaging core: render per-language templates, check consent centrally, deliver through the ledger.
+
+Every operation that emails anyone uses `deliver`. It is the one place that decides whether a recipient
+may be emailed (`consent_filter`): a member without an explicit yes, or any address on the suppression list
+(unsubscribed, cleaned, bounced), never gets a message, whichever flow planned it. Each message is a ledger
+action keyed by (purpose, member, occasion): claimed, sent, marked one at a time, inside one transport
+session, so a rerun sends nothing twice and a crash leaves at most one message whose outcome is unknown.
+
+Rendering lives here; delivery and the consent check live in `tasks.common.delivery` (no Prefect import, so the
+CLI and the crash test start fast) and are re-exported here. A send larger than `[mail]
+approval_threshold` first passes `tasks.common.approval.approve_send`, called from the flow.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+import css_inline
+from jinja2 import Environment, FileSystemLoader, StrictUndefined, TemplateNotFound, select_autoescape
+from prefect import task
+from prefect.cache_policies import NO_CACHE
+
+from tasks.common.delivery import (  # noqa: F401  (the messaging core's public API, used by every sending flow)
+    Delivery,
+    Resend,
+    Suppressed,
+    consent_filter,
+    deliver,
+    message_action,
+    pending_messages,
+    resend,
+    suppress,
+    write_previews,
+)
+from weaver.errors import ConfigError
+
+TEMPLATES = Path(__file__).resolve().parents[2] / "templates"
+
+
+# rendering ----------------------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class Rendered:
+    subject: str
+    text: str
+    html: str
+    language: str
+
+
+@lru_cache(maxsize=4)
+def environment(root: str = str(TEMPLATES)) -> Environment:
+    return Environment(
+        loader=FileSystemLoader(root),
+        autoescape=select_autoescape(enabled_extensions=("html",), default_for_string=False),
+        undefined=StrictUndefined,  # a missing variable is an error, never an empty hole in an email
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+
+
+def pick_language(preferred: str, available: Iterable[str], default: str) -> str:
+    options = list(available)
+    for lang in (preferred, default, "en"):
+        if lang in options:
+            return lang
+    return options[0]
+
+
+@lru_cache(maxsize=256)
+def _languages_of(name: str, root: str) -> tuple[str, ...]:
+    return tuple(sorted(p.parent.name for p in Path(root).glob(f"*/{name}.subject")))
+
+
+_INLINER = css_inline.CSSInliner(keep_style_tags=False)
+
+
+def render(name: str, language: str, context: Mapping[str, Any], default_language: str = "en",
+           root: Path = TEMPLATES) -> Rendered:  # fmt: skip
+    """Render templates/<lang>/<name>.{subject,txt,html}; the member's language, else the network's, else en."""
+    available = _languages_of(name, str(root))
+    if not available:
+        raise ConfigError(f"templates: no template named {name!r} (expected {root}/<lang>/{name}.subject)")
+    lang = pick_language(language, available, default_language)
+    env = environment(str(root))
+    ctx = {**context, "lang": lang}
+    try:
+        subject = " ".join(env.get_template(f"{lang}/{name}.subject").render(ctx).split())
+        text = env.get_template(f"{lang}/{name}.txt").render(ctx).strip() + "\n"
+        html = _INLINER.inline(env.get_template(f"{lang}/{name}.html").render(ctx))
+    except TemplateNotFound as exc:
+        raise ConfigError(f"templates: {exc.name} is missing (every message needs .subject, .txt and .html)") from None
+    return Rendered(subject, text, html, lang)
+
+
+deliver_task = task(name="deliver-messages", cache_policy=NO_CACHE)(deliver)

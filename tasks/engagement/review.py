@@ -1,0 +1,301 @@
+"""engagement-review's plan, pure: scores, flags, check-ins, introductions, write-back cells and emails.
+
+The flow hands in the members tab and the attendance tab as grids, the recorded ties and the inbox's RSVPs
+and survey responses. Everything here is what `--dry-run` shows. The owned columns (engagement score and
+last active date, by default "Engagement" and "Last active", or as mapped in `[members.owned_columns]`
+under `engagement` and `last_active`) are created at the right of the members tab when missing; no other
+column is ever written.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any
+
+from prefect import task
+from prefect.cache_policies import NO_CACHE
+
+from connectors.mail import Message
+from connectors.tables import Cell, Grid, TableBackend
+from tasks.common.attendance import Event, RejectedRow, attended, events, next_event, parse_attendance
+from tasks.common.messages import Delivery, render
+from tasks.common.text import normalise_email
+from tasks.common.ties import Tie, event_ties, save_ties
+from tasks.engagement.introductions import Introduction, followups, newcomer_of, plan_introductions
+from tasks.engagement.score import (
+    NEWCOMER,
+    Assignment,
+    Score,
+    assign_checkins,
+    attendance_activities,
+    counts_by_status,
+    event_activities,
+    flagged,
+    inbox_activities,
+    score_members,
+    suggest_activities,
+)
+from tasks.members.sync import Deduped, Layout, dedupe, locate_columns, parse_members
+from weaver.config import WeaverConfig
+from weaver.errors import SourceError
+from weaver.i18n import t
+from weaver.ledger import Action, ApplyResult, Ledger, Outcome
+from weaver.state import StateDB
+
+ENGAGEMENT_COLUMNS = ("engagement", "last_active")
+
+
+@dataclass
+class ReviewPlan:
+    today: date
+    scores: dict[str, Score]
+    assignments: list[Assignment]
+    waiting: list[Score]
+    suggestions: dict[str, list[str]]
+    introductions: list[Introduction]
+    followups_due: list[Tie]
+    followups_planned: list[tuple[Tie, date]]
+    event_ties: list[Tie]
+    cells: list[Cell]
+    messages: list[Message]
+    rejected: list[RejectedRow]
+    sources: dict[str, int]  # records each source gave (a zero is visible, not silent)
+    tab: str
+    traits: dict[str, dict[str, str]] = field(default_factory=dict)  # member id -> region, language, org type
+    intro_keys: dict[str, list[str]] = field(default_factory=dict)  # intro ref -> its message keys
+
+    @property
+    def actions(self) -> list[Action]:
+        out = []
+        if self.cells:
+            digest = _digest("".join(f"{c.row}\x1f{c.col}\x1f{c.value}\x1e" for c in self.cells))
+            out.append(Action(f"sheet-write:{self.tab}:{digest}", "sheet-write",
+                              f"write {len(self.cells)} cells of engagement columns in {self.tab}",
+                              idempotent=True))  # fmt: skip
+        if self.event_ties:
+            digest = _digest("".join(f"{x.a}{x.b}{x.ref}" for x in self.event_ties))
+            out.append(Action(f"ties:events:{digest}", "ties", f"record {len(self.event_ties)} co-attendance ties",
+                              idempotent=True))  # fmt: skip
+        return out
+
+
+def _digest(text: str) -> str:
+    return hashlib.blake2b(text.encode(), digest_size=8).hexdigest()
+
+
+# the members tab ----------------------------------------------------------------------------------------------
+@dataclass
+class Roster:
+    layout: Layout
+    deduped: Deduped
+    headers: dict[str, str]  # engagement / last_active -> the column header
+
+    @property
+    def fields(self) -> dict[str, dict[str, str]]:
+        return {m.member_id: m.fields for m in self.deduped.members}
+
+
+def read_roster(grid: Grid, config: WeaverConfig, source: str, lang: str) -> Roster:
+    """The members tab as members (the same parsing as member-sync) and where our two columns are."""
+    cfg = config.members
+    defaults = {"engagement": t("eng.col.engagement", lang), "last_active": t("eng.col.last_active", lang)}
+    headers = {k: cfg.owned_columns.get(k, defaults[k]) for k in ENGAGEMENT_COLUMNS}
+    ours = cfg.model_copy(update={"owned_columns": {**cfg.owned_columns, **headers}})
+    if len(grid) < cfg.header_row:
+        raise SourceError(f"{source}: tab {cfg.tab!r} has no header row {cfg.header_row}")
+    layout = locate_columns(grid[cfg.header_row - 1], ours, cfg.tab, source)
+    parsed = parse_members(grid, layout, ours, config.network.default_language, lang)
+    return Roster(layout, dedupe(parsed.members, lang), headers)
+
+
+def plan_writeback(grid: Grid, roster: Roster, scores: Mapping[str, Score]) -> list[Cell]:
+    """Score and last-active cells that differ from what the tab shows; headers for missing columns."""
+    layout = roster.layout
+    cols = {k: layout.owned_cols[k] for k in ENGAGEMENT_COLUMNS if k in layout.owned_cols}
+    cells = []
+    missing = [k for k in ENGAGEMENT_COLUMNS if k not in cols]
+    for offset, name in enumerate(missing):
+        cols[name] = layout.next_free_col + offset
+        cells.append(Cell(layout.header_row, cols[name] + 1, roster.headers[name]))
+    for member in roster.deduped.members:
+        score = scores[member.member_id]
+        values = {"engagement": str(score.score), "last_active": score.last_active.isoformat() if score.last_active
+                  else ""}  # fmt: skip
+        for row_no in member.rows:
+            raw = grid[row_no - 1] if row_no - 1 < len(grid) else []
+            for name, value in values.items():
+                col = cols[name]
+                if (raw[col] if col < len(raw) else "") != value:
+                    cells.append(Cell(row_no, col + 1, value))
+    return cells
+
+
+# the plan ---------------------------------------------------------------------------------------------------
+def plan_review(members_grid: Grid, attendance_grid: Grid, ties: Sequence[Tie], inbox: Sequence[Mapping[str, Any]],
+                recorded: Sequence[Mapping[str, Any]], config: WeaverConfig, today: date, source: str,
+                lang: str) -> ReviewPlan:  # fmt: skip
+    cfg = config.engagement
+    roster = read_roster(members_grid, config, source, lang)
+    members = roster.fields
+    by_email = {normalise_email(f.get("email", "")): m for m, f in members.items()}
+    records, rejected = parse_attendance(attendance_grid, config.mixing.attendance_tab, by_email, set(members), lang)
+    from_tab, from_inbox = attendance_activities(records), inbox_activities(inbox, by_email, set(members))
+    from_events = event_activities(recorded, set(members))
+    scores = score_members(members, [*from_tab, *from_inbox, *from_events], cfg, today)
+    assignments, waiting = assign_checkins(flagged(scores), members, cfg.weavers)
+    upcoming = next_event(events(records), today)
+    suggestions = {s.member_id: _suggestions(s.member_id, members, config, upcoming, today)
+                   for a in assignments for s in a.members}  # fmt: skip
+    intros = plan_introductions(scores, members, ties) if cfg.introductions else []
+    due, planned = followups(ties, cfg.followup_days, today, catch_up_days=30)
+    past = attended(records, before=today)
+    co = [x for e in past.values() for x in event_ties(e.attendees, e.event_id, e.day)]
+    plan = ReviewPlan(today, scores, assignments, waiting, suggestions, intros, due, planned, co,
+                      plan_writeback(members_grid, roster, scores), [], rejected,
+                      {"attendance_rows": len(records), "inbox_rsvps": len(from_inbox),
+                       "engagement_events": len(from_events), "ties": len(ties)},
+                      config.members.tab)  # fmt: skip
+    plan.messages = review_messages(plan, members, config, upcoming, lang)
+    plan.traits = {m: {k: f.get(k, "") for k in ("region", "language", "org_type")} for m, f in members.items()}
+    return plan
+
+
+def _suggestions(member_id: str, members: Mapping[str, Mapping[str, Any]], config: WeaverConfig,
+                 upcoming: Event | None, today: date) -> list[str]:  # fmt: skip
+    out = suggest_activities(members[member_id], config.engagement.activities)
+    if upcoming is not None and upcoming.day >= today and member_id not in upcoming.attendees:
+        out.append(f"{upcoming.event_id} ({upcoming.day.isoformat()})")
+    return out
+
+
+# emails -------------------------------------------------------------------------------------------------------
+def _person(member_id: str, members: Mapping[str, Mapping[str, Any]]) -> dict[str, str]:
+    f = members.get(member_id, {})
+    keys = ("organisation", "language", "region", "interests")
+    return {"member_id": member_id, "name": str(f.get("name", member_id)), **{k: str(f.get(k, "")) for k in keys}}
+
+
+def review_messages(plan: ReviewPlan, members: Mapping[str, Mapping[str, Any]], config: WeaverConfig,
+                    upcoming: Event | None, lang: str) -> list[Message]:  # fmt: skip
+    out = []
+    for intro in plan.introductions:
+        keys = []
+        for me, other in ((intro.newcomer, intro.partner), (intro.partner, intro.newcomer)):
+            event = {"id": upcoming.event_id, "date": upcoming.day.isoformat()} if upcoming else None
+            context = {"other": _person(other, members), "shared": ", ".join(intro.shared), "event": event,
+                       "newcomer": me == intro.newcomer}  # fmt: skip
+            msg = _member_message("introduction", f"email:introduction:{intro.ref}:{me}", me, members, config, context)
+            keys.append(msg.key)
+            out.append(msg)
+        plan.intro_keys[intro.ref] = keys
+    for due in plan.followups_due:
+        newcomer, partner = newcomer_of(due)
+        if newcomer in members:
+            out.append(_member_message("intro_followup", f"email:intro-followup:{due.ref}", newcomer, members,
+                                       config, {"other": _person(partner, members)}))  # fmt: skip
+    out += digests(plan, members, config, lang)
+    return out
+
+
+def _member_message(template: str, key: str, member_id: str, members: Mapping[str, Mapping[str, Any]],
+                    config: WeaverConfig, extra: dict[str, Any]) -> Message:  # fmt: skip
+    fields = members[member_id]
+    context = {"network_name": config.network.name, "name": fields.get("name", ""), **extra}
+    r = render(template, str(fields.get("language", "")), context, config.network.default_language)
+    return Message(key, str(fields.get("email", "")), str(fields.get("name", "")), r.subject, r.text, r.html,
+                   r.language, member_id, template)  # fmt: skip
+
+
+def digests(plan: ReviewPlan, members: Mapping[str, Mapping[str, Any]], config: WeaverConfig,
+            lang: str) -> list[Message]:  # fmt: skip
+    """One digest per weaver per week: their check-ins with suggestions, and the introductions around them."""
+    year, week, _ = plan.today.isocalendar()
+    owner = {s.member_id: a.weaver.id for a in plan.assignments for s in a.members}
+    first = plan.assignments[0].weaver.id if plan.assignments else ""
+    out = []
+    for a in plan.assignments:
+        intros = [i for i in plan.introductions if owner.get(i.newcomer, first) == a.weaver.id]
+        asks = [newcomer_of(d) for d in plan.followups_due
+                if owner.get(newcomer_of(d)[0], first) == a.weaver.id]  # fmt: skip
+        if not a.members and not intros and not asks:
+            continue
+        language = next((x for x in a.weaver.languages if x in ("zh", "en")), config.network.default_language)
+        checkins = [{**_person(s.member_id, members), "score": s.score, "reason": t(f"eng.reason.{s.status}", language),
+                     "last_active": s.last_active.isoformat() if s.last_active else "-",
+                     "suggestions": plan.suggestions.get(s.member_id, [])} for s in a.members]  # fmt: skip
+        context = {"network_name": config.network.name, "weaver": a.weaver.name, "week": f"{year}-W{week:02d}",
+                   "checkins": checkins, "waiting": len(plan.waiting),
+                   "introductions": [{"newcomer": _person(i.newcomer, members)["name"],
+                                      "partner": _person(i.partner, members)["name"], "shared": ", ".join(i.shared)}
+                                     for i in intros],
+                   "followups": [{"newcomer": _person(n, members)["name"], "partner": _person(p, members)["name"]}
+                                 for n, p in asks]}  # fmt: skip
+        r = render("weaver_digest", language, context, config.network.default_language)
+        out.append(Message(f"email:digest:{a.weaver.id}:{year}-W{week:02d}", a.weaver.email, a.weaver.name,
+                           r.subject, r.text, r.html, r.language, None, "weaver_digest"))  # fmt: skip
+    return out
+
+
+# apply ----------------------------------------------------------------------------------------------------------
+def apply_review(plan: ReviewPlan, tables: TableBackend, db: StateDB, dry_run: bool) -> ApplyResult:
+    """The owned columns in one write and the co-attendance ties, each once, through the ledger."""
+
+    def perform(batch: Sequence[Action]) -> list[Outcome]:
+        outcomes = []
+        for action in batch:
+            if action.kind == "sheet-write":
+                tables.write_cells(plan.tab, plan.cells)
+                outcomes.append(Outcome.success(f"{len(plan.cells)} cells"))
+            else:
+                save_ties(db, plan.event_ties)
+                outcomes.append(Outcome.success(f"{len(plan.event_ties)} ties"))
+        return outcomes
+
+    return Ledger(db, "engagement-review").apply(plan.actions, perform, dry_run=dry_run)
+
+
+def record_introductions(plan: ReviewPlan, delivery: Delivery, db: StateDB, dry_run: bool) -> list[Tie]:
+    """Introductions whose email went out become ties (which also fixes their follow-up date)."""
+    if dry_run:
+        return []
+    delivered = {a.key for a in (*delivery.result.done, *delivery.result.already_done)}
+    made = introduced(plan, delivered)
+    save_ties(db, made)
+    return made
+
+
+def introduced(plan: ReviewPlan, delivered: set[str]) -> list[Tie]:
+    """Introductions of which at least one email went out (now or on an earlier run): they are ties."""
+    return [i.as_tie(plan.today) for i in plan.introductions if delivered & set(plan.intro_keys.get(i.ref, []))]
+
+
+def summary_counts(plan: ReviewPlan) -> dict[str, int]:
+    statuses = counts_by_status(plan.scores)
+    return {
+        "members_scored": len(plan.scores),
+        **statuses,
+        "checkins_assigned": sum(len(a.members) for a in plan.assignments),
+        "checkins_waiting": len(plan.waiting),
+        "introductions": len(plan.introductions),
+        "followups_due": len(plan.followups_due),
+        "followups_planned": len(plan.followups_planned),
+        "cells": len(plan.cells),
+    }
+
+
+def newcomers_not_engaged(plan: ReviewPlan) -> list[Score]:
+    return [s for s in plan.scores.values() if s.status == NEWCOMER]
+
+
+def read_optional_tab(tables: TableBackend, tab: str) -> Grid:
+    """A tab that may not exist yet (a network without attendance records): missing counts as empty."""
+    return tables.read_tab(tab) if tab in tables.tab_names() else []
+
+
+plan_review_task = task(name="plan-engagement-review", cache_policy=NO_CACHE)(plan_review)
+apply_review_task = task(name="apply-engagement-review", cache_policy=NO_CACHE)(apply_review)
+record_introductions_task = task(name="record-introductions", cache_policy=NO_CACHE)(record_introductions)
+read_optional_tab_task = task(name="read-optional-tab", cache_policy=NO_CACHE)(read_optional_tab)

@@ -1,0 +1,505 @@
+"""Member sync, pure logic: parse -> normalise -> validate -> dedupe -> diff -> plan write-back.
+
+No I/O here; `flows/member_sync.py` wraps these in tasks. Rules a coordinator can rely on:
+
+* Normalisation: Unicode NFKC (full-width `ＡＮＡ＠ＸＹＺ．ＯＲＧ` becomes `ANA@XYZ.ORG`), trimmed, inner
+  whitespace collapsed; emails lowercased (and the Chinese full stop `。` read as `.`); CJK text kept intact.
+* Every non-blank row ends in exactly one place: a member, merged into a member, or quarantined with its
+  row number and reason. Nothing is dropped.
+* Dedupe: rows with the same normalised email are one member. The first row is the primary; each field
+  takes the primary's value, or the first non-empty value below it; interests are the union; consent is
+  the most cautious answer (any "no" wins). Near-duplicate names with different emails are only flagged.
+* Identity: the owned `member_id` column, once written, is the member's identity (an email can change).
+  A new member gets `m-` + a hash of the email, so a crash before write-back gives the same id next time.
+"""
+
+from __future__ import annotations
+
+import gc
+import hashlib
+import re
+import unicodedata
+import uuid
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from operator import itemgetter
+
+from prefect import task
+from prefect.cache_policies import NO_CACHE
+
+from connectors.tables import Cell, Grid, TableBackend
+from tasks.common.dates import parse_date
+from tasks.common.text import (
+    LANGUAGES,
+    canonical_list_column,
+    is_valid_email,
+    normalise_column,
+    normalise_email_column,
+    normalise_header,
+    normalise_text,
+)
+from weaver.config import MembersConfig, WeaverConfig
+from weaver.errors import SourceError
+from weaver.i18n import field_label, t
+from weaver.ledger import Action, ApplyResult, Ledger, Outcome
+from weaver.models import Member, parse_consent, split_list
+from weaver.report import Report, Table
+from weaver.state import StateDB, save_members
+
+_COMBINING = re.compile(r"[\u0300-\u036f]")  # accents, after NFKD (García -> garcia)
+_DATE_FIELDS = ("joined", "paid_until")
+_NUMBER_FIELDS = ("fee",)
+
+
+def member_id_for(email: str) -> str:
+    return "m-" + hashlib.sha1(email.encode()).hexdigest()[:12]
+
+
+def fields_hash(fields: Mapping[str, str]) -> str:
+    """A digest of the synced fields, independent of the order the config maps them in."""
+    keys = sorted(fields)
+    return _digest("\x1e".join(keys), [fields[k] for k in keys])
+
+
+def _digest(signature: str, values: Sequence[str]) -> str:
+    text = signature + "\x1d" + "\x1f".join(values)
+    return hashlib.blake2b(text.encode(), digest_size=16).hexdigest()
+
+
+# ------------------------------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class Layout:
+    """Where each mapped field and owned column sits in the tab (0-based column indexes)."""
+
+    header_row: int
+    field_cols: dict[str, int]
+    owned_cols: dict[str, int]  # existing owned columns
+    missing_owned: tuple[str, ...]  # owned columns to create at the right
+    next_free_col: int  # 0-based index where a missing owned column is created
+
+
+def locate_columns(header: Sequence[str], cfg: MembersConfig, tab: str, source: str) -> Layout:
+    """Match the configured headers to the sheet's (trailing spaces and width ignored)."""
+    index: dict[str, int] = {}
+    for i, text in enumerate(header):
+        index.setdefault(normalise_header(text), i)
+    field_cols: dict[str, int] = {}
+    for name, wanted in cfg.columns.items():
+        col = index.get(normalise_header(wanted))
+        if col is None:
+            known = ", ".join(repr(normalise_text(h)) for h in header if h.strip())
+            raise SourceError(
+                f"{source}: tab {tab!r} has no column {wanted!r} (mapped from [members.columns] {name}); "
+                f"its columns are: {known}"
+            )
+        field_cols[name] = col
+    owned_cols = {k: index[normalise_header(v)] for k, v in cfg.owned_columns.items() if normalise_header(v) in index}
+    missing = tuple(k for k in cfg.owned_columns if k not in owned_cols)
+    last = max((i for i, h in enumerate(header) if h.strip()), default=-1)
+    return Layout(cfg.header_row, field_cols, owned_cols, missing, last + 1)
+
+
+@dataclass(frozen=True)
+class Rejected:
+    row: int
+    reason: str  # readable, in the network's language; names the field, never the value
+    member_id: str = ""  # an id already on the row, so a known member is kept rather than "gone"
+
+
+@dataclass
+class Parsed:
+    members: list[Member]
+    rejected: list[Rejected]
+    blank_rows: list[int]
+    rows_read: int
+
+
+def parse_members(grid: Grid, layout: Layout, cfg: MembersConfig, default_language: str, lang: str) -> Parsed:
+    """Turn the tab's rows into normalised members and quarantined rows (row numbers are the sheet's)."""
+    members: list[Member] = []
+    rejected: list[Rejected] = []
+    blank: list[int] = []
+    body = grid[layout.header_row :]
+    names = sorted(layout.field_cols)  # sorted, so every member's fields share one key order
+    width = min(map(len, body), default=0)
+    columns = [_column(body, layout.field_cols[name], name, width) for name in names]
+    raw_rows = list(zip(*columns, strict=True))  # before typing: a blank row is blank as typed
+    problems, warnings = _type_columns(names, columns, default_language, lang)
+    id_col = layout.owned_cols.get("member_id")
+    ids = _column(body, id_col, "member_id", width) if id_col is not None else [""] * len(body)
+    required = [(names.index(n), t("reason.missing", lang, field=field_label(n, lang))) for n in cfg.required]
+    email_at = names.index("email")
+    invalid_email = t("reason.invalid_email", lang)
+    signature = "\x1e".join(names)
+    typed_rows = zip(*columns, strict=True)
+    for i, (raw, values, existing_id) in enumerate(zip(raw_rows, typed_rows, ids, strict=True)):
+        row_no = layout.header_row + 1 + i
+        if not any(raw):
+            blank.append(row_no)
+            continue
+        email = values[email_at]
+        problem = None
+        for at, reason in required:
+            if not values[at]:
+                problem = reason
+                break
+        if problem is None and email and not is_valid_email(email):
+            problem = invalid_email
+        problem = problem or problems[i]
+        if problem is not None:
+            rejected.append(Rejected(row_no, problem, existing_id))
+            continue
+        fields = dict(zip(names, values, strict=True))  # sorted keys, so the digest equals fields_hash
+        digest = _digest(signature, values)
+        member = Member(row_no, existing_id or member_id_for(email), email, fields, (row_no,), digest)
+        if warnings[i]:
+            member.warnings.extend(warnings[i])
+        members.append(member)
+    return Parsed(members, rejected, blank, len(body))
+
+
+def _type_columns(
+    names: list[str], columns: list[list[str]], default_language: str, lang: str
+) -> tuple[list[str | None], list[list[str] | None]]:
+    """Type-check and canonicalise typed fields column by column (values repeat, so each is checked once).
+
+    Returns, per row, the first quarantine reason (or None) and the warnings (or None); columns are
+    rewritten in place with canonical values (ISO dates, language codes).
+    """
+    n = len(columns[0]) if columns else 0
+    problems: list[str | None] = [None] * n
+    warnings: list[list[str] | None] = [None] * n
+    checks = [(f, _check_date) for f in _DATE_FIELDS] + [(f, _check_number) for f in _NUMBER_FIELDS]
+    checks += [("language", _check_language), ("consent", _check_consent)]
+    for name, check in checks:
+        if name not in names:
+            continue
+        col = columns[names.index(name)]
+        cache: dict[str, tuple[str, str | None, str | None]] = {}
+        for i, value in enumerate(col):
+            result = cache.get(value)
+            if result is None:
+                result = cache[value] = check(value, name, default_language, lang)
+            canonical, problem, warning = result
+            col[i] = canonical
+            if problem and problems[i] is None:
+                problems[i] = problem
+            if warning:
+                warnings[i] = [*(warnings[i] or []), warning]
+    return problems, warnings
+
+
+Checked = tuple[str, str | None, str | None]  # canonical value, quarantine reason, warning
+
+
+def _check_date(value: str, name: str, _default: str, lang: str) -> Checked:
+    if not value:
+        return value, None, None
+    iso = parse_date(value)
+    return (iso, None, None) if iso else (value, t("reason.invalid_date", lang, field=field_label(name, lang)), None)
+
+
+def _check_number(value: str, name: str, _default: str, lang: str) -> Checked:
+    try:
+        if value:
+            float(value.replace(",", ""))
+        return value, None, None
+    except ValueError:
+        return value, t("reason.invalid_number", lang, field=field_label(name, lang)), None
+
+
+def _check_language(value: str, _name: str, default: str, lang: str) -> Checked:
+    code = LANGUAGES.get(value.casefold())
+    return code or default, None, (t("warn.language", lang) if value and code is None else None)
+
+
+def _check_consent(value: str, _name: str, _default: str, lang: str) -> Checked:
+    unclear = bool(value) and parse_consent(value) is None
+    return value, None, (t("warn.consent", lang) if unclear else None)
+
+
+def _column(body: Grid, col: int, name: str, width: int) -> list[str]:
+    """One column's normalised text; `width` is the shortest row's length (shorter rows are padded)."""
+    if not body:
+        return []
+    if width > col:
+        values = list(map(itemgetter(col), body))
+    else:
+        values = [row[col] if col < len(row) else "" for row in body]
+    if name == "email":
+        return normalise_email_column(values)
+    if name == "interests":
+        return canonical_list_column(normalise_column(values))
+    return normalise_column(values)
+
+
+# ------------------------------------------------------------------------------------------------------
+@dataclass
+class Deduped:
+    members: list[Member]
+    merged: dict[int, int]  # duplicate row -> primary row
+    near_duplicates: list[tuple[int, ...]]  # rows whose names look alike, emails differ
+    id_reassigned: dict[int, int]  # row whose sheet id was already taken -> row that holds it
+
+
+def dedupe(members: Sequence[Member], lang: str) -> Deduped:
+    by_email: dict[str, Member] = {}
+    merged: dict[int, int] = {}
+    for member in members:
+        primary = by_email.get(member.email)
+        if primary is None:
+            by_email[member.email] = member
+        else:
+            _merge_into(primary, member)
+            merged[member.row] = primary.row
+    unique = list(by_email.values())
+    reassigned = _unique_ids(unique, lang)
+    for member in unique:
+        if len(member.rows) > 1 or not member.fields_hash:  # merged since parsing, or built elsewhere
+            member.fields_hash = fields_hash(member.fields)
+    return Deduped(unique, merged, _near_duplicates(unique, lang), reassigned)
+
+
+def _merge_into(primary: Member, dup: Member) -> None:
+    for name, value in dup.fields.items():
+        if name == "interests":
+            both = split_list(f"{primary.fields.get(name, '')},{value}")
+            primary.fields[name] = ", ".join(both)
+        elif name == "consent":
+            answers = [parse_consent(primary.fields.get(name, "")), parse_consent(value)]
+            if False in answers:
+                primary.fields[name] = value if answers[1] is False else primary.fields[name]
+        elif not primary.fields.get(name) and value:
+            primary.fields[name] = value
+    primary.rows = (*primary.rows, dup.row)
+    primary.warnings.extend(dup.warnings)
+
+
+def _unique_ids(members: Sequence[Member], lang: str) -> dict[int, int]:
+    """A copied row can carry another member's id: the first keeps it, later ones get their own."""
+    holder: dict[str, int] = {}
+    reassigned: dict[int, int] = {}
+    for member in members:
+        if member.member_id in holder:
+            reassigned[member.row] = holder[member.member_id]
+            member.warnings.append(t("warn.id_reused", lang, row=holder[member.member_id]))
+            member.member_id = member_id_for(member.email)
+        holder.setdefault(member.member_id, member.row)
+    return reassigned
+
+
+def _name_key(name: str) -> str:
+    """Case, width, accents, spacing and word order do not make a different name (Wei Zhang = zhang wei)."""
+    folded = name.casefold()
+    if not folded.isascii() and not unicodedata.is_normalized("NFKD", folded):
+        folded = _COMBINING.sub("", unicodedata.normalize("NFKD", folded))
+    if folded.isascii():
+        return " ".join(sorted(folded.split()))
+    return "".join(folded.split())
+
+
+def _near_duplicates(members: Sequence[Member], lang: str) -> list[tuple[int, ...]]:
+    """Same name (by `_name_key`) and one more shared trait: organisation or phone.
+
+    A name alone is not enough: common names (王伟, 张伟) recur in any large network.
+    """
+    groups: dict[str, list[Member]] = {}
+    for member in members:
+        fields = member.fields
+        org, phone = fields.get("organisation"), fields.get("phone")
+        if not member.name or not (org or phone):
+            continue
+        key = _name_key(member.name)
+        if org:
+            groups.setdefault(f"{key}\x00o\x00{org.casefold()}", []).append(member)
+        if phone and phone != org:
+            groups.setdefault(f"{key}\x00p\x00{phone}", []).append(member)
+    flagged: dict[tuple[int, ...], list[Member]] = {}
+    for group in groups.values():
+        if len(group) > 1:
+            flagged.setdefault(tuple(sorted({m.row for m in group})), group)
+    for rows, group in flagged.items():
+        for m in {id(m): m for m in group}.values():
+            others = ", ".join(str(r) for r in rows if r != m.row)
+            m.warnings.append(t("warn.near_duplicate", lang, rows=others))
+    return list(flagged)
+
+
+# ------------------------------------------------------------------------------------------------------
+@dataclass
+class MemberDiff:
+    added: list[Member] = field(default_factory=list)
+    changed: list[Member] = field(default_factory=list)
+    unchanged: list[Member] = field(default_factory=list)
+    gone: list[str] = field(default_factory=list)  # member ids
+
+
+def diff_members(members: Sequence[Member], snapshot: Mapping[str, tuple[str, str]], kept_ids: set[str]) -> MemberDiff:
+    """Compare with the state database. `kept_ids`: ids on quarantined rows, never reported gone."""
+    result = MemberDiff()
+    present: set[str] = set()
+    for member in members:
+        present.add(member.member_id)
+        known = snapshot.get(member.member_id)
+        if known is None or known[1] != "active":
+            result.added.append(member)
+        elif known[0] != member.fields_hash:
+            result.changed.append(member)
+        else:
+            result.unchanged.append(member)
+    for member_id, (_hash, status) in snapshot.items():
+        if status == "active" and member_id not in present and member_id not in kept_ids:
+            result.gone.append(member_id)
+    return result
+
+
+def plan_writeback(
+    grid: Grid, layout: Layout, deduped: Deduped, parsed: Parsed, cfg: MembersConfig, lang: str
+) -> list[Cell]:
+    """Cells of our owned columns whose text differs from what we want; never a coordinator's column."""
+    cols = dict(layout.owned_cols)
+    cells: list[Cell] = []
+    for offset, name in enumerate(layout.missing_owned):
+        cols[name] = layout.next_free_col + offset
+        cells.append(Cell(layout.header_row, cols[name] + 1, cfg.owned_columns[name]))
+    ok = t("status.ok", lang)
+    wanted: list[tuple[int, str, str]] = []  # (row, member id, sync status)
+    for member in deduped.members:
+        wanted.append((member.row, member.member_id, ok))
+        for dup_row in member.rows[1:]:
+            wanted.append((dup_row, member.member_id, t("status.duplicate", lang, row=member.row)))
+    for rej in parsed.rejected:
+        wanted.append((rej.row, rej.member_id, t("status.quarantined", lang, reason=rej.reason)))
+    id_col, status_col = cols.get("member_id"), cols.get("sync_status")
+    for row_no, member_id, status in wanted:
+        raw = grid[row_no - 1]
+        for col, value in ((id_col, member_id), (status_col, status)):
+            if col is not None and (raw[col] if col < len(raw) else "") != value:
+                cells.append(Cell(row_no, col + 1, value))
+    return cells
+
+
+# ------------------------------------------------------------------------------------------------------
+@dataclass
+class SyncPlan:
+    tab: str
+    parsed: Parsed
+    deduped: Deduped
+    diff: MemberDiff
+    cells: list[Cell]
+    # The plan itself is idempotent (it only lists cells that differ from the sheet), so the write is keyed
+    # per plan: a key made from the cells alone would skip a rewrite after a coordinator undid our write.
+    plan_id: str = field(default_factory=lambda: uuid.uuid4().hex[:12])
+
+    @property
+    def writeback(self) -> list[Action]:
+        """The write-back as one idempotent ledger action: this plan's cells, written once."""
+        if not self.cells:
+            return []
+        summary = f"write {len(self.cells)} cells of owned columns in {self.tab}"
+        return [Action(f"sheet-write:{self.tab}:{self.plan_id}", "sheet-write", summary, idempotent=True)]
+
+
+def plan_member_sync(
+    grid: Grid, config: WeaverConfig, snapshot: Mapping[str, tuple[str, str]], source: str
+) -> SyncPlan:
+    """The whole plan phase, pure: what a dry run shows and what apply performs."""
+    with _gc_paused():
+        return _plan(grid, config, snapshot, source)
+
+
+@contextmanager
+def _gc_paused() -> Iterator[None]:
+    """The plan allocates a few objects per row and frees none: cyclic GC passes over the growing heap
+    would cost more than the plan itself at 100,000 rows. Nothing here creates reference cycles."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
+
+
+def _plan(grid: Grid, config: WeaverConfig, snapshot: Mapping[str, tuple[str, str]], source: str) -> SyncPlan:
+    cfg, lang = config.members, config.network.default_language
+    if len(grid) < cfg.header_row:
+        raise SourceError(f"{source}: tab {cfg.tab!r} has no header row {cfg.header_row}")
+    layout = locate_columns(grid[cfg.header_row - 1], cfg, cfg.tab, source)
+    parsed = parse_members(grid, layout, cfg, config.network.default_language, lang)
+    deduped = dedupe(parsed.members, lang)
+    kept = {r.member_id for r in parsed.rejected if r.member_id}
+    diff = diff_members(deduped.members, snapshot, kept)
+    cells = plan_writeback(grid, layout, deduped, parsed, cfg, lang)
+    return SyncPlan(cfg.tab, parsed, deduped, diff, cells)
+
+
+def member_record(member: Member) -> dict[str, object]:
+    return {
+        "member_id": member.member_id,
+        "email": member.email,
+        "fields_hash": member.fields_hash,
+        "fields": member.fields,
+    }
+
+
+def apply_member_sync(plan: SyncPlan, tables: TableBackend, db: StateDB, dry_run: bool) -> ApplyResult:
+    """Write owned columns back (one batch, through the ledger), then record members in the state db."""
+
+    def write(batch: Sequence[Action]) -> list[Outcome]:
+        tables.write_cells(plan.tab, plan.cells)
+        return [Outcome.success(f"{len(plan.cells)} cells")]
+
+    result = Ledger(db, "member-sync").apply(plan.writeback, write, dry_run=dry_run)
+    if not dry_run:
+        upserts = [member_record(m) for m in (*plan.diff.added, *plan.diff.changed)]
+        save_members(db, upserts, plan.diff.gone)
+    return result
+
+
+def sync_summary(plan: SyncPlan) -> dict[str, int]:
+    p, d = plan.parsed, plan.diff
+    return {
+        "rows_read": p.rows_read,
+        "blank": len(p.blank_rows),
+        "valid": len(plan.deduped.members),
+        "merged": len(plan.deduped.merged),
+        "quarantined": len(p.rejected),
+        "added": len(d.added),
+        "changed": len(d.changed),
+        "gone": len(d.gone),
+        "unchanged": len(d.unchanged),
+        "cells": len(plan.cells),
+        "warnings": sum(len(m.warnings) for m in plan.deduped.members),
+    }
+
+
+def quarantine_reasons(plan: SyncPlan) -> dict[str, int]:
+    """How many rows were quarantined for each reason, most frequent first."""
+    counts: dict[str, int] = {}
+    for rejected in plan.parsed.rejected:
+        counts[rejected.reason] = counts.get(rejected.reason, 0) + 1
+    return dict(sorted(counts.items(), key=lambda kv: -kv[1]))
+
+
+def build_sync_report(plan: SyncPlan, lang: str, dry_run: bool) -> Report:
+    s = sync_summary(plan)
+    labels = ["rows_read", "blank", "valid", "merged", "quarantined", "added", "changed", "gone", "unchanged",
+              "cells", "warnings"]  # fmt: skip
+    report = Report("member-sync", t("sync.title", lang), lang)
+    report.summary = [(t(f"sync.{k}", lang), str(s[k])) for k in labels]
+    if dry_run:
+        report.notes.append(t("sync.dry_run", lang))
+    rejected = [[str(r.row), r.reason] for r in plan.parsed.rejected]
+    report.tables.append(Table(t("sync.quarantine_table", lang), [t("col.row", lang), t("col.reason", lang)], rejected))
+    merged = [[str(dup), t("status.duplicate", lang, row=primary)] for dup, primary in plan.deduped.merged.items()]
+    warned = [[str(m.row), w] for m in plan.deduped.members for w in m.warnings]
+    rows = sorted(merged + warned, key=lambda r: int(r[0]))
+    report.tables.append(Table(t("sync.warning_table", lang), [t("col.row", lang), t("col.what", lang)], rows))
+    return report
+
+
+# Thin Prefect wrappers: one task per phase, each over the whole batch (never one task per member).
+plan_member_sync_task = task(name="plan-member-sync", cache_policy=NO_CACHE)(plan_member_sync)
+apply_member_sync_task = task(name="apply-member-sync", cache_policy=NO_CACHE)(apply_member_sync)

@@ -21,8 +21,9 @@ from pathlib import Path
 
 from connectors.audience import MailchimpAudience
 from connectors.tables import Cell, Grid
+from tasks.members.apply import apply_member_sync
 from tasks.members.audience import apply_audience_sync, plan_audience_sync, read_audience
-from tasks.members.sync import apply_member_sync, plan_member_sync
+from tasks.members.plan import plan_member_sync
 from tests.standins.mailchimp import MailchimpStandIn
 from weaver.config import WeaverConfig, parse_config
 from weaver.state import StateDB

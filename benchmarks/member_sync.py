@@ -28,7 +28,8 @@ from openpyxl import Workbook
 
 from demo.build import HERE as DEMO_DIR
 from flows._runtime import build_tables
-from tasks.members.sync import apply_member_sync, plan_member_sync
+from tasks.members.apply import apply_member_sync
+from tasks.members.plan import plan_member_sync
 from weaver.state import StateDB
 from weaver.workspace import Workspace
 

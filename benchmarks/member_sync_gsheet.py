@@ -27,7 +27,8 @@ from connectors.endpoints import RebaseAdapter, redirect
 from connectors.google_sheets import SHEETS_PREFIX
 from demo.build import HERE as DEMO_DIR
 from flows._runtime import build_tables
-from tasks.members.sync import apply_member_sync, plan_member_sync
+from tasks.members.apply import apply_member_sync
+from tasks.members.plan import plan_member_sync
 from tests.standins.sheets import SheetsStandIn
 from weaver.state import StateDB
 from weaver.workspace import Workspace

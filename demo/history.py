@@ -28,7 +28,7 @@ from connectors.mail import Message, OutboxTransport, Sender
 from demo.build import DEMO_SURVEY, DEMO_SURVEY_OPENED_DAYS_AGO
 from flows._runtime import build_tables
 from tasks.common.messages import message_action
-from tasks.members.sync import plan_member_sync
+from tasks.members.plan import plan_member_sync
 from tasks.surveys.surveys import Network, Survey, SurveyState, member_token, parse_surveys, plan_survey
 from weaver.ledger import Action, Ledger, Outcome
 from weaver.models import parse_consent

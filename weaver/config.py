@@ -165,6 +165,8 @@ class MailConfig(_Strict):
     # a send to more recipients than this waits for a coordinator's approval in the Prefect UI
     approval_threshold: int = Field(default=50, ge=0)
     approval_timeout_minutes: int = Field(default=24 * 60, ge=1)
+    # how often a paused run looks for the coordinator's answer
+    approval_poll_seconds: int = Field(default=10, ge=1, le=300)
 
     @model_validator(mode="after")
     def _smtp_needs(self) -> MailConfig:

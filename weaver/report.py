@@ -8,11 +8,14 @@ are safe to forward and to show in the Prefect UI.
 from __future__ import annotations
 
 import html
+import json
+import os
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
-from weaver.state import utcnow
+from weaver.clock import utcnow
 
 
 @dataclass
@@ -33,6 +36,7 @@ class Report:
     notes: list[str] = field(default_factory=list)
     extra_html: str = ""  # e.g. inline SVG charts
     created: datetime = field(default_factory=utcnow)
+    timezone: str = "UTC"  # the network's: times a coordinator reads are in its own zone
 
     def to_markdown(self) -> str:
         lines = [f"# {self.title}", ""]
@@ -54,7 +58,7 @@ class Report:
         parts = [
             f'<!doctype html><html lang="{esc(self.lang)}"><head><meta charset="utf-8">',
             f"<title>{esc(self.title)}</title><style>{_CSS}</style></head><body>",
-            f"<h1>{esc(self.title)}</h1><p class=when>{esc(self.created.strftime('%Y-%m-%d %H:%M UTC'))}</p>",
+            f"<h1>{esc(self.title)}</h1><p class=when>{esc(self.when())}</p>",
         ]
         parts += [f"<p class=note>{esc(note)}</p>" for note in self.notes]
         if self.summary:
@@ -68,11 +72,80 @@ class Report:
         parts.append("</body></html>")
         return "".join(parts)
 
+    def when(self) -> str:
+        """The run's time in the network's time zone, e.g. 2026-11-24 09:00 Asia/Shanghai."""
+        return f"{self.local():%Y-%m-%d %H:%M} {self.timezone}"
+
+    def local(self) -> datetime:
+        return self.created.astimezone(ZoneInfo(self.timezone))
+
     def write_html(self, reports_dir: Path) -> Path:
+        """Write the report to a file of its own (never over an earlier run's) and list it in the index."""
         reports_dir.mkdir(parents=True, exist_ok=True)
-        path = reports_dir / f"{self.slug}-{self.created.strftime('%Y-%m-%d')}.html"
+        path = _claim(reports_dir, f"{self.slug}-{self.local():%Y-%m-%d-%H%M%S}")
         path.write_text(self.to_html(), encoding="utf-8")
+        add_to_index(reports_dir, self, path)
         return path
+
+
+def _claim(directory: Path, stem: str) -> Path:
+    """A new file named after the run; a second run in the same second gets -2, -3 ... (O_EXCL: no race)."""
+    for n in range(1, 1000):
+        path = directory / (f"{stem}.html" if n == 1 else f"{stem}-{n}.html")
+        try:
+            os.close(os.open(path, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o644))
+            return path
+        except FileExistsError:
+            continue
+    raise FileExistsError(f"{directory}: too many reports named {stem}")
+
+
+# The index: reports/runs.jsonl holds one line per report written (appended, so concurrent runs do not
+# overwrite each other's entries); reports/index.html is rebuilt from it, newest first.
+INDEX_LOG = "runs.jsonl"
+
+
+def add_to_index(reports_dir: Path, report: Report, path: Path) -> Path:
+    entry = {"when": report.when(), "at": report.created.isoformat(), "title": report.title,
+             "file": path.name, "headline": "; ".join(f"{k}: {v}" for k, v in report.summary[:4])}  # fmt: skip
+    with (reports_dir / INDEX_LOG).open("a", encoding="utf-8") as log:
+        log.write(json.dumps(entry, ensure_ascii=False) + "\n")
+    return write_index(reports_dir, report.lang)
+
+
+def write_index(reports_dir: Path, lang: str) -> Path:
+    entries = _read_index(reports_dir / INDEX_LOG)
+    entries.sort(key=lambda e: e.get("at", ""), reverse=True)
+    esc = html.escape
+    head = ("When", "Operation", "Summary") if lang != "zh" else ("时间", "操作", "摘要")
+    rows = "".join(
+        f'<tr><td>{esc(e["when"])}</td><td><a href="{esc(e["file"])}">{esc(e["title"])}</a></td>'
+        f"<td>{esc(e.get('headline', ''))}</td></tr>"
+        for e in entries
+    )
+    title = "Reports" if lang != "zh" else "运行报告"
+    page = (
+        f'<!doctype html><html lang="{esc(lang)}"><head><meta charset="utf-8"><title>{title}</title>'
+        f"<style>{_CSS}</style></head><body><h1>{title}</h1><table>"
+        f"<tr><th>{head[0]}</th><th>{head[1]}</th><th>{head[2]}</th></tr>{rows}</table></body></html>"
+    )
+    index = reports_dir / "index.html"
+    tmp = index.with_suffix(f".{os.getpid()}.tmp")
+    tmp.write_text(page, encoding="utf-8")
+    os.replace(tmp, index)
+    return index
+
+
+def _read_index(log: Path) -> list[dict[str, str]]:
+    if not log.is_file():
+        return []
+    entries = []
+    for line in log.read_text(encoding="utf-8").splitlines():
+        try:
+            entries.append(json.loads(line))
+        except ValueError:
+            continue  # a line cut short by a crash: the report file itself is still there
+    return entries
 
 
 def publish_artifact(report: Report, link: Path | None = None) -> None:

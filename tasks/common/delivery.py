@@ -97,10 +97,16 @@ class Delivery:
     suppressed: list[Suppressed] = field(default_factory=list)
     previews: Path | None = None
     bounced: list[str] = field(default_factory=list)  # ledger keys whose recipient was refused for good
+    held: int = 0  # messages the approval gate held back (not approved): none is in the ledger
+
+    @classmethod
+    def held_back(cls, count: int) -> Delivery:
+        return cls(ApplyResult(), held=count)
 
     def summary(self) -> dict[str, int]:
         counts = self.result.counts()
-        return {
+        held = {"held": self.held} if self.held else {}
+        return held | {
             "planned": counts["planned"] + len(self.suppressed),
             "sent": counts["done"],
             "already_sent": counts["already_done"],

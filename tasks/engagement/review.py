@@ -38,7 +38,7 @@ from tasks.engagement.score import (
     score_members,
     suggest_activities,
 )
-from tasks.members.sync import Deduped, Layout, dedupe, locate_columns, parse_members
+from tasks.members.plan import Deduped, Layout, dedupe, locate_columns, parse_members
 from weaver.config import WeaverConfig
 from weaver.errors import SourceError
 from weaver.i18n import t

@@ -24,7 +24,7 @@ from prefect.cache_policies import NO_CACHE
 from connectors.tables import Cell, Grid, TableBackend
 from tasks.common.dates import parse_date
 from tasks.common.text import is_valid_email, normalise_email, normalise_text
-from tasks.members.sync import locate_columns
+from tasks.members.plan import locate_columns
 from weaver.config import WeaverConfig
 from weaver.errors import SourceError
 from weaver.i18n import field_label, t

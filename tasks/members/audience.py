@@ -35,7 +35,7 @@ from sqlalchemy import select
 
 from connectors.audience import BATCH_LIMIT, Audience, Contact, ContactResult, ContactUpsert, subscriber_hash
 from connectors.tables import Cell, Grid
-from tasks.members.sync import SyncPlan, fields_hash, locate_columns
+from tasks.members.plan import SyncPlan, fields_hash, locate_columns
 from weaver.config import MailchimpConfig, WeaverConfig
 from weaver.i18n import t
 from weaver.ledger import Action, ApplyResult, Ledger, Outcome

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from flows._runtime import build_tables
-from tasks.members.sync import plan_member_sync
+from tasks.members.plan import plan_member_sync
 from weaver.config import load_config
 from weaver.errors import ConfigError, SourceError
 from weaver.workspace import Workspace

@@ -7,7 +7,7 @@ from hypothesis import strategies as st
 
 from tasks.common.dates import parse_date
 from tasks.common.text import is_valid_email, normalise_email, normalise_text
-from tasks.members.sync import dedupe, diff_members, member_id_for, plan_member_sync
+from tasks.members.plan import dedupe, diff_members, member_id_for, plan_member_sync
 from tests.helpers import config, grid, row
 
 
@@ -207,7 +207,7 @@ def test_writeback_is_empty_when_the_sheet_already_says_it() -> None:
 
 
 def test_fields_hash_is_the_same_however_the_member_was_built() -> None:
-    from tasks.members.sync import fields_hash
+    from tasks.members.plan import fields_hash
 
     p = plan(grid(row("A", "a@x.org", interests="气候、教育"), row("B", "b@x.org"), row("B", "B@x.org", region="华东")))
     for member in p.deduped.members:

@@ -28,7 +28,7 @@ from operator import itemgetter
 from prefect import task
 from prefect.cache_policies import NO_CACHE
 
-from connectors.tables import Cell, Grid, TableBackend
+from connectors.tables import Cell, Grid
 from tasks.common.dates import parse_date
 from tasks.common.text import (
     LANGUAGES,
@@ -42,10 +42,8 @@ from tasks.common.text import (
 from weaver.config import MembersConfig, WeaverConfig
 from weaver.errors import SourceError
 from weaver.i18n import field_label, t
-from weaver.ledger import Action, ApplyResult, Ledger, Outcome
+from weaver.ledger import Action
 from weaver.models import Member, parse_consent, split_list
-from weaver.report import Report, Table
-from weaver.state import StateDB, save_members
 
 _COMBINING = re.compile(r"[\u0300-\u036f]")  # accents, after NFKD (García -> garcia)
 _DATE_FIELDS = ("joined", "paid_until")
@@ -435,71 +433,6 @@ def _plan(grid: Grid, config: WeaverConfig, snapshot: Mapping[str, tuple[str, st
     return SyncPlan(cfg.tab, parsed, deduped, diff, cells)
 
 
-def member_record(member: Member) -> dict[str, object]:
-    return {
-        "member_id": member.member_id,
-        "email": member.email,
-        "fields_hash": member.fields_hash,
-        "fields": member.fields,
-    }
 
-
-def apply_member_sync(plan: SyncPlan, tables: TableBackend, db: StateDB, dry_run: bool) -> ApplyResult:
-    """Write owned columns back (one batch, through the ledger), then record members in the state db."""
-
-    def write(batch: Sequence[Action]) -> list[Outcome]:
-        tables.write_cells(plan.tab, plan.cells)
-        return [Outcome.success(f"{len(plan.cells)} cells")]
-
-    result = Ledger(db, "member-sync").apply(plan.writeback, write, dry_run=dry_run)
-    if not dry_run:
-        upserts = [member_record(m) for m in (*plan.diff.added, *plan.diff.changed)]
-        save_members(db, upserts, plan.diff.gone)
-    return result
-
-
-def sync_summary(plan: SyncPlan) -> dict[str, int]:
-    p, d = plan.parsed, plan.diff
-    return {
-        "rows_read": p.rows_read,
-        "blank": len(p.blank_rows),
-        "valid": len(plan.deduped.members),
-        "merged": len(plan.deduped.merged),
-        "quarantined": len(p.rejected),
-        "added": len(d.added),
-        "changed": len(d.changed),
-        "gone": len(d.gone),
-        "unchanged": len(d.unchanged),
-        "cells": len(plan.cells),
-        "warnings": sum(len(m.warnings) for m in plan.deduped.members),
-    }
-
-
-def quarantine_reasons(plan: SyncPlan) -> dict[str, int]:
-    """How many rows were quarantined for each reason, most frequent first."""
-    counts: dict[str, int] = {}
-    for rejected in plan.parsed.rejected:
-        counts[rejected.reason] = counts.get(rejected.reason, 0) + 1
-    return dict(sorted(counts.items(), key=lambda kv: -kv[1]))
-
-
-def build_sync_report(plan: SyncPlan, lang: str, dry_run: bool) -> Report:
-    s = sync_summary(plan)
-    labels = ["rows_read", "blank", "valid", "merged", "quarantined", "added", "changed", "gone", "unchanged",
-              "cells", "warnings"]  # fmt: skip
-    report = Report("member-sync", t("sync.title", lang), lang)
-    report.summary = [(t(f"sync.{k}", lang), str(s[k])) for k in labels]
-    if dry_run:
-        report.notes.append(t("sync.dry_run", lang))
-    rejected = [[str(r.row), r.reason] for r in plan.parsed.rejected]
-    report.tables.append(Table(t("sync.quarantine_table", lang), [t("col.row", lang), t("col.reason", lang)], rejected))
-    merged = [[str(dup), t("status.duplicate", lang, row=primary)] for dup, primary in plan.deduped.merged.items()]
-    warned = [[str(m.row), w] for m in plan.deduped.members for w in m.warnings]
-    rows = sorted(merged + warned, key=lambda r: int(r[0]))
-    report.tables.append(Table(t("sync.warning_table", lang), [t("col.row", lang), t("col.what", lang)], rows))
-    return report
-
-
-# Thin Prefect wrappers: one task per phase, each over the whole batch (never one task per member).
+# Thin Prefect wrapper: one task over the whole batch (never one task per member).
 plan_member_sync_task = task(name="plan-member-sync", cache_policy=NO_CACHE)(plan_member_sync)
-apply_member_sync_task = task(name="apply-member-sync", cache_policy=NO_CACHE)(apply_member_sync)

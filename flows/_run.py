@@ -1,0 +1,150 @@
+"""The operation shape, written once: open -> read/plan/apply (the flow's own task calls) -> report -> close.
+
+Every flow body is
+
+    with Operation("member-sync", workspace, dry_run, as_of) as op:
+        ... read, plan and apply with op.tables, op.db, op.cfg, op.clock ...
+        return op.finish(report, summary)
+
+and the runner does the rest the same way for every operation: the network's clock (`as_of`), the state
+database (a throwaway copy on a dry run), the one way messages reach people (`op.send`: consent and
+suppression, the approval gate, the ledger), a report file of the run's own plus `reports/index.html`, the
+Prefect artifact, the run record, one log line, closing what was opened.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from types import TracebackType
+from typing import TypeVar
+
+from connectors.mail import Message
+from connectors.tables import TableBackend
+from flows._runtime import Runtime, open_runtime
+from tasks.common.approval import Approval, approve_send
+from tasks.common.delivery import Delivery
+from tasks.common.messages import deliver_task
+from weaver.clock import Clock, network_clock, utcnow
+from weaver.config import WeaverConfig
+from weaver.report import Report, publish_artifact
+from weaver.state import StateDB
+from weaver.summary import Summary
+
+S = TypeVar("S", bound=Summary)
+
+
+@dataclass
+class Operation:
+    """One run of one operation. Use it as a context manager in the flow body."""
+
+    name: str
+    workspace: str
+    dry_run: bool = False
+    as_of: str = ""
+    approvals: list[Approval] = field(default_factory=list)
+    _rt: Runtime | None = field(default=None, repr=False)
+    _clock: Clock | None = field(default=None, repr=False)
+    _started: datetime | None = None
+
+    # opening and closing ------------------------------------------------------------------------------
+    def __enter__(self) -> Operation:
+        self._started = started = utcnow()
+        self._rt = open_runtime(self.workspace, self.dry_run)
+        self._clock = network_clock(self.cfg.network.timezone, self.as_of or started)
+        return self
+
+    def __exit__(self, kind: type[BaseException] | None, error: BaseException | None, tb: TracebackType | None) -> None:
+        if self._rt is not None:
+            self._rt.close()
+
+    # what the flow body reads -------------------------------------------------------------------------
+    @property
+    def rt(self) -> Runtime:
+        assert self._rt is not None, "use the Operation as a context manager"
+        return self._rt
+
+    @property
+    def clock(self) -> Clock:
+        assert self._clock is not None, "use the Operation as a context manager"
+        return self._clock
+
+    @property
+    def cfg(self) -> WeaverConfig:
+        return self.rt.ws.config
+
+    @property
+    def tables(self) -> TableBackend:
+        return self.rt.tables
+
+    @property
+    def db(self) -> StateDB:
+        return self.rt.db
+
+    @property
+    def lang(self) -> str:
+        return self.rt.lang
+
+    @property
+    def source(self) -> str:
+        """The tables source, as error messages and reports name it."""
+        return self.rt.tables.describe()
+
+    # the one way messages reach people ----------------------------------------------------------------
+    def approve(self, messages: Sequence[Message], auto_approve: bool = False) -> Approval:
+        """The approval gate, for a flow that must know before doing anything else (e.g. record state)."""
+        poll = self.cfg.mail.approval_poll_seconds
+        approval = approve_send(messages, self.rt, self.name, auto_approve=auto_approve, poll_seconds=poll)
+        self.approvals.append(approval)
+        return approval
+
+    def send(
+        self, messages: Sequence[Message], auto_approve: bool = False, approval: Approval | None = None
+    ) -> Delivery:
+        """Consent and suppression, the approval gate, then each message once through the ledger.
+
+        A send the gate holds back delivers nothing and puts nothing in the ledger: the next run plans
+        it again. Pass the `approval` a flow already asked for, so the coordinator is asked once.
+        """
+        approval = approval or self.approve(messages, auto_approve)
+        if not approval.approved:
+            return Delivery.held_back(len(messages))
+        previews = self.rt.previews_dir(self.name)
+        return deliver_task(messages, self.rt.mail, self.db, self.name, dry_run=self.dry_run, previews_dir=previews)
+
+    @property
+    def held(self) -> bool:
+        """Did the gate hold anything back? Then this run is not recorded as done."""
+        return any(not a.approved for a in self.approvals)
+
+    # the tail -----------------------------------------------------------------------------------------
+    def finish(self, report: Report, summary: S, deliveries: Sequence[Delivery] = ()) -> S:
+        """Report file and index, artifact, run record, one log line: the same for every operation."""
+        report.timezone = self.cfg.network.timezone
+        if self.approvals:
+            summary.approval = "; ".join(a.describe(self.lang) for a in self.approvals)
+        previews = next((d.previews for d in deliveries if d.previews is not None), None)
+        if previews is not None:
+            summary.previews = str(previews)
+        path = None if self.dry_run else report.write_html(self.rt.ws.reports)
+        if path is not None:
+            summary.report = str(path)
+        publish_artifact(report, path)
+        if not self.dry_run and not self.held:
+            self.db.record_sync_run(self.name, self._started or utcnow(), summary.as_dict())
+        _log(self.name, self.dry_run, summary)
+        return summary
+
+
+def _log(name: str, dry_run: bool, summary: Summary) -> None:
+    """One line per run: in the Prefect run's log inside a run, else Python's logging."""
+    from prefect import get_run_logger
+    from prefect.exceptions import MissingContextError
+
+    try:
+        logger: logging.Logger | logging.LoggerAdapter[logging.Logger] = get_run_logger()
+    except MissingContextError:
+        logger = logging.getLogger(f"weaver.{name}")
+    logger.info("%s %s: %s", name, "plan" if dry_run else "done", summary.as_dict())

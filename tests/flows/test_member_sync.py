@@ -84,3 +84,22 @@ def test_owned_cells_a_coordinator_cleared_are_written_again(demo_ws: Path) -> N
     result = member_sync(workspace=str(demo_ws))
     assert result["cells"] == 1 and result["added"] == 0
     assert load_workbook(demo_ws / "network.xlsx")["Members"].cell(row=5, column=id_col).value
+
+
+def test_two_runs_on_one_day_leave_two_reports_both_in_the_index(demo_ws: Path) -> None:
+    first = member_sync(workspace=str(demo_ws))
+    second = member_sync(workspace=str(demo_ws))
+    assert first["report"] != second["report"]
+    assert Path(first["report"]).is_file() and Path(second["report"]).is_file()
+    assert "300" in Path(first["report"]).read_text(encoding="utf-8")  # the run that did the work keeps its report
+    index = (demo_ws / "reports" / "index.html").read_text(encoding="utf-8")
+    second_at, first_at = index.find(Path(second["report"]).name), index.find(Path(first["report"]).name)
+    assert 0 < second_at < first_at  # both linked, newest first
+    assert "Asia/Shanghai" in index  # times in the network's time zone
+
+
+def test_every_run_is_recorded_with_its_summary(demo_ws: Path) -> None:
+    member_sync(workspace=str(demo_ws), dry_run=True)
+    member_sync(workspace=str(demo_ws))
+    run = StateDB(f"sqlite:///{demo_ws / 'weaver.db'}").last_sync_run("member-sync")
+    assert run is not None and run["summary"]["added"] > 250 and run["summary"]["report"].endswith(".html")

@@ -13,6 +13,7 @@ from connectors.mail import OutboxTransport
 from flows.member_sync import member_sync
 from flows.onboarding import onboarding
 from tests.conftest import DEMO_DAY
+from tests.flows.gate import PausedRun, approval_threshold_one
 from weaver.ledger import Ledger
 from weaver.state import StateDB
 
@@ -87,3 +88,13 @@ def test_a_dry_run_previews_and_sends_or_records_nothing(demo_ws: Path) -> None:
     assert outbox(demo_ws) == {} and Path(plan["previews"]).is_file()
     assert {e["flow"] for e in Ledger(db(demo_ws), "t").entries()} == {"member-sync"}
     assert onboarding(workspace=str(demo_ws), as_of=DAY)["welcomes_sent"] == 12  # the real run still welcomes them
+
+
+def test_above_the_threshold_onboarding_waits_for_approval_and_a_decline_sends_nothing(demo_ws: Path) -> None:
+    approval_threshold_one(demo_ws)
+    member_sync(workspace=str(demo_ws))
+    paused = PausedRun("onboarding", lambda: onboarding(workspace=str(demo_ws), as_of=DAY))
+    assert outbox(demo_ws) == {}  # nothing went out while waiting
+    declined = paused.answer(approve=False)
+    assert declined["welcomes_sent"] == 0 and outbox(demo_ws) == {}
+    assert onboarding(workspace=str(demo_ws), as_of=DAY, auto_approve=True)["welcomes_sent"] == 12  # planned again

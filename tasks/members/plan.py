@@ -433,6 +433,5 @@ def _plan(grid: Grid, config: WeaverConfig, snapshot: Mapping[str, tuple[str, st
     return SyncPlan(cfg.tab, parsed, deduped, diff, cells)
 
 
-
 # Thin Prefect wrapper: one task over the whole batch (never one task per member).
 plan_member_sync_task = task(name="plan-member-sync", cache_policy=NO_CACHE)(plan_member_sync)

@@ -342,10 +342,13 @@ class SurveyState:
     responded: frozenset[str] = frozenset()  # member ids with an attributed response
 
 
+SURVEY_STATUSES = ("open", "closed", "upcoming")  # the report says survey.status.<status>
+
+
 @dataclass
 class SurveyPlan:
     survey: Survey
-    status: str
+    status: str  # one of SURVEY_STATUSES
     audience: list[str] = field(default_factory=list)  # member ids
     invites: list[Message] = field(default_factory=list)
     reminders: list[Message] = field(default_factory=list)

@@ -67,10 +67,14 @@ class SendPlan:
         return ", ".join(f"{name} {n}" for name, n in sorted(which.items(), key=lambda kv: (-kv[1], kv[0])))
 
 
+# every `how` an Approval can have: each picks the text approval.<how> (tests/weaver/test_i18n.py checks them)
+APPROVAL_STATES = ("under-threshold", "auto-approved", "dry-run", "approved", "declined", "needs-approval")
+
+
 @dataclass(frozen=True)
 class Approval:
     approved: bool
-    how: str  # under-threshold | auto-approved | dry-run | approved | declined | needs-approval
+    how: str  # one of APPROVAL_STATES
     plan: SendPlan
 
     def describe(self, lang: str) -> str:

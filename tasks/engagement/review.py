@@ -27,6 +27,7 @@ from tasks.common.ties import Tie, event_ties, save_ties
 from tasks.engagement.introductions import Introduction, followups, newcomer_of, plan_introductions
 from tasks.engagement.score import (
     NEWCOMER,
+    STATUSES,
     Assignment,
     Score,
     assign_checkins,
@@ -270,6 +271,11 @@ def record_introductions(plan: ReviewPlan, delivery: Delivery, db: StateDB, dry_
 def introduced(plan: ReviewPlan, delivered: set[str]) -> list[Tie]:
     """Introductions of which at least one email went out (now or on an earlier run): they are ties."""
     return [i.as_tie(plan.today) for i in plan.introductions if delivered & set(plan.intro_keys.get(i.ref, []))]
+
+
+# the counts summary_counts gives, in its order: the report labels each with eng.s.<key>
+SUMMARY_KEYS = ("members_scored", *STATUSES, "checkins_assigned", "checkins_waiting", "introductions", "followups_due",
+                "followups_planned", "cells")  # fmt: skip
 
 
 def summary_counts(plan: ReviewPlan) -> dict[str, int]:

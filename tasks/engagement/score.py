@@ -43,6 +43,7 @@ from weaver.config import EngagementConfig, Weaver
 from weaver.models import split_list
 
 ENGAGED, DRIFTING, NEWCOMER, QUIET = "engaged", "drifting", "newcomer", "quiet"
+STATUSES = (ENGAGED, DRIFTING, NEWCOMER, QUIET)  # each has the texts eng.reason.<status> and eng.s.<status>
 
 
 @dataclass(frozen=True)
@@ -156,7 +157,7 @@ def _status(score: int, last: date | None, joined: date | None, cfg: EngagementC
 
 
 def counts_by_status(scores: Mapping[str, Score]) -> dict[str, int]:
-    out = {s: 0 for s in (ENGAGED, DRIFTING, NEWCOMER, QUIET)}
+    out = {s: 0 for s in STATUSES}
     for score in scores.values():
         out[score.status] += 1
     return out

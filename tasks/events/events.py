@@ -246,10 +246,14 @@ NEW, CHANGED, UNCHANGED, CANCELLED_NOW, CANCELLED_BEFORE, PAST, SKIPPED = (
 )  # fmt: skip
 
 
+# every `change` a Decision can have: the report says invites.change.<change>
+CHANGES = ("new", "changed", "unchanged", "cancelled", "cancelled earlier", "past", "draft")
+
+
 @dataclass(frozen=True)
 class Decision:
     event: Event
-    change: str  # new | changed | unchanged | cancelled | cancelled earlier | past | draft
+    change: str  # one of CHANGES
     sequence: int
     version: dict[str, object] | None  # the row to save in event_versions after applying, if any
 

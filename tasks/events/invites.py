@@ -382,7 +382,7 @@ class Applied:
     delivery: Delivery
     calendar: ApplyResult | None = None
     chat: ApplyResult | None = None
-    calendar_file: str = "unchanged"  # written | unchanged | would write
+    calendar_file: str = "unchanged"  # one of CALENDAR_FILE_OUTCOMES
     calendar_suppressed: int = 0  # Google Calendar invitees the consent check refused
 
 
@@ -420,6 +420,9 @@ def post_announcements(actions: Sequence[Action], chat: ChatChannel | None, db: 
         return [chat.post(a.payload["title"], a.payload["body"]) for a in batch]
 
     return Ledger(db, FLOW).apply(actions, post, batch_size=1, dry_run=dry_run)
+
+
+CALENDAR_FILE_OUTCOMES = ("written", "unchanged", "would write")  # the report says invites.file.<outcome>
 
 
 def write_calendar_file(path: Path, feed: str, dry_run: bool) -> str:
@@ -460,6 +463,7 @@ write_calendar_file_task = task(name="write-calendar-file", cache_policy=NO_CACH
 # report -------------------------------------------------------------------------------------------------
 _PURPOSES = ("event_invite", "event_update", "event_cancel", "event_reminder", "event_seat_confirmed",
              "event_seat_waitlisted")  # fmt: skip
+SENT_KINDS = tuple(p.removeprefix("event_") for p in _PURPOSES)  # the report's invites.sent.<kind> rows
 
 
 def _by_purpose(actions: Sequence[Action]) -> Counter[str]:

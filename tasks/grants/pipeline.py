@@ -348,6 +348,9 @@ def _money(opp: Opportunity, problems: list[tuple[str, str]]) -> None:
         problems.append(("currency", "grants.problem.no_currency"))
 
 
+DATE_COLUMNS = ("deadline", "next_action_date")  # a date that does not parse is the problem grants.problem.<column>
+
+
 def _date(text: str, name: str, problems: list[tuple[str, str]]) -> date | None:
     if not text:
         return None

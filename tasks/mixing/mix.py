@@ -68,9 +68,12 @@ class MixSpec:
     time_limit: float | None = None  # a safety cap in seconds; the iteration limits make runs reproducible
 
 
+NOTICE_CODES = ("absent_in_constraint", "few_facilitators", "apart_impossible")  # each has a text mix.notice.<code>
+
+
 @dataclass(frozen=True)
 class Notice:
-    """Something the coordinator should know: `code` picks the text (i18n key mix.notice.<code>)."""
+    """Something the coordinator should know: `code` (one of NOTICE_CODES) picks the text mix.notice.<code>."""
 
     code: str
     values: Mapping[str, object] = field(default_factory=dict)

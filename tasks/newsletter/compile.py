@@ -199,11 +199,14 @@ class Item:
     row: int = 0
 
 
+REJECT_REASONS = ("no_title", "bad_date")  # why a row is left out: the report says newsletter.reason.<reason>
+
+
 @dataclass(frozen=True)
 class Rejected:
     tab: str
     row: int
-    reason: str  # newsletter.<reason> key
+    reason: str  # one of REJECT_REASONS
     column: str = ""
 
 

@@ -40,6 +40,11 @@ from weaver.state import StateDB
 FLOW = "newsletter"
 ARCHIVE_KIND = "newsletter-issue"
 CAMPAIGN_ACTIONS = ("draft", "schedule", "send")
+# what flows/newsletter.py may put in the report's outcome (the Delivery summary without "planned"), each shown
+# with the label newsletter.<key>
+OUTCOME_KEYS = ("period", "delivery", "new_editions", "earlier_editions", "campaigns_created", "campaigns_sent",
+                "approval", "sent", "already_sent", "failed", "outcome_unknown", "suppressed", "would_send",
+                "other_language")  # fmt: skip
 
 
 def archive_key(period: str, lang: str) -> str:

@@ -41,7 +41,7 @@ from tasks.common.dates import parse_date
 from tasks.common.messages import render
 from tasks.common.text import normalise_text
 from weaver.config import MEMBER_FIELDS, WeaverConfig
-from weaver.i18n import CATALOGUE, t
+from weaver.i18n import catalogue, t
 from weaver.ledger import DONE
 from weaver.secrets import resolve_secret
 from weaver.state import StateDB, ledger, local_secret
@@ -270,7 +270,7 @@ def _field_names() -> dict[str, str]:
     """Member field names a coordinator may write in an audience, in English or Chinese (地区 = region)."""
     names = {name: name for name in (*MEMBER_FIELDS, "member_id")}
     for name in MEMBER_FIELDS:
-        for text in CATALOGUE.get(f"field.{name}", {}).values():
+        for text in catalogue().get(f"field.{name}", {}).values():
             names[_fold(text)] = name
     names.update({"成员编号": "member_id", "interest": "interests"})
     return names
@@ -342,10 +342,13 @@ class SurveyState:
     responded: frozenset[str] = frozenset()  # member ids with an attributed response
 
 
+SURVEY_STATUSES = ("open", "closed", "upcoming")  # the report says survey.status.<status>
+
+
 @dataclass
 class SurveyPlan:
     survey: Survey
-    status: str
+    status: str  # one of SURVEY_STATUSES
     audience: list[str] = field(default_factory=list)  # member ids
     invites: list[Message] = field(default_factory=list)
     reminders: list[Message] = field(default_factory=list)

@@ -18,8 +18,9 @@ from dataclasses import dataclass
 from datetime import date
 
 from connectors.tables import Grid
+from tasks.common.columns import Columns
 from tasks.common.dates import parse_date
-from tasks.common.text import normalise_email, normalise_header, normalise_text
+from tasks.common.text import normalise_email, normalise_text
 from weaver.errors import SourceError
 from weaver.i18n import t
 
@@ -57,8 +58,8 @@ class RejectedRow:
 
 
 def _columns(header: Sequence[str], tab: str) -> dict[str, int]:
-    index = {normalise_header(h): i for i, h in reversed(list(enumerate(header)))}
-    found = {name: next((index[a] for a in aliases if a in index), -1) for name, aliases in HEADERS.items()}
+    columns = Columns(header, tab)
+    found = {name: -1 if (col := columns.first(aliases)) is None else col for name, aliases in HEADERS.items()}
     for required in ("event_id", "date", "status"):
         if found[required] < 0:
             chinese = next(a for a in HEADERS[required] if not a.isascii())

@@ -29,6 +29,7 @@ from prefect import task
 from prefect.cache_policies import NO_CACHE
 
 from connectors.tables import Cell, Grid
+from tasks.common.columns import Columns
 from tasks.common.dates import parse_date
 from tasks.common.text import (
     LANGUAGES,
@@ -36,8 +37,6 @@ from tasks.common.text import (
     is_valid_email,
     normalise_column,
     normalise_email_column,
-    normalise_header,
-    normalise_text,
 )
 from weaver.config import MembersConfig, WeaverConfig
 from weaver.errors import SourceError
@@ -79,23 +78,14 @@ class Layout:
 
 def locate_columns(header: Sequence[str], cfg: MembersConfig, tab: str, source: str) -> Layout:
     """Match the configured headers to the sheet's (trailing spaces and width ignored)."""
-    index: dict[str, int] = {}
-    for i, text in enumerate(header):
-        index.setdefault(normalise_header(text), i)
-    field_cols: dict[str, int] = {}
-    for name, wanted in cfg.columns.items():
-        col = index.get(normalise_header(wanted))
-        if col is None:
-            known = ", ".join(repr(normalise_text(h)) for h in header if h.strip())
-            raise SourceError(
-                f"{source}: tab {tab!r} has no column {wanted!r} (mapped from [members.columns] {name}); "
-                f"its columns are: {known}"
-            )
-        field_cols[name] = col
-    owned_cols = {k: index[normalise_header(v)] for k, v in cfg.owned_columns.items() if normalise_header(v) in index}
+    columns = Columns(header, tab, source)
+    field_cols = {
+        name: columns.require(wanted, f"mapped from [members.columns] {name}") for name, wanted in cfg.columns.items()
+    }
+    owned = {k: columns.find(v) for k, v in cfg.owned_columns.items()}
+    owned_cols = {k: col for k, col in owned.items() if col is not None}
     missing = tuple(k for k in cfg.owned_columns if k not in owned_cols)
-    last = max((i for i, h in enumerate(header) if h.strip()), default=-1)
-    return Layout(cfg.header_row, field_cols, owned_cols, missing, last + 1)
+    return Layout(cfg.header_row, field_cols, owned_cols, missing, columns.next_free())
 
 
 @dataclass(frozen=True)

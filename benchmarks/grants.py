@@ -28,7 +28,8 @@ from tasks.grants.pipeline import apply_grant_pipeline, enrich, new_candidates, 
 from tasks.grants.sources import fetch_amounts, search_grants_gov
 from tests.standins.grants import GrantsGovStandin, Opportunity
 from weaver.clock import network_clock
-from weaver.state import StateDB, grant_stage_history, grant_written
+from weaver.state import StateDB
+from weaver.state.grants import grant_stage_history, grant_written
 from weaver.workspace import Workspace
 
 STAGES = ["调研", "资格评估", "撰写中", "已提交", "已获批", "未获批", "research", "writing"]

@@ -19,7 +19,8 @@ from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 from weaver.errors import FatalError, RetriableError
-from weaver.state import DISPATCHED, INBOX_FAILED, StateDB, inbox_mark, inbox_note_attempt, inbox_waiting
+from weaver.state import StateDB
+from weaver.state.submissions import DISPATCHED, INBOX_FAILED, inbox_mark, inbox_note_attempt, inbox_waiting
 
 log = logging.getLogger("weaver.webhooks.dispatch")
 

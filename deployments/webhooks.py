@@ -36,7 +36,8 @@ from deployments.signatures import verify
 from deployments.submissions import BadSubmission, Submission, parse_submission
 from weaver.errors import ConfigError
 from weaver.secrets import resolve_secret
-from weaver.state import StateDB, inbox_add
+from weaver.state import StateDB
+from weaver.state.submissions import inbox_add
 from weaver.workspace import Workspace
 
 log = logging.getLogger("weaver.webhooks")

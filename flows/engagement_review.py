@@ -28,7 +28,8 @@ from tasks.engagement.review import (
 from weaver.clock import network_clock
 from weaver.i18n import t
 from weaver.report import Report, Table, publish_artifact
-from weaver.state import engagement_rows, inbox_rows
+from weaver.state.engagement import engagement_rows
+from weaver.state.submissions import inbox_rows
 
 load_inbox_task = task(name="load-inbox", cache_policy=NO_CACHE)(inbox_rows)
 load_engagement_task = task(name="load-engagement-events", cache_policy=NO_CACHE)(engagement_rows)

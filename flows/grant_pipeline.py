@@ -20,7 +20,8 @@ from tasks.grants.report import build_grant_report, grant_summary
 from tasks.grants.sources import fetch_amounts_task, read_feeds_task, search_grants_gov_task
 from weaver.clock import network_clock
 from weaver.report import publish_artifact
-from weaver.state import grant_stage_history, grant_written, utcnow
+from weaver.state import utcnow
+from weaver.state.grants import grant_stage_history, grant_written
 
 
 @flow(name="grant-pipeline")

@@ -73,3 +73,14 @@ def test_flows_never_import_a_client_library() -> None:
         if module.split(".")[0] in clients
     ]
     assert wrong == []
+
+
+def test_no_task_module_imports_sqlalchemy() -> None:
+    """Tasks call the accessors in weaver/state with plain data: the SQL, and its dialects, live in one place."""
+    wrong = [
+        f"{path.relative_to(ROOT)}:{line} imports {module}"
+        for path in sources("tasks")
+        for line, module in imports_of(path)
+        if module.split(".")[0] == "sqlalchemy"
+    ]
+    assert wrong == []

@@ -714,7 +714,7 @@ class MixingConfig(_Strict):
     @field_validator("history_weights")
     @classmethod
     def _known_sources(cls, value: dict[str, float]) -> dict[str, float]:
-        from weaver.state import TIE_SOURCES
+        from weaver.state.engagement import TIE_SOURCES
 
         _check_keys(value, TIE_SOURCES)
         return value

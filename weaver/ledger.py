@@ -20,10 +20,9 @@ from datetime import datetime
 from typing import Any, Protocol
 
 from sqlalchemy import and_, bindparam, or_, select, update
-from sqlalchemy.dialects import postgresql, sqlite
 
 from weaver.errors import WeaverError
-from weaver.state import StateDB, chunked, ledger, utcnow
+from weaver.state import StateDB, chunked, insert_ignore, ledger, utcnow
 
 DONE, CLAIMED, FAILED, RETRY, UNKNOWN = "done", "claimed", "failed", "retry", "unknown"
 PLANNED, CANCELLED = "planned", "cancelled"  # scheduled for its due_at; dropped before it was performed
@@ -194,7 +193,7 @@ class Ledger:
         if len(batch) == 1:
             return self._claim_one(rows[0], again[0])
         with self.db.begin() as conn:
-            conn.execute(self._insert_ignore(conn), rows)
+            conn.execute(insert_ignore(conn, ledger), rows)
             with_payload = [r for r in again if r["b_payload"]]
             if with_payload:
                 conn.execute(_RECLAIM_WITH_PAYLOAD, with_payload)
@@ -206,7 +205,7 @@ class Ledger:
     def _claim_one(self, row: dict[str, Any], again: dict[str, Any]) -> set[str]:
         """One action (every email): a single statement when it is new; the row count says if we own it."""
         with self.db.begin() as conn:
-            if conn.execute(self._insert_ignore(conn), row).rowcount == 1:
+            if conn.execute(insert_ignore(conn, ledger), row).rowcount == 1:
                 return {row["key"]}
             reclaim = _RECLAIM_WITH_PAYLOAD if again["b_payload"] else _RECLAIM
             return {row["key"]} if conn.execute(reclaim, again).rowcount == 1 else set()
@@ -224,12 +223,6 @@ class Ledger:
             "updated_at": now,
             "due_at": action.due_at,
         }
-
-    def _insert_ignore(self, conn: Any) -> Any:
-        dialect = conn.dialect.name
-        if dialect not in _INSERT_IGNORE:
-            raise WeaverError(f"state database dialect {dialect!r} is not supported (use SQLite or PostgreSQL)")
-        return _INSERT_IGNORE[dialect]
 
     def _perform(self, todo: list[Action], perform: Performer, result: ApplyResult) -> None:
         try:
@@ -288,7 +281,7 @@ class Ledger:
             keys = [r["key"] for r in rows]
             before = len(_planned_among(conn, keys))
             for part in chunked(rows, _LOOKUP_CHUNK):
-                conn.execute(self._insert_ignore(conn), list(part))
+                conn.execute(insert_ignore(conn, ledger), list(part))
             return len(_planned_among(conn, keys)) - before
 
     def due(self, key_prefix: str, now: datetime | None = None) -> list[dict[str, Any]]:
@@ -347,10 +340,6 @@ _OWNED = select(ledger.c.key).where(
     ledger.c.status == CLAIMED,
     ledger.c.detail == bindparam("b_owner"),
 )
-_INSERT_IGNORE = {
-    "sqlite": sqlite.insert(ledger).on_conflict_do_nothing(index_elements=["key"]),
-    "postgresql": postgresql.insert(ledger).on_conflict_do_nothing(index_elements=["key"]),
-}
 _MARK = (
     update(ledger)
     .where(ledger.c.key == bindparam("b_key"))

@@ -18,13 +18,11 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from sqlalchemy import select
-from sqlalchemy.dialects import postgresql, sqlite
-
 from connectors.mail import MailTransport, Message, Refused
 from weaver.ledger import PLANNED, RETRY, Action, ApplyResult, Ledger, Outcome, ProgressFn
 from weaver.models import parse_consent
-from weaver.state import StateDB, chunked, members, suppressions, utcnow
+from weaver.state import StateDB
+from weaver.state.delivery import add_suppression, members_by_id_or_email, suppression_reasons
 
 
 # consent ------------------------------------------------------------------------------------------------
@@ -38,7 +36,7 @@ def consent_filter(db: StateDB, messages: Sequence[Message]) -> tuple[list[Messa
     """The one central check: who may be emailed. Two queries for the whole batch."""
     emails = {m.to_email.lower() for m in messages}
     ids = {m.member_id for m in messages if m.member_id}
-    blocked = _suppressed_emails(db, emails)
+    blocked = suppression_reasons(db, emails)
     state = _member_consent(db, ids, emails)
     allowed: list[Message] = []
     dropped: list[Suppressed] = []
@@ -56,38 +54,21 @@ def consent_filter(db: StateDB, messages: Sequence[Message]) -> tuple[list[Messa
     return allowed, dropped
 
 
-def _suppressed_emails(db: StateDB, emails: set[str]) -> dict[str, str]:
-    found: dict[str, str] = {}
-    with db.engine.connect() as conn:
-        for part in chunked(sorted(emails), 500):
-            rows = conn.execute(
-                select(suppressions.c.email, suppressions.c.reason).where(suppressions.c.email.in_(part))
-            )
-            found.update({r.email: r.reason for r in rows})
-    return found
-
-
 def _member_consent(db: StateDB, ids: set[str], emails: set[str]) -> dict[str, dict[str, bool]]:
+    """Whether each active member (by id and by address) may be emailed: an explicit yes, nothing less."""
     by_id: dict[str, bool] = {}
     by_email: dict[str, bool] = {}
-    cols = (members.c.member_id, members.c.email, members.c.fields, members.c.status)
-    with db.engine.connect() as conn:
-        for column, values in ((members.c.member_id, ids), (members.c.email, emails)):
-            for part in chunked(sorted(values), 500):
-                for r in conn.execute(select(*cols).where(column.in_(part))):
-                    ok = r.status == "active" and parse_consent((r.fields or {}).get("consent", "")) is True
-                    if r.status == "active":
-                        by_id[r.member_id] = ok
-                        by_email[r.email] = by_email.get(r.email, True) and ok
+    for r in members_by_id_or_email(db, ids, emails):
+        ok = r["status"] == "active" and parse_consent((r["fields"] or {}).get("consent", "")) is True
+        if r["status"] == "active":
+            by_id[r["member_id"]] = ok
+            by_email[r["email"]] = by_email.get(r["email"], True) and ok
     return {"by_id": by_id, "by_email": by_email}
 
 
 def suppress(db: StateDB, email: str, reason: str, source: str) -> None:
     """Put an address on the suppression list (kept if it is there already, with its first reason)."""
-    row = {"email": email.lower(), "reason": reason, "source": source, "created_at": utcnow()}
-    with db.begin() as conn:
-        dialect = postgresql if conn.dialect.name == "postgresql" else sqlite
-        conn.execute(dialect.insert(suppressions).on_conflict_do_nothing(index_elements=["email"]), [row])
+    add_suppression(db, email.lower(), reason, source)
 
 
 # delivery -----------------------------------------------------------------------------------------------

@@ -2,7 +2,7 @@
 
 A tie is one occasion on which two people met: at an event (attending the same one), in a group we formed,
 as buddies, through an introduction we made, or at a check-in. The state database keeps them
-(`weaver.state.ties`); these functions turn them into mixing history, counts and an export.
+(`weaver.state.engagement.ties`); these functions turn them into mixing history, counts and an export.
 
 * **Mixing history**: a pair's history is the sum of its ties' weights, capped at 1 (1 = they have met).
   By default a group, a buddy pairing, an introduction or a check-in counts 1 and attending the same event
@@ -23,7 +23,8 @@ from typing import Any
 from prefect import task
 from prefect.cache_policies import NO_CACHE
 
-from weaver.state import TIE_SOURCES, StateDB, record_ties, tie_rows
+from weaver.state import StateDB
+from weaver.state.engagement import TIE_SOURCES, record_ties, tie_rows
 
 DEFAULT_WEIGHTS: dict[str, float] = {"group": 1.0, "buddy": 1.0, "introduction": 1.0, "checkin": 1.0, "event": 0.2}
 

@@ -57,10 +57,8 @@ from weaver.errors import ConfigError, SourceError
 from weaver.i18n import t
 from weaver.ledger import Action, ApplyResult, Ledger, Outcome
 from weaver.report import Report, Table
-from weaver.state import (
-    StateDB,
-    inbox_entries,
-    ledger_keys_like,
+from weaver.state import StateDB, ledger_keys_like
+from weaver.state.events import (
     load_calendar_sync,
     load_event_versions,
     load_rsvps,
@@ -69,6 +67,7 @@ from weaver.state import (
     save_event_versions,
     save_rsvps,
 )
+from weaver.state.submissions import inbox_entries
 
 FLOW = "event-invites"
 

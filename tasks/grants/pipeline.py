@@ -46,7 +46,8 @@ from weaver.errors import SourceError
 from weaver.i18n import t
 from weaver.ledger import Action, ApplyResult, Ledger, Outcome
 from weaver.models import split_list
-from weaver.state import StateDB, save_grant_state
+from weaver.state import StateDB
+from weaver.state.grants import save_grant_state
 
 OPEN_STAGES = ("research", "qualifying", "writing")  # still applying: deadlines and reminders matter
 LIVE_STAGES = (*OPEN_STAGES, "submitted")  # counted in the weighted pipeline

@@ -30,7 +30,8 @@ from weaver.errors import SourceError
 from weaver.i18n import field_label, t
 from weaver.ledger import Action, ApplyResult, Ledger, Outcome
 from weaver.report import Report, Table
-from weaver.state import INBOX_FAILED, PROCESSED, StateDB, inbox_entries, inbox_mark
+from weaver.state import StateDB
+from weaver.state.submissions import INBOX_FAILED, PROCESSED, inbox_entries, inbox_mark
 
 
 @dataclass(frozen=True)

@@ -31,7 +31,6 @@ from typing import Any
 
 from prefect import task
 from prefect.cache_policies import NO_CACHE
-from sqlalchemy import select
 
 from connectors.audience import BATCH_LIMIT, Audience, Contact, ContactResult, ContactUpsert, subscriber_hash
 from connectors.tables import Cell, Grid
@@ -41,7 +40,9 @@ from weaver.i18n import t
 from weaver.ledger import Action, ApplyResult, Ledger, Outcome
 from weaver.models import Member, parse_consent, split_list
 from weaver.report import Report, Table
-from weaver.state import StateDB, audience_members, chunked, suppressions, utcnow
+from weaver.state import StateDB, utcnow
+from weaver.state.audience import audience_contacts, save_audience_pull, save_audience_pushes
+from weaver.state.delivery import suppressions_from
 
 LEFT = ("unsubscribed", "cleaned")  # statuses that mean: never email, never subscribe again
 KEEP_STATUS = ("pending", "transactional", "archived")  # contacts whose status is not ours to set
@@ -94,19 +95,13 @@ def last_pull(db: StateDB, list_id: str) -> datetime | None:
 
 
 def load_known(db: StateDB, list_id: str) -> dict[str, Known]:
-    cols = audience_members.c
-    query = select(cols.email, cols.member_id, cols.synced_hash, cols.tags, cols.status, cols.pushes)
-    with db.engine.connect() as conn:
-        rows = conn.execute(query.where(cols.list_id == list_id))
-        return {r.email: Known(r.member_id, r.synced_hash, tuple(r.tags or ()), r.status, r.pushes) for r in rows}
+    rows = audience_contacts(db, list_id)
+    return {r["email"]: Known(r["member_id"], r["synced_hash"], tuple(r["tags"] or ()), r["status"], r["pushes"])
+            for r in rows}  # fmt: skip
 
 
 def mailchimp_suppressions(db: StateDB) -> dict[str, str]:
-    with db.engine.connect() as conn:
-        rows = conn.execute(
-            select(suppressions.c.email, suppressions.c.reason).where(suppressions.c.source == "mailchimp")
-        )
-        return {r.email: r.reason for r in rows}
+    return suppressions_from(db, "mailchimp")
 
 
 # plan -----------------------------------------------------------------------------------------------------
@@ -347,18 +342,7 @@ def record_pull(db: StateDB, read: AudienceRead) -> None:
         for c in read.contacts
         if c.status in LEFT
     ]
-    with db.begin() as conn:
-        insert = _insert(conn)
-        for part in chunked(rows, 500):
-            stmt = insert(audience_members)
-            conn.execute(
-                stmt.on_conflict_do_update(
-                    index_elements=["list_id", "email"], set_={"status": stmt.excluded.status, "updated_at": now}
-                ),
-                list(part),
-            )
-        for part in chunked(left, 500):
-            conn.execute(insert(suppressions).on_conflict_do_nothing(index_elements=["email"]), list(part))
+    save_audience_pull(db, rows, left)
 
 
 def remember_pushes(db: StateDB, list_id: str, result: ApplyResult, statuses: Mapping[str, str]) -> None:
@@ -380,24 +364,8 @@ def remember_pushes(db: StateDB, list_id: str, result: ApplyResult, statuses: Ma
                 "updated_at": now,
             }
         )
-    if not rows:
-        return
-    with db.begin() as conn:
-        stmt = _insert(conn)(audience_members)
-        columns = ("member_id", "synced_hash", "tags", "status", "pushes", "updated_at")
-        upsert = stmt.on_conflict_do_update(
-            index_elements=["list_id", "email"], set_={c: stmt.excluded[c] for c in columns}
-        )
-        for part in chunked(rows, 500):
-            conn.execute(upsert, list(part))
-
-
-def _insert(conn: Any) -> Any:
-    if conn.dialect.name == "postgresql":
-        from sqlalchemy.dialects.postgresql import insert
-    else:
-        from sqlalchemy.dialects.sqlite import insert
-    return insert
+    if rows:
+        save_audience_pushes(db, rows)
 
 
 # report ---------------------------------------------------------------------------------------------------

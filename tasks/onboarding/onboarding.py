@@ -30,7 +30,6 @@ from typing import Any
 
 from prefect import task
 from prefect.cache_policies import NO_CACHE
-from sqlalchemy import select
 
 from connectors.mail import Message
 from tasks.common.delivery import Delivery
@@ -41,7 +40,9 @@ from weaver.i18n import t
 from weaver.ledger import Action, ApplyResult, Ledger, Outcome
 from weaver.models import parse_consent, split_list
 from weaver.report import Report, Table
-from weaver.state import StateDB, ledger, suppressions, sync_runs
+from weaver.state import StateDB
+from weaver.state.delivery import suppressed_emails
+from weaver.state.onboarding import newcomer_records
 
 FLOW = "onboarding"
 RECORD = BUDDY_RECORD  # each newcomer's buddy, kept in the ledger (read back as ties)
@@ -216,23 +217,18 @@ class OnboardingState:
 def read_onboarding_state(db: StateDB, now: datetime, today: date) -> OnboardingState:
     """Everything onboarding needs from the state database, in five queries."""
     people = [person_from_row(r) for r in db.member_rows("active")]
-    with db.engine.connect() as conn:
-        rows = conn.execute(select(ledger.c.key, ledger.c.payload, ledger.c.created_at).where(
-            ledger.c.key.startswith(RECORD, autoescape=True)))  # fmt: skip
-        records = {
-            r.key.removeprefix(RECORD): Record((r.payload or {}).get("buddy"), aware(r.created_at)) for r in rows
-        }
-        suppressed = {r.email for r in conn.execute(select(suppressions.c.email))}
+    records = {
+        r["key"].removeprefix(RECORD): Record((r["payload"] or {}).get("buddy"), r["created_at"])
+        for r in newcomer_records(db, RECORD)
+    }
+    suppressed = suppressed_emails(db)
     due = [e["key"] for e in Ledger(db, FLOW).due(FOLLOWUP, now)]
     return OnboardingState(people, _last_run(db), records, suppressed, due, now, today)
 
 
 def _last_run(db: StateDB) -> datetime | None:
     """The previous onboarding run's start, if it came after the first member sync (else: a first run)."""
-    with db.engine.connect() as conn:
-        first_sync = conn.execute(
-            select(sync_runs.c.started_at).where(sync_runs.c.flow == "member-sync").order_by(sync_runs.c.id).limit(1)
-        ).scalar()
+    first_sync = db.first_sync_run_start("member-sync")
     last = db.last_sync_run(FLOW)
     if last is None or first_sync is None or aware(last["started_at"]) < aware(first_sync):
         return None

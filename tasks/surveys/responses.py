@@ -32,22 +32,14 @@ from zoneinfo import ZoneInfo
 
 from prefect import task
 from prefect.cache_policies import NO_CACHE
-from sqlalchemy import select
 
 from connectors.forms import FormResponse, FormSchema, FormsSource, parse_rfc3339
 from tasks.common.text import normalise_text
 from tasks.surveys.surveys import RejectedRow, Survey, SurveyContext, normalise_token, token_index
 from weaver.i18n import t
-from weaver.state import (
-    StateDB,
-    chunked,
-    inbox,
-    read_cursor,
-    record_engagement,
-    save_cursor,
-    survey_responses,
-    utcnow,
-)
+from weaver.state import StateDB, read_cursor, utcnow
+from weaver.state.submissions import inbox_entries
+from weaver.state.surveys import known_response_ids, save_responses, stored_responses
 
 _ID_HEADERS = frozenset({"response id", "responseid", "response_id", "submission id", "submission_id", "#", "id",
                          "respondent id", "回复编号", "提交编号"})  # fmt: skip
@@ -267,9 +259,7 @@ def collect_responses(surveys: Sequence[Survey], db: StateDB, forms: FormsSource
 
 
 def _collect_inbox(surveys: Sequence[Survey], db: StateDB, lang: str, out: Collected) -> None:
-    query = select(inbox).where(inbox.c.kind == "survey", inbox.c.status.in_(["received", "dispatched"]))
-    with db.engine.connect() as conn:
-        rows = [dict(r._mapping) for r in conn.execute(query.order_by(inbox.c.received_at))]
+    rows = inbox_entries(db, "survey")
     unmatched: dict[str, int] = {}
     for row in rows:
         survey = survey_for_form(row["form"], surveys)
@@ -358,18 +348,10 @@ class Recorded:
     inbox_failed: int = 0
 
 
-def known_ids(db: StateDB, ids: Sequence[str]) -> set[str]:
-    found: set[str] = set()
-    with db.engine.connect() as conn:
-        for part in chunked(list(ids), 500):
-            found.update(conn.execute(select(survey_responses.c.id).where(survey_responses.c.id.in_(part))).scalars())
-    return found
-
-
 def record_responses(db: StateDB, rows: Sequence[dict[str, Any]], collected: Collected,
                      dry_run: bool) -> Recorded:  # fmt: skip
     """Store responses, engagement, inbox outcomes and high-water marks in one transaction (none in a dry run)."""
-    known = known_ids(db, [r["id"] for r in rows])
+    known = known_response_ids(db, [r["id"] for r in rows])
     fresh = [r for r in rows if r["id"] not in known]
     result = Recorded(len(fresh), len(rows) - len(fresh), sum(1 for r in fresh if r["member_id"]),
                       sum(1 for r in fresh if not r["member_id"]))  # fmt: skip
@@ -377,36 +359,9 @@ def record_responses(db: StateDB, rows: Sequence[dict[str, Any]], collected: Col
     result.inbox_processed, result.inbox_failed = len(processed), len(collected.inbox_failed)
     if dry_run:
         return result
-    with db.begin() as conn:
-        _upsert_responses(conn, rows)
-        record_engagement(conn, engagement_for(rows))
-        for part in chunked(processed, 500):
-            conn.execute(inbox.update().where(inbox.c.id.in_(part)).values(status="processed", detail="survey"))
-        for inbox_id, reason in collected.inbox_failed.items():
-            conn.execute(inbox.update().where(inbox.c.id == inbox_id).values(status="failed", detail=reason))
-        for key, value in collected.cursors.items():
-            save_cursor(conn, key, value)
+    failed = list(collected.inbox_failed.items())
+    save_responses(db, rows, engagement_for(rows), processed, failed, collected.cursors)
     return result
-
-
-def _upsert_responses(conn: Any, rows: Sequence[dict[str, Any]]) -> None:
-    if not rows:
-        return
-    if conn.dialect.name == "postgresql":
-        from sqlalchemy.dialects.postgresql import insert
-    else:
-        from sqlalchemy.dialects.sqlite import insert
-    stmt = insert(survey_responses)
-    changing = ("member_id", "attribution", "submitted_at", "answers")  # an edit replaces the answers
-    stmt = stmt.on_conflict_do_update(index_elements=["id"], set_={c: stmt.excluded[c] for c in changing})
-    for part in chunked(list(rows), 500):
-        conn.execute(stmt, list(part))
-
-
-def stored_responses(db: StateDB, survey_ids: Sequence[str]) -> list[dict[str, Any]]:
-    with db.engine.connect() as conn:
-        query = select(survey_responses).where(survey_responses.c.survey_id.in_(list(survey_ids)))
-        return [dict(r._mapping) for r in conn.execute(query.order_by(survey_responses.c.submitted_at))]
 
 
 @dataclass

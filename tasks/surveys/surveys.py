@@ -33,7 +33,6 @@ from zoneinfo import ZoneInfo
 
 from prefect import task
 from prefect.cache_policies import NO_CACHE
-from sqlalchemy import or_, select
 
 from connectors.mail import Message
 from connectors.tables import Grid, cell_name
@@ -42,9 +41,9 @@ from tasks.common.messages import render
 from tasks.common.text import normalise_text
 from weaver.config import MEMBER_FIELDS, WeaverConfig
 from weaver.i18n import catalogue, t
-from weaver.ledger import DONE
 from weaver.secrets import resolve_secret
-from weaver.state import StateDB, ledger, local_secret
+from weaver.state import StateDB, local_secret
+from weaver.state.surveys import survey_sent
 
 PROVIDERS = ("google_forms", "typeform", "tally", "other")
 # our column -> the headers a coordinator may use (English or Chinese; case, spaces and width ignored)
@@ -458,7 +457,7 @@ def read_survey_state(db: StateDB, config: WeaverConfig, surveys: Sequence[Surve
     secret, throwaway = survey_secret(db, config, dry_run, where)
     active = db.member_rows("active")
     everyone = {m["member_id"]: m for m in (*db.member_rows("gone"), *active)}
-    done = {s.survey_id: sent_keys(db, s.survey_id) for s in surveys}
+    done = {s.survey_id: survey_sent(db, s.survey_id) for s in surveys}
     network = Network(net.name, net.timezone, net.default_language)
     return SurveyContext(network, secret, active, everyone, done, throwaway)
 
@@ -472,15 +471,6 @@ def survey_secret(db: StateDB, config: WeaverConfig, dry_run: bool, where: str) 
     if value is None:  # a dry run changes nothing, so it previews links with a key it then forgets
         return secrets.token_hex(32).encode(), True
     return value.encode(), False
-
-
-def sent_keys(db: StateDB, survey_id: str) -> dict[str, datetime]:
-    """The survey's invitations and reminders the ledger marks done, and when (one query)."""
-    prefixes = (f"survey-invite:{survey_id}:", f"survey-reminder:{survey_id}:")
-    query = select(ledger.c.key, ledger.c.updated_at).where(ledger.c.status == DONE)
-    query = query.where(or_(*(ledger.c.key.startswith(p, autoescape=True) for p in prefixes)))
-    with db.engine.connect() as conn:
-        return {r.key: r.updated_at for r in conn.execute(query)}
 
 
 # Thin Prefect wrappers: one task per phase, over every survey at once.

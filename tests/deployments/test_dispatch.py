@@ -12,7 +12,8 @@ import pytest
 from deployments.dispatch import Dispatcher, PrefectStarter, Route
 from tests.deployments.fakes import RecordingStarter
 from weaver.errors import FatalError, RetriableError
-from weaver.state import StateDB, inbox_add, inbox_get
+from weaver.state import StateDB
+from weaver.state.submissions import inbox_add, inbox_get
 
 ROUTES = {"join": Route("member-intake/demo", {"note": "x"}, pass_submission=True)}
 

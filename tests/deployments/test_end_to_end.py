@@ -26,7 +26,8 @@ from deployments.signatures import signed_headers
 from flows import FLOWS
 from tests.conftest import DEMO_DAY, PrefectServer
 from tests.processes import Background, free_port, http_ok
-from weaver.state import StateDB, inbox_add, inbox_get
+from weaver.state import StateDB
+from weaver.state.submissions import inbox_add, inbox_get
 
 pytestmark = pytest.mark.e2e
 

@@ -20,7 +20,8 @@ from deployments.signatures import signed_headers
 from deployments.webhooks import Receiver, StateInbox, create_app, form_endpoints, form_routes
 from tests.deployments.fakes import RecordingStarter
 from weaver.errors import ConfigError
-from weaver.state import StateDB, inbox_get
+from weaver.state import StateDB
+from weaver.state.submissions import inbox_get
 from weaver.workspace import Workspace
 
 JOIN_SECRET = "join-secret-Zq81"

@@ -23,7 +23,8 @@ from flows.member_sync import member_sync
 from tests.standins.calendar import CalendarStandIn
 from weaver.errors import ConfigError
 from weaver.models import parse_consent
-from weaver.state import StateDB, event_seats, inbox, utcnow
+from weaver.state import StateDB, inbox, utcnow
+from weaver.state.events import event_seats
 
 pytestmark = pytest.mark.usefixtures("prefect_harness")
 

@@ -13,7 +13,8 @@ from deployments import samples
 from deployments.submissions import parse_submission
 from flows.member_intake import member_intake
 from tests.conftest import DEMO_DAY
-from weaver.state import StateDB, inbox, inbox_add, inbox_get
+from weaver.state import StateDB, inbox
+from weaver.state.submissions import inbox_add, inbox_get
 from weaver.workspace import Workspace
 
 pytestmark = pytest.mark.usefixtures("prefect_harness")

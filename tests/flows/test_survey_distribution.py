@@ -22,7 +22,9 @@ from flows.survey_distribution import survey_distribution
 from tasks.surveys.surveys import member_token
 from tests.conftest import DEMO_DAY
 from tests.standins.forms import FormsStandIn, choice_item, text_item
-from weaver.state import StateDB, engagement_events, inbox, local_secret, survey_responses
+from weaver.state import StateDB, inbox, local_secret
+from weaver.state.engagement import engagement_events
+from weaver.state.surveys import survey_responses
 
 pytestmark = pytest.mark.usefixtures("prefect_harness")
 SHANGHAI = ZoneInfo("Asia/Shanghai")

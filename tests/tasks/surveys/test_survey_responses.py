@@ -18,12 +18,13 @@ from tasks.surveys.responses import (
     from_csv,
     from_inbox,
     record_responses,
-    stored_responses,
     token_question,
 )
 from tasks.surveys.surveys import Survey, member_token, parse_surveys
 from tests.standins.forms import FormsStandIn, choice_item, text_item
-from weaver.state import StateDB, engagement_events, inbox, read_cursor
+from weaver.state import StateDB, inbox, read_cursor
+from weaver.state.engagement import engagement_events
+from weaver.state.surveys import stored_responses
 
 SECRET = b"s" * 32
 NOW = datetime(2026, 11, 24, 8, tzinfo=UTC)

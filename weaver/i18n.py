@@ -672,6 +672,14 @@ CATALOGUE: dict[str, dict[str, str]] = {
     "survey.where": {"en": "Where", "zh": "位置"},
     "survey.share": {"en": "Share", "zh": "占比"},
     "survey.count": {"en": "Answers", "zh": "回答数"},
+    # event-invites and group-mixer (one operation shape): titles and names instead of ids, the held send
+    "invites.col.event": {"en": "Event", "zh": "活动"},
+    "invites.file.held": {"en": "not written (the send waits for approval)", "zh": "未更新（发送等待审批）"},
+    "invites.held": {
+        "en": "{n} emails wait for approval: nothing was sent or recorded; the next run plans them again",
+        "zh": "{n} 封邮件等待协调人审批：本次未发送、未记录；下次运行会重新计划",
+    },
+    "mix.t.groups_named": {"en": "Groups", "zh": "分组"},
 }
 
 

@@ -8,8 +8,8 @@ import pytest
 
 from connectors.tables import Cell
 from tasks.common.ties import Tie
-from tasks.mixing.grouping import GroupPlan, MixParams, parse_sets, plan_group_mix
 from tasks.mixing.mix import MixError
+from tasks.mixing.plan import GroupPlan, MixParams, parse_sets, plan_group_mix
 from weaver.config import parse_config
 
 DAY = date(2026, 12, 1)

@@ -89,8 +89,8 @@ def table_cards(event: Event, result: Mix, members: Mapping[str, Mapping[str, An
             )
             topics = ", ".join(table_topics(people, members))
             talk = f"<p class=topics>{esc(t('mix.card.topics', lang))}: {esc(topics)}</p>" if topics else ""
-            title = t("mix.card.title", lang, round=r + 1, group=g + 1)
-            cards.append(f"<section class=card><h2>{esc(title)}</h2><ul>{items}</ul>{talk}</section>")
+            table = t("mix.card.title", lang, round=r + 1, group=g + 1)
+            cards.append(f"<section class=card><h2>{esc(table)}</h2><ul>{items}</ul>{talk}</section>")
     head = esc(t("mix.card.heading", lang, event=title or event.event_id, date=event.day.isoformat()))
     return (f'<!doctype html><html lang="{esc(lang)}"><head><meta charset="utf-8"><title>{head}</title>'
             f"<style>{_CARD_CSS}</style></head><body><p class=head>{esc(network)} · {head}</p>"

@@ -25,19 +25,10 @@ from openpyxl import Workbook
 from demo.build import HERE as DEMO_DIR
 from flows._runtime import build_mail, build_tables
 from tasks.common.messages import deliver
+from tasks.events.apply import publish_to_google, record_rsvps, record_versions, write_calendar_file
 from tasks.events.calendar import Person
-from tasks.events.invites import (
-    FLOW,
-    event_ids_of,
-    load_state,
-    plan_event_invites,
-    publish_to_google,
-    read_sources,
-    record_rsvps,
-    record_versions,
-    split_messages,
-    write_calendar_file,
-)
+from tasks.events.plan import FLOW, event_ids_of, plan_event_invites, split_messages
+from tasks.events.read import load_state, read_sources
 from weaver.state import StateDB, save_members
 from weaver.workspace import Workspace
 

@@ -1,73 +1,22 @@
 """group-mixer: split an event's attendees into groups over rounds, so people meet someone new.
 
-read (members from the state database, the attendance and Groups tabs, recorded ties) -> plan (pure:
-tasks/mixing/grouping.py, tasks/mixing/mix.py) -> apply (one batch write of the Groups tab and the event's group ties,
-through the ledger; optional participant emails through the messaging core) -> report (artifact,
-reports/group-mixer-<date>.html, printable table cards reports/group-cards-<event>.html).
+read (tasks/mixing/read.py: members from the state database, the attendance, Groups and events tabs) ->
+plan (pure: tasks/mixing/plan.py over mix.py and search.py; handouts.py writes the emails and cards) ->
+apply (tasks/mixing/apply.py: one batch write of the Groups tab and the event's group ties, through the
+ledger; participant emails through the Operation's send and its approval gate; printable table cards
+reports/group-cards-<event>.html) -> report (tasks/mixing/report.py; the runner writes the file).
 """
 
 from __future__ import annotations
 
-from pathlib import Path
-from typing import Any
+from prefect import flow
 
-from prefect import flow, get_run_logger
-
-from flows._runtime import open_runtime
-from tasks.common.messages import Delivery, deliver_task
-from tasks.common.tables import read_tab
+from flows._run import Operation
 from tasks.common.ties import load_ties_task
-from tasks.mixing.grouping import (
-    GroupPlan,
-    MixParams,
-    apply_group_mix_task,
-    metrics_rows,
-    notice_text,
-    parse_sets,
-    plan_group_mix_task,
-)
-from tasks.mixing.mix import MixError
-from weaver.clock import network_clock
-from weaver.i18n import t
-from weaver.ledger import ApplyResult
-from weaver.report import Report, Table, publish_artifact
-
-
-def build_report(plan: GroupPlan, delivery: Delivery | None, cards: Path, lang: str, dry_run: bool) -> Report:
-    m = plan.mix
-    sizes = sorted({len(g) for groups in m.rounds for g in groups}, reverse=True)
-    report = Report("group-mixer", t("mix.title", lang), lang)
-    report.summary = [
-        (t("mix.s.event", lang), plan.event.event_id),
-        (t("mix.s.date", lang), plan.event.day.isoformat()),
-        (t("mix.s.attendees", lang), str(len(plan.participants))),
-        (t("mix.s.rounds", lang), str(len(m.rounds))),
-        (t("mix.s.sizes", lang), " / ".join(map(str, sizes))),
-        (t("mix.s.search", lang), f"{m.iterations} iterations, {m.stopped_by}, {m.seconds:.1f} s"),
-        (t("mix.s.cells", lang), str(len(plan.cells))),
-        (t("mix.s.emails", lang), _emails(delivery)),
-        (t("mix.s.cards", lang), cards.name),
-    ]
-    if dry_run:
-        report.notes.append(t("mix.dry_run", lang))
-    report.notes += [notice_text(n, lang) for n in m.notices]
-    if plan.unknown_attendees:
-        report.notes.append(t("mix.notice.unknown_attendee", lang, ids=", ".join(plan.unknown_attendees)))
-    headers = ["", t("col.ours", lang), t("col.random", lang)]
-    report.tables.append(Table(t("mix.t.metrics", lang), headers, metrics_rows(plan, lang)))
-    rows = [[str(r + 1), str(g + 1), ", ".join(sorted(people))] for r, groups in enumerate(m.rounds)
-            for g, people in enumerate(groups)]  # fmt: skip
-    report.tables.append(Table(t("mix.t.groups", lang), [t("col.round", lang), t("col.group", lang),
-                                                        t("col.members", lang)], rows))  # fmt: skip
-    rejected = [[str(r.row), r.reason] for r in plan.rejected]
-    report.tables.append(Table(t("mix.t.rejected", lang), [t("col.row", lang), t("col.reason", lang)], rejected))
-    return report
-
-
-def _emails(delivery: Delivery | None) -> str:
-    if delivery is None:
-        return "-"
-    return ", ".join(f"{k} {v}" for k, v in delivery.summary().items() if v)
+from tasks.mixing.apply import apply_group_mix_task, write_cards_task
+from tasks.mixing.plan import mix_params, plan_group_mix_task
+from tasks.mixing.read import read_members_task, read_mixing_tabs_task
+from tasks.mixing.report import MixSummary, build_mix_report, summarise_mix
 
 
 @flow(name="group-mixer")
@@ -85,7 +34,8 @@ def group_mixer(
     attendees: str = "",
     email_participants: bool | None = None,
     as_of: str = "",
-) -> dict[str, Any]:
+    auto_approve: bool = False,
+) -> MixSummary:
     """Mix an event's attendees into groups over one or more rounds, so that people meet someone new.
 
     Args:
@@ -103,70 +53,21 @@ def group_mixer(
         attendees: Member ids to mix instead of the attendance tab's registrations, comma separated.
         email_participants: Email each participant their groups (empty: [mixing] email_participants).
         as_of: Treat this date (YYYY-MM-DD) as today, to replay a run; empty for today.
+        auto_approve: Email without waiting for a coordinator's approval, even above [mail] approval_threshold.
     """
-    rt = open_runtime(workspace, dry_run)
-    try:
-        cfg = rt.ws.config
-        members = {row["member_id"]: row["fields"] for row in rt.db.member_rows()}
-        if not members:
-            raise MixError(t("mix.no_members", rt.lang))
-        params = MixParams(
-            event_id=event_id.strip(),
-            group_size=group_size or cfg.mixing.group_size,
-            group_count=group_count or None,
-            rounds=rounds or cfg.mixing.rounds,
-            seed=seed,
-            balance=tuple(b.strip() for b in balance.replace("，", ",").split(",") if b.strip()),
-            keep_together=parse_sets(keep_together),
-            keep_apart=parse_sets(keep_apart),
-            attendees=tuple(a for s in parse_sets(attendees) for a in s),
-            email=cfg.mixing.email_participants if email_participants is None else email_participants,
-            today=network_clock(cfg.network.timezone, as_of).today,
-        )
-        tabs = rt.tables.tab_names()
-        if cfg.mixing.groups_tab not in tabs:
-            raise MixError(t("mix.no_groups_tab", rt.lang, tab=cfg.mixing.groups_tab, source=rt.tables.describe()))
-        attendance = read_tab(rt.tables, cfg.mixing.attendance_tab) if cfg.mixing.attendance_tab in tabs else []
-        groups_tab = read_tab(rt.tables, cfg.mixing.groups_tab)
-        plan = plan_group_mix_task(members, attendance, groups_tab, load_ties_task(rt.db), cfg, params, rt.lang)
-        applied = apply_group_mix_task(plan, rt.tables, rt.db, dry_run)
-        delivery = None
-        if plan.messages:
-            delivery = deliver_task(plan.messages, rt.mail, rt.db, "group-mixer", dry_run=dry_run,
-                                    previews_dir=rt.previews_dir("group-mixer"))  # fmt: skip
-        folder = rt.previews_dir("group-mixer") if dry_run else rt.ws.reports
-        folder.mkdir(parents=True, exist_ok=True)
-        cards = folder / f"group-cards-{plan.event.event_id}.html"
-        cards.write_text(plan.cards_html, encoding="utf-8")
-        report = build_report(plan, delivery, cards, rt.lang, dry_run)
-        path = None if dry_run else report.write_html(rt.ws.reports)
-        publish_artifact(report, path)
-        summary = _summary(plan, applied, delivery, cards, path)
-        get_run_logger().info("group-mixer %s: %s", "plan" if dry_run else "done", summary)
-        return summary
-    finally:
-        rt.close()
-
-
-def _summary(plan: GroupPlan, applied: ApplyResult, delivery: Delivery | None, cards: Path,
-             report: Path | None) -> dict[str, Any]:  # fmt: skip
-    m, rnd = plan.mix.metrics, plan.baseline
-    summary: dict[str, Any] = {
-        "event": plan.event.event_id,
-        "people": len(plan.participants),
-        "rounds": len(plan.mix.rounds),
-        "groups": [len(groups) for groups in plan.mix.rounds][0],
-        "new_pairs": m.new_pairs,
-        "repeat_pairs": m.repeat_pairs,
-        "random_split_repeat_pairs": rnd.repeat_pairs,
-        "imbalance": {k: f"{v:.3f} (random {rnd.imbalance.get(k, 0):.3f})" for k, v in m.imbalance.items()},
-        "groups_without_facilitator": m.groups_without_facilitator,
-        "attendance_rows_rejected": len(plan.rejected),
-        "cells": len(plan.cells),
-        "actions": applied.counts(),
-        "emails": delivery.summary() if delivery else {},
-        "cards": str(cards),
-    }
-    if report is not None:
-        summary["report"] = str(report)
-    return summary
+    with Operation("group-mixer", workspace, dry_run, as_of) as op:
+        members = read_members_task(op.db, op.lang)
+        params = mix_params(
+            op.cfg, op.clock.today, event_id=event_id, group_size=group_size, group_count=group_count, rounds=rounds,
+            seed=seed, balance=balance, keep_together=keep_together, keep_apart=keep_apart, attendees=attendees,
+            email_participants=email_participants,
+        )  # fmt: skip
+        read = read_mixing_tabs_task(op.tables, op.cfg, op.lang)
+        ties = load_ties_task(op.db)
+        plan = plan_group_mix_task(members, read.attendance, read.groups, ties, op.cfg, params, op.lang, read.titles)
+        applied = apply_group_mix_task(plan, op.tables, op.db, dry_run)
+        delivery = op.send(plan.messages, auto_approve) if plan.messages else None
+        cards = write_cards_task(plan, op.rt.previews_dir(op.name) if dry_run else op.rt.ws.reports)
+        report = build_mix_report(plan, delivery, cards, op.lang, dry_run)
+        deliveries = [delivery] if delivery else []
+        return op.finish(report, summarise_mix(plan, applied, delivery, cards), deliveries=deliveries)

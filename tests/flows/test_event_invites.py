@@ -20,11 +20,12 @@ from connectors.endpoints import redirect
 from connectors.mail import OutboxTransport, Sender
 from flows.event_invites import event_invites
 from flows.member_sync import member_sync
+from tests.flows.gate import PausedRun, approval_threshold_one
 from tests.standins.calendar import CalendarStandIn
 from weaver.errors import ConfigError
 from weaver.models import parse_consent
 from weaver.state import StateDB, inbox, utcnow
-from weaver.state.events import event_seats
+from weaver.state.events import event_seats, load_event_versions, load_rsvps, load_seats
 
 pytestmark = pytest.mark.usefixtures("prefect_harness")
 
@@ -286,3 +287,19 @@ def test_a_large_send_would_wait_for_approval_unless_auto_approved(ws: Path) -> 
     assert re.fullmatch(pattern("approval.dry-run"), waits["approval"])
     free = event_invites(workspace=str(ws), dry_run=True, auto_approve=True)
     assert re.fullmatch(pattern("approval.under-threshold"), free["approval"])
+
+
+def test_above_the_threshold_the_send_waits_for_approval_and_a_decline_sends_and_records_nothing(demo_ws: Path) -> None:
+    """Real time here (a paused run's timeout is the server's): the demo morning comes from `as_of`."""
+    ws, morning = approval_threshold_one(demo_ws), "2026-11-24 10:00"
+    member_sync(workspace=str(ws))
+    db = StateDB(f"sqlite:///{ws / 'weaver.db'}")
+    paused = PausedRun("event-invites", lambda: event_invites(workspace=str(ws), as_of=morning))
+    assert outbox(ws) == []  # nothing went out while waiting
+    declined = paused.answer(approve=False)
+    assert declined["held_messages"] > 50 and set(declined["sent"].values()) == {0}
+    assert declined["calendar_file"] == "held" and declined["chat_posts"] == 0
+    assert outbox(ws) == [] and not (ws / "calendar.ics").exists() and not (ws / "chat.log").exists()
+    assert load_event_versions(db) == {} and load_rsvps(db) == [] and load_seats(db) == {}  # nothing recorded
+    again = event_invites(workspace=str(ws), as_of=morning, auto_approve=True)  # planned again, all of it
+    assert again["sent"]["invite"] > 50 and again["chat_posts"] == 3 and again["calendar_file"] == "written"

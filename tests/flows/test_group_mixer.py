@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import hashlib
+import re
 from collections import Counter
 from datetime import timedelta
 from pathlib import Path
 
 import pytest
+from openpyxl import load_workbook
 
 from connectors.mail import OutboxTransport, Sender
 from connectors.workbook import WorkbookTables
@@ -15,6 +17,8 @@ from flows.group_mixer import group_mixer
 from flows.member_sync import member_sync
 from tasks.common.ties import load_ties
 from tests.conftest import DEMO_DAY
+from tests.flows.gate import PausedRun, approval_threshold_one
+from weaver.ledger import Ledger
 from weaver.state import StateDB
 
 pytestmark = pytest.mark.usefixtures("prefect_harness")
@@ -81,3 +85,33 @@ def test_without_a_groups_tab_the_error_says_what_to_add(demo_ws: Path) -> None:
     book.save(demo_ws / "network.xlsx")
     with pytest.raises(MixError, match="network.xlsx：没有名为 'Groups' 的工作表：请新建一个空白工作表"):
         group_mixer(workspace=str(demo_ws), as_of=TODAY)
+
+
+def test_above_the_threshold_the_emails_wait_for_approval_and_a_decline_sends_nothing(demo_ws: Path) -> None:
+    approval_threshold_one(demo_ws)
+    member_sync(workspace=str(demo_ws))
+    paused = PausedRun("group-mixer", lambda: group_mixer(workspace=str(demo_ws), as_of=TODAY))
+    assert outbox(demo_ws) == []  # nothing went out while waiting
+    declined = paused.answer(approve=False)
+    assert declined["emails"]["held"] > 0 and declined["emails"]["sent"] == 0 and outbox(demo_ws) == []
+    ledger = Ledger(StateDB(f"sqlite:///{demo_ws / 'weaver.db'}"), "t").entries()
+    assert not [e for e in ledger if str(e["key"]).startswith("email:")]  # no email recorded
+    again = group_mixer(workspace=str(demo_ws), as_of=TODAY, auto_approve=True)  # the same emails, planned again
+    emails = again["emails"]
+    assert again["cells"] == 0 and emails["sent"] + emails["suppressed"] == declined["emails"]["held"]
+    assert len(outbox(demo_ws)) == again["emails"]["sent"] > 0
+
+
+def test_emails_and_the_report_name_people_and_the_event_not_ids(demo_ws: Path) -> None:
+    book = load_workbook(demo_ws / "network.xlsx")
+    day = (DEMO_DAY + timedelta(days=7)).isoformat()
+    book["Events"].append([NEXT, "织网年会 · Weavers' Gathering", f"{day} 14:00"])
+    book.save(demo_ws / "network.xlsx")
+    member_sync(workspace=str(demo_ws))
+    result = group_mixer(workspace=str(demo_ws), as_of=TODAY)
+    mails = OutboxTransport(demo_ws / "outbox", Sender("a@b.org", "x")).messages()
+    assert mails and all("织网年会" in str(m["Subject"]) and NEXT not in str(m["Subject"]) for m in mails)
+    assert all(NEXT not in m.get_body(("plain",)).get_content() for m in mails)
+    report = Path(result["report"]).read_text(encoding="utf-8")
+    assert "织网年会" in report and not re.search(r"m-[0-9a-f]{12}", report)
+    assert "织网年会" in Path(result["cards"]).read_text(encoding="utf-8")

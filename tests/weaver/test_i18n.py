@@ -20,7 +20,7 @@ from tasks.common.delivery import Delivery
 from tasks.engagement.review import SUMMARY_KEYS
 from tasks.engagement.score import STATUSES
 from tasks.events.events import CHANGES
-from tasks.events.invites import CALENDAR_FILE_OUTCOMES, SENT_KINDS
+from tasks.events.report import CALENDAR_FILE_OUTCOMES, SENT_KINDS
 from tasks.grants.pipeline import DATE_COLUMNS
 from tasks.grants.report import SKIP_REASONS
 from tasks.mixing.mix import NOTICE_CODES
@@ -55,7 +55,7 @@ DECLARED: dict[str, Iterable[str]] = {
 # t(variable) where the variable carries a key written as a literal elsewhere (checked by the literal sweep)
 PASS_THROUGH = {
     ("tasks/grants/pipeline.py", "problem_rows"),  # opp.problems: ("column", "grants.problem.<x>")
-    ("tasks/mixing/grouping.py", "row"),  # row("mix.m.<x>", ...)
+    ("tasks/mixing/report.py", "row"),  # row("mix.m.<x>", ...)
     ("tasks/surveys/surveys.py", "fail"),  # fail(column, "survey.<x>")
     ("tasks/surveys/responses.py", "_collect_csv"),  # "survey.csv_missing" or "survey.csv_unreadable"
     ("tasks/grants/report.py", "_summary_rows"),  # for key, amounts in (("grants.awarded", ...), ...)

@@ -8,8 +8,9 @@ import pytest
 
 from connectors.tables import Cell
 from tasks.common.ties import Tie
-from tasks.mixing.grouping import GroupPlan, MixParams, parse_sets, plan_group_mix
 from tasks.mixing.mix import MixError
+from tasks.mixing.plan import GroupPlan, MixParams, mix_params, parse_sets, plan_group_mix
+from tasks.mixing.read import event_titles
 from weaver.config import parse_config
 
 DAY = date(2026, 12, 1)
@@ -121,3 +122,28 @@ def test_an_unknown_event_is_a_clear_error() -> None:
 
 def test_constraint_sets_are_read_from_one_line() -> None:
     assert parse_sets("m-1, m-2; m-3 m-4；m-5，m-6;") == (("m-1", "m-2"), ("m-3", "m-4"), ("m-5", "m-6"))
+
+
+def test_emails_and_cards_name_the_event_by_its_title_and_without_one_by_its_date() -> None:
+    people = members(12)
+    p = MixParams(group_size=6, rounds=1, email=True, today=date(2026, 11, 24))
+    titled = plan_group_mix(people, attendance(people), [], [], CONFIG, p, "en", {"evt-1": "Spring Gathering"})
+    assert all("Spring Gathering" in m.subject and "evt-1" not in m.subject + m.text for m in titled.messages)
+    assert "Spring Gathering" in titled.cards_html and titled.names["m-05"] == people["m-05"]["name"]
+    untitled = plan_group_mix(people, attendance(people), [], [], CONFIG, p, "en")
+    assert all(DAY.isoformat() in m.subject and "evt-1" not in m.subject + m.text for m in untitled.messages)
+
+
+def test_mix_params_fall_back_to_the_config_and_read_the_sets() -> None:
+    p = mix_params(
+        CONFIG, DAY, event_id=" evt-1 ", balance="region， language", keep_apart="m-1, m-2", attendees="m-3 m-4"
+    )
+    assert (p.event_id, p.balance, p.keep_apart, p.attendees) == ("evt-1", ("region", "language"), (("m-1", "m-2"),),
+                                                                  ("m-3", "m-4"))  # fmt: skip
+    assert p.group_size == CONFIG.mixing.group_size and p.rounds == CONFIG.mixing.rounds and p.group_count is None
+
+
+def test_event_titles_come_from_the_events_tab_by_its_own_headers() -> None:
+    grid = [["event_id", "title", "start"], ["evt-1", " Spring   Gathering ", "x"], ["evt-2", "", "x"], ["evt-3"]]
+    assert event_titles(grid, CONFIG) == {"evt-1": "Spring Gathering"}
+    assert event_titles([], CONFIG) == {}

@@ -1,7 +1,8 @@
 """group-mixer's plan, pure: attendees -> groups -> the Groups tab, table cards, ties and participant emails.
 
-Reads nothing itself: the flow hands in the members (as synced into the state database), the attendance
-and Groups tabs as grids, and the recorded ties. Everything here is what `--dry-run` shows.
+Reads nothing itself: the read room hands in the members (as synced into the state database), the
+attendance and Groups tabs as grids, the events' titles and the recorded ties. Everything here is what
+`--dry-run` shows.
 
 * The Groups tab is ours: one row per person, round and event (event_id, round, group, member_id, name,
   role). Rows of other events stay; this event's rows are replaced, in one batch of cells.
@@ -13,9 +14,6 @@ and Groups tabs as grids, and the recorded ties. Everything here is what `--dry-
 
 from __future__ import annotations
 
-import hashlib
-import html
-from collections import Counter
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, timedelta
@@ -25,18 +23,16 @@ from prefect import task
 from prefect.cache_policies import NO_CACHE
 
 from connectors.mail import Message
-from connectors.tables import Cell, Grid, TableBackend
+from connectors.tables import Cell, Grid
 from tasks.common.attendance import Attendance, Event, RejectedRow, attended, events, next_event, parse_attendance
 from tasks.common.dates import parse_date
-from tasks.common.messages import render
 from tasks.common.text import normalise_email
-from tasks.common.ties import Tie, event_ties, group_ties, history, save_ties
-from tasks.mixing.mix import Mix, MixError, MixMetrics, MixSpec, Notice, Participant, evaluate, mix, random_split
+from tasks.common.ties import Tie, event_ties, group_ties, history
+from tasks.mixing.handouts import digest, participant_messages, table_cards
+from tasks.mixing.mix import Mix, MixError, MixMetrics, MixSpec, Participant, evaluate, mix, random_split
 from weaver.config import WeaverConfig
 from weaver.i18n import t
-from weaver.ledger import Action, ApplyResult, Ledger, Outcome
-from weaver.models import split_list
-from weaver.state import StateDB
+from weaver.ledger import Action
 
 GROUP_HEADERS = ("event_id", "round", "group", "member_id", "name", "role")
 TRAITS = ("region", "org_type", "language", "organisation", "timezone")
@@ -69,6 +65,38 @@ def parse_sets(text: str) -> tuple[tuple[str, ...], ...]:
     return tuple(sets)
 
 
+def mix_params(
+    config: WeaverConfig,
+    today: date,
+    *,
+    event_id: str = "",
+    group_size: int = 0,
+    group_count: int = 0,
+    rounds: int = 0,
+    seed: int = 0,
+    balance: str = "",
+    keep_together: str = "",
+    keep_apart: str = "",
+    attendees: str = "",
+    email_participants: bool | None = None,
+) -> MixParams:
+    """The flow's parameters as the typed request; 0 and None fall back to [mixing] in weaver.toml."""
+    cfg = config.mixing
+    return MixParams(
+        event_id=event_id.strip(),
+        group_size=group_size or cfg.group_size,
+        group_count=group_count or None,
+        rounds=rounds or cfg.rounds,
+        seed=seed,
+        balance=tuple(b.strip() for b in balance.replace("，", ",").split(",") if b.strip()),
+        keep_together=parse_sets(keep_together),
+        keep_apart=parse_sets(keep_apart),
+        attendees=tuple(a for s in parse_sets(attendees) for a in s),
+        email=cfg.email_participants if email_participants is None else email_participants,
+        today=today,
+    )
+
+
 @dataclass
 class GroupPlan:
     event: Event
@@ -82,27 +110,25 @@ class GroupPlan:
     messages: list[Message]
     cards_html: str
     tab: str
+    title: str = ""  # the event's title where the events tab has one
+    names: dict[str, str] = field(default_factory=dict)  # member id -> name, for the report's group table
 
     @property
     def digest(self) -> str:
-        return _digest(repr(self.mix.rounds))
+        return digest(repr(self.mix.rounds))
 
     @property
     def actions(self) -> list[Action]:
         """The Groups tab write and the ties, each one idempotent action keyed by what it writes."""
         out = []
         if self.cells:
-            digest = _digest("".join(f"{c.row}\x1f{c.col}\x1f{c.value}\x1e" for c in self.cells))
-            out.append(Action(f"sheet-write:{self.tab}:{digest}", "sheet-write",
+            written = digest("".join(f"{c.row}\x1f{c.col}\x1f{c.value}\x1e" for c in self.cells))
+            out.append(Action(f"sheet-write:{self.tab}:{written}", "sheet-write",
                               f"write {len(self.cells)} cells of {self.tab} for {self.event.event_id}",
                               idempotent=True))  # fmt: skip
         out.append(Action(f"ties:groups:{self.event.event_id}:{self.digest}", "ties",
                           f"record {len(self.ties)} group ties of {self.event.event_id}", idempotent=True))  # fmt: skip
         return out
-
-
-def _digest(text: str) -> str:
-    return hashlib.blake2b(text.encode(), digest_size=8).hexdigest()
 
 
 # who takes part -----------------------------------------------------------------------------------------
@@ -155,8 +181,9 @@ def colleagues(room: Sequence[Participant]) -> dict[tuple[str, str], float]:
 
 # the plan -------------------------------------------------------------------------------------------------
 def plan_group_mix(members: Mapping[str, Mapping[str, Any]], attendance_grid: Grid, groups_grid: Grid,
-                   ties: Sequence[Tie], config: WeaverConfig, params: MixParams,
-                   lang: str) -> GroupPlan:  # fmt: skip
+                   ties: Sequence[Tie], config: WeaverConfig, params: MixParams, lang: str,
+                   titles: Mapping[str, str] | None = None) -> GroupPlan:  # fmt: skip
+    """The whole mix, pure; `titles` (event id -> title, from the events tab) name the event to people."""
     cfg = config.mixing
     by_email = {normalise_email(str(f.get("email", ""))): m for m, f in members.items()}
     records, rejected = parse_attendance(attendance_grid, cfg.attendance_tab, by_email, set(members), lang)
@@ -184,9 +211,12 @@ def plan_group_mix(members: Mapping[str, Mapping[str, Any]], attendance_grid: Gr
     baseline = evaluate(random_split(room, spec), room, spec, past)
     cells = plan_groups_tab(groups_grid, event, result, members, lang)
     formed = group_ties(result.rounds, event.event_id, event.day)
-    messages = participant_messages(event, result, members, config, lang) if params.email else []
-    cards = table_cards(event, result, members, config.network.name, lang)
-    return GroupPlan(event, result, baseline, room, unknown, rejected, cells, formed, messages, cards, cfg.groups_tab)
+    title = (titles or {}).get(event.event_id, "")
+    messages = participant_messages(event, result, members, config, lang, title) if params.email else []
+    cards = table_cards(event, result, members, config.network.name, lang, title)
+    names = {m: str(members[m].get("name") or m) for m in event.attendees}
+    return GroupPlan(event, result, baseline, room, unknown, rejected, cells, formed, messages, cards, cfg.groups_tab,
+                     title, names)  # fmt: skip
 
 
 def group_rows(event: Event, result: Mix, members: Mapping[str, Mapping[str, Any]], lang: str) -> list[list[str]]:
@@ -217,125 +247,4 @@ def plan_groups_tab(grid: Grid, event: Event, result: Mix, members: Mapping[str,
     return cells
 
 
-# what people read -----------------------------------------------------------------------------------------
-def _interests(fields: Mapping[str, Any]) -> list[str]:
-    return list(split_list(str(fields.get("interests", ""))))
-
-
-def shared_interests(member_id: str, others: Sequence[str], members: Mapping[str, Mapping[str, Any]]) -> dict[str, str]:
-    """Other member -> the interests they share with `member_id` (case-insensitive), for introductions."""
-    mine = {i.casefold(): i for i in _interests(members[member_id])}
-    out = {}
-    for other in others:
-        common = [i for i in _interests(members[other]) if i.casefold() in mine]
-        out[other] = ", ".join(common)
-    return out
-
-
-def table_topics(people: Sequence[str], members: Mapping[str, Mapping[str, Any]]) -> list[str]:
-    """Interests two or more people at the table share: conversation starters for the card."""
-    counts = Counter(i.casefold() for m in people for i in {x.casefold(): x for x in _interests(members[m])})
-    names = {i.casefold(): i for m in people for i in _interests(members[m])}
-    return [names[k] for k, n in counts.most_common() if n > 1][:4]
-
-
-def participant_messages(event: Event, result: Mix, members: Mapping[str, Mapping[str, Any]], config: WeaverConfig,
-                         lang: str) -> list[Message]:  # fmt: skip
-    """One email per participant: their group in each round, the others' names and shared interests."""
-    out = []
-    for member_id in event.attendees:
-        fields = members[member_id]
-        rounds = []
-        for r, groups in enumerate(result.rounds):
-            g, people = next((g, p) for g, p in enumerate(groups) if member_id in p)
-            others = [m for m in people if m != member_id]
-            shared = shared_interests(member_id, others, members)
-            rounds.append({"round": r + 1, "group": g + 1, "mates": [
-                {"name": members[m].get("name", ""), "organisation": members[m].get("organisation", ""),
-                 "shared": shared[m], "facilitator": m in event.facilitators} for m in others]})  # fmt: skip
-        context = {"network_name": config.network.name, "name": fields.get("name", ""), "event_id": event.event_id,
-                   "event_date": event.day.isoformat(), "rounds": rounds}  # fmt: skip
-        rendered = render("group_assignment", str(fields.get("language", "")), context,
-                          config.network.default_language)  # fmt: skip
-        mine = _digest(repr([r["group"] for r in rounds]) + repr([[m["name"] for m in r["mates"]] for r in rounds]))
-        out.append(Message(f"email:groups:{event.event_id}:{member_id}:{mine}", str(fields.get("email", "")),
-                           str(fields.get("name", "")), rendered.subject, rendered.text, rendered.html,
-                           rendered.language, member_id, "group_assignment"))  # fmt: skip
-    return out
-
-
-def table_cards(event: Event, result: Mix, members: Mapping[str, Mapping[str, Any]], network: str, lang: str) -> str:
-    """Printable cards, one per table and round (two to a page): names, organisations, the facilitator
-    marked, and the interests the table shares. They carry names: they are for the tables, not for filing."""
-    esc = html.escape
-    cards = []
-    for r, groups in enumerate(result.rounds):
-        for g, people in enumerate(groups):
-            ordered = sorted(people, key=lambda m: (m not in event.facilitators, str(members[m].get("name", ""))))
-            items = "".join(
-                f"<li>{'★ ' if m in event.facilitators else ''}<b>{esc(str(members[m].get('name', '')))}</b>"
-                f"<span>{esc(str(members[m].get('organisation', '')))}</span></li>"
-                for m in ordered
-            )
-            topics = ", ".join(table_topics(people, members))
-            talk = f"<p class=topics>{esc(t('mix.card.topics', lang))}: {esc(topics)}</p>" if topics else ""
-            title = t("mix.card.title", lang, round=r + 1, group=g + 1)
-            cards.append(f"<section class=card><h2>{esc(title)}</h2><ul>{items}</ul>{talk}</section>")
-    head = esc(t("mix.card.heading", lang, event=event.event_id, date=event.day.isoformat()))
-    return (f'<!doctype html><html lang="{esc(lang)}"><head><meta charset="utf-8"><title>{head}</title>'
-            f"<style>{_CARD_CSS}</style></head><body><p class=head>{esc(network)} · {head}</p>"
-            f"{''.join(cards)}<p class=legend>★ {esc(t('mix.role.facilitator', lang))}</p></body></html>")  # fmt: skip
-
-
-_CARD_CSS = (
-    "body{font-family:system-ui,'PingFang SC','Microsoft YaHei',sans-serif;margin:0;color:#1f2933}"
-    ".head,.legend{color:#627d98;margin:1rem}.card{border:2px solid #0b6e4f;border-radius:12px;margin:1rem;"
-    "padding:1rem 1.5rem;page-break-inside:avoid;break-inside:avoid;min-height:40vh}"
-    ".card h2{font-size:2rem;color:#0b6e4f;margin:0 0 .5rem}.card ul{list-style:none;padding:0;font-size:1.3rem}"
-    ".card li{margin:.3rem 0}.card li span{color:#627d98;margin-left:.6rem;font-size:1rem}"
-    ".topics{font-size:1.1rem}@media print{.card:nth-of-type(2n){page-break-after:always}}"
-)
-
-
-def metrics_rows(plan: GroupPlan, lang: str) -> list[list[str]]:
-    """Ours beside a random split of the same room (the figures a coordinator judges the mix by)."""
-    ours, rnd = plan.mix.metrics, plan.baseline
-
-    def row(key: str, a: object, b: object) -> list[str]:
-        return [t(key, lang), str(a), str(b)]
-
-    rows = [
-        row("mix.m.new_pairs", ours.new_pairs, rnd.new_pairs),
-        row("mix.m.repeat_pairs", ours.repeat_pairs, rnd.repeat_pairs),
-        row("mix.m.history_repeats", ours.history_repeats, rnd.history_repeats),
-        row("mix.m.round_repeats", ours.round_repeats, rnd.round_repeats),
-        row("mix.m.no_facilitator", ours.groups_without_facilitator, rnd.groups_without_facilitator),
-    ]
-    rows += [row("mix.m.imbalance", "", "")[:1] + [f"{name}: {ours.imbalance[name]:.3f}",
-             f"{name}: {rnd.imbalance.get(name, 0):.3f}"] for name in ours.imbalance]  # fmt: skip
-    return rows
-
-
-def notice_text(notice: Notice, lang: str) -> str:
-    return t(f"mix.notice.{notice.code}", lang, **notice.values)
-
-
-def apply_group_mix(plan: GroupPlan, tables: TableBackend, db: StateDB, dry_run: bool) -> ApplyResult:
-    """The Groups tab in one write and the event's group ties (replacing an earlier mix), each once."""
-
-    def perform(batch: Sequence[Action]) -> list[Outcome]:
-        outcomes = []
-        for action in batch:
-            if action.kind == "sheet-write":
-                tables.write_cells(plan.tab, plan.cells)
-                outcomes.append(Outcome.success(f"{len(plan.cells)} cells"))
-            else:
-                save_ties(db, plan.ties, replace=("group", plan.event.event_id + "/"))
-                outcomes.append(Outcome.success(f"{len(plan.ties)} ties"))
-        return outcomes
-
-    return Ledger(db, "group-mixer").apply(plan.actions, perform, dry_run=dry_run)
-
-
 plan_group_mix_task = task(name="plan-group-mix", cache_policy=NO_CACHE)(plan_group_mix)
-apply_group_mix_task = task(name="apply-group-mix", cache_policy=NO_CACHE)(apply_group_mix)

@@ -34,9 +34,11 @@ def engagement_review(
     with Operation("engagement-review", workspace, dry_run, as_of) as op:
         members = read_tab(op.tables, op.cfg.members.tab)
         attendance = read_optional_tab_task(op.tables, op.cfg.mixing.attendance_tab)
+        events = read_optional_tab_task(op.tables, op.cfg.tabs.events)  # titles for the events people are told of
         inbox, recorded = load_inbox_task(op.db, ("rsvp",)), load_engagement_task(op.db)
+        known = load_ties_task(op.db)
         plan = plan_review_task(
-            members, attendance, load_ties_task(op.db), inbox, recorded, op.cfg, op.clock.today, op.source, op.lang
+            members, attendance, known, inbox, recorded, op.cfg, op.clock.today, op.source, op.lang, events
         )
         applied = apply_review_task(plan, op.tables, op.db, dry_run)
         delivery = op.send(plan.messages, auto_approve)

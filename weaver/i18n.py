@@ -672,6 +672,8 @@ CATALOGUE: dict[str, dict[str, str]] = {
     "survey.where": {"en": "Where", "zh": "位置"},
     "survey.share": {"en": "Share", "zh": "占比"},
     "survey.count": {"en": "Answers", "zh": "回答数"},
+    # engagement-review: an upcoming gathering the events tab has no title for, named by its date
+    "eng.gathering": {"en": "the gathering on {date}", "zh": "{date} 的聚会"},
 }
 
 

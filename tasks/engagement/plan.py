@@ -65,6 +65,7 @@ class ReviewPlan:
     traits: dict[str, dict[str, str]] = field(default_factory=dict)  # member id -> region, language, org type
     intro_keys: dict[str, list[str]] = field(default_factory=dict)  # intro ref -> its message keys
     names: dict[str, str] = field(default_factory=dict)  # member id -> name, for the report and the Kumu sheet
+    event_titles: dict[str, str] = field(default_factory=dict)  # event id -> title, from the events tab
 
     def name(self, member_id: str) -> str:
         """The member's name as the tab has it (the id only for someone no longer on the tab)."""
@@ -139,7 +140,8 @@ def plan_writeback(grid: Grid, roster: Roster, scores: Mapping[str, Score]) -> l
 # the plan ---------------------------------------------------------------------------------------------------
 def plan_review(members_grid: Grid, attendance_grid: Grid, ties: Sequence[Tie], inbox: Sequence[Mapping[str, Any]],
                 recorded: Sequence[Mapping[str, Any]], config: WeaverConfig, today: date, source: str,
-                lang: str) -> ReviewPlan:  # fmt: skip
+                lang: str, events_grid: Grid = ()) -> ReviewPlan:  # fmt: skip
+    """The whole review from what was read; `events_grid` (the events tab, if any) gives events their titles."""
     cfg = config.engagement
     roster = read_roster(members_grid, config, source, lang)
     members = roster.fields
@@ -150,7 +152,8 @@ def plan_review(members_grid: Grid, attendance_grid: Grid, ties: Sequence[Tie], 
     scores = score_members(members, [*from_tab, *from_inbox, *from_events], cfg, today)
     assignments, waiting = assign_checkins(flagged(scores), members, cfg.weavers)
     upcoming = next_event(events(records), today)
-    suggestions = {s.member_id: _suggestions(s.member_id, members, config, upcoming, today)
+    titles = event_titles(events_grid, config.events.columns)
+    suggestions = {s.member_id: _suggestions(s.member_id, members, config, upcoming, today, titles, lang)
                    for a in assignments for s in a.members}  # fmt: skip
     intros = plan_introductions(scores, members, ties) if cfg.introductions else []
     due, planned = followups(ties, cfg.followup_days, today, catch_up_days=30)
@@ -161,6 +164,7 @@ def plan_review(members_grid: Grid, attendance_grid: Grid, ties: Sequence[Tie], 
                       {"attendance_rows": len(records), "inbox_rsvps": len(from_inbox),
                        "engagement_events": len(from_events), "ties": len(ties)},
                       config.members.tab)  # fmt: skip
+    plan.event_titles = titles
     plan.messages = review_messages(plan, members, config, upcoming, lang)
     plan.traits = {m: {k: f.get(k, "") for k in ("region", "language", "org_type")} for m, f in members.items()}
     plan.names = {m: str(f.get("name", "")) for m, f in members.items()}
@@ -168,11 +172,27 @@ def plan_review(members_grid: Grid, attendance_grid: Grid, ties: Sequence[Tie], 
 
 
 def _suggestions(member_id: str, members: Mapping[str, Mapping[str, Any]], config: WeaverConfig,
-                 upcoming: Event | None, today: date) -> list[str]:  # fmt: skip
+                 upcoming: Event | None, today: date, titles: Mapping[str, str], lang: str) -> list[str]:  # fmt: skip
     out = suggest_activities(members[member_id], config.engagement.activities)
     if upcoming is not None and upcoming.day >= today and member_id not in upcoming.attendees:
-        out.append(f"{upcoming.event_id} ({upcoming.day.isoformat()})")
+        day, title = upcoming.day.isoformat(), titles.get(upcoming.event_id)
+        out.append(f"{title} ({day})" if title else t("eng.gathering", lang, date=day))
     return out
+
+
+def event_titles(grid: Grid, columns: Mapping[str, str]) -> dict[str, str]:
+    """Event id -> title from the events tab (its headers as mapped in `[events.columns]`); empty without one.
+
+    People read an event by its title; an attendance row only names the event's id.
+    """
+    if not grid:
+        return {}
+    header = [str(h).strip() for h in grid[0]]
+    id_col, title_col = (columns.get(k, k) for k in ("event_id", "title"))
+    if id_col not in header or title_col not in header:
+        return {}
+    i, j = header.index(id_col), header.index(title_col)
+    return {str(r[i]).strip(): str(r[j]).strip() for r in grid[1:] if len(r) > max(i, j) and str(r[i]).strip()}
 
 
 # emails -------------------------------------------------------------------------------------------------------
@@ -188,7 +208,8 @@ def review_messages(plan: ReviewPlan, members: Mapping[str, Mapping[str, Any]], 
     for intro in plan.introductions:
         keys = []
         for me, other in ((intro.newcomer, intro.partner), (intro.partner, intro.newcomer)):
-            event = {"id": upcoming.event_id, "date": upcoming.day.isoformat()} if upcoming else None
+            event = ({"title": plan.event_titles.get(upcoming.event_id, ""), "date": upcoming.day.isoformat()}
+                     if upcoming else None)  # fmt: skip
             context = {"other": _person(other, members), "shared": ", ".join(intro.shared), "event": event,
                        "newcomer": me == intro.newcomer}  # fmt: skip
             msg = _member_message("introduction", f"email:introduction:{intro.ref}:{me}", me, members, config, context)

@@ -126,14 +126,20 @@ def kumu_csv(ties: Iterable[Tie]) -> str:
     return buffer.getvalue()
 
 
-def kumu_elements_csv(people: Mapping[str, Mapping[str, str]]) -> str:
-    """Kumu's elements sheet: each person by member id with non-identifying traits (region, language ...)."""
+def kumu_elements_csv(people: Mapping[str, Mapping[str, str]], names: Mapping[str, str] | None = None) -> str:
+    """Kumu's elements sheet: each person with non-identifying traits (region, language ...).
+
+    With `names`, each person is labelled by name and keeps the member id in Kumu's ID column (Kumu then
+    matches the connections' From/To on the ID, so two members of the same name stay two elements).
+    """
     keys = sorted({k for traits in people.values() for k in traits})
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\n")
-    writer.writerow(["Label", "Type", *[k.replace("_", " ").title() for k in keys]])
+    labels = ["ID", "Label"] if names is not None else ["Label"]
+    writer.writerow([*labels, "Type", *[k.replace("_", " ").title() for k in keys]])
     for member_id in sorted(people):
-        writer.writerow([member_id, "Member", *[people[member_id].get(k, "") for k in keys]])
+        ident = [member_id, names.get(member_id) or member_id] if names is not None else [member_id]
+        writer.writerow([*ident, "Member", *[people[member_id].get(k, "") for k in keys]])
     return buffer.getvalue()
 
 

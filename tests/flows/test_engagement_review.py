@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import re
 from datetime import timedelta
 from pathlib import Path
 
@@ -12,7 +13,10 @@ from connectors.mail import OutboxTransport, Sender
 from connectors.workbook import WorkbookTables
 from flows.engagement_review import engagement_review
 from flows.member_sync import member_sync
+from tasks.common.ties import load_ties
 from tests.conftest import DEMO_DAY
+from tests.flows.gate import PausedRun, approval_threshold_one
+from weaver.state import StateDB
 
 pytestmark = pytest.mark.usefixtures("prefect_harness")
 
@@ -55,3 +59,30 @@ def test_did_you_meet_is_asked_once_when_due(demo_ws: Path) -> None:
     assert due["followups_due"] == first["introductions"] == len(asks)
     again = engagement_review(workspace=str(demo_ws), as_of=later)
     assert again["emails"]["sent"] == 0
+
+
+def introduction_ties(ws: Path) -> int:
+    return sum(x.source == "introduction" for x in load_ties(StateDB(f"sqlite:///{ws / 'weaver.db'}")))
+
+
+def test_above_the_threshold_the_review_waits_and_a_decline_sends_nothing_and_introduces_no_one(demo_ws: Path) -> None:
+    approval_threshold_one(demo_ws)
+    member_sync(workspace=str(demo_ws))
+    day = DEMO_DAY.isoformat()
+    paused = PausedRun("engagement-review", lambda: engagement_review(workspace=str(demo_ws), as_of=day))
+    assert outbox(demo_ws) == []  # nothing went out while waiting
+    declined = paused.answer(approve=False)
+    assert declined["introductions"] > 0 and declined["introductions_recorded"] == 0
+    assert declined["emails"]["sent"] == 0 and outbox(demo_ws) == [] and introduction_ties(demo_ws) == 0
+
+    approved = engagement_review(workspace=str(demo_ws), as_of=day, auto_approve=True)  # planned again
+    assert approved["introductions"] == declined["introductions"] == approved["introductions_recorded"]
+    assert introduction_ties(demo_ws) == approved["introductions"]
+    assert sum(k.startswith("email:introduction:") for k in outbox(demo_ws)) == 2 * approved["introductions"]
+
+    html = Path(approved["report"]).read_text(encoding="utf-8")  # people by name, weavers by their names
+    assert "林晓" in html and "w-lin" not in html and not re.search(r"\bm-[0-9a-f]{12}\b", html)
+    with open(demo_ws / "reports" / "ties-kumu-elements.csv", encoding="utf-8") as f:
+        rows = list(csv.reader(f))
+    assert rows[0][:3] == ["ID", "Label", "Type"]
+    assert all(r[0].startswith("m-") and r[1] and not r[1].startswith("m-") for r in rows[1:])

@@ -17,7 +17,7 @@ import pytest
 
 from tasks.common.approval import APPROVAL_STATES
 from tasks.common.delivery import Delivery
-from tasks.engagement.review import SUMMARY_KEYS
+from tasks.engagement.report import SUMMARY_KEYS
 from tasks.engagement.score import STATUSES
 from tasks.events.events import CHANGES
 from tasks.events.report import CALENDAR_FILE_OUTCOMES, SENT_KINDS

@@ -1,4 +1,4 @@
-"""engagement-review's plan, pure: scores, flags, check-ins, introductions, write-back cells and emails.
+"""engagement-review, plan (pure): scores, flags, check-ins, introductions, write-back cells and emails.
 
 The flow hands in the members tab and the attendance tab as grids, the recorded ties and the inbox's RSVPs
 and survey responses. Everything here is what `--dry-run` shows. The owned columns (engagement score and
@@ -19,20 +19,18 @@ from prefect import task
 from prefect.cache_policies import NO_CACHE
 
 from connectors.mail import Message
-from connectors.tables import Cell, Grid, TableBackend
+from connectors.tables import Cell, Grid
 from tasks.common.attendance import Event, RejectedRow, attended, events, next_event, parse_attendance
-from tasks.common.messages import Delivery, render
+from tasks.common.messages import render
 from tasks.common.text import normalise_email
-from tasks.common.ties import Tie, event_ties, save_ties
+from tasks.common.ties import Tie, event_ties
 from tasks.engagement.introductions import Introduction, followups, newcomer_of, plan_introductions
 from tasks.engagement.score import (
     NEWCOMER,
-    STATUSES,
     Assignment,
     Score,
     assign_checkins,
     attendance_activities,
-    counts_by_status,
     event_activities,
     flagged,
     inbox_activities,
@@ -43,8 +41,7 @@ from tasks.members.plan import Deduped, Layout, dedupe, locate_columns, parse_me
 from weaver.config import WeaverConfig
 from weaver.errors import SourceError
 from weaver.i18n import t
-from weaver.ledger import Action, ApplyResult, Ledger, Outcome
-from weaver.state import StateDB
+from weaver.ledger import Action
 
 ENGAGEMENT_COLUMNS = ("engagement", "last_active")
 
@@ -67,6 +64,12 @@ class ReviewPlan:
     tab: str
     traits: dict[str, dict[str, str]] = field(default_factory=dict)  # member id -> region, language, org type
     intro_keys: dict[str, list[str]] = field(default_factory=dict)  # intro ref -> its message keys
+    names: dict[str, str] = field(default_factory=dict)  # member id -> name, for the report and the Kumu sheet
+    event_titles: dict[str, str] = field(default_factory=dict)  # event id -> title, from the events tab
+
+    def name(self, member_id: str) -> str:
+        """The member's name as the tab has it (the id only for someone no longer on the tab)."""
+        return self.names.get(member_id) or member_id
 
     @property
     def actions(self) -> list[Action]:
@@ -137,7 +140,8 @@ def plan_writeback(grid: Grid, roster: Roster, scores: Mapping[str, Score]) -> l
 # the plan ---------------------------------------------------------------------------------------------------
 def plan_review(members_grid: Grid, attendance_grid: Grid, ties: Sequence[Tie], inbox: Sequence[Mapping[str, Any]],
                 recorded: Sequence[Mapping[str, Any]], config: WeaverConfig, today: date, source: str,
-                lang: str) -> ReviewPlan:  # fmt: skip
+                lang: str, events_grid: Grid = ()) -> ReviewPlan:  # fmt: skip
+    """The whole review from what was read; `events_grid` (the events tab, if any) gives events their titles."""
     cfg = config.engagement
     roster = read_roster(members_grid, config, source, lang)
     members = roster.fields
@@ -148,7 +152,8 @@ def plan_review(members_grid: Grid, attendance_grid: Grid, ties: Sequence[Tie], 
     scores = score_members(members, [*from_tab, *from_inbox, *from_events], cfg, today)
     assignments, waiting = assign_checkins(flagged(scores), members, cfg.weavers)
     upcoming = next_event(events(records), today)
-    suggestions = {s.member_id: _suggestions(s.member_id, members, config, upcoming, today)
+    titles = event_titles(events_grid, config.events.columns)
+    suggestions = {s.member_id: _suggestions(s.member_id, members, config, upcoming, today, titles, lang)
                    for a in assignments for s in a.members}  # fmt: skip
     intros = plan_introductions(scores, members, ties) if cfg.introductions else []
     due, planned = followups(ties, cfg.followup_days, today, catch_up_days=30)
@@ -159,17 +164,35 @@ def plan_review(members_grid: Grid, attendance_grid: Grid, ties: Sequence[Tie], 
                       {"attendance_rows": len(records), "inbox_rsvps": len(from_inbox),
                        "engagement_events": len(from_events), "ties": len(ties)},
                       config.members.tab)  # fmt: skip
+    plan.event_titles = titles
     plan.messages = review_messages(plan, members, config, upcoming, lang)
     plan.traits = {m: {k: f.get(k, "") for k in ("region", "language", "org_type")} for m, f in members.items()}
+    plan.names = {m: str(f.get("name", "")) for m, f in members.items()}
     return plan
 
 
 def _suggestions(member_id: str, members: Mapping[str, Mapping[str, Any]], config: WeaverConfig,
-                 upcoming: Event | None, today: date) -> list[str]:  # fmt: skip
+                 upcoming: Event | None, today: date, titles: Mapping[str, str], lang: str) -> list[str]:  # fmt: skip
     out = suggest_activities(members[member_id], config.engagement.activities)
     if upcoming is not None and upcoming.day >= today and member_id not in upcoming.attendees:
-        out.append(f"{upcoming.event_id} ({upcoming.day.isoformat()})")
+        day, title = upcoming.day.isoformat(), titles.get(upcoming.event_id)
+        out.append(f"{title} ({day})" if title else t("eng.gathering", lang, date=day))
     return out
+
+
+def event_titles(grid: Grid, columns: Mapping[str, str]) -> dict[str, str]:
+    """Event id -> title from the events tab (its headers as mapped in `[events.columns]`); empty without one.
+
+    People read an event by its title; an attendance row only names the event's id.
+    """
+    if not grid:
+        return {}
+    header = [str(h).strip() for h in grid[0]]
+    id_col, title_col = (columns.get(k, k) for k in ("event_id", "title"))
+    if id_col not in header or title_col not in header:
+        return {}
+    i, j = header.index(id_col), header.index(title_col)
+    return {str(r[i]).strip(): str(r[j]).strip() for r in grid[1:] if len(r) > max(i, j) and str(r[i]).strip()}
 
 
 # emails -------------------------------------------------------------------------------------------------------
@@ -185,7 +208,8 @@ def review_messages(plan: ReviewPlan, members: Mapping[str, Mapping[str, Any]], 
     for intro in plan.introductions:
         keys = []
         for me, other in ((intro.newcomer, intro.partner), (intro.partner, intro.newcomer)):
-            event = {"id": upcoming.event_id, "date": upcoming.day.isoformat()} if upcoming else None
+            event = ({"title": plan.event_titles.get(upcoming.event_id, ""), "date": upcoming.day.isoformat()}
+                     if upcoming else None)  # fmt: skip
             context = {"other": _person(other, members), "shared": ", ".join(intro.shared), "event": event,
                        "newcomer": me == intro.newcomer}  # fmt: skip
             msg = _member_message("introduction", f"email:introduction:{intro.ref}:{me}", me, members, config, context)
@@ -240,68 +264,14 @@ def digests(plan: ReviewPlan, members: Mapping[str, Mapping[str, Any]], config: 
     return out
 
 
-# apply ----------------------------------------------------------------------------------------------------------
-def apply_review(plan: ReviewPlan, tables: TableBackend, db: StateDB, dry_run: bool) -> ApplyResult:
-    """The owned columns in one write and the co-attendance ties, each once, through the ledger."""
-
-    def perform(batch: Sequence[Action]) -> list[Outcome]:
-        outcomes = []
-        for action in batch:
-            if action.kind == "sheet-write":
-                tables.write_cells(plan.tab, plan.cells)
-                outcomes.append(Outcome.success(f"{len(plan.cells)} cells"))
-            else:
-                save_ties(db, plan.event_ties)
-                outcomes.append(Outcome.success(f"{len(plan.event_ties)} ties"))
-        return outcomes
-
-    return Ledger(db, "engagement-review").apply(plan.actions, perform, dry_run=dry_run)
-
-
-def record_introductions(plan: ReviewPlan, delivery: Delivery, db: StateDB, dry_run: bool) -> list[Tie]:
-    """Introductions whose email went out become ties (which also fixes their follow-up date)."""
-    if dry_run:
-        return []
-    delivered = {a.key for a in (*delivery.result.done, *delivery.result.already_done)}
-    made = introduced(plan, delivered)
-    save_ties(db, made)
-    return made
-
-
 def introduced(plan: ReviewPlan, delivered: set[str]) -> list[Tie]:
     """Introductions of which at least one email went out (now or on an earlier run): they are ties."""
     return [i.as_tie(plan.today) for i in plan.introductions if delivered & set(plan.intro_keys.get(i.ref, []))]
-
-
-# the counts summary_counts gives, in its order: the report labels each with eng.s.<key>
-SUMMARY_KEYS = ("members_scored", *STATUSES, "checkins_assigned", "checkins_waiting", "introductions", "followups_due",
-                "followups_planned", "cells")  # fmt: skip
-
-
-def summary_counts(plan: ReviewPlan) -> dict[str, int]:
-    statuses = counts_by_status(plan.scores)
-    return {
-        "members_scored": len(plan.scores),
-        **statuses,
-        "checkins_assigned": sum(len(a.members) for a in plan.assignments),
-        "checkins_waiting": len(plan.waiting),
-        "introductions": len(plan.introductions),
-        "followups_due": len(plan.followups_due),
-        "followups_planned": len(plan.followups_planned),
-        "cells": len(plan.cells),
-    }
 
 
 def newcomers_not_engaged(plan: ReviewPlan) -> list[Score]:
     return [s for s in plan.scores.values() if s.status == NEWCOMER]
 
 
-def read_optional_tab(tables: TableBackend, tab: str) -> Grid:
-    """A tab that may not exist yet (a network without attendance records): missing counts as empty."""
-    return tables.read_tab(tab) if tab in tables.tab_names() else []
-
-
+# Thin Prefect wrapper: one task over the whole review (never one task per member).
 plan_review_task = task(name="plan-engagement-review", cache_policy=NO_CACHE)(plan_review)
-apply_review_task = task(name="apply-engagement-review", cache_policy=NO_CACHE)(apply_review)
-record_introductions_task = task(name="record-introductions", cache_policy=NO_CACHE)(record_introductions)
-read_optional_tab_task = task(name="read-optional-tab", cache_policy=NO_CACHE)(read_optional_tab)

@@ -1,0 +1,20 @@
+"""engagement-review, read: the tabs and the state the review scores from (no planning, no writes)."""
+
+from __future__ import annotations
+
+from prefect import task
+from prefect.cache_policies import NO_CACHE
+
+from connectors.tables import Grid, TableBackend
+from weaver.state.engagement import engagement_rows
+from weaver.state.submissions import inbox_rows
+
+
+def read_optional_tab(tables: TableBackend, tab: str) -> Grid:
+    """A tab that may not exist yet (a network without attendance records): missing counts as empty."""
+    return tables.read_tab(tab) if tab in tables.tab_names() else []
+
+
+read_optional_tab_task = task(name="read-optional-tab", cache_policy=NO_CACHE)(read_optional_tab)
+load_inbox_task = task(name="load-inbox", cache_policy=NO_CACHE)(inbox_rows)
+load_engagement_task = task(name="load-engagement-events", cache_policy=NO_CACHE)(engagement_rows)

@@ -672,6 +672,12 @@ CATALOGUE: dict[str, dict[str, str]] = {
     "survey.where": {"en": "Where", "zh": "位置"},
     "survey.share": {"en": "Share", "zh": "占比"},
     "survey.count": {"en": "Answers", "zh": "回答数"},
+    # newsletter (operation shape): a held send issues nothing
+    "newsletter.held": {"en": "Held back for approval", "zh": "等待批准，未发送"},
+    "newsletter.not_issued": {
+        "en": "Nothing was issued: the send was not approved. The next run compiles the newsletter afresh.",
+        "zh": "未发布：发送未获批准。下次运行将重新编辑本期通讯。",
+    },
 }
 
 

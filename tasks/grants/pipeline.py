@@ -1,6 +1,6 @@
 """Grant pipeline, pure logic: read the opportunities tab, merge imports, compute owned columns and totals.
 
-No I/O here; `flows/grant_pipeline.py` composes these with the connectors. Rules a coordinator relies on:
+No I/O here; `tasks/grants/plan.py` composes these into the plan. Rules a coordinator relies on:
 
 * One row per opportunity. Its identity is the source and source id (`grants.gov:356789`) when it has them,
   else its funder and title normalised (case, width, spaces and punctuation ignored). Two rows with the same

@@ -23,9 +23,10 @@ from connectors.mail import OutboxTransport, Sender
 from demo.build import HERE as DEMO_DIR
 from demo.build import MEMBER_HEADERS, OPPORTUNITY_HEADERS
 from flows._runtime import build_grants_gov, build_tables
+from tasks.grants.apply import apply_grant_pipeline
 from tasks.grants.digests import plan_deadline_notices, send_digests
-from tasks.grants.pipeline import apply_grant_pipeline, enrich, new_candidates, plan_grant_pipeline
-from tasks.grants.sources import fetch_amounts, search_grants_gov
+from tasks.grants.plan import enrich, new_candidates, plan_grant_pipeline
+from tasks.grants.read import fetch_amounts, search_grants_gov
 from tests.standins.grants import GrantsGovStandin, Opportunity
 from weaver.clock import network_clock
 from weaver.state import StateDB

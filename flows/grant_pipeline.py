@@ -1,33 +1,40 @@
 """grant-pipeline: refresh the opportunities tab, import new calls, remind owners, report the money.
 
 read (the tab; Grants.gov search pages; funders' feeds; award amounts of new opportunities only)
--> plan (pure: dedupe, merge without touching coordinators' edits, computed columns, totals)
--> apply (one batch write through the ledger; owner digests through the messaging core)
+-> plan (pure: dedupe, merge without touching coordinators' edits, computed columns, totals, owners' digests)
+-> apply (one batch write through the ledger; the digests through `op.send`, then the reminders they carried)
 -> report (artifact + reports/grant-pipeline-<date>.html with charts).
 """
 
 from __future__ import annotations
 
-from typing import Any
+from contextlib import closing
 
-from prefect import flow, get_run_logger
+from prefect import flow
 
-from flows._runtime import build_feed_reader, build_grants_gov, open_runtime
+from flows._run import Operation
+from flows._runtime import build_feed_reader, build_grants_gov
 from tasks.common.tables import read_tab
-from tasks.grants.digests import plan_deadline_notices, send_digests_task
-from tasks.grants.pipeline import apply_grant_pipeline_task, enrich, new_candidates, plan_grant_pipeline_task
-from tasks.grants.report import build_grant_report, grant_summary
-from tasks.grants.sources import fetch_amounts_task, read_feeds_task, search_grants_gov_task
-from weaver.clock import network_clock
-from weaver.report import publish_artifact
-from weaver.state import utcnow
-from weaver.state.grants import grant_stage_history, grant_written
+from tasks.grants.apply import apply_grant_pipeline_task, record_reminders_task
+from tasks.grants.digests import DigestRun, build_digests, plan_deadline_notices
+from tasks.grants.plan import plan_grant_pipeline_task
+from tasks.grants.read import (
+    GrantSources,
+    read_known_task,
+    read_opportunity_sources_task,
+    read_recorded_reminders_task,
+)
+from tasks.grants.report import GrantSummary, build_grant_report, grant_summary
 
 
 @flow(name="grant-pipeline")
 def grant_pipeline(
-    workspace: str = ".", dry_run: bool = False, send_reminders: bool = True, as_of: str = ""
-) -> dict[str, Any]:
+    workspace: str = ".",
+    dry_run: bool = False,
+    send_reminders: bool = True,
+    as_of: str = "",
+    auto_approve: bool = False,
+) -> GrantSummary:
     """Refresh the grant pipeline: import new opportunities, update computed columns, remind owners.
 
     Args:
@@ -35,38 +42,26 @@ def grant_pipeline(
         dry_run: Show the plan and change nothing: no sheet write, no email (previews are written instead).
         send_reminders: Email each owner a digest of deadlines within 14, 7 and 2 days (once per threshold).
         as_of: Run as if on this date (YYYY-MM-DD) in the network's time zone; empty for today.
+        auto_approve: Email the digests without waiting for a coordinator's approval, even above
+            [mail] approval_threshold.
     """
-    started = utcnow()
-    rt = open_runtime(workspace, dry_run)
-    grants_gov, feeds = build_grants_gov(rt.ws), build_feed_reader(rt.ws)
-    try:
-        cfg, source = rt.ws.config, rt.tables.describe()
-        today = network_clock(cfg.network.timezone, as_of).today
-        grid = read_tab(rt.tables, cfg.tabs.opportunities)
-        found = search_grants_gov_task(grants_gov, cfg.grants) + read_feeds_task(feeds, cfg.grants)
-        written, history = grant_written(rt.db), grant_stage_history(rt.db)
-        amounts = fetch_amounts_task(grants_gov, new_candidates(grid, cfg, found.candidates, written, source))
-        found += amounts.found
-        candidates = [c for c in enrich(found.candidates, amounts.by_key) if c.source_key not in amounts.deferred]
-        members = [row["fields"] for row in rt.db.member_rows()]
-        plan = plan_grant_pipeline_task(grid, cfg, candidates, written, history, members, today, source)
-        apply_grant_pipeline_task(plan, rt.tables, rt.db, dry_run)
-        digests = None
-        if send_reminders:
-            notices = plan_deadline_notices(plan.opportunities, today, cfg.grants.digest_days, rt.lang)
-            digests = send_digests_task(notices, cfg, rt.mail, rt.db, dry_run=dry_run,
-                                        previews_dir=rt.previews_dir("grant-pipeline"))  # fmt: skip
-        summary = grant_summary(plan, found, digests, cfg.grants)
-        report = build_grant_report(plan, found, digests, cfg, dry_run)
-        path = None if dry_run else report.write_html(rt.ws.reports)
-        publish_artifact(report, path)
-        if not dry_run:
-            rt.db.record_sync_run("grant-pipeline", started, summary)
-            summary["report"] = str(path)
-        get_run_logger().info("grant-pipeline %s: %s", "plan" if dry_run else "done", summary)
-        return summary
-    finally:
-        for client in (grants_gov, feeds):
-            if client is not None:
-                client.close()
-        rt.close()
+    with (
+        Operation("grant-pipeline", workspace, dry_run, as_of) as op,
+        closing(GrantSources(build_grants_gov(op.rt.ws), build_feed_reader(op.rt.ws))) as sources,
+    ):
+        cfg, today = op.cfg, op.clock.today
+        grid = read_tab(op.tables, cfg.tabs.opportunities)
+        known = read_known_task(op.db)
+        found = read_opportunity_sources_task(sources, grid, cfg, known.written, op.source)
+        plan = plan_grant_pipeline_task(grid, cfg, found.candidates, known.written, known.history, known.members,
+                                        today, op.source)  # fmt: skip
+        apply_grant_pipeline_task(plan, op.tables, op.db, dry_run)
+        notices = plan_deadline_notices(plan.opportunities, today, cfg.grants.digest_days if send_reminders else (),
+                                        op.lang)  # fmt: skip
+        digests = build_digests(notices, read_recorded_reminders_task(op.db, notices), cfg, cfg.tabs.opportunities)
+        delivery = op.send([d.message for d in digests], auto_approve) if digests else None
+        record_reminders_task(digests, delivery, op.db, dry_run)
+        reminders = DigestRun(notices, digests, delivery) if send_reminders else None
+        report = build_grant_report(plan, found, reminders, cfg, dry_run)
+        summary = grant_summary(plan, found, reminders, cfg.grants)
+        return op.finish(report, summary, deliveries=[delivery] if delivery else [])

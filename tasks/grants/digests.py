@@ -3,10 +3,11 @@
 A deadline "reaches" a threshold (14, 7, 2 days by default) when the days left are at or below it. Each
 (opportunity, threshold, owner) is a ledger key `grant-digest:<opp id>:<days>:<owner>`, recorded once the
 digest that mentions it was delivered. A run lists, per owner, every opportunity whose tightest reached
-threshold is not recorded yet, in one email sent through the messaging core (`tasks.common.messages.deliver`:
-consent and suppression checked there, exactly once). The email's own key is a hash of the reminders it
-carries, so a crash between sending and recording repeats nothing: the rerun builds the same email, the
-ledger knows it was sent, and the reminders are recorded then. An opportunity first seen 5 days before
+threshold is not recorded yet, in one email sent through the messaging core (consent and suppression,
+exactly once; the flow sends through `op.send`, so a large send waits for a coordinator and a declined one
+records no reminder). The email's own key is a hash of the reminders it carries, so a crash between sending
+and recording repeats nothing: the rerun builds the same email, the ledger knows it was sent, and the
+reminders are recorded then. An opportunity first seen 5 days before
 its deadline gets the 7-day reminder only (the 14-day one is recorded as covered, not sent late).
 """
 
@@ -18,9 +19,6 @@ from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 from typing import Any
-
-from prefect import task
-from prefect.cache_policies import NO_CACHE
 
 from connectors.mail import MailTransport, Message
 from tasks.common.messages import Delivery, deliver, render
@@ -135,7 +133,29 @@ class DigestRun:
             "digests_would_send": sent.get("would_send", 0),
             "digests_suppressed": sent.get("suppressed", 0),
             "digests_failed": sent.get("failed", 0) + sent.get("outcome_unknown", 0),
-        }
+        } | ({"digests_held": sent["held"]} if sent.get("held") else {})  # the approval gate held them back
+
+
+def recorded_reminders(db: StateDB, notices: Sequence[DeadlineNotice]) -> set[str]:
+    """The reminder keys an earlier digest already carried (read before the digests are built)."""
+    statuses = Ledger(db, FLOW).statuses(k for n in notices for k in n.keys)
+    return {k for k, s in statuses.items() if s == DONE}
+
+
+def record_reminders(digests: Sequence[Digest], delivery: Delivery | None, db: StateDB, dry_run: bool) -> None:
+    """Record each reminder of every digest that went out (or had gone out): a held digest records none."""
+    if dry_run or delivery is None:
+        return
+    delivered = {a.key for a in (*delivery.result.done, *delivery.result.already_done)}
+    marks = [
+        Action(key, "grant-digest", f"deadline reminder {n.item['title']} ({n.opp_id}) at {days} days recorded",
+               idempotent=True)
+        for d in digests
+        if d.message.key in delivered
+        for n in d.notices
+        for days, key in zip(n.reached, n.keys, strict=True)
+    ]  # fmt: skip
+    Ledger(db, FLOW).apply(marks, _record)
 
 
 def send_digests(
@@ -147,31 +167,19 @@ def send_digests(
     dry_run: bool = False,
     previews_dir: Path | None = None,
 ) -> DigestRun:
-    """Deliver what is due, then record each reminder of every digest that went out (or had gone out)."""
-    ledger = Ledger(db, FLOW)
-    statuses = ledger.statuses(k for n in notices for k in n.keys)
-    recorded = {k for k, s in statuses.items() if s == DONE}
-    digests = build_digests(notices, recorded, config, config.tabs.opportunities)
+    """Read, build, deliver and record without the approval gate: the flow does these steps through `op.send`.
+
+    Kept for the tests of the reminder rules and the benchmark, which run without Prefect.
+    """
+    digests = build_digests(notices, recorded_reminders(db, notices), config, config.tabs.opportunities)
     if not digests:
         return DigestRun(list(notices), [], None)
     messages = [d.message for d in digests]
     delivery = deliver(messages, transport, db, FLOW, dry_run=dry_run, previews_dir=previews_dir)
-    if not dry_run:
-        delivered = {a.key for a in (*delivery.result.done, *delivery.result.already_done)}
-        marks = [
-            Action(key, "grant-digest", f"deadline reminder {n.opp_id} at {days} days recorded", idempotent=True)
-            for d in digests
-            if d.message.key in delivered
-            for n in d.notices
-            for days, key in zip(n.reached, n.keys, strict=True)
-        ]
-        ledger.apply(marks, _record)
+    record_reminders(digests, delivery, db, dry_run)
     return DigestRun(list(notices), digests, delivery)
 
 
 def _record(batch: Sequence[Action]) -> list[Outcome]:
     """A reminder key is a record, not an effect: the email that carried it was the effect."""
     return [Outcome.success("sent in a digest") for _ in batch]
-
-
-send_digests_task = task(name="send-grant-digests", cache_policy=NO_CACHE)(send_digests)

@@ -1,6 +1,6 @@
 """Grant pipeline, pure logic: read the opportunities tab, merge imports, compute owned columns and totals.
 
-No I/O here; `flows/grant_pipeline.py` composes these with the connectors. Rules a coordinator relies on:
+No I/O here; `tasks/grants/plan.py` composes these into the plan. Rules a coordinator relies on:
 
 * One row per opportunity. Its identity is the source and source id (`grants.gov:356789`) when it has them,
   else its funder and title normalised (case, width, spaces and punctuation ignored). Two rows with the same
@@ -20,34 +20,28 @@ import hashlib
 import re
 import unicodedata
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
 
-from prefect import task
-from prefect.cache_policies import NO_CACHE
-
-from connectors.tables import Cell, Grid, TableBackend, cell_name
+from connectors.tables import Cell, Grid, cell_name
 from tasks.common.dates import parse_date
 from tasks.common.money import (
     FeeIncome,
     Totals,
     add,
     cell_number,
-    fee_income,
     parse_amount,
     parse_currency,
     parse_probability,
     quarter,
 )
 from tasks.common.text import is_valid_email, normalise_email, normalise_header, normalise_text
-from weaver.config import GRANT_OWNED_FIELDS, OPPORTUNITY_FIELDS, GrantsConfig, WeaverConfig
+from weaver.config import GRANT_OWNED_FIELDS, OPPORTUNITY_FIELDS, GrantsConfig
 from weaver.errors import SourceError
 from weaver.i18n import t
-from weaver.ledger import Action, ApplyResult, Ledger, Outcome
+from weaver.ledger import Action
 from weaver.models import split_list
-from weaver.state import StateDB
-from weaver.state.grants import save_grant_state
 
 OPEN_STAGES = ("research", "qualifying", "writing")  # still applying: deadlines and reminders matter
 LIVE_STAGES = (*OPEN_STAGES, "submitted")  # counted in the weighted pipeline
@@ -464,63 +458,6 @@ class GrantPlan:
         return [Action(f"sheet-write:{self.tab}:{digest.hexdigest()}", "sheet-write", summary, idempotent=True)]
 
 
-def plan_grant_pipeline(
-    grid: Grid,
-    config: WeaverConfig,
-    candidates: Sequence[Candidate],
-    written: Mapping[str, Mapping[str, str]],
-    history: Mapping[str, tuple[str, date]],
-    member_fields: Sequence[Mapping[str, str]],
-    today: date,
-    source: str,
-) -> GrantPlan:
-    """The whole plan, pure: what a dry run shows and what apply performs."""
-    cfg, lang, tab = config.grants, config.network.default_language, config.tabs.opportunities
-    if len(grid) < cfg.header_row:
-        raise SourceError(f"{source}: tab {tab!r} has no header row {cfg.header_row}")
-    layout = locate_pipeline(grid[cfg.header_row - 1], cfg, tab, source)
-    opps, last_row = read_rows(grid, layout)
-    flag_duplicates(opps)
-    writes = Writes(cells=[Cell(layout.header_row, col + 1, text) for col, text in layout.created])
-    imports = select_imports(opps, candidates, written, cfg.max_new_per_run)
-    plan_refresh(imports, written, layout, writes)
-    opps += plan_new_rows(imports, last_row, layout, cfg, lang, writes)
-    stages: list[tuple[str, str, date]] = []
-    for opp in opps:
-        interpret(opp, cfg)
-        if opp.duplicate_of is not None:
-            opp.problems.append(("title", "grants.problem.duplicate"))
-        since, changed = stage_since(opp, history, today)
-        if changed and since is not None and opp.stage is not None:
-            stages.append((opp.opp_id, opp.stage, since))
-        for name, value in computed_cells(opp, since, today, cfg, lang).items():
-            if opp.cells[name] != value:
-                writes.cells.append(Cell(opp.row, layout.cols[name] + 1, value))
-                opp.cells[name] = value
-    totals = pipeline_totals(opps, t("grants.no_date", lang))
-    fee_currency = cfg.fee_currency or cfg.base_currency
-    if fee_currency:
-        totals.fees = fee_income(member_fields, today, fee_currency, cfg.renewal_rate)
-    return GrantPlan(tab, today, layout, opps, imports, writes, stages, totals)
-
-
-def new_candidates(
-    grid: Grid,
-    config: WeaverConfig,
-    candidates: Sequence[Candidate],
-    written: Mapping[str, Mapping[str, str]],
-    source: str,
-) -> list[Candidate]:
-    """The candidates this run would import (before their amounts are fetched): same rules as the plan."""
-    cfg, tab = config.grants, config.tabs.opportunities
-    if len(grid) < cfg.header_row:
-        raise SourceError(f"{source}: tab {tab!r} has no header row {cfg.header_row}")
-    layout = locate_pipeline(grid[cfg.header_row - 1], cfg, tab, source)
-    opps, _last = read_rows(grid, layout)
-    flag_duplicates(opps)
-    return select_imports(opps, candidates, written, cfg.max_new_per_run).new
-
-
 def problem_rows(plan: GrantPlan, lang: str) -> list[tuple[int, str, str]]:
     """(row, cell name, readable problem) for every row to check, in sheet order."""
     out = []
@@ -529,35 +466,3 @@ def problem_rows(plan: GrantPlan, lang: str) -> list[tuple[int, str, str]]:
             where = cell_name(plan.tab, opp.row, plan.layout.cols[name] + 1)
             out.append((opp.row, where, t(key, lang, row=opp.duplicate_of or "")))
     return out
-
-
-# apply ----------------------------------------------------------------------------------------------------
-def apply_grant_pipeline(plan: GrantPlan, tables: TableBackend, db: StateDB, dry_run: bool) -> ApplyResult:
-    """One batch write through the ledger, then remember what we wrote and each stage's date."""
-
-    def write(batch: Sequence[Action]) -> list[Outcome]:
-        tables.write_cells(plan.tab, plan.writes.cells)
-        return [Outcome.success(f"{len(plan.writes.cells)} cells")]
-
-    ledger = Ledger(db, "grant-pipeline")
-    # Each run's write gets its own key. The write is a diff against the sheet as read, so doing it again is
-    # always right; a key made of the cells alone would skip an identical diff after a coordinator's undo.
-    actions = [replace(a, key=f"{a.key}:{ledger.owner[:8]}") for a in plan.writeback]
-    result = ledger.apply(actions, write, dry_run=dry_run)
-    if not dry_run and not result.failed:
-        save_grant_state(db, plan.writes.remembered, plan.stages)
-    return result
-
-
-def enrich(candidates: Sequence[Candidate], amounts: Mapping[str, int | None]) -> list[Candidate]:
-    """Give Grants.gov candidates the award ceiling fetched for them (search hits carry no money)."""
-    out = []
-    for cand in candidates:
-        amount = amounts.get(cand.source_key)
-        out.append(replace(cand, amount=str(amount), currency="USD") if amount else cand)
-    return out
-
-
-# Thin Prefect wrappers: one task per phase, over the whole batch (never one task per row).
-plan_grant_pipeline_task = task(name="plan-grant-pipeline", cache_policy=NO_CACHE)(plan_grant_pipeline)
-apply_grant_pipeline_task = task(name="apply-grant-pipeline", cache_policy=NO_CACHE)(apply_grant_pipeline)

@@ -8,19 +8,24 @@ rows, cells, funders and titles: opportunities are not personal data; owners' ad
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import dataclass, field
 from decimal import Decimal
+from typing import Any
 
 from connectors.tables import cell_name
 from tasks.common.money import Totals, in_units, money, money_totals
 from tasks.grants.digests import DigestRun
 from tasks.grants.pipeline import GrantPlan, Opportunity, problem_rows
-from tasks.grants.sources import Found
+from tasks.grants.read import Found
 from weaver.charts import bar_chart, figure, with_unit
 from weaver.config import STAGES, GrantsConfig, WeaverConfig
 from weaver.i18n import t
 from weaver.report import Report, Table
+from weaver.summary import Summary
 
 SKIP_REASONS = ("known", "removed", "duplicate", "waiting")
+COUNTED = ("opportunities", "kept_coordinator_edits", "refreshed_cells", "cells_written", "stale", "overdue",
+           "cells_to_check", "deadlines_soon")  # fmt: skip
 
 
 def _due_soon(plan: GrantPlan, widest: int) -> list[Opportunity]:
@@ -44,30 +49,67 @@ def _counts(plan: GrantPlan, cfg: GrantsConfig) -> dict[str, int]:
     }
 
 
-def grant_summary(plan: GrantPlan, found: Found, digests: DigestRun | None, cfg: GrantsConfig) -> dict[str, object]:
-    """The dict the CLI prints and the flow returns."""
+@dataclass(kw_only=True)
+class GrantSummary(Summary):
+    """What the CLI prints and the flow returns. Two keys carry a setting in their name, as they always did:
+    `deadlines_within_<widest digest threshold>_days` and `pipeline_in_<base currency>`."""
+
+    opportunities: int
+    imported: dict[str, int]
+    skipped: dict[str, int]
+    kept_coordinator_edits: int
+    refreshed_cells: int
+    cells_written: int
+    stale: int
+    overdue: int
+    cells_to_check: int
+    deadlines_soon: int  # shown as deadlines_within_<widest>_days
+    reminders: dict[str, int] | None = None  # absent when send_reminders is off
+    awarded: str
+    pipeline_weighted: str
+    pipeline_in_base: str | None = None  # shown as pipeline_in_<base currency>, with one configured
+    fees_expected_12_months: str | None = None
+    source_errors: list[str] = field(default_factory=list)
+    widest_days: int = field(default=0, repr=False)  # names deadlines_soon
+    base_currency: str = field(default="", repr=False)  # names pipeline_in_base
+
+    def _named(self) -> dict[str, str]:
+        """field -> the key it is read by."""
+        return {"deadlines_soon": f"deadlines_within_{self.widest_days}_days",
+                "pipeline_in_base": f"pipeline_in_{self.base_currency}"}  # fmt: skip
+
+    def _keys(self) -> list[str]:
+        named, hidden = self._named(), {"widest_days", "base_currency"}
+        return [named.get(k, k) for k in super()._keys() if k not in hidden and getattr(self, k) is not None]
+
+    def __getitem__(self, key: str) -> Any:
+        if key not in self._keys():
+            raise KeyError(key)
+        by_key = {v: k for k, v in self._named().items()}
+        return getattr(self, by_key.get(key, key))
+
+
+def grant_summary(plan: GrantPlan, found: Found, digests: DigestRun | None, cfg: GrantsConfig) -> GrantSummary:
+    """The typed summary; its keys and values are the ones the flow returned as a dict."""
     counts = _counts(plan, cfg)
     imported: dict[str, int] = {}
     for opp in plan.added:
         imported[opp.cells["source"]] = imported.get(opp.cells["source"], 0) + 1
-    summary: dict[str, object] = {"opportunities": counts["opportunities"], "imported": imported}
-    summary["skipped"] = {r: plan.imports.skipped.get(r, 0) for r in SKIP_REASONS}
-    summary |= {k: counts[k] for k in ("kept_coordinator_edits", "refreshed_cells", "cells_written", "stale",
-                                       "overdue", "cells_to_check")}  # fmt: skip
-    summary[f"deadlines_within_{max(cfg.digest_days, default=0)}_days"] = counts["deadlines_soon"]
-    if digests is not None:
-        summary["reminders"] = digests.summary()
     totals = plan.totals
-    summary["awarded"] = money_totals(totals.awarded)
-    summary["pipeline_weighted"] = money_totals(totals.pipeline)
-    if cfg.base_currency:
-        summary[f"pipeline_in_{cfg.base_currency}"] = money_totals(
-            in_units(totals.pipeline, cfg.rate, cfg.base_currency)
-        )
-    if totals.fees is not None:
-        summary["fees_expected_12_months"] = money(totals.fees.expected, totals.fees.currency)
-    summary["source_errors"] = [f"{s}: {p}" for s, p in found.errors]
-    return summary
+    in_base = in_units(totals.pipeline, cfg.rate, cfg.base_currency) if cfg.base_currency else None
+    return GrantSummary(
+        **{k: counts[k] for k in COUNTED},
+        imported=imported,
+        skipped={r: plan.imports.skipped.get(r, 0) for r in SKIP_REASONS},
+        reminders=digests.summary() if digests is not None else None,
+        awarded=money_totals(totals.awarded),
+        pipeline_weighted=money_totals(totals.pipeline),
+        pipeline_in_base=money_totals(in_base) if in_base is not None else None,
+        fees_expected_12_months=money(totals.fees.expected, totals.fees.currency) if totals.fees else None,
+        source_errors=[f"{s}: {p}" for s, p in found.errors],
+        widest_days=max(cfg.digest_days, default=0),
+        base_currency=cfg.base_currency,
+    )
 
 
 # charts ---------------------------------------------------------------------------------------------------

@@ -32,11 +32,8 @@ from pathlib import Path
 from typing import Any
 
 import css_inline
-from prefect import task
-from prefect.cache_policies import NO_CACHE
 
-from connectors.feeds import FeedSource
-from connectors.tables import Grid, TableBackend
+from connectors.tables import Grid
 from tasks.common.dates import parse_date
 from tasks.common.messages import TEMPLATES, environment, pick_language
 from tasks.common.text import normalise_header
@@ -86,9 +83,6 @@ SKIP_STATUS = {
 _US_DATE = re.compile(r"^(\d{1,2})/(\d{1,2})/(\d{4})$")
 _TIME = re.compile(r"(\d{1,2}):(\d{2})")  # a date never holds a colon: the first match is the time of day
 _MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
-
-
-_TAG = re.compile(r"<[^>]+>")
 
 
 @dataclass(frozen=True)
@@ -513,38 +507,3 @@ def format_day(day: date | None, time: str, lang: str) -> str:
         return ""
     text = f"{day.year}年{day.month}月{day.day}日" if lang == "zh" else f"{day.day} {_MONTHS[day.month - 1]} {day.year}"
     return f"{text} {time}" if time else text
-
-
-# reading (the only I/O here, in tasks) ----------------------------------------------------------------------
-def read_sources(tables: TableBackend, config: WeaverConfig) -> dict[str, Grid | None]:
-    """The events, opportunities and news tabs, each in one read; a tab that does not exist is None."""
-    names = set(tables.tab_names())
-    tabs = {"events": config.tabs.events, "opportunities": config.tabs.opportunities, "news": config.tabs.news}
-    return {section: tables.read_tab(tab) if tab in names else None for section, tab in tabs.items()}
-
-
-def read_feeds(reader: FeedSource | None, urls: Sequence[str]) -> tuple[list[FeedItem], list[str]]:
-    """Every configured feed's items; a feed that cannot be read is reported (by host) and skipped."""
-    items: list[FeedItem] = []
-    problems: list[str] = []
-    for url in urls if reader is not None else ():
-        name = feed_name(url)
-        try:
-            feed = reader.read(name, url)  # type: ignore[union-attr]
-        except WeaverError as exc:
-            problems.append(str(exc))
-            continue
-        for entry in feed.entries:
-            summary = " ".join(_TAG.sub(" ", entry.summary).split())[:400]  # feeds send HTML; we show text
-            items.append(FeedItem(entry.title, entry.link, entry.published, summary, feed.title or name))
-    return items, problems
-
-
-def render_editions(issue: Issue, languages: Sequence[str], network_name: str, unsubscribe: str) -> list[Edition]:
-    return [render_edition(issue, lang, network_name, unsubscribe) for lang in languages]
-
-
-read_feeds_task = task(name="read-news-feeds", cache_policy=NO_CACHE)(read_feeds)
-render_editions_task = task(name="render-newsletter", cache_policy=NO_CACHE)(render_editions)
-read_sources_task = task(name="read-newsletter-sources", cache_policy=NO_CACHE)(read_sources)
-compile_issue_task = task(name="compile-newsletter", cache_policy=NO_CACHE)(compile_issue)

@@ -12,7 +12,10 @@ from openpyxl import load_workbook
 from connectors.workbook import WorkbookTables
 from flows.grant_pipeline import grant_pipeline
 from tests.conftest import DEMO_DAY
+from tests.flows.gate import PausedRun, approval_threshold_one
 from tests.standins.grants import Fault, GrantsGovStandin, Opportunity, rss
+from weaver.ledger import Ledger
+from weaver.state import StateDB
 
 pytestmark = pytest.mark.usefixtures("prefect_harness")
 DAY = DEMO_DAY.isoformat()  # the demo's deadlines are built for this day
@@ -128,3 +131,23 @@ def test_dry_run_writes_and_sends_nothing(demo_ws: Path, standin: GrantsGovStand
     assert plan["reminders"]["digests_would_send"] >= 1  # type: ignore[index]
     assert digest(ws / "network.xlsx") == before
     assert not (ws / "outbox").exists() and not (ws / "weaver.db").exists()
+
+
+def sent_mail(ws: Path) -> list[str]:
+    box = ws / "outbox" / "new"
+    return sorted(p.name for p in box.iterdir()) if box.exists() else []
+
+
+def test_above_the_threshold_the_digests_wait_for_approval_and_a_decline_sends_and_records_nothing(
+    demo_ws: Path,
+) -> None:
+    approval_threshold_one(demo_ws)
+    paused = PausedRun("grant-pipeline", lambda: grant_pipeline(workspace=str(demo_ws), as_of=DAY))
+    assert sent_mail(demo_ws) == []  # nothing went out while waiting
+    declined = paused.answer(approve=False)
+    held = declined["reminders"]["digests_held"]  # type: ignore[index]
+    assert held >= 2 and declined["reminders"]["digests_sent"] == 0 and sent_mail(demo_ws) == []  # type: ignore[index]
+    ledger = Ledger(StateDB(f"sqlite:///{demo_ws / 'weaver.db'}"), "t")
+    assert ledger.entries(kind="email") == [] and ledger.entries(kind="grant-digest") == []  # no reminder recorded
+    again = grant_pipeline(workspace=str(demo_ws), as_of=DAY, auto_approve=True)
+    assert again["reminders"]["digests_sent"] == held and len(sent_mail(demo_ws)) == held  # type: ignore[index]

@@ -12,7 +12,9 @@ from connectors.endpoints import redirect
 from connectors.mail import OutboxTransport, Sender
 from flows.member_sync import member_sync
 from flows.newsletter import newsletter
+from tests.flows.gate import PausedRun, approval_threshold_one
 from tests.standins.mailchimp import MailchimpStandIn
+from weaver.ledger import Ledger
 from weaver.state import StateDB
 
 pytestmark = pytest.mark.usefixtures("prefect_harness")
@@ -144,3 +146,60 @@ def test_unsubscribed_in_mailchimp_ends_unsubscribed_in_the_sheet_and_gets_no_em
     keys = {m["X-Weaver-Key"] for m in outbox(demo_ws).messages()}
     assert not any(k.endswith(f":{member_id}") for k in keys)
     assert standin.contact(row["email"])["status"] == "unsubscribed"
+
+
+OLD_TITLE, NEW_TITLE = "Kunming river clean-up drew 120 volunteers", "Kunming river clean-up drew 150 volunteers"
+
+
+def fix_title(ws: Path) -> None:
+    """A coordinator corrects a news title in the News tab (both languages)."""
+    book = load_workbook(ws / "network.xlsx")
+    for row in book["News"].iter_rows(min_row=2):
+        if row[1].value == OLD_TITLE:
+            row[1].value, row[2].value = NEW_TITLE, "昆明河道清洁行动吸引 150 名志愿者"
+    book.save(ws / "network.xlsx")
+
+
+def newsletter_ledger(ws: Path) -> list[dict[str, object]]:
+    return [e for e in Ledger(StateDB(f"sqlite:///{ws / 'weaver.db'}"), "t").entries() if e["flow"] == "newsletter"]
+
+
+def test_above_the_threshold_the_newsletter_waits_and_a_decline_issues_nothing(demo_ws: Path) -> None:
+    approval_threshold_one(demo_ws)
+    member_sync(workspace=str(demo_ws))
+    paused = PausedRun("newsletter", lambda: newsletter(workspace=str(demo_ws), **NOVEMBER))
+    assert outbox(demo_ws).messages() == []  # nothing went out while waiting
+    declined = paused.answer(approve=False)
+    assert declined["sent"] == 0 and declined["held"] > 100 and outbox(demo_ws).messages() == []
+    assert not (demo_ws / "reports" / "newsletters").exists() and newsletter_ledger(demo_ws) == []  # nothing issued
+
+    fix_title(demo_ws)  # the coordinator declined to fix the title: the next run compiles afresh
+    approved = newsletter(auto_approve=True, workspace=str(demo_ws), **NOVEMBER)
+    assert approved["new_editions"] == "zh, en" and approved["sent"] == len(consenting(demo_ws))
+    archived = (demo_ws / "reports" / "newsletters" / "2026-11-en.html").read_text(encoding="utf-8")
+    assert NEW_TITLE in archived and OLD_TITLE not in archived
+    bodies = [m.get_body(("plain",)).get_content() for m in outbox(demo_ws).messages()]
+    assert all(OLD_TITLE not in b for b in bodies) and any(NEW_TITLE in b for b in bodies)
+
+
+def test_recompile_replaces_the_archived_edition_and_mails_only_who_has_not_had_the_issue(demo_ws: Path) -> None:
+    member_sync(workspace=str(demo_ws))
+    first = newsletter(auto_approve=True, workspace=str(demo_ws), **NOVEMBER)
+    archive = demo_ws / "reports" / "newsletters" / "2026-11-en.html"
+    fix_title(demo_ws)
+    kept = newsletter(auto_approve=True, workspace=str(demo_ws), **NOVEMBER)  # without recompile: the issue stands
+    assert kept["new_editions"] == "-" and OLD_TITLE in archive.read_text(encoding="utf-8")
+
+    book = load_workbook(demo_ws / "network.xlsx")  # a member who joins after the issue went out
+    book["Members"].append(["周新", "zhou.new@example.cn", "气候", "华东", "en", "", "NGO", "2026-11-24", "是"])
+    book.save(demo_ws / "network.xlsx")
+    member_sync(workspace=str(demo_ws))
+    redo = newsletter(auto_approve=True, workspace=str(demo_ws), recompile=True, **NOVEMBER)
+    assert redo["new_editions"] == "zh, en" and redo["already_sent"] == first["sent"] and redo["sent"] == 1
+    assert NEW_TITLE in archive.read_text(encoding="utf-8") and OLD_TITLE not in archive.read_text(encoding="utf-8")
+    [newcomer] = [m for m in outbox(demo_ws).messages() if m["To"].addresses[0].addr_spec == "zhou.new@example.cn"]
+    assert NEW_TITLE in newcomer.get_body(("plain",)).get_content()  # the others get the corrected edition
+
+    after = newsletter(auto_approve=True, workspace=str(demo_ws), **NOVEMBER)  # the recompiled edition stands now
+    assert (after["earlier_editions"], after["sent"]) == ("zh, en", 0)
+    assert NEW_TITLE in archive.read_text(encoding="utf-8")

@@ -14,7 +14,7 @@ import time_machine
 from connectors.mail import OutboxTransport, Sender
 from tasks.common.messages import deliver
 from tasks.grants.digests import DigestRun, build_digests, plan_deadline_notices, send_digests
-from tasks.grants.pipeline import plan_grant_pipeline
+from tasks.grants.plan import plan_grant_pipeline
 from weaver.clock import network_clock
 from weaver.config import WeaverConfig, parse_config
 from weaver.state import StateDB, suppressions, utcnow

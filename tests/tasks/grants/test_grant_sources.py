@@ -9,7 +9,7 @@ import pytest
 from connectors.feeds import FeedReader
 from connectors.grants import GrantsGovClient
 from connectors.retry import RetryPolicy
-from tasks.grants.sources import fetch_amounts, read_feeds, search_grants_gov
+from tasks.grants.read import fetch_amounts, read_feeds, search_grants_gov
 from tests.standins.grants import Fault, GrantsGovStandin, Opportunity, rss
 from weaver.config import GrantsConfig
 

@@ -11,7 +11,8 @@ from typing import Any
 import pytest
 
 from connectors.tables import Cell
-from tasks.grants.pipeline import Candidate, GrantPlan, plan_grant_pipeline, problem_rows
+from tasks.grants.pipeline import Candidate, GrantPlan, problem_rows
+from tasks.grants.plan import plan_grant_pipeline
 from weaver.config import WeaverConfig, parse_config
 from weaver.errors import SourceError
 
@@ -229,7 +230,7 @@ def test_a_write_the_coordinator_undid_is_written_again(tmp_path: Path) -> None:
     from openpyxl import Workbook
 
     from connectors.workbook import WorkbookTables
-    from tasks.grants.pipeline import apply_grant_pipeline
+    from tasks.grants.apply import apply_grant_pipeline
     from weaver.state import StateDB
 
     path = tmp_path / "x.xlsx"

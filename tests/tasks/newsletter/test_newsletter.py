@@ -8,7 +8,8 @@ from datetime import date
 import pytest
 
 from connectors.feeds import Feed, FeedEntry
-from tasks.newsletter.compile import FeedItem, compile_issue, parse_when, read_feeds, render_edition, resolve_period
+from tasks.newsletter.compile import FeedItem, compile_issue, parse_when, render_edition, resolve_period
+from tasks.newsletter.read import read_feeds
 from weaver.config import WeaverConfig, parse_config
 from weaver.errors import FatalError, WeaverError
 

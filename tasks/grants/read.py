@@ -1,4 +1,5 @@
-"""Finding opportunities: Grants.gov searches and funders' feeds, turned into import candidates.
+"""grant-pipeline, read: Grants.gov searches and funders' feeds turned into import candidates, award amounts of
+new ones only, what the state remembers (cells we wrote, stage dates, members' fees) and reminders recorded.
 
 Each source is read in one task over all its queries or feeds. A source that fails (Grants.gov down, a
 feed moved) is reported and skipped: the rest of the refresh (computed columns, reminders, report) still
@@ -7,17 +8,23 @@ runs. Messages come from the connectors, already redacted (no URLs, no bodies).
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from dataclasses import dataclass, field
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field, replace
+from datetime import date
 
 from prefect import task
 from prefect.cache_policies import NO_CACHE
 
 from connectors.feeds import FeedEntry, FeedSource
 from connectors.grants import GrantHit, GrantsQuery, GrantsSearch
+from connectors.tables import Grid
+from tasks.grants.digests import recorded_reminders
 from tasks.grants.pipeline import Candidate
-from weaver.config import FeedConfig, GrantsConfig
+from tasks.grants.plan import enrich, new_candidates
+from weaver.config import FeedConfig, GrantsConfig, WeaverConfig
 from weaver.errors import WeaverError
+from weaver.state import StateDB
+from weaver.state.grants import grant_stage_history, grant_written
 
 GRANTS_GOV = "grants.gov"
 
@@ -115,6 +122,49 @@ def fetch_amounts(client: GrantsSearch | None, new: Sequence[Candidate]) -> Amou
     return out
 
 
-search_grants_gov_task = task(name="search-grants-gov", cache_policy=NO_CACHE)(search_grants_gov)
-read_feeds_task = task(name="read-funder-feeds", cache_policy=NO_CACHE)(read_feeds)
-fetch_amounts_task = task(name="fetch-grant-amounts", cache_policy=NO_CACHE)(fetch_amounts)
+# what the run reads -----------------------------------------------------------------------------------------
+@dataclass
+class GrantSources:
+    """The search and feed clients of this run (None when not configured); `contextlib.closing` closes them."""
+
+    grants_gov: GrantsSearch | None
+    feeds: FeedSource | None
+
+    def close(self) -> None:
+        for client in (self.grants_gov, self.feeds):
+            if client is not None:
+                client.close()
+
+
+@dataclass
+class Known:
+    """What the state remembers for the plan: cells we wrote, each stage's date, members' fee fields."""
+
+    written: dict[str, dict[str, str]]
+    history: dict[str, tuple[str, date]]
+    members: list[dict[str, str]]
+
+
+def read_known(db: StateDB) -> Known:
+    members = [row["fields"] for row in db.member_rows()]
+    return Known(grant_written(db), grant_stage_history(db), members)
+
+
+def read_opportunity_sources(
+    sources: GrantSources, grid: Grid, config: WeaverConfig, written: Mapping[str, Mapping[str, str]], source: str
+) -> Found:
+    """Every source's candidates, the new Grants.gov ones with their award amount.
+
+    A candidate whose amount could not be fetched waits for the next run (it is left out here).
+    """
+    cfg = config.grants
+    found = search_grants_gov(sources.grants_gov, cfg) + read_feeds(sources.feeds, cfg)
+    amounts = fetch_amounts(sources.grants_gov, new_candidates(grid, config, found.candidates, written, source))
+    found += amounts.found
+    candidates = [c for c in enrich(found.candidates, amounts.by_key) if c.source_key not in amounts.deferred]
+    return replace(found, candidates=candidates)
+
+
+read_known_task = task(name="read-grant-state", cache_policy=NO_CACHE)(read_known)
+read_opportunity_sources_task = task(name="read-grant-sources", cache_policy=NO_CACHE)(read_opportunity_sources)
+read_recorded_reminders_task = task(name="read-grant-reminders", cache_policy=NO_CACHE)(recorded_reminders)

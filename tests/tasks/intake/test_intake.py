@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 from connectors.tables import Cell
-from tasks.intake.intake import Joiner, joiners_from, plan_intake
+from tasks.intake.intake import Joiner
+from tasks.intake.plan import plan_intake
+from tasks.intake.read import joiners_from
 from tests.helpers import config, grid, row
 
 CFG = config()  # 姓名, 邮箱, 兴趣, 地区, 语言, 加入日期, 同意接收邮件, 会费 (+ 备注, unmapped)

@@ -9,26 +9,20 @@ in every join submission still waiting (after an outage, or a CSV import into th
 
 from __future__ import annotations
 
-from typing import Any
-
-from prefect import flow, get_run_logger
+from prefect import flow
 
 from flows import FLOWS, load_flow
-from flows._runtime import open_runtime
+from flows._run import Operation
 from flows.member_sync import member_sync
 from tasks.common.tables import read_tab
-from tasks.intake.intake import (
-    apply_intake_task,
-    build_intake_report,
-    intake_summary,
-    load_joiners_task,
-    plan_intake_task,
-)
-from weaver.report import publish_artifact
+from tasks.intake.apply import apply_intake_task
+from tasks.intake.plan import plan_intake_task
+from tasks.intake.read import load_joiners_task
+from tasks.intake.report import IntakeSummary, build_intake_report, counts, summarise_intake
 
 
 @flow(name="member-intake")
-def member_intake(workspace: str = ".", dry_run: bool = False, submission: str = "", as_of: str = "") -> dict[str, Any]:
+def member_intake(workspace: str = ".", dry_run: bool = False, submission: str = "", as_of: str = "") -> IntakeSummary:
     """Add the people who submitted a join form to the members tab, then sync and welcome them.
 
     Args:
@@ -38,38 +32,14 @@ def member_intake(workspace: str = ".", dry_run: bool = False, submission: str =
             still waiting in the inbox.
         as_of: Welcome the newcomers as if at this date (YYYY-MM-DD) in the network's time zone; empty for now.
     """
-    summary = _take_in(workspace, dry_run, submission)
-    if not dry_run and (summary["added"] or summary["already_members"]):
-        summary["member_sync"] = _counts(member_sync(workspace=workspace))
-        if "onboarding" in FLOWS:  # the welcome emails, once that operation is registered
-            summary["onboarding"] = _counts(load_flow("onboarding")(workspace=workspace, as_of=as_of))
-    get_run_logger().info("member-intake %s: %s", "plan" if dry_run else "done", _counts(summary))
-    return summary
-
-
-def _take_in(workspace: str, dry_run: bool, submission: str) -> dict[str, Any]:
-    rt = open_runtime(workspace, dry_run)
-    try:
-        cfg = rt.ws.config
-        joiners = load_joiners_task(rt.db, submission)
-        if not joiners:
-            return {"submissions": 0, "added": 0, "already_members": 0, "rejected": 0}
-        grid = read_tab(rt.tables, cfg.members.tab)
-        plan = plan_intake_task(grid, cfg, joiners, rt.tables.describe())
-        result = apply_intake_task(plan, rt.tables, rt.db, dry_run)
-        summary = intake_summary(plan, result)
-        report = build_intake_report(plan, result, rt.lang, dry_run)
-        path = None if dry_run else report.write_html(rt.ws.reports)
-        publish_artifact(report, path)
-        if path is not None:
-            summary["report"] = str(path)
-        return summary
-    finally:
-        rt.close()
-
-
-def _counts(summary: Any) -> Any:
-    """Numbers only, for logs and the parent's summary (subflow summaries can hold report paths)."""
-    if not isinstance(summary, dict):
-        return summary
-    return {k: v for k, v in summary.items() if isinstance(v, int | dict)}
+    with Operation("member-intake", workspace, dry_run, as_of) as op:
+        joiners = load_joiners_task(op.db, submission)
+        grid = read_tab(op.tables, op.cfg.members.tab) if joiners else []  # nothing waits: no read
+        plan = plan_intake_task(grid, op.cfg, joiners, op.source)
+        result = apply_intake_task(plan, op.tables, op.db, dry_run)
+        summary = summarise_intake(plan, result)
+        if not dry_run and (summary.added or summary.already_members):  # sync the newcomers, then welcome them
+            summary.member_sync = counts(member_sync(workspace=workspace, as_of=as_of))
+            if "onboarding" in FLOWS:  # the welcome emails, once that operation is registered
+                summary.onboarding = counts(load_flow("onboarding")(workspace=workspace, as_of=as_of))
+        return op.finish(build_intake_report(plan, result, op.lang, dry_run), summary)

@@ -20,29 +20,16 @@ Rules a coordinator can rely on:
 
 from __future__ import annotations
 
-import hashlib
 import unicodedata
 from collections import Counter
-from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
-from prefect import task
-from prefect.cache_policies import NO_CACHE
-
-from connectors.mail import Message
-from tasks.common.delivery import Delivery
-from tasks.common.messages import render
 from tasks.common.ties import BUDDY_RECORD
-from weaver.config import WeaverConfig
 from weaver.i18n import t
-from weaver.ledger import Action, ApplyResult, Ledger, Outcome
 from weaver.models import parse_consent, split_list
-from weaver.report import Report, Table
-from weaver.state import StateDB
-from weaver.state.delivery import suppressed_emails
-from weaver.state.onboarding import newcomer_records
 
 FLOW = "onboarding"
 RECORD = BUDDY_RECORD  # each newcomer's buddy, kept in the ledger (read back as ties)
@@ -194,7 +181,7 @@ def match_buddies(
     return result
 
 
-# reading state --------------------------------------------------------------------------------------------
+# what a run knows ----------------------------------------------------------------------------------------
 @dataclass(frozen=True)
 class Record:
     """A newcomer's onboarding as recorded in the ledger: their buddy, and when it started."""
@@ -212,233 +199,3 @@ class OnboardingState:
     due: list[str]  # ledger keys of follow-ups now due
     now: datetime
     today: date
-
-
-def read_onboarding_state(db: StateDB, now: datetime, today: date) -> OnboardingState:
-    """Everything onboarding needs from the state database, in five queries."""
-    people = [person_from_row(r) for r in db.member_rows("active")]
-    records = {
-        r["key"].removeprefix(RECORD): Record((r["payload"] or {}).get("buddy"), r["created_at"])
-        for r in newcomer_records(db, RECORD)
-    }
-    suppressed = suppressed_emails(db)
-    due = [e["key"] for e in Ledger(db, FLOW).due(FOLLOWUP, now)]
-    return OnboardingState(people, _last_run(db), records, suppressed, due, now, today)
-
-
-def _last_run(db: StateDB) -> datetime | None:
-    """The previous onboarding run's start, if it came after the first member sync (else: a first run)."""
-    first_sync = db.first_sync_run_start("member-sync")
-    last = db.last_sync_run(FLOW)
-    if last is None or first_sync is None or aware(last["started_at"]) < aware(first_sync):
-        return None
-    return aware(last["started_at"])
-
-
-# planning -------------------------------------------------------------------------------------------------
-@dataclass
-class OnboardingPlan:
-    new: list[Person]  # new since the last run and may be emailed
-    not_contacted: list[Person]  # new, but no consent to email
-    cohort: list[Person]  # every newcomer whose welcome is planned (new ones and recent ones not finished)
-    matches: dict[str, str | None]
-    shared: dict[str, Overlap]  # newcomer id -> what they share with their buddy
-    records: list[Action]
-    messages: list[Message]
-    cancel: list[str] = field(default_factory=list)  # due follow-ups of members who left
-    welcome_keys: dict[str, str] = field(default_factory=dict)  # welcome key -> member id
-
-
-def plan_onboarding(state: OnboardingState, config: WeaverConfig) -> OnboardingPlan:
-    """The whole plan phase, pure: newcomers, buddies and every message (what a dry run shows)."""
-    cfg = config.onboarding
-    by_id = {p.member_id: p for p in state.people}
-    fresh = [p for p in state.people if is_new(p, state.last_run, state.today, cfg.new_member_days)]
-    new = [p for p in fresh if p.consent]
-    since = state.now - timedelta(days=cfg.new_member_days)
-    recent = {mid: r for mid, r in state.records.items() if r.started >= since}
-    cohort_ids = dict.fromkeys([p.member_id for p in new] + sorted(m for m in recent if m in by_id))
-    cohort = [by_id[m] for m in cohort_ids]
-    matches = _matches(cohort, state, fresh, recent, cfg.max_newcomers_per_buddy)
-    shared = {m: overlap(by_id[m], by_id[b]) for m, b in matches.items() if m in by_id and b in by_id}
-    plan = OnboardingPlan(new, [p for p in fresh if not p.consent], cohort, matches, shared, [], [])
-    plan.records = [_record_action(m, matches[m]) for m in cohort_ids if m not in state.records]
-    context = _context(config)
-    for person in cohort:
-        buddy = by_id.get(matches.get(person.member_id) or "")
-        plan.messages += _welcome_and_intro(person, buddy, context, config, plan)
-    plan.messages += _due_followups(state, by_id, context, config, plan)
-    digest = _digest(plan, by_id, context, config)
-    plan.messages += [digest] if digest else []
-    return plan
-
-
-def _matches(cohort: list[Person], state: OnboardingState, fresh: list[Person], recent: Mapping[str, Record],
-             cap: int) -> dict[str, str | None]:  # fmt: skip
-    fixed = {m: state.records[m].buddy for m in (p.member_id for p in cohort) if m in state.records}
-    newcomer_ids = {p.member_id for p in fresh} | set(recent)
-    candidates = [p for p in state.people if p.consent and p.member_id not in newcomer_ids
-                  and p.email not in state.suppressed]  # fmt: skip
-    load = Counter(r.buddy for r in recent.values() if r.buddy)
-    todo = [p for p in cohort if p.member_id not in fixed]
-    return {**fixed, **match_buddies(todo, candidates, cap, load)}
-
-
-def _record_action(member_id: str, buddy: str | None) -> Action:
-    summary = f"newcomer {member_id}: buddy {buddy or 'none found'}"
-    return Action(f"{RECORD}{member_id}", "onboarding-newcomer", summary, {"buddy": buddy}, idempotent=True)
-
-
-def _context(config: WeaverConfig) -> dict[str, Any]:
-    return {"network_name": config.network.name, "handbook_url": config.onboarding.handbook_url}
-
-
-def _message(key: str, to: Person, template: str, context: Mapping[str, Any], config: WeaverConfig) -> Message:
-    out = render(template, to.language, {**context, "name": to.name}, config.network.default_language)
-    return Message(key, to.email, to.name, out.subject, out.text, out.html, out.language, to.member_id, template)
-
-
-def _welcome_and_intro(person: Person, buddy: Person | None, context: Mapping[str, Any], config: WeaverConfig,
-                       plan: OnboardingPlan) -> list[Message]:  # fmt: skip
-    lang = person.language or config.network.default_language
-    shared = plan.shared.get(person.member_id)
-    about_buddy = None
-    if buddy and shared:
-        about_buddy = {"name": buddy.name, "organisation": buddy.organisation, "shared": shared.phrase(lang)}
-    key = f"onboarding:welcome:{person.member_id}"
-    plan.welcome_keys[key] = person.member_id
-    out = [_message(key, person, "onboarding_welcome", {**context, "buddy": about_buddy}, config)]
-    if buddy and shared:
-        their_lang = buddy.language or config.network.default_language
-        interests = t("onb.list_sep", their_lang).join(person.interests)
-        newcomer = {"name": person.name, "email": person.email, "organisation": person.organisation,
-                    "region": person.region, "interests": interests}  # fmt: skip
-        intro = {**context, "newcomer": newcomer, "shared": shared.phrase(their_lang)}
-        key = f"onboarding:buddy:{buddy.member_id}:{person.member_id}"
-        out.append(_message(key, buddy, "onboarding_buddy", intro, config))
-    return out
-
-
-def followup_key(day: int, member_id: str) -> str:
-    return f"{FOLLOWUP}{day}:{member_id}"
-
-
-def parse_followup_key(key: str) -> tuple[int, str]:
-    day, _, member_id = key.removeprefix(FOLLOWUP).partition(":")
-    return int(day), member_id
-
-
-def _due_followups(state: OnboardingState, by_id: Mapping[str, Person], context: Mapping[str, Any],
-                   config: WeaverConfig, plan: OnboardingPlan) -> list[Message]:  # fmt: skip
-    out = []
-    for key in state.due:
-        day, member_id = parse_followup_key(key)
-        person = by_id.get(member_id)
-        if person is None:  # left the network (or the sheet) since: never sent
-            plan.cancel.append(key)
-            continue
-        record = state.records.get(member_id)
-        buddy = by_id.get(record.buddy or "") if record else None
-        extra = {"day": day, "buddy_name": buddy.name if buddy else ""}
-        out.append(_message(key, person, "onboarding_followup", {**context, **extra}, config))
-    return out
-
-
-def _digest(plan: OnboardingPlan, by_id: Mapping[str, Person], context: Mapping[str, Any],
-            config: WeaverConfig) -> Message | None:  # fmt: skip
-    """One email to the network weaver per group of newcomers (keyed by who they are: sent once)."""
-    cfg, lang = config.onboarding, config.network.default_language
-    if not cfg.weaver_email or not (plan.new or plan.not_contacted):
-        return None
-    rows = []
-    for person in plan.new:
-        buddy = by_id.get(plan.matches.get(person.member_id) or "")
-        shared = plan.shared.get(person.member_id)
-        rows.append({"member_id": person.member_id, "name": person.name, "region": person.region,
-                     "buddy_name": buddy.name if buddy else "", "buddy_id": buddy.member_id if buddy else "",
-                     "shared": shared.phrase(lang) if shared else ""})  # fmt: skip
-    ids = sorted(p.member_id for p in (*plan.new, *plan.not_contacted))
-    occasion = hashlib.blake2b("\x1f".join(ids).encode(), digest_size=8).hexdigest()
-    name = cfg.weaver_name or config.network.name
-    followups = sum(1 for m in plan.messages if m.purpose == "onboarding_followup")
-    extra = {"name": name, "newcomers": rows, "not_contacted": len(plan.not_contacted), "followups_sent": followups}
-    out = render("onboarding_digest", lang, {**context, **extra}, lang)
-    return Message(f"onboarding:digest:{occasion}", cfg.weaver_email, name, out.subject, out.text, out.html,
-                   out.language, None, "onboarding_digest")  # fmt: skip
-
-
-def plan_followups(delivery: Delivery, plan: OnboardingPlan, days: Iterable[int], now: datetime) -> list[Action]:
-    """Follow-ups for every newcomer whose welcome has gone out (planned once: the ledger keeps the first)."""
-    result: ApplyResult = delivery.result
-    welcomed = [plan.welcome_keys[a.key] for a in (*result.done, *result.already_done) if a.key in plan.welcome_keys]
-    return [
-        Action(
-            followup_key(day, member_id),
-            "email",
-            f"follow-up day {day} to {member_id}",
-            {"member_id": member_id, "day": day},
-            due_at=now + timedelta(days=day),
-        )  # fmt: skip
-        for member_id in welcomed
-        for day in days
-    ]
-
-
-# applying -------------------------------------------------------------------------------------------------
-def record_newcomers(plan: OnboardingPlan, db: StateDB, dry_run: bool) -> ApplyResult:
-    """Write each new pairing into the ledger before any email names it."""
-    result = Ledger(db, FLOW).apply(plan.records, _noted, dry_run=dry_run)
-    if plan.cancel and not dry_run:
-        Ledger(db, FLOW).cancel(plan.cancel, "not sent: the member left")
-    return result
-
-
-def _noted(batch: Sequence[Action]) -> list[Outcome]:
-    return [Outcome.success("recorded") for _ in batch]  # the ledger row itself is the record
-
-
-def schedule_followups(delivery: Delivery | None, plan: OnboardingPlan, config: WeaverConfig, db: StateDB,
-                       now: datetime, dry_run: bool) -> int:  # fmt: skip
-    if delivery is None or dry_run:
-        return 0
-    return Ledger(db, FLOW).schedule(plan_followups(delivery, plan, config.onboarding.followup_days, now))
-
-
-# reporting ------------------------------------------------------------------------------------------------
-def onboarding_summary(plan: OnboardingPlan, delivery: Delivery | None, scheduled: int) -> dict[str, Any]:
-    sent = Counter(a.payload.get("purpose", "") for a in delivery.result.done) if delivery else Counter()
-    return {
-        "newcomers": len(plan.new),
-        "not_contacted_no_consent": len(plan.not_contacted),
-        "buddies_matched": sum(1 for p in plan.new if plan.matches.get(p.member_id)),
-        "no_buddy_found": sum(1 for p in plan.new if not plan.matches.get(p.member_id)),
-        "welcomes_sent": sent["onboarding_welcome"],
-        "buddy_intros_sent": sent["onboarding_buddy"],
-        "followups_sent": sent["onboarding_followup"],
-        "digests_sent": sent["onboarding_digest"],
-        "followups_planned": scheduled,
-        "emails": delivery.summary() if delivery else {},
-    }
-
-
-def build_onboarding_report(plan: OnboardingPlan, summary: Mapping[str, Any], lang: str, notes: list[str]) -> Report:
-    report = Report(FLOW, t("onb.title", lang), lang, notes=list(notes))
-    labels = ["newcomers", "not_contacted_no_consent", "buddies_matched", "no_buddy_found", "welcomes_sent",
-              "buddy_intros_sent", "followups_sent", "digests_sent", "followups_planned"]  # fmt: skip
-    report.summary = [(t(f"onb.{k}", lang), str(summary[k])) for k in labels]
-    rows = []
-    for person in plan.new:
-        shared = plan.shared.get(person.member_id)
-        buddy = plan.matches.get(person.member_id) or t("onb.none", lang)
-        rows.append([person.member_id, buddy, shared.kinds(lang) if shared else ""])
-    rows += [[p.member_id, t("onb.no_consent", lang), ""] for p in plan.not_contacted]
-    headers = [t("onb.col.newcomer", lang), t("onb.col.buddy", lang), t("onb.col.shared", lang)]
-    report.tables.append(Table(t("onb.table", lang), headers, rows))
-    return report
-
-
-# Thin Prefect wrappers: one task per phase, each over the whole batch (never one task per member).
-read_onboarding_state_task = task(name="read-onboarding-state", cache_policy=NO_CACHE)(read_onboarding_state)
-plan_onboarding_task = task(name="plan-onboarding", cache_policy=NO_CACHE)(plan_onboarding)
-record_newcomers_task = task(name="record-newcomers", cache_policy=NO_CACHE)(record_newcomers)
-schedule_followups_task = task(name="schedule-follow-ups", cache_policy=NO_CACHE)(schedule_followups)

@@ -3,8 +3,12 @@
 from __future__ import annotations
 
 from connectors.tables import Cell
-from tasks.intake.intake import Joiner, joiners_from, plan_intake
+from tasks.intake.intake import Joiner
+from tasks.intake.plan import plan_intake
+from tasks.intake.read import joiners_from
+from tasks.intake.report import build_intake_report, summarise_intake
 from tests.helpers import config, grid, row
+from weaver.ledger import ApplyResult
 
 CFG = config()  # 姓名, 邮箱, 兴趣, 地区, 语言, 加入日期, 同意接收邮件, 会费 (+ 备注, unmapped)
 
@@ -67,3 +71,19 @@ def test_inbox_rows_become_joiners_with_email_and_name_from_the_payload() -> Non
                                               "submitted_at": "2026-01-02T00:00:00Z"}}]  # fmt: skip
     [j] = joiners_from(entries)
     assert j == Joiner("tally:9", {"region": "Asia", "email": "a@example.org", "name": "A"}, "2026-01-02T00:00:00Z")
+
+
+def test_the_report_names_joiners_and_shows_an_inbox_id_only_next_to_a_rejected_one() -> None:
+    joiners = [joiner("tally:1"), joiner("tally:2", name="Ana", email="ana@example.org"), joiner("tally:3", email="x")]
+    plan = plan_intake(sheet(), CFG, joiners, "t.xlsx")
+    [action] = plan.actions
+    report = build_intake_report(plan, ApplyResult(done=[action]), "en", dry_run=False)
+    added, known, rejected = (t.rows for t in report.tables)
+    assert added == [["Wen", "4"]] and known == [["Ana", "3"]]
+    assert [r[:2] for r in rejected] == [["Wen", "tally:3"]]
+
+
+def test_a_run_with_nothing_waiting_plans_nothing_without_reading_the_tab() -> None:
+    plan = plan_intake([], CFG, [], "t.xlsx")
+    assert (plan.added, plan.known, plan.rejected, plan.actions) == ({}, {}, {}, [])
+    assert "member_sync" not in summarise_intake(plan, ApplyResult())  # shown only once it ran

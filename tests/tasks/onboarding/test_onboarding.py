@@ -9,18 +9,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from tasks.common.delivery import Delivery
-from tasks.onboarding.onboarding import (
-    OnboardingState,
-    Person,
-    Record,
-    followup_key,
-    is_new,
-    match_buddies,
-    overlap,
-    plan_followups,
-    plan_onboarding,
-    same_person,
-)
+from tasks.onboarding.onboarding import OnboardingState, Person, Record, is_new, match_buddies, overlap, same_person
+from tasks.onboarding.plan import followup_key, plan_followups, plan_onboarding
+from tasks.onboarding.report import build_onboarding_report, summarise_onboarding
 from weaver.config import WeaverConfig, parse_config
 from weaver.ledger import Action, ApplyResult
 
@@ -211,3 +202,22 @@ def test_a_due_follow_up_is_rendered_now_and_a_departed_members_is_cancelled() -
     followups = [m for m in plan.messages if m.purpose == "onboarding_followup"]
     assert [m.key for m in followups] == [followup_key(7, "m-buddy1")] and "一周" in followups[0].subject
     assert plan.cancel == [followup_key(30, "m-gone")]
+
+
+def test_the_weavers_digest_names_newcomers_with_what_they_need_to_act_and_never_member_ids() -> None:
+    people = newcomer_network()
+    people[0] = Person(**{**vars(people[0]), "organisation": "绿色行动", "interests": ("气候", "教育")})
+    plan = plan_onboarding(state(people), CONFIG)
+    digest = next(m for m in plan.messages if m.purpose == "onboarding_digest")
+    for body in (digest.text, digest.html):
+        assert "成员zh" in body and "成员buddy1" in body  # the newcomer and their buddy, by name
+        assert "绿色行动" in body and "教育" in body and "pzh@example.org" in body  # organisation, interests, email
+        assert "m-zh" not in body and "m-buddy1" not in body and "m-" not in body  # no internal ids
+
+
+def test_the_report_names_newcomers_and_buddies_never_member_ids() -> None:
+    plan = plan_onboarding(state(newcomer_network()), CONFIG)
+    report = build_onboarding_report(plan, summarise_onboarding(plan, None, 0), "zh", [])
+    [table] = report.tables
+    assert ["成员zh", "成员buddy1"] in [row[:2] for row in table.rows]
+    assert not any(cell.startswith("m-") for row in table.rows for cell in row)

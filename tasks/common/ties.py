@@ -23,6 +23,8 @@ from typing import Any
 from prefect import task
 from prefect.cache_policies import NO_CACHE
 
+from connectors.tables import Cell, TableBackend
+from weaver.ledger import Action, ApplyResult, Ledger, Outcome
 from weaver.state import StateDB
 from weaver.state.engagement import TIE_SOURCES, record_ties, tie_rows
 
@@ -168,6 +170,28 @@ def load_ties(db: StateDB) -> list[Tie]:
 
 def save_ties(db: StateDB, ties: Sequence[Tie], replace: tuple[str, str] | None = None) -> int:
     return record_ties(db, [t.row() for t in ties], replace)
+
+
+def write_cells_and_ties(actions: Sequence[Action], flow: str, tables: TableBackend, tab: str, cells: Sequence[Cell],
+                         db: StateDB, ties: Sequence[Tie], replace: tuple[str, str] | None = None,
+                         dry_run: bool = False) -> ApplyResult:  # fmt: skip
+    """The one performer for a plan of a sheet write plus ties: each action once, through the ledger.
+
+    `actions` are the plan's "sheet-write" action (the cells in one batch) and its ties action.
+    """
+
+    def perform(batch: Sequence[Action]) -> list[Outcome]:
+        outcomes = []
+        for action in batch:
+            if action.kind == "sheet-write":
+                tables.write_cells(tab, list(cells))
+                outcomes.append(Outcome.success(f"{len(cells)} cells"))
+            else:
+                save_ties(db, ties, replace=replace)
+                outcomes.append(Outcome.success(f"{len(ties)} ties"))
+        return outcomes
+
+    return Ledger(db, flow).apply(list(actions), perform, dry_run=dry_run)
 
 
 load_ties_task = task(name="load-ties", cache_policy=NO_CACHE)(load_ties)

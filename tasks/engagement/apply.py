@@ -3,7 +3,6 @@ introductions that went out, and the tie graph for Kumu. The emails themselves g
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from pathlib import Path
 
 from prefect import task
@@ -11,27 +10,17 @@ from prefect.cache_policies import NO_CACHE
 
 from connectors.tables import TableBackend
 from tasks.common.delivery import Delivery
-from tasks.common.ties import Tie, kumu_csv, kumu_elements_csv, save_ties
+from tasks.common.ties import Tie, kumu_csv, kumu_elements_csv, save_ties, write_cells_and_ties
 from tasks.engagement.plan import ReviewPlan, introduced
-from weaver.ledger import Action, ApplyResult, Ledger, Outcome
+from weaver.ledger import ApplyResult
 from weaver.state import StateDB
 
 
 def apply_review(plan: ReviewPlan, tables: TableBackend, db: StateDB, dry_run: bool) -> ApplyResult:
     """The owned columns in one write and the co-attendance ties, each once, through the ledger."""
 
-    def perform(batch: Sequence[Action]) -> list[Outcome]:
-        outcomes = []
-        for action in batch:
-            if action.kind == "sheet-write":
-                tables.write_cells(plan.tab, plan.cells)
-                outcomes.append(Outcome.success(f"{len(plan.cells)} cells"))
-            else:
-                save_ties(db, plan.event_ties)
-                outcomes.append(Outcome.success(f"{len(plan.event_ties)} ties"))
-        return outcomes
-
-    return Ledger(db, "engagement-review").apply(plan.actions, perform, dry_run=dry_run)
+    return write_cells_and_ties(plan.actions, "engagement-review", tables, plan.tab, plan.cells, db, plan.event_ties,
+                                dry_run=dry_run)  # fmt: skip
 
 
 def record_introductions(plan: ReviewPlan, delivery: Delivery, db: StateDB, dry_run: bool) -> list[Tie]:

@@ -5,34 +5,23 @@ Participant emails are not here: they go through the Operation's send (consent, 
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from pathlib import Path
 
 from prefect import task
 from prefect.cache_policies import NO_CACHE
 
 from connectors.tables import TableBackend
-from tasks.common.ties import save_ties
+from tasks.common.ties import write_cells_and_ties
 from tasks.mixing.plan import GroupPlan
-from weaver.ledger import Action, ApplyResult, Ledger, Outcome
+from weaver.ledger import ApplyResult
 from weaver.state import StateDB
 
 
 def apply_group_mix(plan: GroupPlan, tables: TableBackend, db: StateDB, dry_run: bool) -> ApplyResult:
     """The Groups tab in one write and the event's group ties (replacing an earlier mix), each once."""
 
-    def perform(batch: Sequence[Action]) -> list[Outcome]:
-        outcomes = []
-        for action in batch:
-            if action.kind == "sheet-write":
-                tables.write_cells(plan.tab, plan.cells)
-                outcomes.append(Outcome.success(f"{len(plan.cells)} cells"))
-            else:
-                save_ties(db, plan.ties, replace=("group", plan.event.event_id + "/"))
-                outcomes.append(Outcome.success(f"{len(plan.ties)} ties"))
-        return outcomes
-
-    return Ledger(db, "group-mixer").apply(plan.actions, perform, dry_run=dry_run)
+    return write_cells_and_ties(plan.actions, "group-mixer", tables, plan.tab, plan.cells, db, plan.ties,
+                                replace=("group", plan.event.event_id + "/"), dry_run=dry_run)  # fmt: skip
 
 
 def write_cards(plan: GroupPlan, folder: Path) -> Path:

@@ -148,3 +148,19 @@ def attended(records: Sequence[Attendance], before: date) -> dict[str, Event]:
     """Events before `before`, with only those who attended (what became co-attendance ties)."""
     past = events([r for r in records if r.status == "attended" and r.day < before])
     return {k: v for k, v in past.items() if v.attendees}
+
+
+def event_titles(grid: Grid, columns: Mapping[str, str]) -> dict[str, str]:
+    """Event id -> title from the events tab, by its own headers (`[events.columns]`); empty without one.
+
+    People read an event by its title; an attendance row only names the event's id.
+    """
+    if not grid:
+        return {}
+    header = Columns(grid[0], "events")
+    id_col, title_col = (header.find(columns.get(k, k)) for k in ("event_id", "title"))
+    if id_col is None or title_col is None:
+        return {}
+    rows = [r for r in grid[1:] if len(r) > max(id_col, title_col)]
+    titles = {str(r[id_col]).strip(): " ".join(str(r[title_col]).split()) for r in rows}
+    return {event: title for event, title in titles.items() if event and title}  # rows without both are skipped

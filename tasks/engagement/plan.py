@@ -20,7 +20,7 @@ from prefect.cache_policies import NO_CACHE
 
 from connectors.mail import Message
 from connectors.tables import Cell, Grid
-from tasks.common.attendance import Event, RejectedRow, attended, events, next_event, parse_attendance
+from tasks.common.attendance import Event, RejectedRow, attended, event_titles, events, next_event, parse_attendance
 from tasks.common.messages import render
 from tasks.common.text import normalise_email
 from tasks.common.ties import Tie, event_ties
@@ -178,21 +178,6 @@ def _suggestions(member_id: str, members: Mapping[str, Mapping[str, Any]], confi
         day, title = upcoming.day.isoformat(), titles.get(upcoming.event_id)
         out.append(f"{title} ({day})" if title else t("eng.gathering", lang, date=day))
     return out
-
-
-def event_titles(grid: Grid, columns: Mapping[str, str]) -> dict[str, str]:
-    """Event id -> title from the events tab (its headers as mapped in `[events.columns]`); empty without one.
-
-    People read an event by its title; an attendance row only names the event's id.
-    """
-    if not grid:
-        return {}
-    header = [str(h).strip() for h in grid[0]]
-    id_col, title_col = (columns.get(k, k) for k in ("event_id", "title"))
-    if id_col not in header or title_col not in header:
-        return {}
-    i, j = header.index(id_col), header.index(title_col)
-    return {str(r[i]).strip(): str(r[j]).strip() for r in grid[1:] if len(r) > max(i, j) and str(r[i]).strip()}
 
 
 # emails -------------------------------------------------------------------------------------------------------

@@ -22,8 +22,9 @@ from icalendar import Calendar, Timezone, vCalAddress, vText
 from icalendar import Event as VEvent
 
 from connectors.tables import Grid
+from tasks.common.columns import Columns
 from tasks.common.dates import parse_date
-from tasks.common.text import normalise_header, normalise_text
+from tasks.common.text import normalise_text
 from tasks.events.events import Event
 from tasks.grants.pipeline import OPEN_STAGES, parse_stage
 
@@ -148,9 +149,8 @@ def parse_deadlines(grid: Grid, today: date, columns: Mapping[str, str] | None =
     """
     if not grid:
         return []
-    index = {normalise_header(h): i for i, h in reversed(list(enumerate(grid[0])))}
-    mapping = columns or {}
-    cols = {f: index.get(normalise_header(mapping.get(f, f))) for f in _DEADLINE_FIELDS}
+    header, mapping = Columns(grid[0], "opportunities"), columns or {}
+    cols = {f: header.find(mapping.get(f, f)) for f in _DEADLINE_FIELDS}
     if cols["title"] is None or cols["deadline"] is None:
         return []
     out = []

@@ -26,7 +26,8 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from connectors.tables import Grid, cell_name
 from tasks.common.audience import Audience, AudienceError, parse_audience
-from tasks.common.text import normalise_header, normalise_text
+from tasks.common.columns import Columns
+from tasks.common.text import normalise_text
 from tasks.events.reminders import Offset, QuietHours, current_reminder, zone_or
 from weaver.config import EventsConfig
 from weaver.errors import SourceError
@@ -95,21 +96,12 @@ class EventProblem:
 
 # parsing ------------------------------------------------------------------------------------------------
 def locate_event_columns(header: Sequence[str], cfg: EventsConfig, tab: str, source: str) -> dict[str, int]:
-    index: dict[str, int] = {}
-    for i, text in enumerate(header):
-        index.setdefault(normalise_header(text), i)
-    cols: dict[str, int] = {}
+    columns = Columns(header, tab, source)
     for name, wanted in cfg.columns.items():
-        col = index.get(normalise_header(wanted))
-        if col is not None:
-            cols[name] = col
-        elif name in REQUIRED_COLUMNS:
-            known = ", ".join(repr(normalise_text(h)) for h in header if h.strip())
-            raise SourceError(
-                f"{source}: tab {tab!r} has no column {wanted!r} (mapped from [events.columns] {name}); "
-                f"its columns are: {known}"
-            )
-    return cols
+        if name in REQUIRED_COLUMNS:
+            columns.require(wanted, f"mapped from [events.columns] {name}")
+    found = {name: columns.find(wanted) for name, wanted in cfg.columns.items()}
+    return {name: col for name, col in found.items() if col is not None}
 
 
 def parse_when(text: str, zone: ZoneInfo, day: date | None = None) -> datetime | None:

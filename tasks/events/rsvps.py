@@ -18,7 +18,8 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from connectors.tables import Grid
-from tasks.common.text import normalise_email, normalise_header, normalise_text
+from tasks.common.columns import Columns
+from tasks.common.text import normalise_email, normalise_text
 from tasks.events.events import parse_when
 from weaver.config import EventsConfig
 from weaver.i18n import t
@@ -92,8 +93,9 @@ def tab_answers(grid: Grid, cfg: EventsConfig, tab: str, people: Directory, stor
     out = Collected([], [], [])
     if not grid:
         return out
-    index = {normalise_header(h): i for i, h in reversed(list(enumerate(grid[0])))}
-    cols = {name: index[normalise_header(h)] for name, h in cfg.rsvp_columns.items() if normalise_header(h) in index}
+    header = Columns(grid[0], "rsvps")
+    found = {name: header.find(h) for name, h in cfg.rsvp_columns.items()}
+    cols = {name: col for name, col in found.items() if col is not None}
     for offset, raw in enumerate(grid[1:]):
         row_no = offset + 2
         cells = {n: normalise_text(raw[c]) if c < len(raw) and raw[c] else "" for n, c in cols.items()}

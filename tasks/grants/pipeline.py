@@ -25,6 +25,7 @@ from datetime import date
 from decimal import Decimal
 
 from connectors.tables import Cell, Grid, cell_name
+from tasks.common.columns import Columns
 from tasks.common.dates import parse_date
 from tasks.common.money import (
     FeeIncome,
@@ -36,9 +37,8 @@ from tasks.common.money import (
     parse_probability,
     quarter,
 )
-from tasks.common.text import is_valid_email, normalise_email, normalise_header, normalise_text
+from tasks.common.text import is_valid_email, normalise_email, normalise_text
 from weaver.config import GRANT_OWNED_FIELDS, OPPORTUNITY_FIELDS, GrantsConfig
-from weaver.errors import SourceError
 from weaver.i18n import t
 from weaver.ledger import Action
 from weaver.models import split_list
@@ -90,21 +90,15 @@ class PipelineLayout:
 
 def locate_pipeline(header: Sequence[str], cfg: GrantsConfig, tab: str, source: str) -> PipelineLayout:
     """Find each configured header; funder and title must exist, any other column is created if missing."""
-    index: dict[str, int] = {}
-    for i, text in enumerate(header):
-        index.setdefault(normalise_header(text), i)
+    columns = Columns(header, tab, source)
     wanted = {f: cfg.column(f) for f in OPPORTUNITY_FIELDS} | {f: cfg.owned_column(f) for f in GRANT_OWNED_FIELDS}
     for name in ("funder", "title"):
-        if normalise_header(wanted[name]) not in index:
-            raise SourceError(
-                f"{source}: tab {tab!r} has no column {wanted[name]!r} ([grants.columns] {name}); "
-                f"its columns are: {', '.join(repr(normalise_text(h)) for h in header if h.strip())}"
-            )
+        columns.require(wanted[name], f"[grants.columns] {name}")
     cols: dict[str, int] = {}
     created: list[tuple[int, str]] = []
-    next_col = max((i for i, h in enumerate(header) if h.strip()), default=-1) + 1
+    next_col = columns.next_free()
     for name, text in wanted.items():
-        col = index.get(normalise_header(text))
+        col = columns.find(text)
         if col is None:
             col, next_col = next_col, next_col + 1
             created.append((col, text))

@@ -13,8 +13,8 @@ from prefect import task
 from prefect.cache_policies import NO_CACHE
 
 from connectors.tables import Grid, TableBackend
+from tasks.common.attendance import event_titles
 from tasks.common.tables import read_tab
-from tasks.common.text import normalise_header
 from tasks.mixing.mix import MixError
 from weaver.config import WeaverConfig
 from weaver.i18n import t
@@ -43,20 +43,7 @@ def read_mixing_tabs(tables: TableBackend, config: WeaverConfig, lang: str) -> M
         raise MixError(t("mix.no_groups_tab", lang, tab=cfg.groups_tab, source=tables.describe()))
     attendance = read_tab(tables, cfg.attendance_tab) if cfg.attendance_tab in tabs else []
     events = read_tab(tables, config.tabs.events) if config.tabs.events in tabs else []
-    return MixSources(attendance, read_tab(tables, cfg.groups_tab), event_titles(events, config))
-
-
-def event_titles(grid: Grid, config: WeaverConfig) -> dict[str, str]:
-    """Event id -> title from the events tab (its own headers, [events.columns]); rows without both are skipped."""
-    if not grid:
-        return {}
-    header = [normalise_header(h) for h in grid[0]]
-    wanted = [normalise_header(config.events.columns.get(k, k)) for k in ("event_id", "title")]
-    if not all(w in header for w in wanted):
-        return {}
-    id_col, title_col = (header.index(w) for w in wanted)
-    rows = [r for r in grid[1:] if len(r) > max(id_col, title_col)]
-    return {str(r[id_col]).strip(): " ".join(str(r[title_col]).split()) for r in rows if r[id_col] and r[title_col]}
+    return MixSources(attendance, read_tab(tables, cfg.groups_tab), event_titles(events, config.events.columns))
 
 
 read_members_task = task(name="read-members", cache_policy=NO_CACHE)(read_members)

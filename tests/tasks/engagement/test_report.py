@@ -6,8 +6,9 @@ import csv
 import io
 from datetime import date
 
+from tasks.common.attendance import event_titles
 from tasks.common.ties import kumu_elements_csv, tie
-from tasks.engagement.plan import ReviewPlan, event_titles
+from tasks.engagement.plan import ReviewPlan
 from tasks.engagement.report import EngagementSummary, flagged_rows, introduction_label
 from tasks.engagement.score import DRIFTING, NEWCOMER, Assignment, Score
 from weaver.config import Weaver

@@ -7,10 +7,10 @@ from datetime import date
 import pytest
 
 from connectors.tables import Cell
+from tasks.common.attendance import event_titles
 from tasks.common.ties import Tie
 from tasks.mixing.mix import MixError
 from tasks.mixing.plan import GroupPlan, MixParams, mix_params, parse_sets, plan_group_mix
-from tasks.mixing.read import event_titles
 from weaver.config import parse_config
 
 DAY = date(2026, 12, 1)
@@ -145,5 +145,5 @@ def test_mix_params_fall_back_to_the_config_and_read_the_sets() -> None:
 
 def test_event_titles_come_from_the_events_tab_by_its_own_headers() -> None:
     grid = [["event_id", "title", "start"], ["evt-1", " Spring   Gathering ", "x"], ["evt-2", "", "x"], ["evt-3"]]
-    assert event_titles(grid, CONFIG) == {"evt-1": "Spring Gathering"}
-    assert event_titles([], CONFIG) == {}
+    assert event_titles(grid, CONFIG.events.columns) == {"evt-1": "Spring Gathering"}
+    assert event_titles([], CONFIG.events.columns) == {}

@@ -30,6 +30,7 @@ from typing import Any
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 from connectors.tables import Grid, cell_name
+from tasks.common.columns import Columns
 from tasks.common.dates import parse_date
 from tasks.common.text import normalise_text
 from weaver.config import MEMBER_FIELDS
@@ -132,14 +133,11 @@ def _fold(text: str) -> str:
     return normalise_text(text).casefold()
 
 
-def _header_index(header: Sequence[str]) -> dict[str, int]:
-    aliases = {_fold(alias).replace(" ", "_"): name for name, names in COLUMNS.items() for alias in names}
-    found: dict[str, int] = {}
-    for i, text in enumerate(header):
-        name = aliases.get(_fold(text).replace(" ", "_"))
-        if name and name not in found:
-            found[name] = i
-    return found
+def _header_index(header: Sequence[str], tab: str) -> dict[str, int]:
+    """Our column -> its index, by `Columns` (a space and an underscore are the same in these headers)."""
+    columns = Columns([normalise_text(h).replace(" ", "_") for h in header], tab)
+    found = {name: columns.first(a.replace(" ", "_") for a in aliases) for name, aliases in COLUMNS.items()}
+    return {name: col for name, col in found.items() if col is not None}
 
 
 def parse_surveys(grid: Grid, tab: str, lang: str) -> SurveyTab:
@@ -147,7 +145,7 @@ def parse_surveys(grid: Grid, tab: str, lang: str) -> SurveyTab:
     out = SurveyTab()
     if not grid:
         return out
-    cols = _header_index(grid[0])
+    cols = _header_index(grid[0], tab)
     missing = [c for c in REQUIRED if c not in cols]
     if missing:
         out.rejected.append(RejectedRow(f"{tab} row 1", t("survey.missing_columns", lang, columns=", ".join(missing))))

@@ -24,10 +24,13 @@ import httplib2
 from connectors.forms import GoogleForms
 from connectors.mail import OutboxTransport, Sender
 from tasks.common.messages import Delivery, deliver
+from tasks.surveys.plan import plan_surveys
+from tasks.surveys.read import read_survey_state
 from tasks.surveys.responses import collect_responses, ingest_responses
 from tasks.surveys.summary import summarise_surveys
-from tasks.surveys.surveys import member_token, parse_surveys, plan_surveys, read_survey_state
+from tasks.surveys.surveys import member_token, parse_surveys
 from tests.standins.forms import FormsStandIn, choice_item, scale_item, text_item
+from weaver.clock import network_clock
 from weaver.config import WeaverConfig, parse_config
 from weaver.ledger import ApplyResult
 from weaver.state import StateDB, save_members
@@ -89,7 +92,7 @@ def run(args: argparse.Namespace, root: Path, config: WeaverConfig, db: StateDB,
     clock = Clock()
     context = read_survey_state(db, config, surveys, False, "weaver.toml")
     clock.lap("read state (members, ledger)")
-    plans = plan_surveys(surveys, context, {}, NOW)
+    plans = plan_surveys(surveys, context, {}, network_clock("Asia/Shanghai", NOW))
     invites = plans[0].invites
     rate = len(invites) / clock.elapsed()
     clock.lap("plan: tokens, links, render", f"{len(invites):,} invitations, {rate:,.0f}/s")
@@ -116,7 +119,9 @@ def run(args: argparse.Namespace, root: Path, config: WeaverConfig, db: StateDB,
                                            f"calls {dict(client.calls)}")  # fmt: skip
     summaries = summarise_surveys(plans, context, ingested, collected, Delivery(ApplyResult()), "en")
     clock.lap("summary", f"rate {summaries[0].responded:,}/{summaries[0].invited:,}")
-    rerun = plan_surveys(surveys, context, again.responded, NOW + timedelta(days=3, hours=1))
+    rerun = plan_surveys(
+        surveys, context, again.responded, network_clock("Asia/Shanghai", NOW + timedelta(days=3, hours=1))
+    )
     clock.lap("plan 3 days later (reminders)", f"{len(rerun[0].reminders):,} reminders, "
                                               f"{len(rerun[0].invites):,} invitations")  # fmt: skip
     print(f"  peak memory: {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:,.0f} MB")

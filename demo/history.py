@@ -29,7 +29,9 @@ from demo.build import DEMO_SURVEY, DEMO_SURVEY_OPENED_DAYS_AGO
 from flows._runtime import build_tables
 from tasks.common.messages import message_action
 from tasks.members.plan import plan_member_sync
-from tasks.surveys.surveys import Network, Survey, SurveyState, member_token, parse_surveys, plan_survey
+from tasks.surveys.plan import SurveyState, plan_survey
+from tasks.surveys.surveys import Network, Survey, member_token, parse_surveys
+from weaver.clock import Clock, network_clock
 from weaver.ledger import Action, Ledger, Outcome
 from weaver.models import parse_consent
 from weaver.state import StateDB, inbox, ledger, local_secret, utcnow
@@ -69,13 +71,14 @@ def seed_history(root: Path, today: date | None = None, seed: int = 11) -> None:
     db = StateDB(ws.state_url)
     try:
         secret = (local_secret(db, "survey-token") or "").encode()
-        network = Network(ws.config.network.name, ws.config.network.timezone, ws.config.network.default_language)
-        then = datetime.combine(opened, time(10), ZoneInfo(network.timezone))
-        invited = _send_invitations(ws, db, survey, members, secret, network, then)
+        net = ws.config.network
+        network, tz = Network(net.name, net.default_language), net.timezone
+        then = datetime.combine(opened, time(10), ZoneInfo(tz))
+        invited = _send_invitations(ws, db, survey, members, secret, network, network_clock(tz, then))
         rng = random.Random(seed)
         answered = rng.sample(invited, k=len(invited) * 2 // 5)
         webhook, exported = answered[:2], answered[2:]
-        _write_export(ws.path(survey.responses_csv), exported, survey, secret, then, network.timezone, rng)
+        _write_export(ws.path(survey.responses_csv), exported, survey, secret, then, tz, rng)
         _store_webhook_submissions(db, webhook, survey, secret, then, rng)
     finally:
         db.close()
@@ -93,10 +96,11 @@ def _survey_and_members(ws: Workspace, opened: date) -> tuple[Survey, list[dict[
 
 
 def _send_invitations(ws: Workspace, db: StateDB, survey: Survey, members: list[dict[str, Any]], secret: bytes,
-                      network: Network, then: datetime) -> list[dict[str, Any]]:  # fmt: skip
+                      network: Network, clock: Clock) -> list[dict[str, Any]]:  # fmt: skip
     """Invite, as the flow did four days ago: through the ledger, into the outbox, only with a yes to email."""
     consenting = [m for m in members if parse_consent(m["fields"].get("consent", "")) is True]
-    plan = plan_survey(survey, consenting, SurveyState(), secret, network, then)
+    plan = plan_survey(survey, consenting, SurveyState(), secret, network, clock)
+    then = clock.now
     outbox = OutboxTransport(ws.outbox, Sender(ws.config.mail.from_address, ws.config.mail.from_name))
     with outbox.session() as session:
 

@@ -30,9 +30,6 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from prefect import task
-from prefect.cache_policies import NO_CACHE
-
 from connectors.forms import FormResponse, FormSchema, FormsSource, parse_rfc3339
 from tasks.common.text import normalise_text
 from tasks.surveys.surveys import RejectedRow, Survey, SurveyContext, normalise_token, token_index
@@ -250,7 +247,7 @@ def collect_responses(surveys: Sequence[Survey], db: StateDB, forms: FormsSource
             _collect_csv(survey, root, tz, now, lang, out)
         if survey.provider == "google_forms" and survey.form:
             if forms is None:
-                out.notes.append(t("survey.no_forms_api", lang, id=survey.survey_id))
+                out.notes.append(t("survey.no_forms_api", lang, title=survey.title))
             else:
                 _collect_google_forms(survey, forms, db, lang, out)
     if forms is not None:
@@ -293,7 +290,7 @@ def _collect_google_forms(survey: Survey, forms: FormsSource, db: StateDB, lang:
     mark = out.cursors.get(key) or read_cursor(db, key)
     schema = forms.get_form(survey.form)
     if token_question(schema, survey) is None:
-        out.notes.append(t("survey.no_token_question", lang, id=survey.survey_id, field=survey.token_field))
+        out.notes.append(t("survey.no_token_question", lang, title=survey.title, field=survey.token_field))
     responses = forms.list_responses(survey.form, since=mark)
     out.responses.extend(from_google_forms(schema, responses, survey))
     out.kinds[survey.survey_id] = {q.title: q.kind for q in schema.questions}
@@ -387,8 +384,3 @@ def ingest_responses(collected: Collected, context: SurveyContext, db: StateDB, 
         by_survey.setdefault(row["survey_id"], []).append(row)
     responded = {sid: {r["member_id"] for r in rs if r["member_id"]} for sid, rs in by_survey.items()}
     return Ingested(recorded, by_survey, responded)
-
-
-# Thin Prefect wrappers: one task per phase, over every survey at once.
-ingest_responses_task = task(name="ingest-survey-responses", cache_policy=NO_CACHE)(ingest_responses)
-collect_responses_task = task(name="collect-survey-responses", cache_policy=NO_CACHE)(collect_responses)

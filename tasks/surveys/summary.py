@@ -6,13 +6,12 @@ Counting rules a coordinator can rely on:
   invitation, e.g. after a resend by hand, counts in both). Anonymous responses are counted apart.
 * A member who answered twice counts once, with their latest answers. Anonymous responses all count.
 * Choice questions (known from the Google Form, or inferred: list answers, or at most 12 distinct short
-  values with some repeated) are counted and charted; other questions are free text, listed with the member id (or
+  values with some repeated) are counted and charted; other questions are free text, listed with the member's name (or
   "anonymous") in the report file only, never in the Prefect artifact.
 """
 
 from __future__ import annotations
 
-import html
 from collections import Counter
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -23,11 +22,10 @@ from prefect import task
 from prefect.cache_policies import NO_CACHE
 
 from tasks.common.messages import Delivery
-from tasks.surveys.responses import Collected, Ingested, Recorded
-from tasks.surveys.surveys import RejectedRow, SurveyContext, SurveyPlan
-from weaver.charts import bar_chart, percent
-from weaver.i18n import field_label, t
-from weaver.report import Report, Table
+from tasks.surveys.plan import SurveyPlan
+from tasks.surveys.responses import Collected, Ingested
+from tasks.surveys.surveys import SurveyContext
+from weaver.i18n import t
 
 MAX_CHOICES = 12
 MAX_CHOICE_LENGTH = 40
@@ -143,85 +141,6 @@ def _segments(population: set[str], answered: set[str], members: Mapping[str, Ma
     return [(v, invited[v], replied[v]) for v in order]
 
 
-# the report ---------------------------------------------------------------------------------------------
-def build_survey_report(summaries: Sequence[SurveySummary], rejected: Sequence[RejectedRow], notes: Sequence[str],
-                        recorded: Recorded, lang: str, dry_run: bool) -> Report:  # fmt: skip
-    report = Report("survey-distribution", t("survey.title", lang), lang)
-    if dry_run:
-        report.notes.append(t("survey.dry_run", lang))
-    report.notes.extend(notes)
-    report.summary = [
-        (t("survey.new_responses", lang), str(recorded.new)),
-        (t("survey.anonymous", lang), str(recorded.anonymous_new)),
-        (t("survey.invites_sent", lang), str(sum(s.invites_sent for s in summaries))),
-        (t("survey.reminders_sent", lang), str(sum(s.reminders_sent for s in summaries))),
-    ]
-    for summary in summaries:
-        report.tables.extend(_tables(summary, lang))
-    if rejected:
-        rows = [[r.where, r.reason] for r in rejected]
-        report.tables.append(Table(t("survey.rejected", lang), [t("survey.where", lang), t("col.reason", lang)], rows))
-    report.extra_html = "".join(_section_html(s, lang) for s in summaries)
-    return report
-
-
-def _figures(s: SurveySummary, lang: str) -> list[list[str]]:
-    rate = percent(s.rate) if s.rate is not None else "—"
-    due = s.reminder_due.isoformat() if s.reminder_due else t("survey.none", lang)
-    return [
-        [t("survey.status", lang), t(f"survey.status.{s.status}", lang)],
-        [t("survey.window", lang), f"{s.opens.isoformat()} – {s.closes.isoformat()}"],
-        [t("survey.audience", lang), str(s.audience)],
-        [t("survey.invited", lang), str(s.invited)],
-        [t("survey.responded", lang), str(s.responded)],
-        [t("survey.rate", lang), rate],
-        [t("survey.anonymous", lang), str(s.anonymous)],
-        [t("survey.reminder_due", lang), due],
-        [t("survey.invites_sent", lang), str(s.invites_sent)],
-        [t("survey.reminders_sent", lang), str(s.reminders_sent)],
-    ]
-
-
-def _tables(s: SurveySummary, lang: str) -> list[Table]:
-    title = t("survey.section", lang, title=s.title, id=s.survey_id)
-    segment = field_label(s.segment_by, lang)
-    seg_rows = [[v, str(n), str(k), percent(k / n) if n else "—"] for v, n, k in s.segments]
-    seg_head = [segment, t("survey.invited", lang), t("survey.responded", lang), t("survey.rate", lang)]
-    dist_rows = [[q.title, o, str(n), percent(n / q.answered) if q.answered else "—"]
-                 for q in s.questions if q.kind == "choice" for o, n in q.counts]  # fmt: skip
-    dist_head = [t("survey.question", lang), t("survey.answer", lang), t("survey.count", lang), t("survey.share", lang)]
-    texts = sum(len(q.texts) for q in s.questions)
-    return [
-        Table(title, [t("col.what", lang), ""], _figures(s, lang)),
-        Table(f"{title}: {t('survey.by_segment', lang, segment=segment)}", seg_head, seg_rows),
-        Table(f"{title}: {t('survey.distribution', lang)}", dist_head, dist_rows),
-        Table(f"{title}: {t('survey.free_text', lang)}", [t("col.count", lang), ""],
-              [[str(texts), t("survey.free_text_note", lang)]]),
-    ]  # fmt: skip
-
-
-def _section_html(s: SurveySummary, lang: str) -> str:
-    esc = html.escape
-    segment = field_label(s.segment_by, lang)
-    parts = [f"<h2>{esc(t('survey.section', lang, title=s.title, id=s.survey_id))}</h2>"]
-    rates = [(v, k / n if n else 0.0) for v, n, k in s.segments]
-    if rates:
-        parts.append(bar_chart(rates, title=t("survey.by_segment", lang, segment=segment), max_value=1.0,
-                               value_text=percent))  # fmt: skip
-    for q in s.questions:
-        if q.kind == "choice":
-            parts.append(bar_chart([(o, float(n)) for o, n in q.counts], title=q.title))
-    texts = [q for q in s.questions if q.kind == "text" and q.texts]
-    if texts:
-        parts.append(f"<h3>{esc(t('survey.free_text', lang))}</h3>")
-    anonymous = t("survey.anonymous_one", lang)
-    for q in texts:
-        items = "".join(f"<li><q>{esc(text)}</q> <small>— {esc(member or anonymous)}</small></li>"
-                        for member, text in q.texts)  # fmt: skip
-        parts.append(f"<h4>{esc(q.title)}</h4><ul>{items}</ul>")
-    return "".join(parts)
-
-
 def summarise_surveys(plans: Sequence[SurveyPlan], context: SurveyContext, ingested: Ingested,
                       collected: Collected, delivery: Delivery, lang: str) -> list[SurveySummary]:  # fmt: skip
     """Every survey's figures after this run (in a dry run: as if the planned messages had gone out)."""
@@ -238,20 +157,6 @@ def summarise_surveys(plans: Sequence[SurveyPlan], context: SurveyContext, inges
         summary.reminders_sent = sum(1 for m in plan.reminders if m.key in sent)
         out.append(summary)
     return out
-
-
-def run_summary(summaries: Sequence[SurveySummary], recorded: Recorded, delivery: Mapping[str, int]) -> dict[str, Any]:
-    """What the CLI prints and the flow returns: counts only."""
-    return {
-        "surveys": {s.survey_id: s.status for s in summaries},
-        "responses_recorded": recorded.new,
-        "anonymous_recorded": recorded.anonymous_new,
-        "inbox_processed": recorded.inbox_processed,
-        "invitations": sum(s.invites_sent for s in summaries),
-        "reminders": sum(s.reminders_sent for s in summaries),
-        "response_rate": {s.survey_id: percent(s.rate) if s.rate is not None else "—" for s in summaries},
-        "delivery": dict(delivery),
-    }
 
 
 # Thin Prefect wrapper: one task for every survey's summary.

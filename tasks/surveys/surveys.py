@@ -1,7 +1,7 @@
-"""Surveys, pure logic: the surveys tab, audiences, per-member tokens and links, invitations and reminders.
+"""Surveys, pure logic: the surveys tab, audiences, per-member tokens and links; what planning reads.
 
-No I/O here (templates aside); `flows/survey_distribution.py` wraps these in tasks. Rules a coordinator
-can rely on:
+No I/O here: reading is tasks/surveys/read.py, planning the invitations and reminders tasks/surveys/plan.py.
+Rules a coordinator can rely on:
 
 * Each member gets a personal link: the form's link with a token in a prefilled field (Google Forms
   `entry.NNN=`), a hidden field (Typeform `#token=`, Tally `?token=`) or a query parameter (any other form).
@@ -22,28 +22,19 @@ import base64
 import hashlib
 import hmac
 import re
-import secrets
 import unicodedata
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
-from zoneinfo import ZoneInfo
 
-from prefect import task
-from prefect.cache_policies import NO_CACHE
-
-from connectors.mail import Message
 from connectors.tables import Grid, cell_name
+from tasks.common.columns import Columns
 from tasks.common.dates import parse_date
-from tasks.common.messages import render
 from tasks.common.text import normalise_text
-from weaver.config import MEMBER_FIELDS, WeaverConfig
+from weaver.config import MEMBER_FIELDS
 from weaver.i18n import catalogue, t
-from weaver.secrets import resolve_secret
-from weaver.state import StateDB, local_secret
-from weaver.state.surveys import survey_sent
 
 PROVIDERS = ("google_forms", "typeform", "tally", "other")
 # our column -> the headers a coordinator may use (English or Chinese; case, spaces and width ignored)
@@ -142,14 +133,11 @@ def _fold(text: str) -> str:
     return normalise_text(text).casefold()
 
 
-def _header_index(header: Sequence[str]) -> dict[str, int]:
-    aliases = {_fold(alias).replace(" ", "_"): name for name, names in COLUMNS.items() for alias in names}
-    found: dict[str, int] = {}
-    for i, text in enumerate(header):
-        name = aliases.get(_fold(text).replace(" ", "_"))
-        if name and name not in found:
-            found[name] = i
-    return found
+def _header_index(header: Sequence[str], tab: str) -> dict[str, int]:
+    """Our column -> its index, by `Columns` (a space and an underscore are the same in these headers)."""
+    columns = Columns([normalise_text(h).replace(" ", "_") for h in header], tab)
+    found = {name: columns.first(a.replace(" ", "_") for a in aliases) for name, aliases in COLUMNS.items()}
+    return {name: col for name, col in found.items() if col is not None}
 
 
 def parse_surveys(grid: Grid, tab: str, lang: str) -> SurveyTab:
@@ -157,7 +145,7 @@ def parse_surveys(grid: Grid, tab: str, lang: str) -> SurveyTab:
     out = SurveyTab()
     if not grid:
         return out
-    cols = _header_index(grid[0])
+    cols = _header_index(grid[0], tab)
     missing = [c for c in REQUIRED if c not in cols]
     if missing:
         out.rejected.append(RejectedRow(f"{tab} row 1", t("survey.missing_columns", lang, columns=", ".join(missing))))
@@ -324,117 +312,18 @@ def personal_link(survey: Survey, token: str) -> str:
     return urlunsplit(parts._replace(query=urlencode(query)))
 
 
-# planning -------------------------------------------------------------------------------------------------
-def invite_key(survey_id: str, member_id: str) -> str:
-    return f"survey-invite:{survey_id}:{member_id}"
-
-
-def reminder_key(survey_id: str, due: date, member_id: str) -> str:
-    return f"survey-reminder:{survey_id}:{due.isoformat()}:{member_id}"
-
-
-@dataclass(frozen=True)
-class SurveyState:
-    """What the state database says about one survey before this run."""
-
-    sent: Mapping[str, datetime] = field(default_factory=dict)  # invitation/reminder key -> when it was sent
-    responded: frozenset[str] = frozenset()  # member ids with an attributed response
-
-
+# what planning reads --------------------------------------------------------------------------------------
 SURVEY_STATUSES = ("open", "closed", "upcoming")  # the report says survey.status.<status>
-
-
-@dataclass
-class SurveyPlan:
-    survey: Survey
-    status: str  # one of SURVEY_STATUSES
-    audience: list[str] = field(default_factory=list)  # member ids
-    invites: list[Message] = field(default_factory=list)
-    reminders: list[Message] = field(default_factory=list)
-    reminder_due: date | None = None
 
 
 @dataclass(frozen=True)
 class Network:
+    """What the emails say about the network. Its clock (today, time zone) is the run's `weaver.clock.Clock`."""
+
     name: str
-    timezone: str
     default_language: str
 
-    def today(self, now: datetime) -> date:
-        return self.local_date(now)
 
-    def local_date(self, moment: datetime) -> date:
-        aware = moment if moment.tzinfo else moment.replace(tzinfo=UTC)  # SQLite hands back naive UTC
-        return aware.astimezone(ZoneInfo(self.timezone)).date()
-
-
-def select_audience(survey: Survey, members: Sequence[Mapping[str, Any]]) -> list[Mapping[str, Any]]:
-    return [m for m in members if survey.audience.matches(m["member_id"], m.get("fields") or {})]
-
-
-def plan_survey(survey: Survey, members: Sequence[Mapping[str, Any]], state: SurveyState, secret: bytes,
-                network: Network, now: datetime) -> SurveyPlan:  # fmt: skip
-    """Invitations for the audience not yet invited, and the due reminder for those invited but silent."""
-    today = network.today(now)
-    audience = select_audience(survey, members)
-    plan = SurveyPlan(survey, survey.status(today), [m["member_id"] for m in audience])
-    if plan.status != "open":
-        return plan
-    plan.reminder_due = survey.due_reminder(today)
-    for member in audience:
-        mid = member["member_id"]
-        if mid in state.responded:
-            continue
-        invited = state.sent.get(invite_key(survey.survey_id, mid))
-        if invited is None:
-            plan.invites.append(survey_message(survey, member, secret, network, today, None))
-        elif _reminder_due_for(plan.reminder_due, network.local_date(invited)) and \
-                reminder_key(survey.survey_id, plan.reminder_due, mid) not in state.sent:  # fmt: skip
-            plan.reminders.append(survey_message(survey, member, secret, network, today, plan.reminder_due))
-    return plan
-
-
-def _reminder_due_for(due: date | None, invited_on: date) -> bool:
-    """A reminder reminds of an earlier invitation: someone invited on or after its day skips it."""
-    return due is not None and invited_on < due
-
-
-def survey_message(survey: Survey, member: Mapping[str, Any], secret: bytes, network: Network, today: date,
-                   reminder: date | None) -> Message:  # fmt: skip
-    """The invitation (or a reminder) for one member, in their language, with their personal link."""
-    fields = member.get("fields") or {}
-    mid = member["member_id"]
-    template = "survey-reminder" if reminder else "survey-invite"
-    context = {
-        "name": fields.get("name", ""),
-        "title": survey.title,
-        "link": personal_link(survey, member_token(secret, survey.survey_id, mid)),
-        "closes": survey.closes,
-        "days_left": (survey.closes - today).days + 1,
-        "network_name": network.name,
-    }
-    out = render(template, fields.get("language", ""), context, network.default_language)
-    key = reminder_key(survey.survey_id, reminder, mid) if reminder else invite_key(survey.survey_id, mid)
-    return Message(key, member["email"], fields.get("name", ""), out.subject, out.text, out.html, out.language,
-                   mid, template)  # fmt: skip
-
-
-def plan_surveys(surveys: Sequence[Survey], context: SurveyContext, responded: Mapping[str, set[str]],
-                 now: datetime) -> list[SurveyPlan]:  # fmt: skip
-    """Every survey's plan; `responded` includes the responses recorded earlier in this run."""
-    plans = []
-    for survey in surveys:
-        state = SurveyState(context.sent.get(survey.survey_id, {}), frozenset(responded.get(survey.survey_id, set())))
-        plans.append(plan_survey(survey, context.members, state, context.secret, context.network, now))
-    return plans
-
-
-def needs_forms_api(surveys: Sequence[Survey]) -> bool:
-    """Whether any survey is polled through the Google Forms API (only then are its credentials needed)."""
-    return any(s.provider == "google_forms" and s.form for s in surveys)
-
-
-# reading state ------------------------------------------------------------------------------------------
 @dataclass
 class SurveyContext:
     """What planning needs from the state database, read once per run."""
@@ -450,30 +339,6 @@ class SurveyContext:
         prefix = f"survey-invite:{survey_id}:"
         return {k.removeprefix(prefix) for k in self.sent.get(survey_id, {}) if k.startswith(prefix)}
 
-
-def read_survey_state(db: StateDB, config: WeaverConfig, surveys: Sequence[Survey], dry_run: bool,
-                      where: str) -> SurveyContext:  # fmt: skip
-    net = config.network
-    secret, throwaway = survey_secret(db, config, dry_run, where)
-    active = db.member_rows("active")
-    everyone = {m["member_id"]: m for m in (*db.member_rows("gone"), *active)}
-    done = {s.survey_id: survey_sent(db, s.survey_id) for s in surveys}
-    network = Network(net.name, net.timezone, net.default_language)
-    return SurveyContext(network, secret, active, everyone, done, throwaway)
-
-
-def survey_secret(db: StateDB, config: WeaverConfig, dry_run: bool, where: str) -> tuple[bytes, bool]:
-    """The token key: the configured SecretRef, else this workspace's own (made on first real use)."""
-    ref = config.surveys.token_secret
-    if ref is not None:
-        return resolve_secret(ref, "[surveys] token_secret", where).encode(), False
-    value = local_secret(db, "survey-token", create=not dry_run)
-    if value is None:  # a dry run changes nothing, so it previews links with a key it then forgets
-        return secrets.token_hex(32).encode(), True
-    return value.encode(), False
-
-
-# Thin Prefect wrappers: one task per phase, over every survey at once.
-parse_surveys_task = task(name="parse-surveys", cache_policy=NO_CACHE)(parse_surveys)
-read_survey_state_task = task(name="read-survey-state", cache_policy=NO_CACHE)(read_survey_state)
-plan_surveys_task = task(name="plan-survey-messages", cache_policy=NO_CACHE)(plan_surveys)
+    def names(self) -> dict[str, str]:
+        """member id -> name, for reports: people are named, not numbered."""
+        return {mid: (m.get("fields") or {}).get("name", "") or mid for mid, m in self.all_members.items()}

@@ -21,8 +21,9 @@ from flows.member_sync import member_sync
 from flows.survey_distribution import survey_distribution
 from tasks.surveys.surveys import member_token
 from tests.conftest import DEMO_DAY
+from tests.flows.gate import PausedRun, approval_threshold_one
 from tests.standins.forms import FormsStandIn, choice_item, text_item
-from weaver.state import StateDB, inbox, local_secret
+from weaver.state import StateDB, inbox, ledger, local_secret
 from weaver.state.engagement import engagement_events
 from weaver.state.surveys import survey_responses
 
@@ -187,3 +188,23 @@ def test_an_unknown_token_in_the_inbox_is_kept_anonymous(demo: Path) -> None:
         status = conn.execute(select(inbox.c.status).where(inbox.c.id == "tally:forged")).scalar()
     assert (row.member_id, row.attribution, status) == (None, "unknown_token", "processed")
     assert "who@example.org" not in json.dumps(row.answers, ensure_ascii=False)
+
+
+def ledger_keys(ws: Path) -> set[str]:
+    with StateDB(f"sqlite:///{ws / 'weaver.db'}").engine.connect() as conn:
+        return set(conn.execute(select(ledger.c.key)).scalars())
+
+
+def test_above_the_threshold_it_waits_for_approval_and_a_decline_sends_nothing(demo: Path) -> None:
+    approval_threshold_one(demo)
+    day = DEMO_DAY.isoformat()  # real time with as_of: a time-travelled pause would expire on the server
+    outbox, planned = outbox_keys(demo), ledger_keys(demo)
+    paused = PausedRun("survey-distribution", lambda: survey_distribution(workspace=str(demo), as_of=day))
+    assert outbox_keys(demo) == outbox  # nothing went out while waiting
+    declined = paused.answer(approve=False)
+    held = declined["delivery"]["held"]
+    assert (declined["invitations"], declined["reminders"]) == (0, 0) and held > 3
+    assert outbox_keys(demo) == outbox and ledger_keys(demo) == planned  # nothing sent, nothing recorded
+    again = survey_distribution(workspace=str(demo), as_of=day, auto_approve=True)
+    assert again["delivery"]["planned"] == held and again["invitations"] == 3 and again["reminders"] > 0  # again
+    assert len(outbox_keys(demo)) == len(outbox) + again["invitations"] + again["reminders"]

@@ -5,9 +5,11 @@ from __future__ import annotations
 from datetime import UTC, date, datetime
 from pathlib import Path
 
+from tasks.surveys.plan import SurveyPlan
+from tasks.surveys.report import build_survey_report
 from tasks.surveys.responses import Recorded
-from tasks.surveys.summary import build_survey_report, infer_kind, summarise_questions, summarise_survey
-from tasks.surveys.surveys import SurveyPlan, parse_surveys
+from tasks.surveys.summary import infer_kind, summarise_questions, summarise_survey
+from tasks.surveys.surveys import parse_surveys
 
 HEADER = ["survey_id", "title", "form_link", "opens", "closes"]
 SURVEY = parse_surveys([HEADER, ["s1", "年度问卷", "https://tally.so/r/a", "2026-11-20", "2026-12-04"]], "S", "en")

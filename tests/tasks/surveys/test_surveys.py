@@ -8,22 +8,13 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from tasks.surveys.surveys import (
-    Network,
-    Survey,
-    SurveyState,
-    invite_key,
-    member_token,
-    parse_surveys,
-    personal_link,
-    plan_survey,
-    reminder_key,
-    token_index,
-)
+from tasks.surveys.plan import SurveyState, invite_key, plan_survey, reminder_key
+from tasks.surveys.surveys import Network, Survey, member_token, parse_surveys, personal_link, token_index
+from weaver.clock import Clock, network_clock
 
 HEADER = ["survey_id", "title", "form_link", "token_field", "audience", "opens", "closes", "reminders", "segment_by"]
 GFORM = "https://docs.google.com/forms/d/e/1FAIpQLSx/viewform"
-NET = Network("示范网络 Demo", "Asia/Shanghai", "zh")
+NET = Network("示范网络 Demo", "zh")
 SECRET = b"k" * 32
 
 
@@ -47,6 +38,11 @@ def member(mid: str, lang: str = "zh", **fields: str) -> dict[str, object]:
 def at(day: int, month: int = 11, hour: int = 9) -> datetime:
     """A moment on that day in the network's time zone (Shanghai, UTC+8)."""
     return datetime(2026, month, day, hour, tzinfo=ZoneInfo("Asia/Shanghai"))
+
+
+def on(day: int, month: int = 11, hour: int = 9) -> Clock:
+    """The network's clock at that moment: planning's one "today"."""
+    return network_clock("Asia/Shanghai", at(day, month, hour))
 
 
 # the tab ----------------------------------------------------------------------------------------------------
@@ -134,7 +130,7 @@ def sent(s: Survey, when: datetime, *members: str) -> dict[str, datetime]:
 
 def test_invitations_go_to_the_audience_in_each_members_language() -> None:
     s = survey(audience="language = zh")
-    plan = plan_survey(s, [member("m-1"), member("m-2", lang="en")], SurveyState(), SECRET, NET, at(21))
+    plan = plan_survey(s, [member("m-1"), member("m-2", lang="en")], SurveyState(), SECRET, NET, on(21))
     [msg] = plan.invites
     assert (msg.key, msg.member_id, msg.language) == ("survey-invite:s1:m-1", "m-1", "zh")
     assert msg.subject == "邀请您填写：年度问卷"
@@ -146,10 +142,10 @@ def test_nothing_is_sent_before_opening_or_after_closing() -> None:
     s = survey()
     people = [member("m-1"), member("m-2")]
     state = SurveyState(sent(s, at(20), "m-1"))
-    assert plan_survey(s, people, state, SECRET, NET, at(19, hour=23)).status == "upcoming"
-    closed = plan_survey(s, people, state, SECRET, NET, at(5, month=12, hour=0))
+    assert plan_survey(s, people, state, SECRET, NET, on(19, hour=23)).status == "upcoming"
+    closed = plan_survey(s, people, state, SECRET, NET, on(5, month=12, hour=0))
     assert closed.status == "closed" and closed.invites == [] and closed.reminders == []
-    last_day = plan_survey(s, people, state, SECRET, NET, at(4, month=12, hour=23))
+    last_day = plan_survey(s, people, state, SECRET, NET, on(4, month=12, hour=23))
     assert last_day.status == "open" and [m.member_id for m in last_day.invites] == ["m-2"]
 
 
@@ -157,7 +153,7 @@ def test_reminders_only_to_invited_members_who_have_not_answered() -> None:
     s = survey()
     people = [member("m-1"), member("m-2"), member("m-3", lang="en")]
     state = SurveyState(sent(s, at(20), "m-1", "m-2", "m-3"), responded=frozenset({"m-2"}))
-    plan = plan_survey(s, people, state, SECRET, NET, at(24))
+    plan = plan_survey(s, people, state, SECRET, NET, on(24))
     assert [m.key for m in plan.reminders] == ["survey-reminder:s1:2026-11-23:m-1", "survey-reminder:s1:2026-11-23:m-3"]
     assert plan.reminders[1].subject == "Reminder: 年度问卷 (11 days left)"
     assert plan.invites == []
@@ -166,15 +162,15 @@ def test_reminders_only_to_invited_members_who_have_not_answered() -> None:
 def test_only_the_latest_due_reminder_is_sent_and_never_twice() -> None:
     s = survey()
     state = SurveyState({**sent(s, at(20), "m-1"), reminder_key(s.survey_id, date(2026, 11, 27), "m-1"): at(27)})
-    late = plan_survey(s, [member("m-1")], state, SECRET, NET, at(28))
+    late = plan_survey(s, [member("m-1")], state, SECRET, NET, on(28))
     assert late.reminder_due == date(2026, 11, 27) and late.reminders == []  # the 23rd's is superseded, not sent late
-    final = plan_survey(s, [member("m-1")], state, SECRET, NET, at(3, month=12))
+    final = plan_survey(s, [member("m-1")], state, SECRET, NET, on(3, month=12))
     assert [m.key for m in final.reminders] == ["survey-reminder:s1:2026-12-03:m-1"]
 
 
 def test_a_late_invitee_skips_the_reminder_already_due() -> None:
     s = survey()
     state = SurveyState({**sent(s, at(20), "m-1"), **sent(s, at(23, hour=10), "m-2")})
-    plan = plan_survey(s, [member("m-1"), member("m-2")], state, SECRET, NET, at(24))
+    plan = plan_survey(s, [member("m-1"), member("m-2")], state, SECRET, NET, on(24))
     assert [m.member_id for m in plan.reminders] == ["m-1"]
-    assert [m.member_id for m in plan_survey(s, [member("m-2")], state, SECRET, NET, at(27)).reminders] == ["m-2"]
+    assert [m.member_id for m in plan_survey(s, [member("m-2")], state, SECRET, NET, on(27)).reminders] == ["m-2"]

@@ -9,6 +9,7 @@ from __future__ import annotations
 import inspect
 import os
 import sys
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -42,11 +43,13 @@ def _parse_params(pairs: list[str]) -> dict[str, str]:
 
 def _print_summary(name: str, summary: Any) -> None:
     typer.echo(f"\n== {name} ==")
-    if not isinstance(summary, dict):
+    if not isinstance(summary, Mapping):
         typer.echo(f"  {summary}")
         return
     for key, value in summary.items():
-        if isinstance(value, dict):
+        if value is None:
+            continue
+        if isinstance(value, Mapping):
             typer.echo(f"  {key}:" + ("" if value else " none"))
             for sub, count in value.items():
                 typer.echo(f"    {sub}: {count}")

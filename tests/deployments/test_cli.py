@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
 from typer.testing import CliRunner
 
 from deployments.cli import app
@@ -67,3 +68,13 @@ def test_an_unknown_tie_source_is_one_line(demo_ws: Path) -> None:
     result = runner.invoke(app, ["ties", "add", "a", "b", "--source", "coffee", "-c", str(demo_ws)])
     assert result.exit_code == 1
     assert result.output.strip().startswith("weaver: unknown tie source 'coffee'")
+
+
+@pytest.mark.usefixtures("prefect_harness")
+def test_a_run_prints_the_summary_as_lines_a_coordinator_reads(demo_ws: Path) -> None:
+    result = runner.invoke(app, ["run", "member-sync", "-c", str(demo_ws), "--dry-run", "-p", "as_of=2026-11-24"])
+    assert result.exit_code == 0, result.output
+    lines = result.output.splitlines()
+    assert "== member-sync (dry run) ==" in lines
+    assert any(line.startswith("  added: ") and int(line.split(": ")[1]) > 250 for line in lines)
+    assert "Summary(" not in result.output and "report" not in result.output  # a dry run writes no report

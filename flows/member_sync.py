@@ -14,7 +14,6 @@ from prefect import flow
 
 from flows._run import Operation
 from flows._runtime import build_audience
-from tasks.common.tables import read_tab
 from tasks.members.apply import apply_member_sync_task
 from tasks.members.audience import (
     add_audience_report,
@@ -23,6 +22,7 @@ from tasks.members.audience import (
     read_audience_task,
 )
 from tasks.members.plan import plan_member_sync_task
+from tasks.members.read import read_members_task
 from tasks.members.report import SyncSummary, build_sync_report, summarise_sync
 
 
@@ -37,7 +37,7 @@ def member_sync(workspace: str = ".", dry_run: bool = False, as_of: str = "") ->
     """
     with Operation("member-sync", workspace, dry_run, as_of) as op:
         audience = build_audience(op.rt.ws)  # None unless [mailchimp] is configured
-        grid = read_tab(op.tables, op.cfg.members.tab)
+        grid = read_members_task(op.tables, op.cfg)
         pulled = (
             read_audience_task(audience, op.db, op.cfg.mailchimp.list_id) if audience and op.cfg.mailchimp else None
         )

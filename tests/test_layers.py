@@ -64,6 +64,12 @@ def test_tasks_hold_one_package_per_operation_plus_common() -> None:
     )
 
 
+@pytest.mark.parametrize("operation", OPERATIONS)
+def test_every_operation_package_has_the_same_rooms(operation: str) -> None:
+    rooms = {p.stem for p in (ROOT / "tasks" / operation).glob("*.py")}
+    assert {"read", "plan", "apply", "report"} <= rooms
+
+
 def test_flows_never_import_a_client_library() -> None:
     clients = {"gspread", "googleapiclient", "mailchimp_marketing", "smtplib", "openpyxl", "apprise", "requests"}
     wrong = [

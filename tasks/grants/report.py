@@ -266,35 +266,36 @@ def _by_stage(plan: GrantPlan, cfg: GrantsConfig, lang: str) -> Table:
 
 
 def _by_quarter(plan: GrantPlan, cfg: GrantsConfig, lang: str) -> Table:
-    headers = [t("col.quarter", lang), t("col.weighted", lang)]
+    return _money_table(
+        "grants.quarter_table", "col.quarter", "col.weighted", plan.totals.weighted_by_quarter, cfg, lang
+    )
+
+
+def _money_table(title: str, first: str, second: str, groups: Mapping[str, Mapping[str, Any]], cfg: GrantsConfig,
+                 lang: str) -> Table:  # fmt: skip
+    """One row per group: its amounts by currency, and in the base currency when one is set."""
+    headers = [t(first, lang), t(second, lang)]
     if cfg.base_currency:
         headers.append(t("col.in_base", lang, base=cfg.base_currency))
     body = []
-    for when, amounts in plan.totals.weighted_by_quarter.items():
-        row = [when, money_totals(amounts)]
-        if cfg.base_currency:
-            row.append(money_totals(in_units(amounts, cfg.rate, cfg.base_currency)))
-        body.append(row)
-    return Table(t("grants.quarter_table", lang), headers, body)
-
-
-def _income(plan: GrantPlan, cfg: GrantsConfig, lang: str) -> Table:
-    headers = [t("col.source", lang), t("col.amount", lang)]
-    if cfg.base_currency:
-        headers.append(t("col.in_base", lang, base=cfg.base_currency))
-    body = []
-    for label, amounts in income_groups(plan, lang).items():
+    for label, amounts in groups.items():
         row = [label, money_totals(amounts)]
         if cfg.base_currency:
             row.append(money_totals(in_units(amounts, cfg.rate, cfg.base_currency)))
         body.append(row)
+    return Table(t(title, lang), headers, body)
+
+
+def _income(plan: GrantPlan, cfg: GrantsConfig, lang: str) -> Table:
+    table = _money_table("grants.income_table", "col.source", "col.amount", income_groups(plan, lang), cfg, lang)
+    body = table.rows
     fees = plan.totals.fees
     if fees is not None:
         for when, amount in fees.by_quarter.items():
             body.append([f"{t('grants.fees_expected', lang)}: {when}", money(amount, fees.currency)]
                         + ([money_totals(in_units({fees.currency: amount}, cfg.rate, cfg.base_currency))]
                            if cfg.base_currency else []))  # fmt: skip
-    return Table(t("grants.income_table", lang), headers, body)
+    return table
 
 
 def _imported(plan: GrantPlan, lang: str) -> Table:

@@ -25,7 +25,7 @@ inside the period.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from pathlib import Path
@@ -291,30 +291,29 @@ def _skipped(row: _Row, section: str) -> bool:
     return row.get("status").casefold() in SKIP_STATUS[section]
 
 
-def read_events(grid: Grid, tab: str, issue: Issue, cfg: NewsletterConfig, languages: Sequence[str]) -> list[Item]:
-    last = issue.period.end + timedelta(days=cfg.events_horizon_days)
-    items: list[Item] = []
-    for row_no, row in _rows(grid, "events", tab, issue, languages):
-        if _skipped(row, "events"):
+def _dated_rows(
+    grid: Grid, section: str, tab: str, issue: Issue, languages: Sequence[str], date_column: str
+) -> Iterator[tuple[int, _Row, dict[str, str], tuple[date, str]]]:
+    """A section's rows with a title and a readable date; every other row is reported (skipped ones aside)."""
+    for row_no, row in _rows(grid, section, tab, issue, languages):
+        if _skipped(row, section):
             continue
-        title, when = row.texts("title"), parse_when(row.get("start"))
+        title, when = row.texts("title"), parse_when(row.get(date_column))
         if not title:
             issue.rejected.append(Rejected(tab, row_no, "no_title", "title"))
         elif when is None:
-            issue.rejected.append(Rejected(tab, row_no, "bad_date", "start"))
-        elif issue.as_of <= when[0] <= last:
-            items.append(
-                Item(
-                    "event",
-                    title,
-                    row.texts("summary"),
-                    when[0],
-                    when[1],
-                    row.get("link"),
-                    row.texts("place"),
-                    row=row_no,
-                )
-            )
+            issue.rejected.append(Rejected(tab, row_no, "bad_date", date_column))
+        else:
+            yield row_no, row, title, when
+
+
+def read_events(grid: Grid, tab: str, issue: Issue, cfg: NewsletterConfig, languages: Sequence[str]) -> list[Item]:
+    last = issue.period.end + timedelta(days=cfg.events_horizon_days)
+    items = [
+        Item("event", title, row.texts("summary"), day, time, row.get("link"), row.texts("place"), row=row_no)
+        for row_no, row, title, (day, time) in _dated_rows(grid, "events", tab, issue, languages, "start")
+        if issue.as_of <= day <= last
+    ]
     return sorted(items, key=lambda i: (i.day, i.time, i.row))[: cfg.max_items]
 
 
@@ -360,19 +359,16 @@ def _opportunity(row: _Row, row_no: int, title: dict[str, str], day: date | None
 
 
 def read_news(grid: Grid, tab: str, issue: Issue, cfg: NewsletterConfig, languages: Sequence[str]) -> list[Item]:
-    items: list[Item] = []
-    for row_no, row in _rows(grid, "news", tab, issue, languages):
-        if _skipped(row, "news"):
-            continue
-        title, when = row.texts("title"), parse_when(row.get("date"))
-        if not title:
-            issue.rejected.append(Rejected(tab, row_no, "no_title", "title"))
-        elif when is None:
-            issue.rejected.append(Rejected(tab, row_no, "bad_date", "date"))
-        elif issue.period.contains(when[0]):
-            by = {"": row.get("by")} if row.get("by") else {}
-            items.append(Item("news", title, row.texts("summary"), when[0], "", row.get("link"), by, row=row_no))
+    items = [
+        Item("news", title, row.texts("summary"), day, "", row.get("link"), _by(row), row=row_no)
+        for row_no, row, title, (day, _time) in _dated_rows(grid, "news", tab, issue, languages, "date")
+        if issue.period.contains(day)
+    ]
     return sorted(items, key=lambda i: (i.day, i.row), reverse=True)
+
+
+def _by(row: _Row) -> dict[str, str]:
+    return {"": row.get("by")} if row.get("by") else {}
 
 
 def feed_items(items: Sequence[FeedItem], period: Period) -> list[Item]:

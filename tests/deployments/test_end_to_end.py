@@ -24,8 +24,9 @@ from deployments import samples
 from deployments.dispatch import Dispatcher, PrefectStarter, Route
 from deployments.signatures import signed_headers
 from flows import FLOWS
-from tests.conftest import DEMO_DAY, PrefectServer
+from tests.conftest import PrefectServer
 from tests.processes import Background, free_port, http_ok
+from weaver.clock import network_clock, utcnow
 from weaver.state import StateDB
 from weaver.state.submissions import inbox_add, inbox_get
 
@@ -55,6 +56,7 @@ class Network:
         return self.api("POST", "/flow_runs/filter", {"flow_runs": {"deployment_id": {"any_": [deployment_id]}}})
 
     def post(self, submission: str, **kw: Any) -> tuple[int, dict[str, Any]]:
+        kw.setdefault("created", utcnow().isoformat(timespec="milliseconds").replace("+00:00", "Z"))
         body = samples.tally(submission, **kw)
         headers = signed_headers("tally", SECRETS["WEAVER_JOIN_FORM_SECRET"].encode(), body)
         request = urllib.request.Request(f"{self.hooks}/hooks/join", data=body, headers=headers, method="POST")
@@ -71,6 +73,9 @@ class Network:
         raise AssertionError(f"flow run {run_id} did not finish in {timeout:.0f} s")
 
 
+DEMO_TIMEZONE = "Asia/Shanghai"  # demo/weaver.toml [network] timezone
+
+
 # An existing network: its members synced and welcomed before the newcomer arrives (against the server).
 BRING_UP_TO_DATE = """
 import sys
@@ -83,7 +88,9 @@ if "onboarding" in FLOWS:
 
 @pytest.fixture(scope="module")
 def network(tmp_path_factory: pytest.TempPathFactory, prefect_server: PrefectServer) -> Iterator[Network]:
-    ws = create_workspace(tmp_path_factory.mktemp("e2e") / "ws", today=DEMO_DAY)
+    # deployments run on the wall clock (a webhook passes no as_of): the network is built for the network's
+    # today, and the newcomer joins now, so the test means the same on any date
+    ws = create_workspace(tmp_path_factory.mktemp("e2e") / "ws", today=network_clock(DEMO_TIMEZONE).today)
     port = free_port()
     env = prefect_server.env(PREFECT_RUNNER_POLL_FREQUENCY="1", **SECRETS)
     weaver = str(Path(sys.executable).with_name("weaver"))

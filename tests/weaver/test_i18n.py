@@ -59,6 +59,7 @@ PASS_THROUGH = {
     ("tasks/surveys/surveys.py", "fail"),  # fail(column, "survey.<x>")
     ("tasks/surveys/responses.py", "_collect_csv"),  # "survey.csv_missing" or "survey.csv_unreadable"
     ("tasks/grants/report.py", "_summary_rows"),  # for key, amounts in (("grants.awarded", ...), ...)
+    ("tasks/grants/report.py", "_money_table"),  # _money_table("grants.quarter_table", "col.quarter", ...)
 }
 # families only probed with a default (catalogue().get(...)), never asked of t()
 PROBED = {"field.{}"}

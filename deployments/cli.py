@@ -84,6 +84,12 @@ def run_flows(
         if name not in FLOWS:
             raise WeaverError(f"unknown flow {name!r} (see 'weaver flows')")
     root = preflight(config)
+    as_of = params.get("as_of") or (defaults or {}).get("as_of")
+    if as_of:  # a bad date is one line now, not a traceback after Prefect's start-up
+        from weaver.clock import network_clock
+        from weaver.workspace import Workspace
+
+        network_clock(Workspace.open(root).config.network.timezone, as_of)
     results: dict[str, Any] = {}
     for name in names:
         target = load_flow(name)

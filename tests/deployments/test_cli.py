@@ -78,3 +78,12 @@ def test_a_run_prints_the_summary_as_lines_a_coordinator_reads(demo_ws: Path) ->
     assert "== member-sync (dry run) ==" in lines
     assert any(line.startswith("  added: ") and int(line.split(": ")[1]) > 250 for line in lines)
     assert "Summary(" not in result.output and "report" not in result.output  # a dry run writes no report
+
+
+def test_a_bad_as_of_is_one_line_before_prefect_starts(demo_ws: Path) -> None:
+    result = runner.invoke(app, ["run", "grant-pipeline", "-c", str(demo_ws), "-p", "as_of=24/11/2026"])
+    assert result.exit_code == 1
+    assert result.output.strip().splitlines() == [
+        "weaver: as_of: '24/11/2026' is not a date (2026-11-24), a local time (2026-11-24 18:30) "
+        "or a moment with its offset (2026-11-24T10:30+00:00)"
+    ]

@@ -161,7 +161,7 @@ def demo(
         run_flows(WEEKLY_CYCLE, directory, dry_run, {}, defaults={"auto_approve": True, "as_of": as_of})
     except WeaverError as exc:
         _fail(str(exc))
-    typer.echo(f"\nreports: {(directory / 'reports').resolve()}")
+    typer.echo(f"\nreports: {(directory / 'reports' / 'index.html').resolve()} (every run, newest first)")
 
 
 @app.command()

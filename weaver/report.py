@@ -1,8 +1,10 @@
 """Reports a coordinator can read and forward: an HTML file in `reports/` and a Prefect artifact.
 
 A `Report` is plain data (title, summary figures, tables, notes); `write_html` and `to_markdown` render it.
-Reports carry counts, row numbers, member ids and reasons, never emails or other personal data, so they
-are safe to forward and to show in the Prefect UI.
+Reports carry counts, row numbers, reasons, and the names and titles a coordinator knows people and events
+by (never internal ids where a name exists), but never email addresses, phone numbers or secrets, so they
+are safe to forward within the team and to show in the Prefect UI. Each run writes a file of its own and
+is listed in `reports/index.html`, newest first, with times in the network's time zone.
 """
 
 from __future__ import annotations

@@ -87,3 +87,14 @@ def test_a_bad_as_of_is_one_line_before_prefect_starts(demo_ws: Path) -> None:
         "weaver: as_of: '24/11/2026' is not a date (2026-11-24), a local time (2026-11-24 18:30) "
         "or a moment with its offset (2026-11-24T10:30+00:00)"
     ]
+
+
+@pytest.mark.usefixtures("prefect_harness")
+def test_replaying_a_day_as_the_readme_shows(demo_ws: Path) -> None:
+    """README, "Replaying a day": weaver run grant-pipeline -c my-network --dry-run -p as_of=2026-11-24."""
+    result = runner.invoke(app, ["run", "grant-pipeline", "-c", str(demo_ws), "--dry-run", "-p", "as_of=2026-11-24"])
+    assert result.exit_code == 0, result.output
+    lines = result.output.splitlines()
+    assert "== grant-pipeline (dry run) ==" in lines
+    assert "    deadlines_in_reach: 4" in lines  # the demo's deadlines, judged as on its day
+    assert "    digests_would_send: 3" in lines and "    digests_sent: 0" in lines

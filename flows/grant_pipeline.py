@@ -3,7 +3,7 @@
 read (the tab; Grants.gov search pages; funders' feeds; award amounts of new opportunities only)
 -> plan (pure: dedupe, merge without touching coordinators' edits, computed columns, totals, owners' digests)
 -> apply (one batch write through the ledger; the digests through `op.send`, then the reminders they carried)
--> report (artifact + reports/grant-pipeline-<date>.html with charts).
+-> report (artifact + a report file of the run's own, with charts).
 """
 
 from __future__ import annotations

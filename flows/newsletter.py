@@ -3,7 +3,7 @@
 read (the events, opportunities and news tabs, optional feeds, the period's archived editions) -> plan
 (compile and render, pure; the archived edition stands unless `recompile`) -> the approval gate -> apply
 (archive the editions issued now; email each consenting member through `op.send`, or Mailchimp campaigns)
--> report (a preview artifact linking each edition's HTML, and reports/newsletter-<period>-<date>.html).
+-> report (a preview artifact linking each edition's HTML, and reports/newsletter-<period>-<date>-<time>.html).
 A declined or held send issues nothing: no archive, no ledger entry; the next run compiles afresh.
 """
 

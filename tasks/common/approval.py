@@ -1,12 +1,13 @@
 """The approval gate: a large send waits for a coordinator's word in the Prefect UI before anything goes out.
 
-Every flow that sends email calls `approve_send` from its flow body (a pause belongs to the flow run),
-between planning its messages and delivering them. Up to `[mail] approval_threshold` recipients, or when
-the deployment sets the flow parameter `auto_approve`, the gate lets the send through at once. Above it,
-the gate writes previews, pauses the flow run and shows a typed form (`SendApproval`): how many messages,
-which templates and languages, where the previews are. The coordinator ticks *approve* and resumes the
-run; leaving it unticked sends nothing. A run that nobody can resume (the CLI without a Prefect server)
-sends nothing and says how to proceed, instead of waiting for an answer that cannot come.
+Flows never call it themselves: `flows/_run.Operation.send` (the one delivery path) asks it before any
+message is delivered, from the flow run (a pause belongs to the flow run). Up to `[mail]
+approval_threshold` recipients, or when the deployment sets the flow parameter `auto_approve`, the gate
+lets the send through at once. Above it, the gate writes previews, pauses the flow run and shows a typed
+form (`SendApproval`): how many messages, which templates and languages, where the previews are. The
+coordinator ticks *approve* and resumes the run; leaving it unticked sends nothing. A run that nobody can
+resume (the CLI without a Prefect server) sends nothing and says how to proceed, instead of waiting for
+an answer that cannot come.
 """
 
 from __future__ import annotations
@@ -138,17 +139,6 @@ def approve_send(
     if not _can_pause():
         return Approval(False, "needs-approval", plan)
     return _ask(plan, rt.lang, rt.ws.config.mail.approval_timeout_minutes * 60, poll_seconds)
-
-
-def gated(
-    messages: Sequence[Message], rt: SendContext, flow: str, auto_approve: bool
-) -> tuple[list[Message], Approval]:
-    """`approve_send`, then the messages to deliver: all of them if approved, none if not.
-
-    Messages held back are not in the ledger, so the next run plans them again.
-    """
-    approval = approve_send(messages, rt, flow, auto_approve=auto_approve)
-    return (list(messages) if approval.approved else []), approval
 
 
 def _can_pause() -> bool:

@@ -1,0 +1,34 @@
+"""Opening our pages in headless Chromium, as a coordinator's browser would (Debian's chromium package).
+
+`make test` installs Chromium; without it (a machine where it cannot be installed) the page tests skip
+and say why.
+"""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+import tempfile
+from pathlib import Path
+
+import pytest
+
+FLAGS = [
+    "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+    "--disable-background-networking", "--disable-component-update", "--disable-sync",
+]  # fmt: skip
+
+
+def chromium() -> str:
+    found = shutil.which("chromium") or shutil.which("chromium-browser")
+    if found is None:
+        pytest.skip("headless Chromium is not installed (make test installs Debian's chromium package)")
+    return found
+
+
+def dump_dom(page: Path) -> str:
+    """The page's DOM after Chromium parsed it (its charset decoded, its markup repaired or not)."""
+    with tempfile.TemporaryDirectory(prefix="weaver-chromium-") as profile:
+        args = [chromium(), *FLAGS, f"--user-data-dir={profile}", "--dump-dom", page.resolve().as_uri()]
+        done = subprocess.run(args, capture_output=True, text=True, encoding="utf-8", timeout=120, check=True)
+    return done.stdout

@@ -23,8 +23,9 @@ from connectors.mail import OutboxTransport, Sender
 from demo.build import HERE as DEMO_DIR
 from demo.build import MEMBER_HEADERS, OPPORTUNITY_HEADERS
 from flows._runtime import build_grants_gov, build_tables
+from tasks.common.delivery import deliver
 from tasks.grants.apply import apply_grant_pipeline
-from tasks.grants.digests import plan_deadline_notices, send_digests
+from tasks.grants.digests import DigestRun, build_digests, plan_deadline_notices, record_reminders, recorded_reminders
 from tasks.grants.plan import enrich, new_candidates, plan_grant_pipeline
 from tasks.grants.read import fetch_amounts, search_grants_gov
 from tests.standins.grants import GrantsGovStandin, Opportunity
@@ -84,7 +85,10 @@ def run_once(ws: Workspace, standin: GrantsGovStandin, label: str) -> None:
     apply_grant_pipeline(plan, tables, db, dry_run=False)
     t4 = time.perf_counter()
     notices = plan_deadline_notices(plan.opportunities, today, cfg.grants.digest_days, "en")
-    digests = send_digests(notices, cfg, outbox, db)
+    built = build_digests(notices, recorded_reminders(db, notices), cfg, cfg.tabs.opportunities)
+    delivery = deliver([d.message for d in built], outbox, db, "grant-pipeline") if built else None
+    record_reminders(built, delivery, db, dry_run=False)
+    digests = DigestRun(notices, built, delivery)
     t5 = time.perf_counter()
     calls = {k: standin.calls[k] - before.get(k, 0) for k in ("search2", "fetchOpportunity")}
     print(f"{label}: {len(grid) - 1:,} rows, {len(found.candidates):,} hits; imported {len(plan.added):,}, "

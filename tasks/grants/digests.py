@@ -17,11 +17,10 @@ import hashlib
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date
-from pathlib import Path
 from typing import Any
 
-from connectors.mail import MailTransport, Message
-from tasks.common.messages import Delivery, deliver, render
+from connectors.mail import Message
+from tasks.common.messages import Delivery, render
 from tasks.grants.pipeline import OPEN_STAGES, Opportunity
 from weaver.config import WeaverConfig
 from weaver.i18n import t
@@ -156,28 +155,6 @@ def record_reminders(digests: Sequence[Digest], delivery: Delivery | None, db: S
         for days, key in zip(n.reached, n.keys, strict=True)
     ]  # fmt: skip
     Ledger(db, FLOW).apply(marks, _record)
-
-
-def send_digests(
-    notices: Sequence[DeadlineNotice],
-    config: WeaverConfig,
-    transport: MailTransport,
-    db: StateDB,
-    *,
-    dry_run: bool = False,
-    previews_dir: Path | None = None,
-) -> DigestRun:
-    """Read, build, deliver and record without the approval gate: the flow does these steps through `op.send`.
-
-    Kept for the tests of the reminder rules and the benchmark, which run without Prefect.
-    """
-    digests = build_digests(notices, recorded_reminders(db, notices), config, config.tabs.opportunities)
-    if not digests:
-        return DigestRun(list(notices), [], None)
-    messages = [d.message for d in digests]
-    delivery = deliver(messages, transport, db, FLOW, dry_run=dry_run, previews_dir=previews_dir)
-    record_reminders(digests, delivery, db, dry_run)
-    return DigestRun(list(notices), digests, delivery)
 
 
 def _record(batch: Sequence[Action]) -> list[Outcome]:

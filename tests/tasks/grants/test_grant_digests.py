@@ -13,7 +13,15 @@ import time_machine
 
 from connectors.mail import OutboxTransport, Sender
 from tasks.common.messages import deliver
-from tasks.grants.digests import DigestRun, build_digests, plan_deadline_notices, send_digests
+from tasks.grants.digests import (
+    FLOW,
+    DeadlineNotice,
+    DigestRun,
+    build_digests,
+    plan_deadline_notices,
+    record_reminders,
+    recorded_reminders,
+)
 from tasks.grants.plan import plan_grant_pipeline
 from weaver.clock import network_clock
 from weaver.config import WeaverConfig, parse_config
@@ -54,8 +62,17 @@ class Network:
             plan = plan_grant_pipeline(grid, self.cfg, [], {}, {}, [], today, "x.xlsx")
             lang = self.cfg.network.default_language
             notices = plan_deadline_notices(plan.opportunities, today, self.cfg.grants.digest_days, lang)
-            return send_digests(notices, self.cfg, self.outbox, self.db, dry_run=dry_run,
-                                previews_dir=self.root / "previews")  # fmt: skip
+            return self.send(notices, dry_run)
+
+    def send(self, notices: list[DeadlineNotice], dry_run: bool) -> DigestRun:
+        """What the flow does after its plan, less the approval gate (these tests are about the reminder rules)."""
+        digests = build_digests(notices, recorded_reminders(self.db, notices), self.cfg, self.cfg.tabs.opportunities)
+        if not digests:
+            return DigestRun(notices, [], None)
+        delivery = deliver([d.message for d in digests], self.outbox, self.db, FLOW, dry_run=dry_run,
+                           previews_dir=self.root / "previews")  # fmt: skip
+        record_reminders(digests, delivery, self.db, dry_run)
+        return DigestRun(notices, digests, delivery)
 
     def mails(self) -> list[email.message.EmailMessage]:
         return self.outbox.messages()  # type: ignore[return-value]

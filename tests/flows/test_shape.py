@@ -53,3 +53,16 @@ def test_every_registered_operation_has_its_flow_module() -> None:
     assert sorted(target.split(":")[0].removeprefix("flows.") for target, _ in FLOWS.values()) == [
         p.stem for p in MODULES
     ]
+
+
+@pytest.mark.parametrize("path", MODULES, ids=[p.stem for p in MODULES])
+def test_a_flow_sends_only_through_the_runner(path: Path) -> None:
+    """The one delivery path (consent, suppression, the approval gate, the ledger) is Operation.send."""
+    bypasses = {"deliver", "deliver_task", "approve_send", "resend"}
+    imported = {
+        alias.asname or alias.name
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8")))
+        if isinstance(node, ast.ImportFrom)
+        for alias in node.names
+    }
+    assert imported & bypasses == set()

@@ -15,16 +15,17 @@ Prefect artifact, the run record, one log line, closing what was opened.
 from __future__ import annotations
 
 import logging
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
+from pathlib import Path
 from types import TracebackType
 from typing import TypeVar
 
 from connectors.mail import Message
 from connectors.tables import TableBackend
 from flows._runtime import Runtime, open_runtime
-from tasks.common.approval import Approval, approve_send
+from tasks.common.approval import Approval, SendPlan, approve_send, decide
 from tasks.common.delivery import Delivery
 from tasks.common.messages import deliver_task
 from weaver.clock import Clock, network_clock, utcnow
@@ -97,6 +98,17 @@ class Operation:
         """The approval gate, for a flow that must know before doing anything else (e.g. record state)."""
         poll = self.cfg.mail.approval_poll_seconds
         approval = approve_send(messages, self.rt, self.name, auto_approve=auto_approve, poll_seconds=poll)
+        self.approvals.append(approval)
+        return approval
+
+    def approve_audience(
+        self, recipients: int, purpose: str, previews: Callable[[], Path], auto_approve: bool = False
+    ) -> Approval:
+        """The same gate for a send an audience service makes for us (a Mailchimp campaign to the list):
+        counted in the people it reaches; `previews` writes what the coordinator looks at."""
+        plan = SendPlan(self.name, recipients, recipients, {purpose: recipients})
+        poll = self.cfg.mail.approval_poll_seconds
+        approval = decide(plan, self.rt, previews, auto_approve=auto_approve, poll_seconds=poll)
         self.approvals.append(approval)
         return approval
 

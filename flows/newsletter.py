@@ -9,13 +9,15 @@ A declined or held send issues nothing: no archive, no ledger entry; the next ru
 
 from __future__ import annotations
 
+from functools import partial
+
 from prefect import flow
 
 from flows._run import Operation
 from flows._runtime import build_audience, build_news_feeds
-from tasks.newsletter.apply import archive_editions_task, publish_campaigns_task
+from tasks.newsletter.apply import archive_editions_task, publish_campaigns_task, write_campaign_previews
 from tasks.newsletter.compile import issue_date, resolve_period
-from tasks.newsletter.delivery import newsletter_messages_task, parse_schedule, unsubscribe_link
+from tasks.newsletter.delivery import campaign_reach, newsletter_messages_task, parse_schedule, unsubscribe_link
 from tasks.newsletter.plan import compile_issue_task, plan_editions, render_editions_task
 from tasks.newsletter.read import read_archived_task, read_feeds_task, read_sources_task
 from tasks.newsletter.report import NewsletterSummary, build_newsletter_report, publish_preview, summarise_newsletter
@@ -55,10 +57,14 @@ def newsletter(
         editions = render_editions_task(issue, cfg.network.languages, cfg.network.name, unsubscribe_link(cfg, channel))
         plan = plan_editions(editions, read_archived_task(op.db, when.key), recompile)
         messages, other_language = newsletter_messages_task(plan.editions, op.db, cfg) if not audience else ([], 0)
-        approval = op.approve(messages, auto_approve)
+        if audience is None:
+            approval = op.approve(messages, auto_approve)
+        else:  # the campaign goes to the list: the gate counts the people it reaches (none for a draft)
+            previews = partial(write_campaign_previews, plan.editions, op.rt.previews_dir(op.name))
+            approval = op.approve_audience(campaign_reach(op.db, campaign), "newsletter", previews, auto_approve)
         archived = archive_editions_task(plan, op.rt.ws.reports, op.db, issue=approval.approved and not dry_run)
         delivery = op.send(messages, approval=approval) if not audience else None
-        campaigns = None if not audience else publish_campaigns_task(
+        campaigns = None if not audience or not approval.approved else publish_campaigns_task(
             archived.editions, audience, op.db, cfg, campaign, parse_schedule(schedule_at, cfg.network.timezone),
             when, dry_run)  # fmt: skip
         summary = summarise_newsletter(issue, archived, channel, delivery, other_language, campaigns)

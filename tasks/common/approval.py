@@ -13,7 +13,7 @@ an answer that cannot come.
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Protocol
@@ -124,9 +124,17 @@ def approval_form(plan: SendPlan, lang: str) -> type[SendApproval]:
 def approve_send(
     messages: Sequence[Message], rt: SendContext, flow: str, *, auto_approve: bool = False, poll_seconds: int = 10
 ) -> Approval:
-    """The gate every sending flow calls before `deliver`; returns whether to send, and why."""
+    """The gate every send passes before `deliver`; returns whether to send, and why."""
     pending, _suppressed = pending_messages(rt.db, messages)
-    plan = summarise_send(flow, pending)
+    return decide(summarise_send(flow, pending), rt, lambda: write_previews(pending, rt.previews_dir(flow)),
+                  auto_approve=auto_approve, poll_seconds=poll_seconds)  # fmt: skip
+
+
+def decide(
+    plan: SendPlan, rt: SendContext, previews: Callable[[], Path], *, auto_approve: bool, poll_seconds: int
+) -> Approval:
+    """The gate's one rule for any send, counted in recipients: by our email, or a campaign an audience
+    service sends for us. `previews` writes what the coordinator will look at, only when they must decide."""
     threshold = rt.ws.config.mail.approval_threshold
     if rt.dry_run:  # nothing is sent: say whether the real run would wait
         waits = needs_approval(plan.recipients, threshold, auto_approve)
@@ -135,7 +143,7 @@ def approve_send(
         return Approval(True, "under-threshold", plan)
     if auto_approve:
         return Approval(True, "auto-approved", plan)
-    plan = replace(plan, previews=str(write_previews(pending, rt.previews_dir(flow))))
+    plan = replace(plan, previews=str(previews()))
     if not _can_pause():
         return Approval(False, "needs-approval", plan)
     return _ask(plan, rt.lang, rt.ws.config.mail.approval_timeout_minutes * 60, poll_seconds)

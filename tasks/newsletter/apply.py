@@ -97,5 +97,11 @@ def write_archive(edition: Edition, directory: Path, flat: bool = False) -> Path
     return path
 
 
+def write_campaign_previews(editions: Sequence[Edition], directory: Path) -> Path:
+    """Each language's edition as the campaign will carry it, for the coordinator who approves the send."""
+    paths = [write_archive(edition, directory, flat=True) for edition in editions]
+    return paths[0] if paths else directory
+
+
 archive_editions_task = task(name="archive-newsletter", cache_policy=NO_CACHE)(archive_editions)
 publish_campaigns_task = task(name="publish-newsletter-campaigns", cache_policy=NO_CACHE)(publish_campaigns)

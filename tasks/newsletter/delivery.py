@@ -28,6 +28,7 @@ from tasks.newsletter.compile import Edition, Period
 from weaver.config import WeaverConfig
 from weaver.errors import WeaverError
 from weaver.ledger import DONE, Action, ApplyResult, Ledger, Outcome
+from weaver.models import parse_consent
 from weaver.state import StateDB
 
 FLOW = "newsletter"
@@ -94,6 +95,14 @@ def campaign_title(period: str, lang: str) -> str:
 class Campaigns:
     created: ApplyResult
     sent: ApplyResult | None
+
+
+def campaign_reach(db: StateDB, action: str) -> int:
+    """The people a campaign send reaches (active members with a yes to email): what the approval gate
+    counts. A draft reaches no one: a coordinator sends it from Mailchimp."""
+    if action == "draft":
+        return 0
+    return sum(1 for row in db.member_rows() if parse_consent((row["fields"] or {}).get("consent", "")) is True)
 
 
 def publish_campaigns(

@@ -123,6 +123,25 @@ def test_with_mailchimp_each_language_is_one_draft_campaign_then_sent_once(
     assert standin.counts()["campaign"] == 0  # nothing created, changed or sent again
 
 
+def test_a_mailchimp_campaign_send_waits_for_approval_and_a_decline_issues_nothing(
+    demo_ws: Path, standin: MailchimpStandIn, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    use_mailchimp(demo_ws, standin, monkeypatch)
+    approval_threshold_one(demo_ws)
+    member_sync(workspace=str(demo_ws))
+    draft = newsletter(workspace=str(demo_ws), **NOVEMBER)  # a draft reaches no one: it does not wait
+    assert draft["campaigns_created"] == 2 and len(standin.campaigns) == 2
+
+    paused = PausedRun("newsletter", lambda: newsletter(workspace=str(demo_ws), campaign="send", **NOVEMBER))
+    declined = paused.answer(approve=False)
+    assert "campaigns_sent" not in declined and declined["new_editions"] == "-"
+    assert sorted(c["status"] for c in standin.campaigns.values()) == ["save", "save"]  # nothing sent to the list
+    assert (demo_ws / "reports" / "previews" / "newsletter" / "2026-11-en.html").is_file()  # what was to approve
+
+    sent = newsletter(workspace=str(demo_ws), campaign="send", auto_approve=True, **NOVEMBER)
+    assert sent["campaigns_sent"] == 2
+
+
 def test_unsubscribed_in_mailchimp_ends_unsubscribed_in_the_sheet_and_gets_no_email(
     demo_ws: Path, standin: MailchimpStandIn, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -47,8 +47,8 @@ def event_invites(
         plan = plan_event_invites_task(
             op.cfg, sources, state, op.clock.now, sender=sender_of(op.cfg), only_event=event, audience=audience
         )
-        by_email = split_messages(plan, op.cfg)[0]  # with a Google target, Google sends the invitations
-        approval = op.approve(by_email, auto_approve)
+        by_email, by_google = split_messages(plan, op.cfg)  # with a Google target, Google sends the invitations
+        approval = op.approve([*by_email, *by_google], auto_approve)  # the gate counts everyone either way reaches
         if approval.approved and not dry_run:  # held: nothing sent or recorded, the next run plans it all again
             record_rsvps_task(plan, op.db)
         delivery = op.send(by_email, approval=approval)

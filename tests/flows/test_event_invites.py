@@ -225,6 +225,23 @@ def test_google_calendar_target_invites_attendees_and_a_rerun_changes_nothing(
         assert again["sent"]["invite"] == 0 and dict(standin.calls) == calls
 
 
+def test_with_a_google_target_the_gate_counts_the_invitations_google_sends(
+    ws: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Google mails the invitations itself: they reach members all the same, so the gate counts them."""
+    import re
+
+    from weaver.i18n import t
+
+    with CalendarStandIn() as standin, redirect(calendar=standin.url):
+        _use_google(ws, standin, target=True, source=False, monkeypatch=monkeypatch)
+        plan = event_invites(workspace=str(ws), dry_run=True)
+        waits = re.escape(t("approval.dry-run", "zh", n=999)).replace("999", r"(\d+)")
+        match = re.fullmatch(waits, plan["approval"])
+        assert match is not None and int(match[1]) > 50  # above [mail] approval_threshold: the real run waits
+        assert standin.events("network") == {}  # a dry run puts nothing in the calendar
+
+
 def test_google_calendar_source_follows_the_sync_token(ws: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     with CalendarStandIn() as standin, redirect(calendar=standin.url):
         _use_google(ws, standin, target=False, source=True, monkeypatch=monkeypatch)

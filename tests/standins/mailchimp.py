@@ -467,6 +467,7 @@ class _Handler(BaseHTTPRequestHandler):
         owner = self.owner
         split = urlsplit(self.path)
         owner._enter(method, split.path)
+        self._left = False
         try:
             if owner.delay:
                 time.sleep(owner.delay)
@@ -486,7 +487,18 @@ class _Handler(BaseHTTPRequestHandler):
         except ApiProblem as problem:
             self._problem(problem)
         finally:
-            owner._leave()
+            self._leave()
+
+    def _leave(self) -> None:
+        if not self._left:
+            self._left = True
+            self.owner._leave()
+
+    def end_headers(self) -> None:
+        # A request stops counting as in flight before its answer goes out: once the client holds the answer it
+        # may start its next request, and counting both at once would report one connection too many.
+        self._leave()
+        super().end_headers()
 
     def _check_auth(self) -> None:
         header = self.headers.get("Authorization", "")

@@ -1,4 +1,5 @@
-"""`weaver`: the command line. Runs the same flows as the deployments, without a Prefect server.
+"""`weaver`: the command line. Runs the same flows as the deployments, in this process, against the local
+Prefect server (deployments/server.py: started in the background on first use, then reused).
 
 Errors we expect (bad config, unreadable source, failed connector) end with exit code 1 and one line on
 stderr, no traceback.
@@ -9,7 +10,8 @@ from __future__ import annotations
 import inspect
 import os
 import sys
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -22,6 +24,12 @@ ledger_app = typer.Typer(no_args_is_help=True, help="Look at the action ledger."
 app.add_typer(ledger_app, name="ledger")
 ties_app = typer.Typer(no_args_is_help=True, help="The weaving ledger: who has met whom.")
 app.add_typer(ties_app, name="ties")
+server_app = typer.Typer(no_args_is_help=True, help="The local Prefect server every command and the UI share.")
+app.add_typer(server_app, name="server")
+
+# Set by main() (the installed `weaver` command): flows run against the local server, started if needed.
+# `app` called in-process (the tests' CliRunner, under prefect_harness) keeps whatever Prefect API is current.
+_LOCAL_SERVER = False
 
 ConfigOpt = Annotated[Path, typer.Option("--config", "-c", help="weaver.toml or its workspace folder")]
 
@@ -90,14 +98,52 @@ def run_flows(
         from weaver.workspace import Workspace
 
         network_clock(Workspace.open(root).config.network.timezone, as_of)
+    api_url = _api_url()
     results: dict[str, Any] = {}
-    for name in names:
-        target = load_flow(name)
-        accepted = inspect.signature(target.fn).parameters
-        extra = {k: v for k, v in (defaults or {}).items() if k in accepted}
-        results[name] = target(workspace=str(root), dry_run=dry_run, **extra, **params)
-        _print_summary(name + (" (dry run)" if dry_run else ""), results[name])
+    with _run_settings(api_url):
+        for name in names:
+            target = load_flow(name)
+            accepted = inspect.signature(target.fn).parameters
+            extra = {k: v for k, v in (defaults or {}).items() if k in accepted}
+            results[name] = target(workspace=str(root), dry_run=dry_run, **extra, **params)
+            _print_summary(name + (" (dry run)" if dry_run else ""), results[name])
     return results
+
+
+def _api_url() -> str | None:
+    """The Prefect API the flows report to: PREFECT_API_URL if set (it must answer), else the local server."""
+    if not _LOCAL_SERVER:
+        return None
+    from deployments import server
+
+    url = os.environ.get("PREFECT_API_URL")
+    if url:
+        if not server.healthy(url, timeout=5):
+            raise WeaverError(
+                f"the Prefect server at PREFECT_API_URL={url} does not answer "
+                "(start it, or unset PREFECT_API_URL to use the local one)"
+            )
+        return url
+    url = server.ensure().api_url
+    os.environ["PREFECT_API_URL"] = url  # before Prefect is imported, and for any subprocess
+    return url
+
+
+@contextmanager
+def _run_settings(api_url: str | None) -> Iterator[None]:
+    """Prefect settings for runs in this process.
+
+    Heartbeats off: Prefect's heartbeat thread sleeps in 1 s steps and every flow run joins it at its end, so
+    each run (even `return 1`) waited up to a second. Heartbeats only let a server notice a crashed run of a
+    deployment on a worker; a run in this process ends with this command. `make serve`'s runs keep them.
+    """
+    from prefect.settings import PREFECT_API_URL, PREFECT_FLOWS_HEARTBEAT_FREQUENCY, temporary_settings
+
+    updates: dict[Any, Any] = {PREFECT_FLOWS_HEARTBEAT_FREQUENCY: None}
+    if api_url:
+        updates[PREFECT_API_URL] = api_url
+    with temporary_settings(updates=updates):
+        yield
 
 
 @app.command()
@@ -107,7 +153,7 @@ def run(
     dry_run: Annotated[bool, typer.Option("--dry-run", help="Show the plan; change and send nothing")] = False,
     param: Annotated[list[str] | None, typer.Option("--param", "-p", help="A flow parameter, key=value")] = None,
 ) -> None:
-    """Run one operation now (Prefect's ephemeral mode unless PREFECT_API_URL is set)."""
+    """Run one operation now (on the local Prefect server, started if needed, unless PREFECT_API_URL is set)."""
     try:
         run_flows([flow], config, dry_run, _parse_params(param or []))
     except WeaverError as exc:
@@ -175,7 +221,9 @@ def webhooks(
     from weaver.workspace import Workspace
 
     try:
-        serve_webhooks(Workspace.open(config), host, port)
+        ws = Workspace.open(config)
+        _api_url()  # the deployments it starts live on the local server unless PREFECT_API_URL says otherwise
+        serve_webhooks(ws, host, port)
     except WeaverError as exc:
         _fail(str(exc))
 
@@ -313,10 +361,59 @@ def ties_export(
         typer.echo(f"  new ties {period}: {sum(counts.values())}")
 
 
+@server_app.command("start")
+def server_start() -> None:
+    """Start the local Prefect server in the background (if it is not running) and show where it is."""
+    from deployments import server
+
+    try:
+        info = server.ensure()
+    except WeaverError as exc:
+        _fail(str(exc))
+    typer.echo(f"Prefect server running: UI {info.ui_url}  API {info.api_url}  (pid {info.pid}, home {info.home})")
+
+
+@server_app.command("url")
+def server_url() -> None:
+    """Print the local server's API URL, starting it if needed (for PREFECT_API_URL=$(weaver server url))."""
+    from deployments import server
+
+    try:
+        typer.echo(server.ensure().api_url)
+    except WeaverError as exc:
+        _fail(str(exc))
+
+
+@server_app.command("status")
+def server_status() -> None:
+    """Is the local Prefect server running? Exit 0 if it answers, 1 if not."""
+    from deployments import server
+
+    info, state = server.status()
+    if info is None:
+        typer.echo(f"no local Prefect server (home {server.home_dir()}); the next 'weaver run' starts one")
+        raise typer.Exit(1)
+    typer.echo(f"{state}: UI {info.ui_url}  API {info.api_url}  (pid {info.pid}, log {info.log})")
+    if state != "running":
+        raise typer.Exit(1)
+
+
+@server_app.command("stop")
+def server_stop() -> None:
+    """Stop the local Prefect server (runs and history stay in its database)."""
+    from deployments import server
+
+    info = server.stop()
+    typer.echo(f"stopped the Prefect server on port {info.port}" if info else "no local Prefect server was running")
+
+
 def main() -> None:
+    global _LOCAL_SERVER
+    from deployments.server import configure_environment
+
     os.environ.setdefault("PYTHONIOENCODING", "utf-8")
-    # Before Prefect is imported: its ephemeral server can need more than the 20 s default on a busy machine.
-    os.environ.setdefault("PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS", "120")
+    configure_environment()  # before Prefect is imported: our home, no telemetry (same as `make`)
+    _LOCAL_SERVER = True
     if hasattr(sys.stdout, "reconfigure"):
         sys.stdout.reconfigure(encoding="utf-8")  # Chinese output on any terminal
     app()

@@ -67,8 +67,9 @@ def _print_summary(name: str, summary: Any) -> None:
             typer.echo(f"  {key}: {value}")
 
 
-def preflight(config: Path) -> Path:
-    """Validate the config and the tables source before paying Prefect's start-up."""
+def preflight(config: Path, flows: list[str] | None = None) -> Path:
+    """Validate the config, the tables source and the tabs and columns the flows need, before Prefect starts."""
+    from deployments.checks import check_tables
     from flows._runtime import build_tables
     from weaver.workspace import Workspace
 
@@ -78,7 +79,7 @@ def preflight(config: Path) -> Path:
         source = ws.path(cfg.path or "")
         if not source.exists():
             raise WeaverError(f"{source}: the tables source in {ws.root / 'weaver.toml'} does not exist")
-    build_tables(ws)
+    check_tables(ws, build_tables(ws), flows or [])
     return ws.root
 
 
@@ -86,28 +87,75 @@ def run_flows(
     names: list[str], config: Path, dry_run: bool, params: dict[str, Any], defaults: dict[str, Any] | None = None
 ) -> dict[str, Any]:
     """Run flows in order. `defaults` go only to flows that take them (the demo's auto_approve)."""
+    from deployments.checks import check_params
     from flows import FLOWS, load_flow
 
     for name in names:
         if name not in FLOWS:
             raise WeaverError(f"unknown flow {name!r} (see 'weaver flows')")
-    root = preflight(config)
+    root = preflight(config, names)
     as_of = params.get("as_of") or (defaults or {}).get("as_of")
     if as_of:  # a bad date is one line now, not a traceback after Prefect's start-up
         from weaver.clock import network_clock
         from weaver.workspace import Workspace
 
         network_clock(Workspace.open(root).config.network.timezone, as_of)
+    targets = {name: load_flow(name) for name in names}
+    for name, target in targets.items():
+        check_params(name, target.fn, params)
     api_url = _api_url()
     results: dict[str, Any] = {}
-    with _run_settings(api_url):
-        for name in names:
-            target = load_flow(name)
+    with _run_settings(api_url), _quiet_tracebacks():
+        for name, target in targets.items():
             accepted = inspect.signature(target.fn).parameters
             extra = {k: v for k, v in (defaults or {}).items() if k in accepted}
-            results[name] = target(workspace=str(root), dry_run=dry_run, **extra, **params)
+            try:
+                results[name] = target(workspace=str(root), dry_run=dry_run, **extra, **params)
+            except WeaverError:
+                raise
+            except Exception as exc:
+                if os.environ.get("WEAVER_DEBUG"):
+                    raise
+                raise WeaverError(
+                    f"{name} failed: {type(exc).__name__}: {_first_line(exc)} (the run's log in the Prefect UI "
+                    "has the details; WEAVER_DEBUG=1 shows the traceback here)"
+                ) from None
             _print_summary(name + (" (dry run)" if dry_run else ""), results[name])
     return results
+
+
+def _first_line(exc: BaseException) -> str:
+    text = str(exc).strip()
+    return text.splitlines()[0] if text else ""
+
+
+class _NoTraceback:
+    """A console filter: Prefect's own lines stay, their tracebacks do not (the run's log keeps them)."""
+
+    def filter(self, record: Any) -> bool:
+        if record.exc_info and not os.environ.get("WEAVER_DEBUG"):
+            record.exc_info = None
+            record.exc_text = None
+        return True
+
+
+@contextmanager
+def _quiet_tracebacks() -> Iterator[None]:
+    """No Prefect traceback reaches the terminal: our one line says what failed. The API log keeps them (its
+    handler, on the flow and task run loggers, formats each record before it reaches the root's console)."""
+    import logging
+
+    from prefect.logging.handlers import PrefectConsoleHandler
+
+    handlers = [h for h in logging.getLogger().handlers if isinstance(h, PrefectConsoleHandler)]
+    quiet = _NoTraceback()
+    for handler in handlers:
+        handler.addFilter(quiet)
+    try:
+        yield
+    finally:
+        for handler in handlers:
+            handler.removeFilter(quiet)
 
 
 def _api_url() -> str | None:

@@ -6,7 +6,17 @@ imported from their module (`weaver.state.events`, `.grants`, `.audience`, `.sur
 are in the one `metadata` whenever `StateDB` creates them, whichever module a caller imported.
 """
 
-from weaver.state import audience, delivery, engagement, events, grants, onboarding, submissions, surveys
+from weaver.state import (
+    audience,
+    delivery,
+    engagement,
+    events,
+    grants,
+    migrations,
+    onboarding,
+    submissions,
+    surveys,
+)
 from weaver.state.core import (
     StateDB,
     as_utc,
@@ -47,6 +57,7 @@ __all__ = [
     "local_secrets",
     "members",
     "metadata",
+    "migrations",
     "onboarding",
     "read_cursor",
     "save_cursor",

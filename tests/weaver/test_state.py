@@ -21,6 +21,7 @@ from weaver.state import (
     grants,
     inbox,
     ledger_keys_like,
+    links,
     local_secret,
     onboarding,
     read_cursor,
@@ -203,3 +204,18 @@ def test_survey_responses(state_db: StateDB) -> None:
     [stored] = surveys.stored_responses(db, ["s1"])
     assert stored["answers"] == {"Q1": "no"} and as_utc(stored["submitted_at"]) == T0 + timedelta(hours=1)
     assert read_cursor(db, "google_forms:f1") == "t2" and len(engagement.engagement_rows(db)) == 1
+
+
+def test_personal_link_uses(state_db: StateDB) -> None:
+    db = state_db
+    save_members(db, [member(1)], [])
+    assert links.first_use(db, "h1", "checkin", "m-1", "evt-1", T0, {"seat": "confirmed"})
+    assert not links.first_use(db, "h1", "checkin", "m-1", "evt-1", T0 + timedelta(minutes=1), {"seat": "other"})
+    assert links.first_use(db, "h2", "checkin", "m-2", "evt-2", T0 + timedelta(hours=1))
+    used = links.link_use(db, "h1")
+    assert used is not None and used["outcome"] == {"seat": "confirmed"} and as_utc(used["used_at"]) == T0
+    assert links.link_use(db, "nope") is None
+    assert [u["id"] for u in links.uses_of(db, "checkin")] == ["h1", "h2"]
+    assert [u["id"] for u in links.uses_of(db, "checkin", "evt-2")] == ["h2"]
+    assert links.member_by_id(db, "m-1")["email"] == "p1@example.org"  # type: ignore[index]
+    assert links.member_by_id(db, "m-9") is None

@@ -2,8 +2,9 @@
 
 `from weaver.state import StateDB, utcnow, ...` gives the core; an operation's tables and accessors are
 imported from their module (`weaver.state.events`, `.grants`, `.audience`, `.surveys`, `.engagement`,
-`.onboarding`, `.delivery`, `.submissions` for the inbox). Every module is imported here so that all tables
-are in the one `metadata` whenever `StateDB` creates them, whichever module a caller imported.
+`.onboarding`, `.delivery`, `.submissions` for the inbox, `.links` for uses of personal links). Every module
+is imported here so that all tables are in the one `metadata` whenever `StateDB` creates them, whichever
+module a caller imported.
 """
 
 from weaver.state import (
@@ -12,6 +13,7 @@ from weaver.state import (
     engagement,
     events,
     grants,
+    links,
     migrations,
     onboarding,
     submissions,
@@ -53,6 +55,7 @@ __all__ = [
     "insert_ignore",
     "ledger",
     "ledger_keys_like",
+    "links",
     "local_secret",
     "local_secrets",
     "members",

@@ -26,6 +26,8 @@ ties_app = typer.Typer(no_args_is_help=True, help="The weaving ledger: who has m
 app.add_typer(ties_app, name="ties")
 server_app = typer.Typer(no_args_is_help=True, help="The local Prefect server every command and the UI share.")
 app.add_typer(server_app, name="server")
+db_app = typer.Typer(no_args_is_help=True, help="The state database (SQLite or PostgreSQL).")
+app.add_typer(db_app, name="db")
 
 # Set by main() (the installed `weaver` command): flows run against the local server, started if needed.
 # `app` called in-process (the tests' CliRunner, under prefect_harness) keeps whatever Prefect API is current.
@@ -274,6 +276,24 @@ def webhooks(
         serve_webhooks(ws, host, port)
     except WeaverError as exc:
         _fail(str(exc))
+
+
+@db_app.command("upgrade")
+def db_upgrade(config: ConfigOpt = Path("weaver.toml")) -> None:
+    """Move the workspace's state database to this weaver's schema (keeps every row; safe to repeat)."""
+    from weaver.state import StateDB, migrations
+    from weaver.workspace import Workspace
+
+    try:
+        ws = Workspace.open(config)
+        db = StateDB(ws.state_url)  # opening applies what is missing, under a lock
+        version = migrations.current_version(db.engine)
+        db.close()
+    except WeaverError as exc:
+        _fail(str(exc))
+    for step in db.upgraded:
+        typer.echo(f"applied {step.version}: {step.name}")
+    typer.echo(f"schema version {version} ({db.engine.dialect.name})" + ("" if db.upgraded else ", already current"))
 
 
 @ledger_app.command("list")

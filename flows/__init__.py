@@ -31,6 +31,10 @@ FLOWS: dict[str, tuple[str, str]] = {
         "Send personal survey links, remind non-responders, ingest and summarise responses",
     ),
     "newsletter": ("flows.newsletter:newsletter", "Compile, archive and deliver the period's newsletter"),
+    "site": (
+        "flows.site:site",
+        "Build and publish the public site: events, calendar, opportunities, newsletters, stories, members",
+    ),
 }
 
 # The weekly cycle `weaver demo` runs, in order.
@@ -43,6 +47,7 @@ WEEKLY_CYCLE: list[str] = [
     "engagement-review",
     "group-mixer",
     "newsletter",
+    "site",  # last: it publishes what the others wrote (calendar.ics, the newsletter archive)
 ]
 
 

@@ -31,6 +31,10 @@ def cells(xml: bytes) -> dict[str, bytes]:
     return {c.get("r"): etree.tostring(c, method="c14n") for c in etree.fromstring(xml).iter(f"{{{MAIN}}}c")}
 
 
+def text(xml: bytes) -> str:
+    return "".join(etree.fromstring(xml).itertext())
+
+
 def column(ref: str) -> str:
     return ref.rstrip("0123456789")
 
@@ -58,7 +62,7 @@ def test_write_backs_change_only_owned_cells_and_keep_the_coordinators_package(d
     for part in written:
         old, new = cells(before[part]), cells(after[part])
         # a header in a shared string reads as its index here, so never as one of ours: only ours can pass
-        headers = {column(r): "".join(etree.fromstring(xml).itertext()) for r, xml in new.items() if r == column(r) + "1"}
+        headers = {column(r): text(xml) for r, xml in new.items() if r == column(r) + "1"}
         changed = {ref for ref in set(old) | set(new) if old.get(ref) != new.get(ref)}
         assert changed and {headers.get(column(ref), "?") for ref in changed} <= OWNED, part
     assert WorkbookTables(path).read_tab("Members")[1][0] == first_name  # the formula's cached value is kept

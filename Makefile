@@ -22,8 +22,10 @@ install: $(VENV)/.installed
 browser:
 	@command -v chromium >/dev/null 2>&1 || (apt-get update -qq && apt-get install -y -qq chromium >/dev/null) \
 		|| echo "chromium could not be installed: the page tests will be skipped"
+	@fc-list :lang=zh 2>/dev/null | grep -q . || (apt-get update -qq && apt-get install -y -qq fonts-noto-cjk >/dev/null) \
+		|| echo "fonts-noto-cjk could not be installed: Chinese pages and PDFs may show missing glyphs"
 
-demo: install
+demo: install browser
 	$(BIN)/weaver demo
 
 test: install browser

@@ -31,6 +31,10 @@ FLOWS: dict[str, tuple[str, str]] = {
         "Send personal survey links, remind non-responders, ingest and summarise responses",
     ),
     "newsletter": ("flows.newsletter:newsletter", "Compile, archive and deliver the period's newsletter"),
+    "impact-report": (
+        "flows.impact_report:impact_report",
+        "The quarter's impact report and network map (HTML, PDF, zh and en) and a one-page fact sheet for funders",
+    ),
 }
 
 # The weekly cycle `weaver demo` runs, in order.

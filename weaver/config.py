@@ -769,6 +769,20 @@ class EngagementConfig(_Strict):
         return value
 
 
+class ImpactConfig(_Strict):
+    """impact-report: the quarterly impact report, its network map, the PDF and the funders' fact sheet."""
+
+    pdf: bool = True  # print the report and the fact sheet to PDF with headless Chromium
+    chromium: str = ""  # the browser to print with; empty: chromium (or chromium-browser) on the PATH
+    pdf_timeout_seconds: float = Field(default=120.0, gt=0)
+    events_together: int = Field(default=3, ge=0)  # the map joins two members who came to this many events together
+    map_people: int = Field(default=300, ge=10, le=5000)  # the map draws this many best-connected people at most
+    brokers: int = Field(default=5, ge=0, le=50)  # the people who bridge the most, named in the report
+    newcomer_days: int = Field(default=90, ge=0)  # joined this recently and no tie yet: a newcomer still unconnected
+    sample_above: int = Field(default=2000, ge=10)  # above this many people, brokerage is estimated from a sample
+    sample_size: int = Field(default=64, ge=8)  # sources of that estimate (a fixed seed: the same figures each run)
+
+
 class WeaverConfig(_Strict):
     network: NetworkConfig = NetworkConfig()
     state: StateConfig = StateConfig()
@@ -790,6 +804,7 @@ class WeaverConfig(_Strict):
     surveys: SurveysConfig = SurveysConfig()
     mailchimp: MailchimpConfig | None = None
     newsletter: NewsletterConfig = NewsletterConfig()
+    impact: ImpactConfig = ImpactConfig()
 
     @model_validator(mode="after")
     def _google_source_needs(self) -> WeaverConfig:

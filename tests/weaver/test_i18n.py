@@ -23,6 +23,7 @@ from tasks.events.events import CHANGES
 from tasks.events.report import CALENDAR_FILE_OUTCOMES, SENT_KINDS
 from tasks.grants.pipeline import DATE_COLUMNS
 from tasks.grants.report import SKIP_REASONS
+from tasks.impact.render import MAP_LEGEND, METRIC_KEYS
 from tasks.mixing.mix import NOTICE_CODES
 from tasks.newsletter.compile import REJECT_REASONS, SECTIONS
 from tasks.newsletter.delivery import OUTCOME_KEYS
@@ -51,6 +52,8 @@ DECLARED: dict[str, Iterable[str]] = {
     "newsletter.{}": OUTCOME_KEYS,
     "newsletter.reason.{}": REJECT_REASONS,
     "survey.status.{}": SURVEY_STATUSES,
+    "impact.legend.{}": MAP_LEGEND,
+    "impact.n.{}": METRIC_KEYS,
 }
 # t(variable) where the variable carries a key written as a literal elsewhere (checked by the literal sweep)
 PASS_THROUGH = {

@@ -49,6 +49,9 @@ WEEKLY_CYCLE: list[str] = [
     "newsletter",
 ]
 
+# Shown by `weaver demo` after the weekly cycle, though they run on their own schedules.
+DEMO_EXTRAS: list[str] = ["impact-report"]
+
 
 def load_flow(name: str) -> Any:
     module, _, attr = FLOWS[name][0].partition(":")

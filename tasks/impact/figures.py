@@ -52,6 +52,22 @@ class Quarter:
         nxt = date(day.year + (first_month == 10), 1 if first_month == 10 else first_month + 3, 1)
         return cls(period_of(day, "quarter"), start, nxt - timedelta(days=1))
 
+    @classmethod
+    def named(cls, label: str, today: date) -> Quarter:
+        """The quarter to report: "" for the quarter of `today`, "previous" for the one before, or "2026-Q3"."""
+        label = label.strip()
+        if not label:
+            return cls.of(today)
+        if label.casefold() == "previous":
+            return cls.of(today).previous()
+        year, _, number = label.upper().partition("-Q")
+        if not (year.isdigit() and number in ("1", "2", "3", "4")):
+            raise ValueError(f"quarter {label!r}: write it as 2026-Q3, or 'previous', or leave it empty")
+        quarter = cls.of(date(int(year), 3 * int(number) - 2, 1))
+        if quarter.start > today:
+            raise ValueError(f"quarter {label!r} has not begun on {today.isoformat()}")
+        return quarter
+
     def previous(self) -> Quarter:
         return Quarter.of(self.start - timedelta(days=1))
 

@@ -23,6 +23,7 @@ from tasks.impact.network import NetworkMetrics, build_graph, change, layout, ma
 from tasks.impact.read import ImpactRead
 from tasks.impact.render import factsheet_page, legend, report_page
 from weaver.config import WeaverConfig
+from weaver.errors import WeaverError
 from weaver.i18n import LANGUAGES, t
 from weaver.ledger import Action
 
@@ -73,10 +74,15 @@ class ImpactPlan:
 
 
 def plan_impact(read: ImpactRead, config: WeaverConfig, today: date, lang: str, pdf: bool = False,
-                languages: Sequence[str] = LANGUAGES) -> ImpactPlan:  # fmt: skip
-    """The quarter of `today` (counted up to `today`) against the end of the quarter before."""
+                languages: Sequence[str] = LANGUAGES, quarter_name: str = "") -> ImpactPlan:  # fmt: skip
+    """The quarter (`quarter_name`, by default that of `today`), counted up to `today` at most, against the end
+    of the quarter before."""
     cfg = config.impact
-    quarter = f.Quarter.of(today)
+    try:
+        quarter = f.Quarter.named(quarter_name, today)
+    except ValueError as error:
+        raise WeaverError(f"impact-report: {error}") from None
+    today = min(today, quarter.end)
     before_day = quarter.start - timedelta(days=1)
     everyone = f.people(read.member_rows)
     names = {m: p.name for m, p in everyone.items()}

@@ -780,7 +780,7 @@ class ImpactConfig(_Strict):
     brokers: int = Field(default=5, ge=0, le=50)  # the people who bridge the most, named in the report
     newcomer_days: int = Field(default=90, ge=0)  # joined this recently and no tie yet: a newcomer still unconnected
     sample_above: int = Field(default=2000, ge=10)  # above this many people, brokerage is estimated from a sample
-    sample_size: int = Field(default=64, ge=8)  # sources of that estimate (a fixed seed: the same figures each run)
+    sample_size: int = Field(default=32, ge=8)  # sources of that estimate (a fixed seed: the same figures each run)
 
 
 class WeaverConfig(_Strict):

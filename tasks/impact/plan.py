@@ -107,6 +107,7 @@ def plan_impact(read: ImpactRead, config: WeaverConfig, today: date, lang: str, 
                "sample_size": cfg.sample_size}  # fmt: skip
     graph = build_graph(everyone, read.ties, end, cfg.events_together)
     now = measure(graph, everyone, end, **options)
+    options["brokers"] = 0  # who bridged a quarter ago is not shown: only the change of the other measures
     before = measure(build_graph(everyone, read.ties, before_day, cfg.events_together), everyone, before_day, **options)
     delta = change(now, before)
     plan = ImpactPlan(figures, now, before, delta, names, rejected=rejected, pdf=pdf)

@@ -8,7 +8,7 @@ export PREFECT_SERVER_ANALYTICS_ENABLED ?= false
 # The ephemeral API server can take longer than its default 20 s to start on a busy 2-core machine.
 export PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS ?= 120
 
-.PHONY: install browser demo test lint format ui serve webhooks prefect-yaml bench clean
+.PHONY: install browser postgres demo test lint format ui serve webhooks prefect-yaml bench clean
 
 $(VENV)/.installed: pyproject.toml
 	test -x $(BIN)/python || $(PY) -m venv $(VENV)
@@ -23,10 +23,17 @@ browser:
 	@command -v chromium >/dev/null 2>&1 || (apt-get update -qq && apt-get install -y -qq chromium >/dev/null) \
 		|| echo "chromium could not be installed: the page tests will be skipped"
 
+# PostgreSQL's server (Debian's package): the state and ledger tests also run on a real PostgreSQL server
+# that the test session starts on loopback in a temporary directory; without it those cases skip and say so.
+postgres:
+	@command -v initdb >/dev/null 2>&1 || ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 \
+		|| (apt-get update -qq && apt-get install -y -qq postgresql >/dev/null) \
+		|| echo "postgresql could not be installed: the [postgresql] tests will be skipped"
+
 demo: install
 	$(BIN)/weaver demo
 
-test: install browser
+test: install browser postgres
 	$(BIN)/ruff check .
 	$(BIN)/pytest
 

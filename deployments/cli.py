@@ -22,6 +22,8 @@ ledger_app = typer.Typer(no_args_is_help=True, help="Look at the action ledger."
 app.add_typer(ledger_app, name="ledger")
 ties_app = typer.Typer(no_args_is_help=True, help="The weaving ledger: who has met whom.")
 app.add_typer(ties_app, name="ties")
+db_app = typer.Typer(no_args_is_help=True, help="The state database (SQLite or PostgreSQL).")
+app.add_typer(db_app, name="db")
 
 ConfigOpt = Annotated[Path, typer.Option("--config", "-c", help="weaver.toml or its workspace folder")]
 
@@ -178,6 +180,24 @@ def webhooks(
         serve_webhooks(Workspace.open(config), host, port)
     except WeaverError as exc:
         _fail(str(exc))
+
+
+@db_app.command("upgrade")
+def db_upgrade(config: ConfigOpt = Path("weaver.toml")) -> None:
+    """Move the workspace's state database to this weaver's schema (keeps every row; safe to repeat)."""
+    from weaver.state import StateDB, migrations
+    from weaver.workspace import Workspace
+
+    try:
+        ws = Workspace.open(config)
+        db = StateDB(ws.state_url)  # opening applies what is missing, under a lock
+        version = migrations.current_version(db.engine)
+        db.close()
+    except WeaverError as exc:
+        _fail(str(exc))
+    for step in db.upgraded:
+        typer.echo(f"applied {step.version}: {step.name}")
+    typer.echo(f"schema version {version} ({db.engine.dialect.name})" + ("" if db.upgraded else ", already current"))
 
 
 @ledger_app.command("list")

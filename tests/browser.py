@@ -26,9 +26,13 @@ def chromium() -> str:
     return found
 
 
-def dump_dom(page: Path) -> str:
-    """The page's DOM after Chromium parsed it (its charset decoded, its markup repaired or not)."""
+def dump_dom(page: Path | str) -> str:
+    """The page's DOM after Chromium parsed it (its charset decoded, its markup repaired or not).
+
+    `page` is a file, or the URL of a page a test serves on loopback (`tests.pages.serving`).
+    """
+    target = page if isinstance(page, str) else page.resolve().as_uri()
     with tempfile.TemporaryDirectory(prefix="weaver-chromium-") as profile:
-        args = [chromium(), *FLAGS, f"--user-data-dir={profile}", "--dump-dom", page.resolve().as_uri()]
+        args = [chromium(), *FLAGS, f"--user-data-dir={profile}", "--dump-dom", target]
         done = subprocess.run(args, capture_output=True, text=True, encoding="utf-8", timeout=120, check=True)
     return done.stdout

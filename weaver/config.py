@@ -682,6 +682,24 @@ class SurveysConfig(_Strict):
     google_forms: GoogleFormsConfig | None = None
 
 
+class LinksConfig(_Strict):
+    """Personal signed links (unsubscribe, preferences, check-in, votes...) to pages the receiver serves."""
+
+    # The receiver's public address as members' browsers reach it (`weaver webhooks` behind a proxy); every
+    # personal link starts with it: <base_url>/l/<purpose>/<token>.
+    base_url: str = "http://127.0.0.1:8787"
+    # The key that signs the links. Unset: a secret generated for this workspace on first use and kept in its
+    # state database. Rotating it revokes every link sent so far.
+    secret: SecretRef | None = None
+
+    @field_validator("base_url")
+    @classmethod
+    def _http_url(cls, value: str) -> str:
+        if not value.startswith(("http://", "https://")):
+            raise ValueError(f"'base_url' {value!r} is not an http(s) URL")
+        return value.rstrip("/")
+
+
 # --- mixing and engagement (group-mixer, engagement-review) ----------------------------------------------
 BALANCE_FIELDS = ("region", "org_type", "language", "newcomer", "organisation", "timezone")
 
@@ -788,6 +806,7 @@ class WeaverConfig(_Strict):
     onboarding: OnboardingConfig = OnboardingConfig()
     grants: GrantsConfig = GrantsConfig()
     surveys: SurveysConfig = SurveysConfig()
+    links: LinksConfig = LinksConfig()
     mailchimp: MailchimpConfig | None = None
     newsletter: NewsletterConfig = NewsletterConfig()
 

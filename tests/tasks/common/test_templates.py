@@ -29,7 +29,8 @@ from tasks.events.messages import Context, message_for
 
 _TAG = re.compile(r"\{%.*?%\}|\{#.*?#\}", re.S)
 NAMES = sorted(p.name.removesuffix(".subject") for p in (TEMPLATES / "en").glob("*.subject"))
-FILES = sorted(p for p in TEMPLATES.rglob("*") if p.suffix in (".txt", ".html"))
+# message templates (templates/pages/ holds the receiver's pages, rendered by deployments.pages)
+FILES = sorted(p for p in TEMPLATES.rglob("*") if p.suffix in (".txt", ".html") and p.parent.name != "pages")
 
 
 class Value:

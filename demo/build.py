@@ -453,6 +453,38 @@ def build_surveys(wb: Workbook, _rng: random.Random, today: date) -> None:
                   (today + timedelta(days=34)).isoformat(), "5", "language", ""])  # fmt: skip
 
 
+PAYMENT_HEADERS = ["缴费日期", "邮箱", "金额", "币种", "流水号", "缴至", "备注"]
+
+
+def _fee_members(wb: Workbook, today: date) -> list[tuple[str, int]]:
+    """(email, days to paid-until) of demo members with a fee, a yes to email and a usable address."""
+    rows = list(wb["Members"].iter_rows(min_row=2, values_only=True))
+    out = []
+    for i, email in _member_emails(wb):
+        r = rows[i]
+        if r[11] and r[12] and r[8] in ("是", "yes", "Yes") and not 200 <= i < 212:
+            out.append((email, (date.fromisoformat(str(r[12])) - today).days))
+    return out
+
+
+def build_payments(wb: Workbook, _rng: random.Random, today: date) -> None:
+    """Fees received: one member due in a few days paid yesterday (their reminders stop, a receipt goes out),
+    one overdue member paid, an old payment (no receipt), a payer who is no member and a row to fix."""
+    sheet = wb.create_sheet("Payments")
+    sheet.append(PAYMENT_HEADERS)
+    members = _fee_members(wb, today)
+    soon = next(e for e, days in members if 3 <= days <= 25)
+    late = next(e for e, days in members if -40 <= days <= -16)
+    old = next(e for e, days in members if days > 200)
+    day = today - timedelta(days=1)
+    sheet.append([(today - timedelta(days=200)).isoformat(), old, "500", "CNY", "CMB-20260508-0193", "", ""])
+    sheet.append([day.isoformat(), soon, "¥500", "", "CMB-20261123-0412", "", "转账备注：会费"])
+    sheet.append([f"{day.year}/{day.month}/{day.day}", late, "1,000", "人民币", "", "", "微信转账"])
+    sheet.append([day.isoformat(), "friend.of.network@example.net", "200", "CNY", "CMB-20261123-0420", "",
+                  "a donor, not a member"])  # fmt: skip
+    sheet.append([day.isoformat(), soon.upper(), "五百", "CNY", "", "", "amount in words: fix it"])
+
+
 TAB_BUILDERS: list[TabBuilder] = [
     build_members,
     build_events,
@@ -462,6 +494,7 @@ TAB_BUILDERS: list[TabBuilder] = [
     build_rsvps,
     build_attendance,
     build_empty_tab("Groups", ["event_id", "round", "group", "member_id", "name", "role"]),
+    build_payments,
 ]
 
 

@@ -31,6 +31,10 @@ FLOWS: dict[str, tuple[str, str]] = {
         "Send personal survey links, remind non-responders, ingest and summarise responses",
     ),
     "newsletter": ("flows.newsletter:newsletter", "Compile, archive and deliver the period's newsletter"),
+    "membership-fees": (
+        "flows.membership_fees:membership_fees",
+        "Remind members before their fee falls due, send receipts for payments, list the overdue",
+    ),
 }
 
 # The weekly cycle `weaver demo` runs, in order.
@@ -43,6 +47,7 @@ WEEKLY_CYCLE: list[str] = [
     "engagement-review",
     "group-mixer",
     "newsletter",
+    "membership-fees",
 ]
 
 

@@ -662,6 +662,72 @@ DEFAULT_GRANT_HEADERS = {
 }
 
 
+# membership fees (membership-fees) ----------------------------------------------------------------------
+PAYMENT_FIELDS = ("email", "paid_on", "amount", "currency", "reference", "paid_until")
+DEFAULT_PAYMENT_HEADERS = {
+    "email": "email",
+    "paid_on": "paid_on",
+    "amount": "amount",
+    "currency": "currency",
+    "reference": "reference",
+    "paid_until": "paid_until",
+}
+
+
+class FeesConfig(_Strict):
+    """membership-fees: renewal reminders before the members' paid-until date, receipts, the overdue list."""
+
+    # days before paid-until when a member hears, once per threshold and paid-until date
+    reminder_days: tuple[int, ...] = (30, 7, 1)
+    # after paid-until passes: at most this many emails per paid-until date, this many days apart
+    overdue_reminders: int = Field(default=2, ge=0, le=10)
+    overdue_every_days: int = Field(default=14, ge=1)
+    # members overdue for longer are only listed for the coordinator, never emailed
+    overdue_email_days: int = Field(default=60, ge=0)
+    currency: str = ""  # the members tab's fee column; empty means [grants] fee_currency, then base_currency
+    # the Payments tab: a row per payment received (a coordinator's entry or a bank export pasted in)
+    payments_tab: str = "Payments"
+    payment_columns: dict[str, str] = Field(default_factory=dict)  # our field -> the tab's own header
+    term_months: int = Field(default=12, ge=1, le=120)  # a payment without a paid-until date renews this long
+    # a payment made this close to paid-until (or later) renews that term; an earlier one is taken as already
+    # counted in the members tab's paid-until date (so a coordinator who also updates the sheet is not
+    # credited twice)
+    renew_window_days: int = Field(default=60, ge=0)
+    receipt_days: int = Field(default=30, ge=0)  # receipts go out for payments at most this old
+    how_to_pay_zh: str = ""
+    how_to_pay_en: str = ""
+    pay_url: str = ""
+    coordinator_email: str = ""  # gets the overdue list when it changes (empty: only in the report)
+    coordinator_name: str = ""
+
+    @field_validator("reminder_days")
+    @classmethod
+    def _days(cls, value: tuple[int, ...]) -> tuple[int, ...]:
+        if any(d < 0 for d in value):
+            raise ValueError("days must be 0 or more")
+        return tuple(sorted(set(value), reverse=True))
+
+    @field_validator("currency")
+    @classmethod
+    def _code(cls, value: str) -> str:
+        return _currency_code(value) if value else ""
+
+    @field_validator("payment_columns")
+    @classmethod
+    def _known_columns(cls, value: dict[str, str]) -> dict[str, str]:
+        _check_keys(value, PAYMENT_FIELDS)
+        return {k: v.strip() for k, v in value.items()}
+
+    @model_validator(mode="after")
+    def _window_inside_term(self) -> FeesConfig:
+        if self.renew_window_days >= self.term_months * 28:
+            raise ValueError("'renew_window_days' must be shorter than the term ('term_months')")
+        return self
+
+    def payment_column(self, name: str) -> str:
+        return self.payment_columns.get(name) or DEFAULT_PAYMENT_HEADERS[name]
+
+
 class GoogleFormsConfig(_Strict):
     """Polling Google Forms responses through the Forms API (a backstop for, or instead of, Apps Script)."""
 
@@ -809,6 +875,7 @@ class WeaverConfig(_Strict):
     links: LinksConfig = LinksConfig()
     mailchimp: MailchimpConfig | None = None
     newsletter: NewsletterConfig = NewsletterConfig()
+    fees: FeesConfig = FeesConfig()
 
     @model_validator(mode="after")
     def _google_source_needs(self) -> WeaverConfig:

@@ -21,6 +21,8 @@ from tasks.engagement.report import SUMMARY_KEYS
 from tasks.engagement.score import STATUSES
 from tasks.events.events import CHANGES
 from tasks.events.report import CALENDAR_FILE_OUTCOMES, SENT_KINDS
+from tasks.fees.report import MEMBER_PROBLEMS, OUTCOMES, PAYMENT_PROBLEMS
+from tasks.fees.report import SUMMARY_KEYS as FEE_SUMMARY_KEYS
 from tasks.grants.pipeline import DATE_COLUMNS
 from tasks.grants.report import SKIP_REASONS
 from tasks.mixing.mix import NOTICE_CODES
@@ -51,6 +53,10 @@ DECLARED: dict[str, Iterable[str]] = {
     "newsletter.{}": OUTCOME_KEYS,
     "newsletter.reason.{}": REJECT_REASONS,
     "survey.status.{}": SURVEY_STATUSES,
+    "fees.s.{}": FEE_SUMMARY_KEYS,
+    "fees.problem.{}": PAYMENT_PROBLEMS,
+    "fees.member.bad_{}": MEMBER_PROBLEMS,
+    "fees.outcome.{}": OUTCOMES,
 }
 # t(variable) where the variable carries a key written as a literal elsewhere (checked by the literal sweep)
 PASS_THROUGH = {

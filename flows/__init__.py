@@ -35,6 +35,14 @@ FLOWS: dict[str, tuple[str, str]] = {
         "flows.impact_report:impact_report",
         "The quarter's impact report and network map (HTML, PDF, zh and en) and a one-page fact sheet for funders",
     ),
+    "membership-fees": (
+        "flows.membership_fees:membership_fees",
+        "Remind members before their fee falls due, send receipts for payments, list the overdue",
+    ),
+    "site": (
+        "flows.site:site",
+        "Build and publish the public site: events, calendar, opportunities, newsletters, stories, members",
+    ),
 }
 
 # The weekly cycle `weaver demo` runs, in order.
@@ -47,6 +55,8 @@ WEEKLY_CYCLE: list[str] = [
     "engagement-review",
     "group-mixer",
     "newsletter",
+    "membership-fees",
+    "site",  # last: it publishes what the others wrote (calendar.ics, the newsletter archive)
 ]
 
 # Shown by `weaver demo` after the weekly cycle, though they run on their own schedules.

@@ -35,6 +35,10 @@ FLOWS: dict[str, tuple[str, str]] = {
         "flows.membership_fees:membership_fees",
         "Remind members before their fee falls due, send receipts for payments, list the overdue",
     ),
+    "finance": (
+        "flows.finance:finance",
+        "Budget against spending, bank imports, owners alerted at 80% and 100%, the monthly finance report",
+    ),
 }
 
 # The weekly cycle `weaver demo` runs, in order.
@@ -48,6 +52,7 @@ WEEKLY_CYCLE: list[str] = [
     "group-mixer",
     "newsletter",
     "membership-fees",
+    "finance",
 ]
 
 

@@ -39,6 +39,10 @@ FLOWS: dict[str, tuple[str, str]] = {
         "flows.finance:finance",
         "Budget against spending, bank imports, owners alerted at 80% and 100%, the monthly finance report",
     ),
+    "site": (
+        "flows.site:site",
+        "Build and publish the public site: events, calendar, opportunities, newsletters, stories, members",
+    ),
 }
 
 # The weekly cycle `weaver demo` runs, in order.
@@ -53,6 +57,7 @@ WEEKLY_CYCLE: list[str] = [
     "newsletter",
     "membership-fees",
     "finance",
+    "site",  # last: it publishes what the others wrote (calendar.ics, the newsletter archive)
 ]
 
 

@@ -39,6 +39,10 @@ FLOWS: dict[str, tuple[str, str]] = {
         "flows.membership_fees:membership_fees",
         "Remind members before their fee falls due, send receipts for payments, list the overdue",
     ),
+    "finance": (
+        "flows.finance:finance",
+        "Budget against spending, bank imports, owners alerted at 80% and 100%, the monthly finance report",
+    ),
     "site": (
         "flows.site:site",
         "Build and publish the public site: events, calendar, opportunities, newsletters, stories, members",
@@ -56,6 +60,7 @@ WEEKLY_CYCLE: list[str] = [
     "group-mixer",
     "newsletter",
     "membership-fees",
+    "finance",
     "site",  # last: it publishes what the others wrote (calendar.ics, the newsletter archive)
 ]
 

@@ -23,6 +23,8 @@ from tasks.events.events import CHANGES
 from tasks.events.report import CALENDAR_FILE_OUTCOMES, SENT_KINDS
 from tasks.fees.report import MEMBER_PROBLEMS, OUTCOMES, PAYMENT_PROBLEMS
 from tasks.fees.report import SUMMARY_KEYS as FEE_SUMMARY_KEYS
+from tasks.finance.report import BANK_PROBLEMS, ROW_PROBLEMS
+from tasks.finance.report import SUMMARY_KEYS as FINANCE_SUMMARY_KEYS
 from tasks.grants.pipeline import DATE_COLUMNS
 from tasks.grants.report import SKIP_REASONS
 from tasks.impact.render import MAP_LEGEND, METRIC_KEYS
@@ -62,6 +64,9 @@ DECLARED: dict[str, Iterable[str]] = {
     "fees.problem.{}": PAYMENT_PROBLEMS,
     "fees.member.bad_{}": MEMBER_PROBLEMS,
     "fees.outcome.{}": OUTCOMES,
+    "fin.s.{}": FINANCE_SUMMARY_KEYS,
+    "fin.problem.{}": ROW_PROBLEMS,
+    "fin.bank.{}": BANK_PROBLEMS,
     "site.{}": SITE_LABELS,
     "site.nav_{}": SITE_PAGES,
     "site.field.{}": DIRECTORY_FIELDS,

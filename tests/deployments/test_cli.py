@@ -98,3 +98,19 @@ def test_replaying_a_day_as_the_readme_shows(demo_ws: Path) -> None:
     assert "== grant-pipeline (dry run) ==" in lines
     assert "    deadlines_in_reach: 4" in lines  # the demo's deadlines, judged as on its day
     assert "    digests_would_send: 3" in lines and "    digests_sent: 0" in lines
+
+
+def test_ledger_unknown_tells_live_claims_from_dead_ones(demo_ws: Path) -> None:
+    from datetime import timedelta
+
+    from weaver.ledger import Action, Ledger
+    from weaver.state import StateDB
+    from weaver.workspace import Workspace
+
+    db = StateDB(Workspace.open(demo_ws).state_url)
+    Ledger(db, "t", run_id="run-a", lease=timedelta(hours=1))._claim([Action("email:x:m-1", "email", "x")])
+    Ledger(db, "t", run_id="run-b", lease=timedelta(seconds=-1))._claim([Action("email:x:m-2", "email", "x")])
+    result = runner.invoke(app, ["ledger", "unknown", "-c", str(demo_ws)])
+    assert result.exit_code == 0, result.output
+    assert "1 more are being sent now (run run-a)" in result.output
+    assert "1 more were claimed by a run that died" in result.output

@@ -31,6 +31,7 @@ DEFAULT_SCHEDULES: dict[str, str] = {
     "survey-distribution": "0 10 * * *",  # daily: due reminders to non-responders
     "engagement-review": "0 8 * * 1",  # weekly
     "group-mixer": "",  # per event, by hand
+    "social-posts": "*/15 * * * *",  # every quarter hour: a post goes out close to its time
     "site": "20 6 * * *",  # daily: upcoming events move on, new editions and stories appear
 }
 FALLBACK_SCHEDULE = "0 9 * * 1"  # an operation nobody scheduled yet: weekly, Monday 09:00

@@ -35,6 +35,10 @@ FLOWS: dict[str, tuple[str, str]] = {
         "flows.membership_fees:membership_fees",
         "Remind members before their fee falls due, send receipts for payments, list the overdue",
     ),
+    "social-posts": (
+        "flows.social_posts:social_posts",
+        "Post approved posts once per channel at their time (posts/ folder or apprise); draft posts for new items",
+    ),
     "site": (
         "flows.site:site",
         "Build and publish the public site: events, calendar, opportunities, newsletters, stories, members",
@@ -52,6 +56,7 @@ WEEKLY_CYCLE: list[str] = [
     "group-mixer",
     "newsletter",
     "membership-fees",
+    "social-posts",
     "site",  # last: it publishes what the others wrote (calendar.ics, the newsletter archive)
 ]
 

@@ -28,6 +28,8 @@ from tasks.grants.report import SKIP_REASONS
 from tasks.mixing.mix import NOTICE_CODES
 from tasks.newsletter.compile import REJECT_REASONS, SECTIONS
 from tasks.newsletter.delivery import OUTCOME_KEYS
+from tasks.posts.posts import REASONS as POST_REASONS
+from tasks.posts.report import SUMMARY_KEYS as POST_SUMMARY_KEYS
 from tasks.site.plan import LABELS as SITE_LABELS
 from tasks.site.plan import PAGES as SITE_PAGES
 from tasks.surveys.surveys import SURVEY_STATUSES
@@ -60,6 +62,8 @@ DECLARED: dict[str, Iterable[str]] = {
     "fees.member.bad_{}": MEMBER_PROBLEMS,
     "fees.outcome.{}": OUTCOMES,
     "site.{}": SITE_LABELS,
+    "posts.s.{}": POST_SUMMARY_KEYS,
+    "posts.reason.{}": POST_REASONS,
     "site.nav_{}": SITE_PAGES,
     "site.field.{}": DIRECTORY_FIELDS,
 }

@@ -223,4 +223,6 @@ def plan_drafts(grid: Grid, tab: str, drafts: Sequence[Draft], plan: PostPlan) -
                   **{f"text_{lang}": text for lang, text in draft.texts.items()}}  # fmt: skip
         key = f"post-draft:{draft.source}"
         plan.cells[key] = [Cell(last, cols[k] + 1, v) for k, v in values.items() if k in cols]
-        plan.drafts.append(Action(key, "sheet-append", f"draft post row {last} ({draft.source})", {"row": last}))
+        first_line = next(iter(draft.texts.values()), "").split("\n")[0]
+        plan.drafts.append(Action(key, "sheet-append", f"draft post row {last}",
+                                  {"row": last, "post_id": draft_id(draft.source), "title": first_line}))  # fmt: skip

@@ -59,8 +59,9 @@ def build_posts_report(plan: PostPlan, drafts: ApplyResult, posted: ApplyResult,
         [r.post_id, r.channel or "—", f"{r.cell}: {reasons[r.reason]} {r.detail}".strip()] for r in plan.rejected
     ]
     report.tables.append(Table(t("posts.rejected_table", lang), cols, refused))
-    added = [[a.key.removeprefix("post-draft:"), str(a.payload["row"])] for a in (*drafts.done, *drafts.skipped)]
-    report.tables.append(Table(t("posts.drafts_table", lang), [t("posts.col.source", lang), t("col.row", lang)], added))
+    added = [[a.payload["post_id"], a.payload["title"], str(a.payload["row"])] for a in (*drafts.done, *drafts.skipped)]
+    headers = [t("posts.col.post", lang), t("posts.col.text", lang), t("col.row", lang)]
+    report.tables.append(Table(t("posts.drafts_table", lang), headers, added))
     if plan.waiting:
         report.notes.append(t("posts.waiting", lang, posts=", ".join(plan.waiting)))
     return report

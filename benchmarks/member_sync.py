@@ -182,11 +182,15 @@ def flow_child(root: Path, api_url: str) -> None:
         member_sync(workspace=str(root), dry_run=True)
         flow_s = time.perf_counter() - t0
     ws = Workspace.open(root)
-    t0 = time.perf_counter()
-    tables = build_tables(ws)
-    db = StateDB(ws.state_url)
-    plan_member_sync(tables.read_tab(ws.config.members.tab), ws.config, db.member_snapshot(), tables.describe())
-    print(json.dumps({"flow_s": flow_s, "pure_s": time.perf_counter() - t0}))
+    pure = []
+    for _ in range(2):  # the second is warm, as the flow's timed run is
+        t0 = time.perf_counter()
+        tables = build_tables(ws)
+        db = StateDB(ws.state_url)
+        plan_member_sync(tables.read_tab(ws.config.members.tab), ws.config, db.member_snapshot(), tables.describe())
+        db.close()
+        pure.append(time.perf_counter() - t0)
+    print(json.dumps({"flow_s": flow_s, "pure_s": pure[-1]}))
 
 
 def main() -> None:

@@ -22,6 +22,8 @@ from pathlib import Path
 from types import TracebackType
 from typing import TypeVar
 
+from prefect.utilities.annotations import opaque
+
 from connectors.mail import Message
 from connectors.tables import TableBackend
 from flows._runtime import Runtime, open_runtime
@@ -30,6 +32,7 @@ from tasks.common.delivery import Delivery
 from tasks.common.messages import deliver_task
 from weaver.clock import Clock, network_clock, utcnow
 from weaver.config import WeaverConfig
+from weaver.progress import StepProgress
 from weaver.report import Report, publish_artifact
 from weaver.state import StateDB
 from weaver.summary import Summary
@@ -124,7 +127,10 @@ class Operation:
         if not approval.approved:
             return Delivery.held_back(len(messages))
         previews = self.rt.previews_dir(self.name)
-        return deliver_task(messages, self.rt.mail, self.db, self.name, dry_run=self.dry_run, previews_dir=previews)
+        progress = StepProgress(f"{self.name}: sending")  # a log line every 2 s and a progress bar in the UI
+        # opaque: Prefect does not visit every message (and leaves the progress object as it is)
+        return deliver_task(opaque(messages), self.rt.mail, self.db, self.name, dry_run=self.dry_run,
+                            previews_dir=previews, on_progress=opaque(progress))  # fmt: skip
 
     @property
     def held(self) -> bool:

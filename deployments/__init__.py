@@ -30,6 +30,7 @@ DEFAULT_SCHEDULES: dict[str, str] = {
     "grant-pipeline": "0 7 * * 1",  # every Monday
     "survey-distribution": "0 10 * * *",  # daily: due reminders to non-responders
     "engagement-review": "0 8 * * 1",  # weekly
+    "asks-offers": "0 9 * * 2",  # weekly, Tuesdays: one digest per member and week
     "group-mixer": "",  # per event, by hand
 }
 FALLBACK_SCHEDULE = "0 9 * * 1"  # an operation nobody scheduled yet: weekly, Monday 09:00

@@ -36,6 +36,7 @@ MEMBER_FIELDS = (
     "timezone",
     "fee",
     "paid_until",
+    "asks_offers",  # yes: share my needs and offers in the weekly digest, and introduce me (asks-offers)
 )
 OWNED_FIELDS = ("member_id", "sync_status", "engagement", "last_active")
 
@@ -769,6 +770,21 @@ class EngagementConfig(_Strict):
         return value
 
 
+class MatchingConfig(_Strict):
+    """asks-offers: members' needs meet other members' offers, among members who opted in.
+
+    Opting in is a yes in the members tab's column mapped as `asks_offers` in [members.columns] (and a yes
+    to email); nobody else is read, listed or introduced.
+    """
+
+    vocabulary_tab: str = "Vocabulary"  # zh/en spellings of one term, shared by interests, needs and offers
+    introductions: bool = True  # introduce a member with a need to one with the matching offer
+    per_offerer: int = Field(default=2, ge=1)  # introductions one member with an offer receives per run
+    followup_days: int = Field(default=14, ge=1)  # then ask the one with the need "did you meet?"
+    digest_items: int = Field(default=12, ge=1)  # asks and offers each, listed per digest
+    chat: bool = True  # also post the week's asks and offers to the network's chat ([chat])
+
+
 class WeaverConfig(_Strict):
     network: NetworkConfig = NetworkConfig()
     state: StateConfig = StateConfig()
@@ -781,6 +797,7 @@ class WeaverConfig(_Strict):
     chat: ChatConfig = ChatConfig()
     mixing: MixingConfig = MixingConfig()
     engagement: EngagementConfig = EngagementConfig()
+    matching: MatchingConfig = MatchingConfig()
     # flow name -> cron in the network's time zone; "" = manual runs only. Unnamed flows keep their default.
     schedules: dict[str, Cron] = Field(default_factory=dict)
     deployments: DeploymentsConfig = DeploymentsConfig()

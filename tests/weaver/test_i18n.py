@@ -15,6 +15,7 @@ from pathlib import Path
 
 import pytest
 
+from tasks.asks_offers.report import SUMMARY_KEYS as ASKS_SUMMARY_KEYS
 from tasks.common.approval import APPROVAL_STATES
 from tasks.common.delivery import Delivery
 from tasks.engagement.report import SUMMARY_KEYS
@@ -39,6 +40,7 @@ DECLARED: dict[str, Iterable[str]] = {
     "approval.{}": APPROVAL_STATES,
     "eng.reason.{}": STATUSES,
     "eng.s.{}": SUMMARY_KEYS,
+    "ask.s.{}": ASKS_SUMMARY_KEYS,
     "invites.sent.{}": SENT_KINDS,
     "invites.file.{}": CALENDAR_FILE_OUTCOMES,
     "invites.change.{}": CHANGES,

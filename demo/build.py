@@ -472,9 +472,9 @@ VOCABULARY_ROWS = [
     ["open data", "开放数据", ""],
 ]
 ASKS_OFFERS_HEADERS = ["需求", "可提供", "需求与资源周报"]
-_NEEDS = ["场地", "venue", "经费", "funding", "需要导师", "a mentor for our new coordinator", "志愿者", "translation help",
+NEEDS_TYPED = ["场地", "venue", "经费", "funding", "需要导师", "a mentor for our new coordinator", "志愿者", "translation help",
           "想找一个办工作坊的场地", "help with data analysis", "法律咨询", "媒体报道", "website design", "an incubator"]  # fmt: skip
-_OFFERS = ["会议室", "meeting room", "指导", "mentoring", "volunteers", "翻译", "graphic design", "统计",
+OFFERS_TYPED = ["会议室", "meeting room", "指导", "mentoring", "volunteers", "翻译", "graphic design", "统计",
            "律师朋友", "press contacts", "可以提供活动场地", "grant writing"]  # fmt: skip
 
 
@@ -490,8 +490,8 @@ def build_asks_offers(wb: Workbook, _rng: random.Random, _today: date) -> None:
     for row in range(2, sheet.max_row + 1):
         if not sheet.cell(row, 2).value or rng.random() > 0.3:
             continue
-        needs = "、".join(rng.sample(_NEEDS, rng.randint(0, 2)))
-        offers = ", ".join(rng.sample(_OFFERS, rng.randint(0, 2)))
+        needs = "、".join(rng.sample(NEEDS_TYPED, rng.randint(0, 2)))
+        offers = ", ".join(rng.sample(OFFERS_TYPED, rng.randint(0, 2)))
         opted = rng.choice(["是", "yes", "是", "否", ""])
         for offset, value in enumerate((needs, offers, opted)):
             if value:

@@ -14,9 +14,10 @@ receives at most `per_offerer` introductions per run.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
+from functools import cached_property
 from typing import Any
 
 from tasks.common.ties import Tie, tie
@@ -38,11 +39,17 @@ class Person:
     offers: tuple[Tag, ...]
     interests: tuple[Tag, ...]
 
-    def need_keys(self) -> set[str]:
-        return {x.key for x in self.needs}
+    @cached_property
+    def need_keys(self) -> frozenset[str]:
+        return frozenset(x.key for x in self.needs)
 
-    def offer_keys(self) -> set[str]:
-        return {x.key for x in self.offers}
+    @cached_property
+    def offer_keys(self) -> frozenset[str]:
+        return frozenset(x.key for x in self.offers)
+
+    @cached_property
+    def interest_keys(self) -> frozenset[str]:
+        return frozenset(x.key for x in self.interests)
 
 
 def opted_in(fields: Mapping[str, Any]) -> bool:
@@ -98,6 +105,10 @@ def plan_matches(people: Sequence[Person], ties: Sequence[Tie], today: date, fol
             needer, offerer, need = parse_ref(t.ref)
             done.add((needer, offerer, need))
             latest[(needer, need)] = max(t.met_on, latest.get((needer, need), date.min))
+    offering: dict[str, list[Person]] = {}  # need key -> the participants who offer it
+    for other in people:
+        for key in other.offer_keys:
+            offering.setdefault(key, []).append(other)
     load: dict[str, int] = {}
     out = []
     for person in people:
@@ -107,13 +118,13 @@ def plan_matches(people: Sequence[Person], ties: Sequence[Tie], today: date, fol
             if last is not None and today < last + timedelta(days=followup_days):
                 continue  # its last introduction waits for "did you meet?"
             best: tuple[Any, ...] | None = None
-            for other in people:
+            for other in offering.get(need.key, ()):
                 oid = other.member_id
-                if oid == person.member_id or need.key not in other.offer_keys():
+                if oid == person.member_id:
                     continue
                 if (person.member_id, oid, ref_key) in done or load.get(oid, 0) >= per_offerer:
                     continue
-                shared = len({x.key for x in person.interests} & {x.key for x in other.interests})
+                shared = len(person.interest_keys & other.interest_keys)
                 rank = (load.get(oid, 0), other.language != person.language, other.region != person.region,
                         -shared, oid)  # fmt: skip
                 if best is None or rank < best[0]:
@@ -145,24 +156,41 @@ def match_followups(ties: Sequence[Tie], followup_days: int, today: date,
 Listed = tuple[Person, tuple[Tag, ...], bool]  # a person, their asks (or offers), whether they meet the reader's
 
 
-def relevant(reader: Person, people: Sequence[Person], limit: int) -> tuple[list[Listed], list[Listed]]:
-    """What one reader's digest lists: others' asks and others' offers, each (person, tags, meets yours).
+class Board:
+    """Everyone's asks and offers, ordered once, so each reader's digest costs only what it lists.
 
-    The asks the reader's offers meet come first, then the others; likewise offers that meet the reader's
-    needs. Within each, by name then member id. At most `limit` of each.
+    A reader sees the others' asks and offers, at most `limit` of each: first the asks their own offers meet
+    (and the offers that meet their needs), then the others; within each, by name then member id.
     """
-    mine_offers, mine_needs = reader.offer_keys(), reader.need_keys()
-    asks: list[Listed] = []
-    offers: list[Listed] = []
-    for other in people:
-        if other.member_id == reader.member_id:
-            continue
-        if other.needs:
-            asks.append((other, other.needs, bool(other.need_keys() & mine_offers)))
-        if other.offers:
-            offers.append((other, other.offers, bool(other.offer_keys() & mine_needs)))
 
-    def order(x: Listed) -> tuple[bool, str, str]:
-        return (not x[2], x[0].name, x[0].member_id)
+    def __init__(self, people: Sequence[Person]) -> None:
+        self.asks = sorted((p for p in people if p.needs), key=_by_name)
+        self.offers = sorted((p for p in people if p.offers), key=_by_name)
+        self.needing: dict[str, list[Person]] = {}  # key -> who needs it
+        self.offering: dict[str, list[Person]] = {}  # key -> who offers it
+        for p in people:
+            for key in p.need_keys:
+                self.needing.setdefault(key, []).append(p)
+            for key in p.offer_keys:
+                self.offering.setdefault(key, []).append(p)
 
-    return sorted(asks, key=order)[:limit], sorted(offers, key=order)[:limit]
+    def for_reader(self, reader: Person, limit: int) -> tuple[list[Listed], list[Listed]]:
+        asks = _pick(self.asks, self.needing, reader.offer_keys, reader, limit, lambda p: p.needs)
+        offers = _pick(self.offers, self.offering, reader.need_keys, reader, limit, lambda p: p.offers)
+        return asks, offers
+
+
+def _by_name(p: Person) -> tuple[str, str]:
+    return (p.name, p.member_id)
+
+
+def _pick(ordered: Sequence[Person], index: Mapping[str, Sequence[Person]], keys: frozenset[str], reader: Person,
+          limit: int, tags: Callable[[Person], tuple[Tag, ...]]) -> list[Listed]:  # fmt: skip
+    meeting = {p.member_id: p for k in keys for p in index.get(k, ()) if p.member_id != reader.member_id}
+    out: list[Listed] = [(p, tags(p), True) for p in sorted(meeting.values(), key=_by_name)[:limit]]
+    for p in ordered:
+        if len(out) >= limit:
+            break
+        if p.member_id != reader.member_id and p.member_id not in meeting:
+            out.append((p, tags(p), False))
+    return out

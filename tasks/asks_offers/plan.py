@@ -22,6 +22,7 @@ from prefect.cache_policies import NO_CACHE
 from connectors.mail import Message
 from connectors.tables import Grid
 from tasks.asks_offers.matching import (
+    Board,
     Match,
     Person,
     match_followups,
@@ -29,7 +30,6 @@ from tasks.asks_offers.matching import (
     parse_ref,
     participants,
     plan_matches,
-    relevant,
 )
 from tasks.common.messages import render
 from tasks.common.ties import Tie
@@ -155,9 +155,10 @@ def _followups(plan: AsksPlan, by_id: Mapping[str, Person], members: Mapping[str
 def _digests(plan: AsksPlan, members: Mapping[str, Mapping[str, Any]], config: WeaverConfig) -> list[Message]:
     """One digest per participant per ISO week; a week with nothing to list from others sends none."""
     out = []
+    board = Board(plan.people)
     for reader in plan.people:
         lang = reader_language(reader, config.network.default_language)
-        asks, offers = relevant(reader, plan.people, config.matching.digest_items)
+        asks, offers = board.for_reader(reader, config.matching.digest_items)
         if not asks and not offers:
             continue
         context = {"week": plan.week, "asks": [{**_card(p, tags, lang), "meets": meets} for p, tags, meets in asks],

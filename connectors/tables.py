@@ -11,7 +11,16 @@ from collections import Counter
 from collections.abc import Sequence
 from typing import NamedTuple, Protocol, runtime_checkable
 
+from weaver.errors import SourceError
+
 Grid = list[list[str]]  # rows of cell text, the header row first; ragged rows allowed
+
+
+class TableChanged(SourceError):
+    """The table was saved by someone else between our read and our write: nothing was written.
+
+    The operation re-reads, re-plans and writes again (a bounded number of times, flows/_run.py).
+    """
 
 
 class Cell(NamedTuple):

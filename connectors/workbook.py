@@ -1,26 +1,36 @@
-"""A local .xlsx workbook as the tables backend (openpyxl); the embedded default.
+"""A local .xlsx workbook as the tables backend; the embedded default.
 
 Reads use calamine (a Rust xlsx reader: 100,000 rows in about a second, where openpyxl's streaming reader
-takes about 15). A write loads the workbook with openpyxl, sets the cells and saves atomically (a temporary
-file then rename), so a crash never leaves a half-written file and every other cell, style and tab is kept.
-Formula-looking text (`=HYPERLINK(...)`) is read as its text and written back as a string, never a formula.
+takes about 15). A write is surgical (connectors/xlsxpatch.py): only the XML of the cells written changes,
+in the one sheet part of the tab; every other zip part is copied unchanged, so the coordinator's cached
+formula results, charts, images, validation, comments and other tabs stay exactly as they were saved.
+The new file is written beside the old one and renamed over it (a crash never leaves a half-written
+file), with the old file's mode and owner.
+
+No lost edits: the file is fingerprinted (size, mtime, SHA-256) when read; a write first checks the file is
+still the one read, and checks again just before the rename. If someone saved it in between, nothing is
+written and `TableChanged` is raised: the operation re-reads, re-plans and tries again (flows/_run.py).
+Formula-looking text (`=HYPERLINK(...)`) is read as its text and written back as text, never a formula.
 """
 
 from __future__ import annotations
 
+import hashlib
+import io
 import os
+import stat
 import tempfile
 import zipfile
 from collections import Counter
 from collections.abc import Sequence
 from datetime import date, datetime, time
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
-from openpyxl import Workbook, load_workbook
 from python_calamine import CalamineError, CalamineWorkbook
 
-from connectors.tables import Cell, Grid
+from connectors.tables import Cell, Grid, TableChanged
+from connectors.xlsxpatch import PatchResult, patch_package
 from weaver.errors import SourceError
 
 
@@ -39,27 +49,47 @@ def cell_text(value: Any) -> str:
     return str(value)
 
 
+class Fingerprint(NamedTuple):
+    size: int
+    mtime_ns: int
+    sha256: str
+
+
+def read_with_fingerprint(path: Path) -> tuple[bytes, Fingerprint]:
+    """The file's bytes and their fingerprint, taken so that a save during the read is noticed."""
+    for _ in range(5):
+        before = os.stat(path)
+        data = path.read_bytes()
+        after = os.stat(path)
+        if before.st_size == after.st_size == len(data) and before.st_mtime_ns == after.st_mtime_ns:
+            return data, Fingerprint(len(data), after.st_mtime_ns, hashlib.sha256(data).hexdigest())
+    raise SourceError(f"{path.name}: the file keeps changing while it is read; try again when it is saved")
+
+
+def fingerprint(path: Path) -> Fingerprint:
+    return read_with_fingerprint(path)[1]
+
+
 class WorkbookTables:
     def __init__(self, path: Path) -> None:
         self.path = Path(path)
         self.calls: Counter[str] = Counter()
+        self.seen: Fingerprint | None = None  # the file as last read or written by us
+        self.last_write: PatchResult | None = None
 
     def describe(self) -> str:
         return self.path.name
 
-    def _open(self, read_only: bool) -> Any:
+    def _load(self) -> bytes:
         if not self.path.is_file():
             raise SourceError(f"{self.path}: workbook not found")
-        try:
-            return load_workbook(self.path, read_only=read_only, data_only=False)
-        except (zipfile.BadZipFile, KeyError, OSError, ValueError) as exc:
-            raise SourceError(f"{self.path}: cannot open as an .xlsx workbook ({type(exc).__name__})") from None
+        data, self.seen = read_with_fingerprint(self.path)
+        return data
 
     def _reader(self) -> CalamineWorkbook:
-        if not self.path.is_file():
-            raise SourceError(f"{self.path}: workbook not found")
+        data = self._load()
         try:
-            return CalamineWorkbook.from_path(str(self.path))
+            return CalamineWorkbook.from_filelike(io.BytesIO(data))
         except (CalamineError, OSError, ValueError) as exc:
             raise SourceError(f"{self.path}: cannot open as an .xlsx workbook ({type(exc).__name__})") from None
 
@@ -76,27 +106,44 @@ class WorkbookTables:
         return [[v if type(v) is str else cell_text(v) for v in row] for row in rows]
 
     def write_cells(self, tab: str, cells: Sequence[Cell]) -> None:
+        """Write the cells into the tab's sheet part only; raise TableChanged if the file is not the one read."""
         if not cells:
             return
         self.calls["write"] += 1
-        wb = self._open(read_only=False)
-        if tab not in wb.sheetnames:
-            raise SourceError(f"{self.path.name}: no tab named {tab!r}")
-        sheet = wb[tab]
-        for cell in cells:
-            target = sheet.cell(row=cell.row, column=cell.col)
-            target.value = cell.value
-            if isinstance(cell.value, str) and cell.value.startswith("="):
-                target.data_type = "s"  # literal text, never a live formula
-        _save_atomically(wb, self.path)
+        if not self.path.is_file():
+            raise SourceError(f"{self.path}: workbook not found")
+        expected = self.seen
+        data, now = read_with_fingerprint(self.path)
+        if expected is not None and now != expected:
+            raise TableChanged(f"{self.path.name} was saved by someone else after we read it")
+        writes = {(cell.row, cell.col): cell.value for cell in cells}
+        st = os.stat(self.path)
+        fd, tmp = tempfile.mkstemp(prefix=".~", suffix=".xlsx", dir=self.path.parent)
+        try:
+            with os.fdopen(fd, "wb") as out:
+                try:
+                    result = patch_package(io.BytesIO(data), out, tab, writes)
+                except SourceError as exc:
+                    raise SourceError(f"{self.path.name}: {exc}") from None
+                except (zipfile.BadZipFile, KeyError, ValueError) as exc:
+                    raise SourceError(f"{self.path}: cannot open as an .xlsx workbook ({type(exc).__name__})") from None
+                out.flush()
+                os.fsync(out.fileno())
+            _keep_mode_and_owner(tmp, st)
+            if fingerprint(self.path) != now:  # saved while we were writing: theirs wins, we re-plan
+                raise TableChanged(f"{self.path.name} was saved by someone else while we wrote it")
+            os.replace(tmp, self.path)
+        finally:
+            if os.path.exists(tmp):
+                os.unlink(tmp)
+        self.seen = fingerprint(self.path)
+        self.last_write = result
 
 
-def _save_atomically(wb: Workbook, path: Path) -> None:
-    fd, tmp = tempfile.mkstemp(prefix=".~", suffix=".xlsx", dir=path.parent)
-    os.close(fd)
-    try:
-        wb.save(tmp)
-        os.replace(tmp, path)
-    finally:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
+def _keep_mode_and_owner(tmp: str, st: os.stat_result) -> None:
+    os.chmod(tmp, stat.S_IMODE(st.st_mode))
+    if hasattr(os, "chown"):
+        try:
+            os.chown(tmp, st.st_uid, st.st_gid)
+        except PermissionError:
+            pass  # not ours to give away: the file keeps its mode, and the owner is the one running us

@@ -138,8 +138,11 @@ def _respond(form: str, reply: Reply) -> JSONResponse:
     return JSONResponse(reply.body, status_code=reply.status, headers=headers)
 
 
-def create_app(receiver: Receiver, dispatcher: Dispatcher | None = None) -> Starlette:
-    """The ASGI app; the dispatcher (when given) runs in the app's lifespan, beside the requests."""
+def create_app(receiver: Receiver, dispatcher: Dispatcher | None = None, pages: list | None = None) -> Starlette:
+    """The ASGI app; the dispatcher (when given) runs in the app's lifespan, beside the requests.
+
+    `pages` are the routes of the personal-link pages (`deployments.pages.page_routes`).
+    """
 
     async def hook(request: Request) -> JSONResponse:
         form = request.path_params["form"]
@@ -171,7 +174,7 @@ def create_app(receiver: Receiver, dispatcher: Dispatcher | None = None) -> Star
                     await task
 
     routes = [HttpRoute("/hooks/{form}", hook, methods=["POST"]), HttpRoute("/health", health, methods=["GET"])]
-    return Starlette(routes=routes, lifespan=lifespan)
+    return Starlette(routes=[*routes, *(pages or [])], lifespan=lifespan)
 
 
 # building from a workspace ----------------------------------------------------------------------------------
@@ -214,7 +217,16 @@ def build_app(ws: Workspace, starter: Starter | None = None, environ: Mapping[st
     db = StateDB(ws.state_url)
     receiver = Receiver(endpoints, StateInbox(db), ws.config.webhooks.max_body_bytes)
     dispatcher = Dispatcher(db, form_routes(ws), starter or PrefectStarter())
-    return create_app(receiver, dispatcher)
+    return create_app(receiver, dispatcher, link_pages(ws, db))
+
+
+def link_pages(ws: Workspace, db: StateDB) -> list:
+    """The personal-link pages, signed with the workspace's link key (made now if it has none yet)."""
+    from deployments.pages import page_routes
+    from weaver.links import LinkSigner, link_secret
+
+    secret, _ = link_secret(db, ws.config, False, str(ws.root / "weaver.toml"))
+    return page_routes(ws, db, LinkSigner(secret))
 
 
 def serve_webhooks(ws: Workspace, host: str | None = None, port: int | None = None, **options: Any) -> None:
@@ -229,6 +241,7 @@ def serve_webhooks(ws: Workspace, host: str | None = None, port: int | None = No
     host, port = host or cfg.host, port or cfg.port
     _log_to_stderr()
     log.info("receiving %s on http://%s:%d/hooks/<form>", ", ".join(sorted(cfg.forms)), host, port)
+    log.info("serving personal links on %s/l/<purpose>/<token>", ws.config.links.base_url)
     # no access log: our own line per request names form, status and inbox id, and nothing else
     uvicorn.run(app, host=host, port=port, access_log=False, log_level="info", **options)
 

@@ -35,6 +35,14 @@ FLOWS: dict[str, tuple[str, str]] = {
         "Send personal survey links, remind non-responders, ingest and summarise responses",
     ),
     "newsletter": ("flows.newsletter:newsletter", "Compile, archive and deliver the period's newsletter"),
+    "membership-fees": (
+        "flows.membership_fees:membership_fees",
+        "Remind members before their fee falls due, send receipts for payments, list the overdue",
+    ),
+    "site": (
+        "flows.site:site",
+        "Build and publish the public site: events, calendar, opportunities, newsletters, stories, members",
+    ),
 }
 
 # The weekly cycle `weaver demo` runs, in order.
@@ -48,6 +56,8 @@ WEEKLY_CYCLE: list[str] = [
     "asks-offers",
     "group-mixer",
     "newsletter",
+    "membership-fees",
+    "site",  # last: it publishes what the others wrote (calendar.ics, the newsletter archive)
 ]
 
 

@@ -14,7 +14,9 @@ from typing import TYPE_CHECKING
 import pytest
 
 if TYPE_CHECKING:
+    from tests.postgres import PostgresServer
     from tests.standins.sheets import SheetsStandIn
+    from weaver.state import StateDB
 
 os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
 os.environ.setdefault("PREFECT_LOGGING_LEVEL", "WARNING")
@@ -92,10 +94,51 @@ def no_escapes(loopback_only: None) -> Iterator[None]:
 @pytest.fixture(scope="session")
 def prefect_harness() -> Iterator[None]:
     """One Prefect test server for every test that runs whole flows (start-up is paid once)."""
+    from prefect.settings import PREFECT_FLOWS_HEARTBEAT_FREQUENCY, temporary_settings
     from prefect.testing.utilities import prefect_test_harness
 
-    with prefect_test_harness(server_startup_timeout=120):
+    # no heartbeat thread: each flow run joins it at its end, which cost up to 1 s a run (as in `weaver run`)
+    no_heartbeats = {PREFECT_FLOWS_HEARTBEAT_FREQUENCY: None}
+    with prefect_test_harness(server_startup_timeout=120), temporary_settings(no_heartbeats):
         yield
+
+
+@pytest.fixture(scope="session")
+def postgres() -> Iterator[PostgresServer]:
+    """A real PostgreSQL server on loopback for the session (skipped, saying why, where it is not installed)."""
+    from tests.postgres import PostgresServer, server_binaries
+
+    bindir = server_binaries()
+    if bindir is None:
+        pytest.skip("PostgreSQL is not installed (initdb not found): `make test` installs Debian's postgresql")
+    server = PostgresServer(bindir).start()
+    try:
+        yield server
+    finally:
+        server.stop()
+
+
+DIALECTS = ["sqlite", "postgresql"]
+
+
+@pytest.fixture(params=DIALECTS)
+def state_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    """A fresh state database's URL, once per dialect: test ids carry it (`[sqlite]`, `[postgresql]`)."""
+    if request.param == "sqlite":
+        return f"sqlite:///{tmp_path / 'weaver.db'}"
+    return request.getfixturevalue("postgres").database()
+
+
+@pytest.fixture
+def state_db(state_url: str) -> Iterator[StateDB]:
+    """A fresh StateDB on each dialect (see `state_url`), closed after the test."""
+    from weaver.state import StateDB
+
+    db = StateDB(state_url)
+    try:
+        yield db
+    finally:
+        db.close()
 
 
 DEMO_DAY = date(2026, 11, 24)

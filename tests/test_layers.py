@@ -71,6 +71,8 @@ def test_tasks_hold_one_package_per_operation_plus_common() -> None:
             "surveys",
             "newsletter",
             "asks_offers",
+            "fees",
+            "site",
         ]
     )
 

@@ -37,6 +37,7 @@ MEMBER_FIELDS = (
     "fee",
     "paid_until",
     "asks_offers",  # yes: share my needs and offers in the weekly digest, and introduce me (asks-offers)
+    "directory",  # the public site's member directory: yes, no, or the fields a member allows (issue 19)
 )
 OWNED_FIELDS = ("member_id", "sync_status", "engagement", "last_active")
 
@@ -396,6 +397,50 @@ class NewsletterConfig(_Strict):
         return value
 
 
+# --- the public site (issue 19) -----------------------------------------------------------------------
+# member fields the public directory may ever show; email, phone, fees and the rest never appear
+DIRECTORY_FIELDS = ("name", "organisation", "org_type", "region", "interests", "offers", "needs")
+
+
+class SiteGitConfig(_Strict):
+    """Publish the built site to a git remote (GitHub or Gitea Pages style): commit and push only on a change."""
+
+    remote: str = ""  # a URL or path without a secret in it, e.g. git@github.com:org/site.git or ../site.git
+    remote_secret: SecretRef | None = None  # or a URL that carries a token (https://x:TOKEN@host/org/site.git)
+    branch: str = Field(default="gh-pages", pattern=r"^[A-Za-z0-9._/-]{1,100}$")
+    work_dir: str = ".site-git"  # our clone, in the workspace
+    author_name: str = "Network Weaver"
+    author_email: str = "weaver@localhost"
+    timeout_seconds: float = Field(default=120.0, gt=0, le=3600)
+
+    @model_validator(mode="after")
+    def _one_remote(self) -> SiteGitConfig:
+        if bool(self.remote) == bool(self.remote_secret):
+            raise ValueError("give exactly one of 'remote' (a URL or path) or 'remote_secret' (a URL with a token)")
+        return self
+
+
+class SiteConfig(_Strict):
+    """The network's public site: built from the workspace into `folder`, optionally pushed to a git remote."""
+
+    folder: str = "site"  # the built site, in the workspace
+    title: str = ""  # the site's title; the network's name if empty
+    # what a plain "yes" in the directory column shows; a member may list other fields of DIRECTORY_FIELDS
+    directory_fields: tuple[str, ...] = ("name", "organisation", "region")
+    home_items: int = Field(default=3, ge=1, le=20)  # items per section on the home page
+    git: SiteGitConfig | None = None
+
+    @field_validator("directory_fields")
+    @classmethod
+    def _public_fields(cls, value: tuple[str, ...]) -> tuple[str, ...]:
+        for name in value:
+            if name not in DIRECTORY_FIELDS:
+                raise ValueError(f"{name!r} cannot be shown publicly (allowed: {', '.join(DIRECTORY_FIELDS)})")
+        if "name" not in value:
+            raise ValueError("must include 'name' (a directory entry is a named member)")
+        return value
+
+
 # --- deployments, schedules and form webhooks (issue 9) ------------------------------------------------
 _CRON_FIELD = re.compile(r"^[0-9A-Za-z*/,\-]+$")
 _SLUG = re.compile(r"^[a-z0-9][a-z0-9_-]{0,62}$")
@@ -663,6 +708,72 @@ DEFAULT_GRANT_HEADERS = {
 }
 
 
+# membership fees (membership-fees) ----------------------------------------------------------------------
+PAYMENT_FIELDS = ("email", "paid_on", "amount", "currency", "reference", "paid_until")
+DEFAULT_PAYMENT_HEADERS = {
+    "email": "email",
+    "paid_on": "paid_on",
+    "amount": "amount",
+    "currency": "currency",
+    "reference": "reference",
+    "paid_until": "paid_until",
+}
+
+
+class FeesConfig(_Strict):
+    """membership-fees: renewal reminders before the members' paid-until date, receipts, the overdue list."""
+
+    # days before paid-until when a member hears, once per threshold and paid-until date
+    reminder_days: tuple[int, ...] = (30, 7, 1)
+    # after paid-until passes: at most this many emails per paid-until date, this many days apart
+    overdue_reminders: int = Field(default=2, ge=0, le=10)
+    overdue_every_days: int = Field(default=14, ge=1)
+    # members overdue for longer are only listed for the coordinator, never emailed
+    overdue_email_days: int = Field(default=60, ge=0)
+    currency: str = ""  # the members tab's fee column; empty means [grants] fee_currency, then base_currency
+    # the Payments tab: a row per payment received (a coordinator's entry or a bank export pasted in)
+    payments_tab: str = "Payments"
+    payment_columns: dict[str, str] = Field(default_factory=dict)  # our field -> the tab's own header
+    term_months: int = Field(default=12, ge=1, le=120)  # a payment without a paid-until date renews this long
+    # a payment made this close to paid-until (or later) renews that term; an earlier one is taken as already
+    # counted in the members tab's paid-until date (so a coordinator who also updates the sheet is not
+    # credited twice)
+    renew_window_days: int = Field(default=60, ge=0)
+    receipt_days: int = Field(default=30, ge=0)  # receipts go out for payments at most this old
+    how_to_pay_zh: str = ""
+    how_to_pay_en: str = ""
+    pay_url: str = ""
+    coordinator_email: str = ""  # gets the overdue list when it changes (empty: only in the report)
+    coordinator_name: str = ""
+
+    @field_validator("reminder_days")
+    @classmethod
+    def _days(cls, value: tuple[int, ...]) -> tuple[int, ...]:
+        if any(d < 0 for d in value):
+            raise ValueError("days must be 0 or more")
+        return tuple(sorted(set(value), reverse=True))
+
+    @field_validator("currency")
+    @classmethod
+    def _code(cls, value: str) -> str:
+        return _currency_code(value) if value else ""
+
+    @field_validator("payment_columns")
+    @classmethod
+    def _known_columns(cls, value: dict[str, str]) -> dict[str, str]:
+        _check_keys(value, PAYMENT_FIELDS)
+        return {k: v.strip() for k, v in value.items()}
+
+    @model_validator(mode="after")
+    def _window_inside_term(self) -> FeesConfig:
+        if self.renew_window_days >= self.term_months * 28:
+            raise ValueError("'renew_window_days' must be shorter than the term ('term_months')")
+        return self
+
+    def payment_column(self, name: str) -> str:
+        return self.payment_columns.get(name) or DEFAULT_PAYMENT_HEADERS[name]
+
+
 class GoogleFormsConfig(_Strict):
     """Polling Google Forms responses through the Forms API (a backstop for, or instead of, Apps Script)."""
 
@@ -681,6 +792,24 @@ class SurveysConfig(_Strict):
     # use and kept in its state database (fine for one machine; set a SecretRef when several share a network).
     token_secret: SecretRef | None = None
     google_forms: GoogleFormsConfig | None = None
+
+
+class LinksConfig(_Strict):
+    """Personal signed links (unsubscribe, preferences, check-in, votes...) to pages the receiver serves."""
+
+    # The receiver's public address as members' browsers reach it (`weaver webhooks` behind a proxy); every
+    # personal link starts with it: <base_url>/l/<purpose>/<token>.
+    base_url: str = "http://127.0.0.1:8787"
+    # The key that signs the links. Unset: a secret generated for this workspace on first use and kept in its
+    # state database. Rotating it revokes every link sent so far.
+    secret: SecretRef | None = None
+
+    @field_validator("base_url")
+    @classmethod
+    def _http_url(cls, value: str) -> str:
+        if not value.startswith(("http://", "https://")):
+            raise ValueError(f"'base_url' {value!r} is not an http(s) URL")
+        return value.rstrip("/")
 
 
 # --- mixing and engagement (group-mixer, engagement-review) ----------------------------------------------
@@ -805,8 +934,11 @@ class WeaverConfig(_Strict):
     onboarding: OnboardingConfig = OnboardingConfig()
     grants: GrantsConfig = GrantsConfig()
     surveys: SurveysConfig = SurveysConfig()
+    links: LinksConfig = LinksConfig()
     mailchimp: MailchimpConfig | None = None
     newsletter: NewsletterConfig = NewsletterConfig()
+    fees: FeesConfig = FeesConfig()
+    site: SiteConfig = SiteConfig()
 
     @model_validator(mode="after")
     def _google_source_needs(self) -> WeaverConfig:

@@ -2,14 +2,19 @@
 
 from __future__ import annotations
 
+import os
+import re
+import stat
 from pathlib import Path
 
 import pytest
+from lxml import etree
 from openpyxl import Workbook, load_workbook
 
 from connectors.csvfiles import CsvTables
-from connectors.tables import Cell, TableBackend
+from connectors.tables import Cell, TableBackend, TableChanged
 from connectors.workbook import WorkbookTables
+from tests.richbook import decorate, excelify, parts_of
 from weaver.errors import SourceError
 
 
@@ -72,3 +77,100 @@ def test_csv_folder_round_trip(tmp_path: Path) -> None:
 def test_backends_fit_the_protocol(book: Path, tmp_path: Path) -> None:
     assert isinstance(WorkbookTables(book), TableBackend)
     assert isinstance(CsvTables(tmp_path), TableBackend)
+
+
+# the coordinator's file: a surgical write-back -----------------------------------------------------------
+WRITTEN = {"xl/worksheets/sheet1.xml"}
+MAIN = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
+
+
+@pytest.fixture
+def rich(tmp_path: Path) -> Path:
+    """A members tab as Excel saves it: shared strings, a formula name with its cached value, a comment,
+    a validation; and a second tab with formulas, a chart and an image."""
+    wb = Workbook()
+    sheet = wb.active
+    sheet.title = "Members"
+    sheet.append(["姓名", "邮箱", "兴趣"])
+    sheet.append(['=CONCAT("Ada"," Lovelace")', "ada@example.org", "math"])
+    sheet.append(["张伟", "zw@example.cn", "气候 & 教育"])
+    decorate(wb, "Members")
+    path = tmp_path / "coordinator.xlsx"
+    wb.save(path)
+    excelify(path, {"Members": {"A2": "Ada Lovelace"}, "汇总 Summary": {"B1": 2, "B2": "Ada Lovelace"}})
+    os.chmod(path, 0o640)
+    return path
+
+
+def cells_of(xml: bytes) -> dict[str, bytes]:
+    root = etree.fromstring(xml)
+    return {c.get("r"): etree.tostring(c, method="c14n") for c in root.iter(f"{{{MAIN}}}c")}
+
+
+def test_write_back_changes_only_the_cells_written_and_keeps_everything_else(rich: Path) -> None:
+    before = parts_of(rich)
+    tables = WorkbookTables(rich)
+    assert tables.read_tab("Members")[1][0] == "Ada Lovelace"  # the cached result of the formula
+    writes = [Cell(1, 4, "成员编号"), Cell(2, 4, "m-1"), Cell(3, 4, '=HYPERLINK("x")'), Cell(3, 3, "气候")]
+    tables.write_cells("Members", [*writes, Cell(5, 1, "新人")])
+
+    after = parts_of(rich)
+    assert set(after) == set(before)
+    assert {name for name in before if before[name] != after[name]} == WRITTEN
+    assert tables.last_write is not None and set(tables.last_write.parts_rewritten) == WRITTEN
+    old, new = cells_of(before["xl/worksheets/sheet1.xml"]), cells_of(after["xl/worksheets/sheet1.xml"])
+    written = {"D1", "D2", "D3", "C3", "A5"}
+    assert {ref: xml for ref, xml in new.items() if ref not in written} == {
+        ref: xml for ref, xml in old.items() if ref not in written
+    }
+    assert b"<v>Ada Lovelace</v>" in new["A2"]  # a formula keeps its cached value
+    strip = [re.sub(rb"<sheetData>.*</sheetData>|<dimension [^>]*/>", b"", p["xl/worksheets/sheet1.xml"], flags=re.S)
+             for p in (before, after)]  # fmt: skip
+    assert strip[0] == strip[1]  # validation, legacy drawing (comments), margins: byte for byte
+    assert b'<dimension ref="A1:D5"/>' in after["xl/worksheets/sheet1.xml"]
+
+    assert WorkbookTables(rich).read_tab("Members") == [
+        ["姓名", "邮箱", "兴趣", "成员编号"],
+        ["Ada Lovelace", "ada@example.org", "math", "m-1"],
+        ["张伟", "zw@example.cn", "气候", '=HYPERLINK("x")'],
+        ["", "", "", ""],
+        ["新人", "", "", ""],
+    ]
+    assert WorkbookTables(rich).read_tab("汇总 Summary") == [["成员数", "2"], ["第一位", "Ada Lovelace"]]
+    assert stat.S_IMODE(os.stat(rich).st_mode) == 0o640
+    book = load_workbook(rich)  # still a workbook openpyxl (and so Excel's rules) accepts
+    assert book["Members"]["D3"].data_type == "s" and book["Members"]["A1"].comment is not None
+    assert not list(rich.parent.glob(".~*"))
+
+
+def test_a_save_by_someone_else_after_our_read_is_kept_and_reported(rich: Path) -> None:
+    ours = WorkbookTables(rich)
+    ours.read_tab("Members")
+    WorkbookTables(rich).write_cells("Members", [Cell(3, 3, "theirs")])  # the coordinator saves
+    saved = rich.read_bytes()
+    with pytest.raises(TableChanged, match="coordinator.xlsx was saved by someone else after we read it"):
+        ours.write_cells("Members", [Cell(3, 4, "ours")])
+    assert rich.read_bytes() == saved
+    assert ours.read_tab("Members")[2][2] == "theirs"  # read again, then the write goes through
+    ours.write_cells("Members", [Cell(3, 4, "ours")])
+    assert WorkbookTables(rich).read_tab("Members")[2][2:] == ["theirs", "ours"]
+
+
+def test_a_save_while_we_write_wins_and_nothing_of_ours_lands(rich: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import connectors.workbook as workbook
+
+    real = workbook.patch_package
+
+    def saved_meanwhile(*args: object, **kwargs: object) -> object:
+        result = real(*args, **kwargs)  # type: ignore[arg-type]
+        monkeypatch.setattr(workbook, "patch_package", real)
+        WorkbookTables(rich).write_cells("Members", [Cell(2, 3, "theirs")])  # the coordinator saves meanwhile
+        return result
+
+    tables = WorkbookTables(rich)
+    tables.read_tab("Members")
+    monkeypatch.setattr(workbook, "patch_package", saved_meanwhile)
+    with pytest.raises(TableChanged, match="while we wrote it"):
+        tables.write_cells("Members", [Cell(2, 4, "ours")])
+    assert WorkbookTables(rich).read_tab("Members")[1][2:] == ["theirs"]
+    assert not list(rich.parent.glob(".~*"))

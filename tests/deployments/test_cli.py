@@ -98,3 +98,44 @@ def test_replaying_a_day_as_the_readme_shows(demo_ws: Path) -> None:
     assert "== grant-pipeline (dry run) ==" in lines
     assert "    deadlines_in_reach: 4" in lines  # the demo's deadlines, judged as on its day
     assert "    digests_would_send: 3" in lines and "    digests_sent: 0" in lines
+
+
+# Checked before Prefect starts (these tests run no flow: no harness, no server) --------------------------
+def _edit_config(ws: Path, old: str, new: str) -> None:
+    config = ws / "weaver.toml"
+    text = config.read_text(encoding="utf-8")
+    assert old in text
+    config.write_text(text.replace(old, new, 1), encoding="utf-8")
+
+
+def test_a_wrong_tab_name_is_one_line_before_prefect_starts(demo_ws: Path) -> None:
+    _edit_config(demo_ws, 'tab = "Members"', 'tab = "Memberz"')
+    result = runner.invoke(app, ["run", "member-sync", "-c", str(demo_ws), "--dry-run"])
+    assert result.exit_code == 1
+    [line] = result.output.strip().splitlines()
+    assert line.startswith("weaver: network.xlsx: no tab named 'Memberz' ([members] tab); its tabs are: Members, ")
+
+
+def test_a_wrong_mapped_column_is_one_line_before_prefect_starts(demo_ws: Path) -> None:
+    _edit_config(demo_ws, 'email = "邮箱"', 'email = "电邮"')
+    result = runner.invoke(app, ["run", "member-sync", "-c", str(demo_ws), "--dry-run"])
+    assert result.exit_code == 1
+    [line] = result.output.strip().splitlines()
+    assert line.startswith(
+        "weaver: network.xlsx: tab 'Members' has no column '电邮' (mapped from [members.columns] email); "
+        "its columns are: '姓名', '邮箱'"
+    )
+
+
+def test_bad_param_values_are_one_line_before_prefect_starts(demo_ws: Path) -> None:
+    result = runner.invoke(app, ["run", "group-mixer", "-c", str(demo_ws), "-p", "rounds=three"])
+    assert result.exit_code == 1
+    assert result.output.strip().splitlines() == [
+        "weaver: --param rounds='three': input should be a valid integer, unable to parse string as an integer"
+    ]
+    result = runner.invoke(app, ["run", "newsletter", "-c", str(demo_ws), "-p", "colour=red"])
+    assert result.exit_code == 1
+    assert result.output.strip().splitlines() == [
+        "weaver: --param colour: newsletter has no parameter 'colour' "
+        "(it takes: period, as_of, campaign, schedule_at, auto_approve, recompile)"
+    ]

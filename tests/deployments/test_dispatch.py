@@ -5,7 +5,6 @@ from __future__ import annotations
 import asyncio
 import socket
 import threading
-from pathlib import Path
 
 import pytest
 
@@ -19,8 +18,8 @@ ROUTES = {"join": Route("member-intake/demo", {"note": "x"}, pass_submission=Tru
 
 
 @pytest.fixture
-def db(tmp_path: Path) -> StateDB:
-    return StateDB(f"sqlite:///{tmp_path / 'weaver.db'}")
+def db(state_db: StateDB) -> StateDB:
+    return state_db  # on SQLite and on PostgreSQL: ids [sqlite], [postgresql]
 
 
 def store(db: StateDB, *ids: str, form: str = "join") -> None:

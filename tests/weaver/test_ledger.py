@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from pathlib import Path
 
 import pytest
 
@@ -25,8 +24,9 @@ class Recorder:
 
 
 @pytest.fixture
-def db(tmp_path: Path) -> StateDB:
-    return StateDB(f"sqlite:///{tmp_path / 'weaver.db'}")
+def db(state_db: StateDB) -> StateDB:
+    """Every ledger test runs on SQLite and on PostgreSQL (ids `[sqlite]`, `[postgresql]`)."""
+    return state_db
 
 
 def actions(n: int, idempotent: bool = False) -> list[Action]:

@@ -2,11 +2,23 @@
 
 `from weaver.state import StateDB, utcnow, ...` gives the core; an operation's tables and accessors are
 imported from their module (`weaver.state.events`, `.grants`, `.audience`, `.surveys`, `.engagement`,
-`.onboarding`, `.delivery`, `.submissions` for the inbox). Every module is imported here so that all tables
-are in the one `metadata` whenever `StateDB` creates them, whichever module a caller imported.
+`.onboarding`, `.delivery`, `.submissions` for the inbox, `.links` for uses of personal links). Every module
+is imported here so that all tables are in the one `metadata` whenever `StateDB` creates them, whichever
+module a caller imported.
 """
 
-from weaver.state import audience, delivery, engagement, events, grants, onboarding, submissions, surveys
+from weaver.state import (
+    audience,
+    delivery,
+    engagement,
+    events,
+    grants,
+    links,
+    migrations,
+    onboarding,
+    submissions,
+    surveys,
+)
 from weaver.state.core import (
     StateDB,
     as_utc,
@@ -43,10 +55,12 @@ __all__ = [
     "insert_ignore",
     "ledger",
     "ledger_keys_like",
+    "links",
     "local_secret",
     "local_secrets",
     "members",
     "metadata",
+    "migrations",
     "onboarding",
     "read_cursor",
     "save_cursor",

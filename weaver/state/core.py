@@ -28,6 +28,7 @@ from sqlalchemy import (
     Text,
     create_engine,
     event,
+    exc,
     or_,
     select,
 )
@@ -135,7 +136,7 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
 
 
 class StateDB:
-    """A thin owner of the engine; tables are created on open."""
+    """A thin owner of the engine; on open, missing tables are created and the schema moved forward."""
 
     def __init__(self, url: str) -> None:
         self.url = url
@@ -143,7 +144,14 @@ class StateDB:
         self.engine: Engine = create_engine(url, future=True, hide_parameters=True)
         if url.startswith("sqlite"):
             event.listen(self.engine, "connect", _sqlite_pragmas)
-        metadata.create_all(self.engine)
+        from weaver.state.migrations import upgrade  # beside this module; it needs `metadata` from here
+
+        try:
+            self.upgraded = upgrade(self.engine)  # missing tables and schema steps, one opener at a time
+        except exc.OperationalError as error:  # e.g. the PostgreSQL server is down; never print a password
+            where = self.engine.url.render_as_string(hide_password=True)
+            reason = str(error.orig or error).strip().splitlines()[0]
+            raise WeaverError(f"state database {where} cannot be opened: {reason}") from None
 
     @classmethod
     def for_dry_run(cls, url: str) -> StateDB:
@@ -221,11 +229,14 @@ def insert_ignore(conn: Connection, table: Table) -> Any:
     """INSERT ... ON CONFLICT DO NOTHING for SQLite and PostgreSQL (a replayed row is simply skipped).
 
     Built once per dialect and table: a send claims one ledger row per email, and building the statement
-    each time cost more than running it.
+    each time cost more than running it. Its row count says whether the row was inserted (SQLAlchemy keeps
+    an INSERT's count only when asked: without `preserve_rowcount` PostgreSQL's is -1, and a claim of one
+    email never looked taken).
     """
     key = (conn.dialect.name, table)
     if key not in _INSERT_IGNORE:
-        _INSERT_IGNORE[key] = _dialect(conn).insert(table).on_conflict_do_nothing()
+        stmt = _dialect(conn).insert(table).on_conflict_do_nothing()
+        _INSERT_IGNORE[key] = stmt.execution_options(preserve_rowcount=True)
     return _INSERT_IGNORE[key]
 
 

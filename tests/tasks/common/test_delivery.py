@@ -32,8 +32,8 @@ SENDER = Sender("hello@weaving.example.org", "示范网络 Demo")
 
 
 @pytest.fixture
-def db(tmp_path: Path) -> StateDB:
-    return StateDB(f"sqlite:///{tmp_path / 'weaver.db'}")
+def db(state_db: StateDB) -> StateDB:
+    return state_db  # on SQLite and on PostgreSQL: ids [sqlite], [postgresql]
 
 
 @pytest.fixture

@@ -5,7 +5,6 @@ from __future__ import annotations
 import csv
 import io
 from datetime import date
-from pathlib import Path
 
 import pytest
 
@@ -16,8 +15,8 @@ D = date(2026, 3, 5)
 
 
 @pytest.fixture
-def db(tmp_path: Path) -> StateDB:
-    return StateDB(f"sqlite:///{tmp_path / 'weaver.db'}")
+def db(state_db: StateDB) -> StateDB:
+    return state_db  # on SQLite and on PostgreSQL: ids [sqlite], [postgresql]
 
 
 def test_a_pair_is_one_tie_whichever_way_round() -> None:

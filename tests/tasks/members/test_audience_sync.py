@@ -8,7 +8,6 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Iterator, Sequence
-from pathlib import Path
 
 import pytest
 
@@ -84,8 +83,8 @@ def standin() -> Iterator[MailchimpStandIn]:
 
 
 @pytest.fixture
-def db(tmp_path: Path) -> StateDB:
-    return StateDB(f"sqlite:///{tmp_path / 'weaver.db'}")
+def db(state_db: StateDB) -> StateDB:
+    return state_db  # on SQLite and on PostgreSQL: ids [sqlite], [postgresql]
 
 
 def gateway(standin: MailchimpStandIn) -> MailchimpAudience:

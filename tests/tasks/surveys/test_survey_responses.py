@@ -38,8 +38,8 @@ def make_survey(link: str = "https://tally.so/r/abc", token_field: str = "", for
 
 
 @pytest.fixture
-def db(tmp_path: Path) -> StateDB:
-    return StateDB(f"sqlite:///{tmp_path / 'weaver.db'}")
+def db(state_db: StateDB) -> StateDB:
+    return state_db  # on SQLite and on PostgreSQL: ids [sqlite], [postgresql]
 
 
 def inbox_row(ident: str, payload: object, form: str = "s1") -> dict[str, object]:

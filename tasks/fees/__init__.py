@@ -1,0 +1,1 @@
+"""membership-fees: renewal reminders before paid-until, receipts for payments, the overdue list."""

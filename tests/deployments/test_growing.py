@@ -1,0 +1,49 @@
+"""Every command of the README's "Growing past one machine", run as written (in a copy of the demo network)."""
+
+from __future__ import annotations
+
+import os
+import re
+import shlex
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+from tests.postgres import PostgresServer
+
+README = Path(__file__).resolve().parents[2] / "README.md"
+
+
+def section_commands() -> list[str]:
+    """The indented command lines of the section (comments dropped)."""
+    text = README.read_text(encoding="utf-8")
+    body = text.split("## Growing past one machine", 1)[1].split("\n## ", 1)[0]
+    body = re.sub(r"```.*?```", "", body, flags=re.S)
+    return [line.strip().split("  #", 1)[0].strip() for line in body.splitlines() if line.startswith("    ")]
+
+
+def test_the_section_lists_the_commands_run_here() -> None:
+    assert section_commands() == ["weaver db upgrade -c demo-network"]
+
+
+def weaver(command: str, cwd: Path) -> subprocess.CompletedProcess[str]:
+    """`weaver ...` as a coordinator types it, run with this checkout's code."""
+    args = shlex.split(command)
+    assert args[0] == "weaver"
+    env = {**os.environ, "PYTHONPATH": str(README.parent)}
+    code = "from deployments.cli import main; main()"
+    return subprocess.run(
+        [sys.executable, "-c", code, *args[1:]], cwd=cwd, env=env, capture_output=True, text=True, timeout=180
+    )
+
+
+def test_db_upgrade_as_written_on_postgresql(tmp_path: Path, demo_ws: Path, postgres: PostgresServer) -> None:
+    shutil.copytree(demo_ws, tmp_path / "demo-network")
+    url = postgres.database("demo")
+    with open(tmp_path / "demo-network" / "weaver.toml", "a", encoding="utf-8") as toml:
+        toml.write(f'\n[state]\nurl = "{url}"\n')
+    done = weaver("weaver db upgrade -c demo-network", tmp_path)
+    assert done.returncode == 0, done.stderr
+    assert "applied 1: baseline" in done.stdout and "(postgresql)" in done.stdout
+    assert "already current" in weaver("weaver db upgrade -c demo-network", tmp_path).stdout

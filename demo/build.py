@@ -501,6 +501,8 @@ def build_asks_offers(wb: Workbook, _rng: random.Random, _today: date) -> None:
         for offset, value in enumerate((needs, offers, opted)):
             if value:
                 sheet.cell(row, first + offset, value)
+
+
 PAYMENT_HEADERS = ["缴费日期", "邮箱", "金额", "币种", "流水号", "缴至", "备注"]
 
 

@@ -246,7 +246,7 @@ def demo(
     """Run the weekly cycle on the embedded demo network (created if missing), in one process."""
     from demo.build import create_workspace
     from demo.history import seed_history
-    from flows import WEEKLY_CYCLE
+    from flows import DEMO_EXTRAS, WEEKLY_CYCLE
 
     try:
         if not (directory / "weaver.toml").exists():
@@ -254,7 +254,8 @@ def demo(
             seed_history(directory)  # the demo's recent past: a survey sent four days ago, answers since
             typer.echo(f"created the demo workspace {directory}")
         # the demo runs unattended: its sends are approved without pausing for a coordinator
-        run_flows(WEEKLY_CYCLE, directory, dry_run, {}, defaults={"auto_approve": True, "as_of": as_of})
+        cycle = [*WEEKLY_CYCLE, *DEMO_EXTRAS]  # then the quarter's impact report, with its map and PDF
+        run_flows(cycle, directory, dry_run, {}, defaults={"auto_approve": True, "as_of": as_of})
     except WeaverError as exc:
         _fail(str(exc))
     typer.echo(f"\nreports: {(directory / 'reports' / 'index.html').resolve()} (every run, newest first)")
@@ -329,6 +330,7 @@ def ledger_unknown(config: ConfigOpt = Path("weaver.toml")) -> None:
         ledger = Ledger(StateDB(ws.state_url), "cli")
         unknown = ledger.entries(status=UNKNOWN, kind="email")
         claimed = ledger.entries(status=CLAIMED, kind="email")
+        live = {e["key"] for e in ledger.live_claims(e["key"] for e in claimed)}
     except WeaverError as exc:
         _fail(str(exc))
     for e in unknown:
@@ -337,8 +339,12 @@ def ledger_unknown(config: ConfigOpt = Path("weaver.toml")) -> None:
         member = about.get("member_id") or "staff"
         typer.echo(f"{e['key']}  {about.get('purpose', '')} to {member} ({about.get('language', '')})  {when}")
     typer.echo(f"{len(unknown)} emails with an unknown outcome")
-    if claimed:
-        typer.echo(f"{len(claimed)} more are being sent now, or their run died: rerun the operation to settle them")
+    if live:
+        runs = ", ".join(sorted({e["run_id"] or "?" for e in claimed if e["key"] in live}))
+        typer.echo(f"{len(live)} more are being sent now (run {runs}): their run holds a live lease")
+    if len(claimed) > len(live):
+        dead = len(claimed) - len(live)
+        typer.echo(f"{dead} more were claimed by a run that died: rerun the operation to settle them")
     if unknown:
         typer.echo(f"check whether they arrived, then: weaver ledger resend KEY... -c {ws.root}")
 

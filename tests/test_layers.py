@@ -71,7 +71,9 @@ def test_tasks_hold_one_package_per_operation_plus_common() -> None:
             "surveys",
             "newsletter",
             "asks_offers",
+            "impact",
             "fees",
+            "finance",
             "site",
         ]
     )

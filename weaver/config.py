@@ -988,6 +988,8 @@ class MatchingConfig(_Strict):
     followup_days: int = Field(default=14, ge=1)  # then ask the one with the need "did you meet?"
     digest_items: int = Field(default=12, ge=1)  # asks and offers each, listed per digest
     chat: bool = True  # also post the week's asks and offers to the network's chat ([chat])
+
+
 class ImpactConfig(_Strict):
     """impact-report: the quarterly impact report, its network map, the PDF and the funders' fact sheet."""
 

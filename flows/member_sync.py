@@ -22,7 +22,7 @@ from tasks.members.audience import (
     read_audience_task,
 )
 from tasks.members.plan import plan_member_sync_task
-from tasks.members.read import read_members_task
+from tasks.members.read import read_member_edits_task, read_members_task
 from tasks.members.report import SyncSummary, build_sync_report, summarise_sync
 
 
@@ -41,7 +41,8 @@ def member_sync(workspace: str = ".", dry_run: bool = False, as_of: str = "") ->
         pulled = (
             read_audience_task(audience, op.db, op.cfg.mailchimp.list_id) if audience and op.cfg.mailchimp else None
         )
-        plan = plan_member_sync_task(grid, op.cfg, op.db.member_snapshot(), op.source)
+        edits = read_member_edits_task(op.db)  # members' own changes from their "my details" page
+        plan = plan_member_sync_task(grid, op.cfg, op.db.member_snapshot(), op.source, edits)
         audience_plan = plan_audience_sync_task(plan, grid, op.cfg, pulled) if pulled else None
         apply_member_sync_task(plan, op.tables, op.db, dry_run)
         pushed = apply_audience_sync_task(audience_plan, audience, op.db, dry_run) if audience_plan else None

@@ -123,6 +123,16 @@ class MembersConfig(_Strict):
     owned_columns: dict[str, str] = Field(
         default_factory=lambda: {"member_id": "Member ID", "sync_status": "Sync status"}
     )
+    # fields members may change themselves on their "my details" page (member-sync writes them, mapped only)
+    self_service: tuple[str, ...] = ("interests", "needs", "offers", "region", "language")
+
+    @field_validator("self_service")
+    @classmethod
+    def _editable_fields(cls, value: tuple[str, ...]) -> tuple[str, ...]:
+        _check_keys(dict.fromkeys(value), MEMBER_FIELDS)
+        if "email" in value:
+            raise ValueError("'email' cannot be changed by members (members are matched by email)")
+        return value
 
     @field_validator("columns")
     @classmethod

@@ -577,6 +577,26 @@ def write_bank_export(directory: Path, today: date) -> Path:
     return path
 
 
+FUNDER_HEADERS = ["资助方", "负责人", "联系周期", "上次联系", "报告截止", "下次会面", "备注"]
+
+
+def build_funders(wb: Workbook, _rng: random.Random, today: date) -> None:
+    """Funders we steward: a contact overdue, reports coming due, a meeting in two days (a prep sheet), one row
+    without an owner and one with a cadence nobody can read."""
+    sheet = wb.create_sheet("Funders")
+    sheet.append(FUNDER_HEADERS)
+
+    def d(days: int) -> str:
+        return (today + timedelta(days=days)).isoformat()
+
+    sheet.append(["腾讯公益慈善基金会", WEAVER, "每季度", d(-100), d(6), d(2), "中期报告：社区营造伙伴计划"])
+    sheet.append(["Ford Foundation", GRANTS, "monthly", d(-10), "", d(20), "Program officer: call before the LOI"])
+    sheet.append(["南都公益基金会", WEAVER, "60天", d(-70), d(25), "", "乡村教师项目年度报告"])
+    sheet.append(["Open Society Foundations", GRANTS, "quarterly", d(-30), d(45), "", ""])
+    sheet.append(["壹基金", "", "每月", "", "", "", "owner to be decided"])
+    sheet.append(["Packard Foundation", COORD, "every so often", d(-200), "", "", ""])
+
+
 TAB_BUILDERS: list[TabBuilder] = [
     build_members,
     build_events,
@@ -589,6 +609,7 @@ TAB_BUILDERS: list[TabBuilder] = [
     build_payments,
     build_budget,
     build_transactions,
+    build_funders,
 ]
 
 

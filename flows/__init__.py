@@ -39,6 +39,10 @@ FLOWS: dict[str, tuple[str, str]] = {
         "flows.finance:finance",
         "Budget against spending, bank imports, owners alerted at 80% and 100%, the monthly finance report",
     ),
+    "funder-stewardship": (
+        "flows.funder_stewardship:funder_stewardship",
+        "Remind owners to keep in touch with funders and before reports; prep sheets before meetings",
+    ),
     "site": (
         "flows.site:site",
         "Build and publish the public site: events, calendar, opportunities, newsletters, stories, members",
@@ -49,7 +53,8 @@ FLOWS: dict[str, tuple[str, str]] = {
 WEEKLY_CYCLE: list[str] = [
     "member-sync",
     "onboarding",
-    "grant-pipeline",  # before event-invites, so calendar.ics has fresh deadlines
+    "grant-pipeline",
+    "funder-stewardship",  # before event-invites, so calendar.ics has fresh deadlines
     "event-invites",
     "survey-distribution",
     "engagement-review",

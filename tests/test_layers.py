@@ -72,6 +72,7 @@ def test_tasks_hold_one_package_per_operation_plus_common() -> None:
             "newsletter",
             "fees",
             "finance",
+            "funders",
             "site",
         ]
     )

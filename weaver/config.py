@@ -849,6 +849,37 @@ class FinanceConfig(_Strict):
         return self.transaction_columns.get(name) or name
 
 
+# funder stewardship (funder-stewardship) ---------------------------------------------------------------------
+FUNDER_FIELDS = ("funder", "owner", "cadence", "last_contact", "report_due", "next_meeting", "notes")
+
+
+class FundersConfig(_Strict):
+    """funder-stewardship: the Funders tab, owners reminded to keep in touch and before reports, prep sheets."""
+
+    tab: str = "Funders"
+    columns: dict[str, str] = Field(default_factory=dict)  # our field -> the tab's own header
+    report_days: tuple[int, ...] = (30, 7, 1)  # an owner hears once per threshold before a report is due
+    prep_days: int = Field(default=3, ge=0)  # a meeting this close gets a prep sheet for its owner
+    # a folder of the workspace with impact fact sheets (any file); the newest is named in each prep sheet
+    fact_sheets: str = ""
+
+    @field_validator("columns")
+    @classmethod
+    def _known_columns(cls, value: dict[str, str]) -> dict[str, str]:
+        _check_keys(value, FUNDER_FIELDS)
+        return {k: v.strip() for k, v in value.items()}
+
+    @field_validator("report_days")
+    @classmethod
+    def _days(cls, value: tuple[int, ...]) -> tuple[int, ...]:
+        if any(d < 0 for d in value):
+            raise ValueError("days must be 0 or more")
+        return tuple(sorted(set(value), reverse=True))
+
+    def column(self, name: str) -> str:
+        return self.columns.get(name) or name
+
+
 class GoogleFormsConfig(_Strict):
     """Polling Google Forms responses through the Forms API (a backstop for, or instead of, Apps Script)."""
 
@@ -999,6 +1030,7 @@ class WeaverConfig(_Strict):
     fees: FeesConfig = FeesConfig()
     finance: FinanceConfig = FinanceConfig()
     site: SiteConfig = SiteConfig()
+    funders: FundersConfig = FundersConfig()
 
     @model_validator(mode="after")
     def _google_source_needs(self) -> WeaverConfig:

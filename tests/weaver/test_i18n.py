@@ -25,6 +25,10 @@ from tasks.fees.report import MEMBER_PROBLEMS, OUTCOMES, PAYMENT_PROBLEMS
 from tasks.fees.report import SUMMARY_KEYS as FEE_SUMMARY_KEYS
 from tasks.finance.report import BANK_PROBLEMS, ROW_PROBLEMS
 from tasks.finance.report import SUMMARY_KEYS as FINANCE_SUMMARY_KEYS
+from tasks.funders.report import KINDS as FUNDER_KINDS
+from tasks.funders.report import OUTCOMES as FUNDER_OUTCOMES
+from tasks.funders.report import ROW_PROBLEMS as FUNDER_PROBLEMS
+from tasks.funders.report import SUMMARY_KEYS as FUNDER_SUMMARY_KEYS
 from tasks.grants.pipeline import DATE_COLUMNS
 from tasks.grants.report import SKIP_REASONS
 from tasks.mixing.mix import NOTICE_CODES
@@ -64,6 +68,10 @@ DECLARED: dict[str, Iterable[str]] = {
     "fin.s.{}": FINANCE_SUMMARY_KEYS,
     "fin.problem.{}": ROW_PROBLEMS,
     "fin.bank.{}": BANK_PROBLEMS,
+    "funders.s.{}": FUNDER_SUMMARY_KEYS,
+    "funders.kind.{}": FUNDER_KINDS,
+    "funders.outcome.{}": FUNDER_OUTCOMES,
+    "funders.problem.{}": FUNDER_PROBLEMS,
     "site.{}": SITE_LABELS,
     "site.nav_{}": SITE_PAGES,
     "site.field.{}": DIRECTORY_FIELDS,

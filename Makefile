@@ -22,6 +22,8 @@ install: $(VENV)/.installed
 browser:
 	@command -v chromium >/dev/null 2>&1 || (apt-get update -qq && apt-get install -y -qq chromium >/dev/null) \
 		|| echo "chromium could not be installed: the page tests will be skipped"
+	@fc-list :lang=zh 2>/dev/null | grep -q . || (apt-get update -qq && apt-get install -y -qq fonts-noto-cjk >/dev/null) \
+		|| echo "fonts-noto-cjk could not be installed: Chinese pages and PDFs may show missing glyphs"
 
 # PostgreSQL's server (Debian's package): the state and ledger tests also run on a real PostgreSQL server
 # that the test session starts on loopback in a temporary directory; without it those cases skip and say so.
@@ -30,7 +32,7 @@ postgres:
 		|| (apt-get update -qq && apt-get install -y -qq postgresql >/dev/null) \
 		|| echo "postgresql could not be installed: the [postgresql] tests will be skipped"
 
-demo: install
+demo: install browser
 	$(BIN)/weaver demo
 
 test: install browser postgres

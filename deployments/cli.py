@@ -246,7 +246,7 @@ def demo(
     """Run the weekly cycle on the embedded demo network (created if missing), in one process."""
     from demo.build import create_workspace
     from demo.history import seed_history
-    from flows import WEEKLY_CYCLE
+    from flows import DEMO_EXTRAS, WEEKLY_CYCLE
 
     try:
         if not (directory / "weaver.toml").exists():
@@ -254,7 +254,8 @@ def demo(
             seed_history(directory)  # the demo's recent past: a survey sent four days ago, answers since
             typer.echo(f"created the demo workspace {directory}")
         # the demo runs unattended: its sends are approved without pausing for a coordinator
-        run_flows(WEEKLY_CYCLE, directory, dry_run, {}, defaults={"auto_approve": True, "as_of": as_of})
+        cycle = [*WEEKLY_CYCLE, *DEMO_EXTRAS]  # then the quarter's impact report, with its map and PDF
+        run_flows(cycle, directory, dry_run, {}, defaults={"auto_approve": True, "as_of": as_of})
     except WeaverError as exc:
         _fail(str(exc))
     typer.echo(f"\nreports: {(directory / 'reports' / 'index.html').resolve()} (every run, newest first)")

@@ -1005,6 +1005,20 @@ class EngagementConfig(_Strict):
         return value
 
 
+class ImpactConfig(_Strict):
+    """impact-report: the quarterly impact report, its network map, the PDF and the funders' fact sheet."""
+
+    pdf: bool = True  # print the report and the fact sheet to PDF with headless Chromium
+    chromium: str = ""  # the browser to print with; empty: chromium (or chromium-browser) on the PATH
+    pdf_timeout_seconds: float = Field(default=120.0, gt=0)
+    events_together: int = Field(default=3, ge=0)  # the map joins two members who came to this many events together
+    map_people: int = Field(default=300, ge=10, le=5000)  # the map draws this many best-connected people at most
+    brokers: int = Field(default=5, ge=0, le=50)  # the people who bridge the most, named in the report
+    newcomer_days: int = Field(default=90, ge=0)  # joined this recently and no tie yet: a newcomer still unconnected
+    sample_above: int = Field(default=2000, ge=10)  # above this many people, brokerage is estimated from a sample
+    sample_size: int = Field(default=32, ge=8)  # sources of that estimate (a fixed seed: the same figures each run)
+
+
 class WeaverConfig(_Strict):
     network: NetworkConfig = NetworkConfig()
     state: StateConfig = StateConfig()
@@ -1027,6 +1041,7 @@ class WeaverConfig(_Strict):
     links: LinksConfig = LinksConfig()
     mailchimp: MailchimpConfig | None = None
     newsletter: NewsletterConfig = NewsletterConfig()
+    impact: ImpactConfig = ImpactConfig()
     fees: FeesConfig = FeesConfig()
     finance: FinanceConfig = FinanceConfig()
     site: SiteConfig = SiteConfig()

@@ -31,6 +31,7 @@ from tasks.funders.report import ROW_PROBLEMS as FUNDER_PROBLEMS
 from tasks.funders.report import SUMMARY_KEYS as FUNDER_SUMMARY_KEYS
 from tasks.grants.pipeline import DATE_COLUMNS
 from tasks.grants.report import SKIP_REASONS
+from tasks.impact.render import MAP_LEGEND, METRIC_KEYS
 from tasks.mixing.mix import NOTICE_CODES
 from tasks.newsletter.compile import REJECT_REASONS, SECTIONS
 from tasks.newsletter.delivery import OUTCOME_KEYS
@@ -61,6 +62,8 @@ DECLARED: dict[str, Iterable[str]] = {
     "newsletter.{}": OUTCOME_KEYS,
     "newsletter.reason.{}": REJECT_REASONS,
     "survey.status.{}": SURVEY_STATUSES,
+    "impact.legend.{}": MAP_LEGEND,
+    "impact.n.{}": METRIC_KEYS,
     "fees.s.{}": FEE_SUMMARY_KEYS,
     "fees.problem.{}": PAYMENT_PROBLEMS,
     "fees.member.bad_{}": MEMBER_PROBLEMS,

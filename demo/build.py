@@ -597,6 +597,36 @@ def build_funders(wb: Workbook, _rng: random.Random, today: date) -> None:
     sheet.append(["Packard Foundation", COORD, "every so often", d(-200), "", "", ""])
 
 
+PROPOSAL_HEADERS = ["proposal_id", "title_zh", "title_en", "text_zh", "text_en", "kind", "options", "audience",
+                    "opens", "closes", "quorum"]  # fmt: skip
+DECISION_HEADERS = ["提案编号", "提案", "类型", "截止", "参与人数", "已回复", "法定人数", "结果", "统计", "异议"]
+OPEN_ROUND, CLOSED_ROUND = "climate-statement", "theme-2027"
+
+
+def build_proposals(wb: Workbook, _rng: random.Random, today: date) -> None:
+    """A consent round open since three days (closing in two: reminders due), a vote that closed yesterday,
+    advice not open yet, and a row to fix."""
+    sheet = wb.create_sheet("Proposals")
+    sheet.append(PROPOSAL_HEADERS)
+
+    def d(days: int) -> str:
+        return (today + timedelta(days=days)).isoformat()
+
+    sheet.append([OPEN_ROUND, "网络气候行动联合声明", "Joint climate action statement",
+                  "气候小组起草了一份联合声明，拟以网络名义在年底发布。请表示同意、弃权或反对（反对请说明理由）。",
+                  "The climate circle drafted a joint statement to publish in the network's name at the end of the "
+                  "year. Please consent, stand aside or object (say why if you object).",
+                  "consent", "", "兴趣 包含 气候 或 兴趣 包含 climate", d(-3), d(2), "30%"])  # fmt: skip
+    sheet.append([CLOSED_ROUND, "2027 年度主题", "Theme for 2027", "请为网络 2027 年的年度主题投票。",
+                  "Vote for the network's theme for 2027.", "投票",
+                  "社区韧性 Community resilience; 开放数据 Open data; 乡村教育 Rural education", "all", d(-14), d(-1),
+                  "10%"])  # fmt: skip
+    sheet.append(["meeting-format", "年会形式", "Annual meeting format", "线上、线下还是混合？欢迎提出建议。",
+                  "Online, in person or hybrid? Your advice is welcome.", "advice", "", "地区 属于 Europe", d(5), d(12),
+                  ""])  # fmt: skip
+    sheet.append(["budget-vote", "预算调整", "Budget change", "", "", "maybe", "", "all", d(-2), d(5), ""])
+
+
 TAB_BUILDERS: list[TabBuilder] = [
     build_members,
     build_events,
@@ -610,6 +640,8 @@ TAB_BUILDERS: list[TabBuilder] = [
     build_budget,
     build_transactions,
     build_funders,
+    build_proposals,
+    build_empty_tab("Decisions", DECISION_HEADERS),
 ]
 
 

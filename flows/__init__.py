@@ -47,6 +47,10 @@ FLOWS: dict[str, tuple[str, str]] = {
         "flows.funder_stewardship:funder_stewardship",
         "Remind owners to keep in touch with funders and before reports; prep sheets before meetings",
     ),
+    "decision-rounds": (
+        "flows.decision_rounds:decision_rounds",
+        "Put proposals to members by personal link, remind non-responders, tally and announce at close",
+    ),
     "site": (
         "flows.site:site",
         "Build and publish the public site: events, calendar, opportunities, newsletters, stories, members",
@@ -66,6 +70,7 @@ WEEKLY_CYCLE: list[str] = [
     "newsletter",
     "membership-fees",
     "finance",
+    "decision-rounds",
     "site",  # last: it publishes what the others wrote (calendar.ics, the newsletter archive)
 ]
 

@@ -880,6 +880,37 @@ class FundersConfig(_Strict):
         return self.columns.get(name) or name
 
 
+# decision rounds (decision-rounds) -------------------------------------------------------------------------
+PROPOSAL_FIELDS = ("proposal_id", "title_zh", "title_en", "text_zh", "text_en", "kind", "options", "audience",
+                   "opens", "closes", "quorum")  # fmt: skip
+
+
+class DecisionsConfig(_Strict):
+    """decision-rounds: the Proposals tab, personal links to vote or respond, reminders, outcomes."""
+
+    proposals_tab: str = "Proposals"
+    decisions_tab: str = "Decisions"  # outcomes are appended here (created by a coordinator, any headers)
+    columns: dict[str, str] = Field(default_factory=dict)  # our field -> the Proposals tab's own header
+    reminder_days: tuple[int, ...] = (2,)  # non-responders hear once per threshold before the close
+    link_days_after_close: int = Field(default=30, ge=0)  # a link still opens (read-only) this long after
+
+    @field_validator("columns")
+    @classmethod
+    def _known_columns(cls, value: dict[str, str]) -> dict[str, str]:
+        _check_keys(value, PROPOSAL_FIELDS)
+        return {k: v.strip() for k, v in value.items()}
+
+    @field_validator("reminder_days")
+    @classmethod
+    def _days(cls, value: tuple[int, ...]) -> tuple[int, ...]:
+        if any(d < 0 for d in value):
+            raise ValueError("days must be 0 or more")
+        return tuple(sorted(set(value), reverse=True))
+
+    def column(self, name: str) -> str:
+        return self.columns.get(name) or name
+
+
 class GoogleFormsConfig(_Strict):
     """Polling Google Forms responses through the Forms API (a backstop for, or instead of, Apps Script)."""
 
@@ -1046,6 +1077,7 @@ class WeaverConfig(_Strict):
     finance: FinanceConfig = FinanceConfig()
     site: SiteConfig = SiteConfig()
     funders: FundersConfig = FundersConfig()
+    decisions: DecisionsConfig = DecisionsConfig()
 
     @model_validator(mode="after")
     def _google_source_needs(self) -> WeaverConfig:

@@ -22,15 +22,19 @@ def read_funders(tables: TableBackend, config: WeaverConfig) -> tuple[Funders, l
 
 
 def read_fact_sheet(ws: Workspace, config: WeaverConfig) -> str:
-    """The newest file of the fact sheets folder (by name, then time), relative to the workspace; '' if none."""
+    """The newest fact sheet under the folder (impact-report writes reports/impact/<quarter>/factsheet-*.html;
+    any other file counts when there is none of those), relative to the workspace; '' if none."""
     if not config.funders.fact_sheets:
         return ""
     folder = ws.path(config.funders.fact_sheets)
-    files = [p for p in folder.iterdir() if p.is_file() and not p.name.startswith(".")] if folder.is_dir() else []
+    if not folder.is_dir():
+        return ""
+    files = [p for p in folder.rglob("factsheet-*") if p.is_file()]
+    files = files or [p for p in folder.rglob("*") if p.is_file() and not p.name.startswith(".")]
     if not files:
         return ""
     newest = max(files, key=lambda p: (p.stat().st_mtime, p.name))
-    return f"{config.funders.fact_sheets.rstrip('/')}/{newest.name}"
+    return f"{config.funders.fact_sheets.rstrip('/')}/{newest.relative_to(folder).as_posix()}"
 
 
 read_funders_task = task(name="read-funders", cache_policy=NO_CACHE)(read_funders)

@@ -17,6 +17,12 @@ import pytest
 
 from tasks.common.approval import APPROVAL_STATES
 from tasks.common.delivery import Delivery
+from tasks.decisions.report import CHOICES as DECISION_CHOICES
+from tasks.decisions.report import KINDS as DECISION_KINDS
+from tasks.decisions.report import RESULTS as DECISION_RESULTS
+from tasks.decisions.report import ROW_PROBLEMS as DECISION_PROBLEMS
+from tasks.decisions.report import STATUSES as DECISION_STATUSES
+from tasks.decisions.report import SUMMARY_KEYS as DECISION_SUMMARY_KEYS
 from tasks.engagement.report import SUMMARY_KEYS
 from tasks.engagement.score import STATUSES
 from tasks.events.events import CHANGES
@@ -72,6 +78,12 @@ DECLARED: dict[str, Iterable[str]] = {
     "fin.problem.{}": ROW_PROBLEMS,
     "fin.bank.{}": BANK_PROBLEMS,
     "funders.s.{}": FUNDER_SUMMARY_KEYS,
+    "dec.s.{}": DECISION_SUMMARY_KEYS,
+    "dec.kind.{}": DECISION_KINDS,
+    "dec.status.{}": DECISION_STATUSES,
+    "dec.result.{}": DECISION_RESULTS,
+    "dec.choice.{}": DECISION_CHOICES,
+    "dec.problem.{}": DECISION_PROBLEMS,
     "funders.kind.{}": FUNDER_KINDS,
     "funders.outcome.{}": FUNDER_OUTCOMES,
     "funders.problem.{}": FUNDER_PROBLEMS,

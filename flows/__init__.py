@@ -51,6 +51,10 @@ FLOWS: dict[str, tuple[str, str]] = {
         "flows.decision_rounds:decision_rounds",
         "Put proposals to members by personal link, remind non-responders, tally and announce at close",
     ),
+    "social-posts": (
+        "flows.social_posts:social_posts",
+        "Post approved posts once per channel at their time (posts/ folder or apprise); draft posts for new items",
+    ),
     "site": (
         "flows.site:site",
         "Build and publish the public site: events, calendar, opportunities, newsletters, stories, members",
@@ -71,6 +75,7 @@ WEEKLY_CYCLE: list[str] = [
     "membership-fees",
     "finance",
     "decision-rounds",
+    "social-posts",
     "site",  # last: it publishes what the others wrote (calendar.ics, the newsletter archive)
 ]
 

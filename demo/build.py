@@ -625,6 +625,8 @@ def build_proposals(wb: Workbook, _rng: random.Random, today: date) -> None:
                   "Online, in person or hybrid? Your advice is welcome.", "advice", "", "地区 属于 Europe", d(5), d(12),
                   ""])  # fmt: skip
     sheet.append(["budget-vote", "预算调整", "Budget change", "", "", "maybe", "", "all", d(-2), d(5), ""])
+
+
 POST_HEADERS = ["编号", "发布时间", "渠道", "中文内容", "英文内容", "图片", "状态", "来源"]
 
 

@@ -101,3 +101,22 @@ def test_a_vote_by_personal_links_from_invitation_to_announced_outcome(demo_ws: 
     with serving(rig.app) as base:
         dom = dump_dom(f"{base}/l/decide/{tokens[voters[3]]}?lang=zh")
     assert 'lang="zh-Hans"' in dom and "您的回复" in dom and "2027 年度主题" in dom and "已截止" not in dom
+
+
+def test_the_demo_reminds_the_open_round_and_closes_the_vote_once(demo_ws: Path) -> None:
+    from demo.build import CLOSED_ROUND, OPEN_ROUND
+    from demo.history import seed_history
+
+    seed_history(demo_ws, today=DEMO_DAY)
+    member_sync(workspace=str(demo_ws))
+    first = decision_rounds(workspace=str(demo_ws), as_of=day(0), auto_approve=True)
+    assert first["open_rounds"] == 1 and first["closed_rounds"] == 1 and first["outcomes_recorded"] == 1
+    assert first["reminders_sent"] > 0 and first["announcements_sent"] > 0
+    answered = {r["member_id"] for r in responses(link_rig(demo_ws).db, [OPEN_ROUND])}
+    reminded = {k.split(":")[2] for k, _ in mails(demo_ws) if k.startswith(f"decision-reminder:{OPEN_ROUND}:")}
+    assert reminded and not reminded & answered  # only those who have not answered
+    rows = WorkbookTables(demo_ws / "network.xlsx").read_tab("Decisions")
+    [row] = [r for r in rows[1:] if r and r[0] == CLOSED_ROUND]
+    assert row[7].startswith("选定：")
+    again = decision_rounds(workspace=str(demo_ws), as_of=day(0), auto_approve=True)
+    assert again["emails"]["sent"] == 0 and WorkbookTables(demo_ws / "network.xlsx").read_tab("Decisions") == rows

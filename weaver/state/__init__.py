@@ -17,6 +17,7 @@ from weaver.state import (
     links,
     migrations,
     onboarding,
+    self_service,
     submissions,
     surveys,
 )
@@ -52,6 +53,7 @@ __all__ = [
     "delivery",
     "engagement",
     "events",
+    "self_service",
     "grants",
     "inbox",
     "insert_ignore",

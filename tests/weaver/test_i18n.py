@@ -15,6 +15,7 @@ from pathlib import Path
 
 import pytest
 
+from deployments.pages.met import ANSWERS
 from tasks.common.approval import APPROVAL_STATES
 from tasks.common.delivery import Delivery
 from tasks.engagement.report import SUMMARY_KEYS
@@ -60,6 +61,9 @@ DECLARED: dict[str, Iterable[str]] = {
     "survey.status.{}": SURVEY_STATUSES,
     "impact.legend.{}": MAP_LEGEND,
     "impact.n.{}": METRIC_KEYS,
+    "met.ask.{}": ANSWERS,
+    "met.button.{}": ANSWERS,
+    "met.done.{}": ANSWERS,
     "fees.s.{}": FEE_SUMMARY_KEYS,
     "fees.problem.{}": PAYMENT_PROBLEMS,
     "fees.member.bad_{}": MEMBER_PROBLEMS,

@@ -60,7 +60,8 @@ class MetPage:
             return self._done(ctx, str(earlier["outcome"].get("answer", answer)), name, again=True)
         if answer == "not-yet" and any(r["source"] == "meeting" for r in recorded):
             return self._done(ctx, "yes", name, again=True)
-        return ctx.render("did_you_meet.html", t("met.title", lang, name=name), question=t(f"met.ask.{answer}", lang, name=name),
+        question = t(f"met.ask.{answer}", lang, name=name)
+        return ctx.render("did_you_meet.html", t("met.title", lang, name=name), question=question,
                           button=t(f"met.button.{answer}", lang))  # fmt: skip
 
     def post(self, ctx: PageContext) -> PageReply:

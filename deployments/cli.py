@@ -330,6 +330,7 @@ def ledger_unknown(config: ConfigOpt = Path("weaver.toml")) -> None:
         ledger = Ledger(StateDB(ws.state_url), "cli")
         unknown = ledger.entries(status=UNKNOWN, kind="email")
         claimed = ledger.entries(status=CLAIMED, kind="email")
+        live = {e["key"] for e in ledger.live_claims(e["key"] for e in claimed)}
     except WeaverError as exc:
         _fail(str(exc))
     for e in unknown:
@@ -338,8 +339,12 @@ def ledger_unknown(config: ConfigOpt = Path("weaver.toml")) -> None:
         member = about.get("member_id") or "staff"
         typer.echo(f"{e['key']}  {about.get('purpose', '')} to {member} ({about.get('language', '')})  {when}")
     typer.echo(f"{len(unknown)} emails with an unknown outcome")
-    if claimed:
-        typer.echo(f"{len(claimed)} more are being sent now, or their run died: rerun the operation to settle them")
+    if live:
+        runs = ", ".join(sorted({e["run_id"] or "?" for e in claimed if e["key"] in live}))
+        typer.echo(f"{len(live)} more are being sent now (run {runs}): their run holds a live lease")
+    if len(claimed) > len(live):
+        dead = len(claimed) - len(live)
+        typer.echo(f"{dead} more were claimed by a run that died: rerun the operation to settle them")
     if unknown:
         typer.echo(f"check whether they arrived, then: weaver ledger resend KEY... -c {ws.root}")
 

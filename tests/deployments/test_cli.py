@@ -139,3 +139,19 @@ def test_bad_param_values_are_one_line_before_prefect_starts(demo_ws: Path) -> N
         "weaver: --param colour: newsletter has no parameter 'colour' "
         "(it takes: period, as_of, campaign, schedule_at, auto_approve, recompile)"
     ]
+
+
+def test_ledger_unknown_tells_live_claims_from_dead_ones(demo_ws: Path) -> None:
+    from datetime import timedelta
+
+    from weaver.ledger import Action, Ledger
+    from weaver.state import StateDB
+    from weaver.workspace import Workspace
+
+    db = StateDB(Workspace.open(demo_ws).state_url)
+    Ledger(db, "t", run_id="run-a", lease=timedelta(hours=1))._claim([Action("email:x:m-1", "email", "x")])
+    Ledger(db, "t", run_id="run-b", lease=timedelta(seconds=-1))._claim([Action("email:x:m-2", "email", "x")])
+    result = runner.invoke(app, ["ledger", "unknown", "-c", str(demo_ws)])
+    assert result.exit_code == 0, result.output
+    assert "1 more are being sent now (run run-a)" in result.output
+    assert "1 more were claimed by a run that died" in result.output

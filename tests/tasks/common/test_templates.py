@@ -29,8 +29,10 @@ from tasks.events.messages import Context, message_for
 
 _TAG = re.compile(r"\{%.*?%\}|\{#.*?#\}", re.S)
 NAMES = sorted(p.name.removesuffix(".subject") for p in (TEMPLATES / "en").glob("*.subject"))
-# message templates (templates/pages/ holds the receiver's pages, rendered by deployments.pages)
-FILES = sorted(p for p in TEMPLATES.rglob("*") if p.suffix in (".txt", ".html") and p.parent.name != "pages")
+# message templates: the shared layouts and templates/<lang>/ (other folders hold pages served elsewhere)
+LANGUAGES = sorted(p.parent.name for p in TEMPLATES.glob("*/*.subject"))
+FILES = sorted(p for p in TEMPLATES.rglob("*") if p.suffix in (".txt", ".html")
+               and (p.parent == TEMPLATES or p.parent.name in LANGUAGES))  # fmt: skip
 
 
 class Value:

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import random
 import shutil
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from datetime import date, datetime, timedelta
 from pathlib import Path
 
@@ -618,14 +618,55 @@ def build_workbook(path: Path, seed: int = 7, today: date | None = None) -> Path
     return path
 
 
-def create_workspace(directory: Path, force: bool = False, today: date | None = None) -> Path:
-    """A new workspace: weaver.toml from the demo template and the demo workbook."""
+# `weaver init` flags -> (section, key) of weaver.toml: the network's own identity instead of the demo's.
+IDENTITY_KEYS: dict[str, tuple[str, str]] = {
+    "name": ("network", "name"),
+    "timezone": ("network", "timezone"),
+    "language": ("network", "default_language"),
+    "sender": ("mail", "from_address"),
+    "sender_name": ("mail", "from_name"),
+    "weaver_email": ("onboarding", "weaver_email"),
+    "weaver_name": ("onboarding", "weaver_name"),
+}
+
+
+def personalise(config: Path, identity: Mapping[str, str]) -> None:
+    """Set the network's own name, sender and weaver in a weaver.toml, keeping its comments and layout."""
+    import json
+    import re
+
+    lines = config.read_text(encoding="utf-8").splitlines(keepends=True)
+    for flag, value in identity.items():
+        if not value:
+            continue
+        section, key = IDENTITY_KEYS[flag]
+        current = ""
+        for i, line in enumerate(lines):
+            header = re.match(r"^\[([^\]]+)\]\s*$", line)
+            if header:
+                current = header.group(1).strip()
+            elif current == section and re.match(rf"^{key}\s*=", line):
+                comment = re.search(r"\s+#.*$", line.rstrip("\n")) if line.count('"') == 2 else None
+                lines[i] = f"{key} = {json.dumps(value, ensure_ascii=False)}{comment.group(0) if comment else ''}\n"
+                break
+        else:
+            raise WeaverError(f"{config}: no {key} in [{section}] to set")
+    config.write_text("".join(lines), encoding="utf-8")
+
+
+def create_workspace(
+    directory: Path, force: bool = False, today: date | None = None, identity: Mapping[str, str] | None = None
+) -> Path:
+    """A new workspace: weaver.toml from the demo template (with the network's own identity) and the demo
+    workbook."""
     directory = Path(directory)
     config = directory / "weaver.toml"
     if config.exists() and not force:
         raise WeaverError(f"{config} exists already (use --force to overwrite the demo files)")
     directory.mkdir(parents=True, exist_ok=True)
     shutil.copyfile(HERE / "weaver.toml", config)
+    if identity:
+        personalise(config, identity)
     build_workbook(directory / WORKBOOK, today=today)
     write_bank_export(directory, today or date.today())
     return directory

@@ -458,6 +458,51 @@ def build_surveys(wb: Workbook, _rng: random.Random, today: date) -> None:
                   (today + timedelta(days=34)).isoformat(), "5", "language", ""])  # fmt: skip
 
 
+# asks-offers: the zh/en vocabulary shared by interests, needs and offers, and three columns at the right of
+# the members tab (needs, offers, and a yes to the weekly asks-and-offers digest), filled by their own random
+# stream so nothing else in the demo changes.
+VOCABULARY_ROWS = [
+    ["English", "中文", "Synonyms"],
+    ["venue", "场地", "space, meeting room, 会议室, 活动场地"],
+    ["funding", "资金", "grant, grants, money, 经费, 资助"],
+    ["mentoring", "辅导", "mentor, coaching, 指导, 导师"],
+    ["volunteers", "志愿者", "volunteer, 义工"],
+    ["translation", "翻译", "translator, 笔译, 口译"],
+    ["design", "设计", "graphic design, 平面设计"],
+    ["data analysis", "数据分析", "statistics, 统计"],
+    ["legal advice", "法律咨询", "lawyer, 律师, 法律"],
+    ["media", "媒体", "press, journalists, 传播, 宣传"],
+    ["climate", "气候", "气候变化, climate change"],
+    ["education", "教育", ""],
+    ["open data", "开放数据", ""],
+]
+ASKS_OFFERS_HEADERS = ["需求", "可提供", "需求与资源周报"]
+NEEDS_TYPED = ["场地", "venue", "经费", "funding", "需要导师", "a mentor for our new coordinator", "志愿者", "translation help",
+          "想找一个办工作坊的场地", "help with data analysis", "法律咨询", "媒体报道", "website design", "an incubator"]  # fmt: skip
+OFFERS_TYPED = ["会议室", "meeting room", "指导", "mentoring", "volunteers", "翻译", "graphic design", "统计",
+           "律师朋友", "press contacts", "可以提供活动场地", "grant writing"]  # fmt: skip
+
+
+def build_asks_offers(wb: Workbook, _rng: random.Random, _today: date) -> None:
+    rng = random.Random(21)
+    vocabulary = wb.create_sheet("Vocabulary")
+    for row in VOCABULARY_ROWS:
+        vocabulary.append(row)
+    sheet = wb["Members"]
+    first = sheet.max_column + 1
+    for offset, header in enumerate(ASKS_OFFERS_HEADERS):
+        sheet.cell(1, first + offset, header)
+    for row in range(2, sheet.max_row + 1):
+        if not sheet.cell(row, 2).value or rng.random() > 0.3:
+            continue
+        needs = "、".join(rng.sample(NEEDS_TYPED, rng.randint(0, 2)))
+        offers = ", ".join(rng.sample(OFFERS_TYPED, rng.randint(0, 2)))
+        opted = rng.choice(["是", "yes", "是", "否", ""])
+        for offset, value in enumerate((needs, offers, opted)):
+            if value:
+                sheet.cell(row, first + offset, value)
+
+
 PAYMENT_HEADERS = ["缴费日期", "邮箱", "金额", "币种", "流水号", "缴至", "备注"]
 
 
@@ -603,6 +648,7 @@ TAB_BUILDERS: list[TabBuilder] = [
     build_rsvps,
     build_attendance,
     build_empty_tab("Groups", ["event_id", "round", "group", "member_id", "name", "role"]),
+    build_asks_offers,
     build_payments,
     build_budget,
     build_transactions,

@@ -26,7 +26,7 @@ from tasks.members.audience import (
     read_audience_task,
 )
 from tasks.members.plan import plan_member_sync_task
-from tasks.members.read import read_members_task
+from tasks.members.read import read_member_edits_task, read_members_task
 from tasks.members.report import SyncSummary, build_sync_report, summarise_sync
 
 
@@ -45,8 +45,9 @@ def member_sync(workspace: str = ".", dry_run: bool = False, as_of: str = "") ->
         pulled = (
             read_audience_task(audience, op.db, op.cfg.mailchimp.list_id) if audience and op.cfg.mailchimp else None
         )
+        edits = read_member_edits_task(op.db)  # members' own changes from their "my details" page
         # opaque: Prefect links the tasks but does not walk every cell of the grid, snapshot and plan
-        plan = plan_member_sync_task(opaque(grid), op.cfg, opaque(op.db.member_snapshot()), op.source)
+        plan = plan_member_sync_task(opaque(grid), op.cfg, opaque(op.db.member_snapshot()), op.source, edits)
         audience_plan = plan_audience_sync_task(opaque(plan), opaque(grid), op.cfg, pulled) if pulled else None
         apply_member_sync_task(opaque(plan), op.tables, op.db, dry_run)
         pushed = apply_audience_sync_task(audience_plan, audience, op.db, dry_run) if audience_plan else None

@@ -29,8 +29,8 @@ from weaver.ledger import Action, ApplyResult, Ledger, Outcome
 from weaver.state import StateDB
 from weaver.state.engagement import TIE_SOURCES, record_ties, tie_rows
 
-DEFAULT_WEIGHTS: dict[str, float] = {"group": 1.0, "buddy": 1.0, "introduction": 1.0, "checkin": 1.0, "meeting": 1.0,
-                                     "event": 0.2}  # fmt: skip
+DEFAULT_WEIGHTS: dict[str, float] = {"group": 1.0, "buddy": 1.0, "introduction": 1.0, "checkin": 1.0, "match": 1.0,
+                                     "meeting": 1.0, "event": 0.2}  # fmt: skip
 
 
 @dataclass(frozen=True, order=True)
@@ -97,9 +97,9 @@ def period_of(day: date, period: str) -> str:
 
 
 # Ties that say two people met: a group we formed, buddies, a check-in, a meeting they confirmed ("did you
-# meet?" yes). An introduction is not yet a meeting: it is counted apart (INTRODUCTIONS).
+# meet?" yes). An introduction (ours, or asks-offers' match) is not yet a meeting: counted apart (INTRODUCTIONS).
 MEETING_SOURCES = ("group", "buddy", "checkin", "meeting")
-INTRODUCTIONS = ("introduction",)
+INTRODUCTIONS = ("introduction", "match")
 
 
 def new_ties(ties: Iterable[Tie], period: str = "month",

@@ -25,6 +25,7 @@ from tasks.common.links import LinkMaker
 from tasks.common.messages import render
 from tasks.common.text import normalise_email
 from tasks.common.ties import MET_PURPOSE, Tie, event_ties, met_scope, reoffers
+from tasks.common.vocabulary import Vocabulary
 from tasks.engagement.introductions import Introduction, followups, newcomer_of, plan_introductions
 from tasks.engagement.score import (
     NEWCOMER,
@@ -142,9 +143,10 @@ def plan_writeback(grid: Grid, roster: Roster, scores: Mapping[str, Score]) -> l
 # the plan ---------------------------------------------------------------------------------------------------
 def plan_review(members_grid: Grid, attendance_grid: Grid, ties: Sequence[Tie], inbox: Sequence[Mapping[str, Any]],
                 recorded: Sequence[Mapping[str, Any]], config: WeaverConfig, today: date, source: str,
-                lang: str, events_grid: Grid = (), links: LinkMaker | None = None,
+                lang: str, events_grid: Grid = (), vocabulary_grid: Grid = (), links: LinkMaker | None = None,
                 answers: Sequence[Mapping[str, Any]] = ()) -> ReviewPlan:  # fmt: skip
-    """The whole review from what was read; `events_grid` (the events tab, if any) gives events their titles.
+    """The whole review from what was read; `events_grid` (the events tab, if any) gives events their titles,
+    `vocabulary_grid` (the network's zh/en vocabulary, if any) makes 气候 and climate one shared interest.
 
     With `links`, "did you meet?" carries two signed links (yes / not yet); `answers` are the uses of those
     links so far: an introduction answered "not yet" (and not confirmed since) is offered once more.
@@ -162,7 +164,8 @@ def plan_review(members_grid: Grid, attendance_grid: Grid, ties: Sequence[Tie], 
     titles = event_titles(events_grid, config.events.columns)
     suggestions = {s.member_id: _suggestions(s.member_id, members, config, upcoming, today, titles, lang)
                    for a in assignments for s in a.members}  # fmt: skip
-    intros = plan_introductions(scores, members, ties) if cfg.introductions else []
+    vocabulary = Vocabulary.from_grid(vocabulary_grid, config.matching.vocabulary_tab) if vocabulary_grid else None
+    intros = plan_introductions(scores, members, ties, vocabulary=vocabulary) if cfg.introductions else []
     due, planned = followups(ties, cfg.followup_days, today, catch_up_days=30)
     past = attended(records, before=today)
     co = [x for e in past.values() for x in event_ties(e.attendees, e.event_id, e.day)]

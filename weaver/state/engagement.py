@@ -30,7 +30,8 @@ engagement_events = Table(
 # (groups formed, co-attendance), engagement-review (introductions) and any flow that pairs people
 # (buddies), through `record_ties`; read for mixing history, engagement and the tie-graph export.
 # "meeting": a pair confirmed they met ("did you meet?" answered yes by its signed link; ref: the introduction's)
-TIE_SOURCES = ("event", "group", "buddy", "introduction", "checkin", "meeting")
+# "match": asks-offers introduced a member with a need to one with the matching offer (ref match:<need>:...)
+TIE_SOURCES = ("event", "group", "buddy", "introduction", "checkin", "match", "meeting")
 ties = Table(
     "ties",
     metadata,

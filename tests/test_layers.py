@@ -75,6 +75,7 @@ def test_tasks_hold_one_package_per_operation_plus_common() -> None:
             "finance",
             "site",
             "posts",
+            "prompts",
         ]
     )
 

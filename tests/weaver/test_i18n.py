@@ -33,6 +33,8 @@ from tasks.newsletter.compile import REJECT_REASONS, SECTIONS
 from tasks.newsletter.delivery import OUTCOME_KEYS
 from tasks.posts.posts import REASONS as POST_REASONS
 from tasks.posts.report import SUMMARY_KEYS as POST_SUMMARY_KEYS
+from tasks.prompts.report import KINDS as PROMPT_KINDS
+from tasks.prompts.report import SUMMARY_KEYS as PROMPT_SUMMARY_KEYS
 from tasks.site.plan import LABELS as SITE_LABELS
 from tasks.site.plan import PAGES as SITE_PAGES
 from tasks.surveys.surveys import SURVEY_STATUSES
@@ -71,6 +73,8 @@ DECLARED: dict[str, Iterable[str]] = {
     "fin.bank.{}": BANK_PROBLEMS,
     "site.{}": SITE_LABELS,
     "posts.s.{}": POST_SUMMARY_KEYS,
+    "prompts.s.{}": PROMPT_SUMMARY_KEYS,
+    "prompts.kind.{}": PROMPT_KINDS,
     "posts.reason.{}": POST_REASONS,
     "site.nav_{}": SITE_PAGES,
     "site.field.{}": DIRECTORY_FIELDS,

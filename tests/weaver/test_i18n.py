@@ -87,6 +87,7 @@ PASS_THROUGH = {
     ("tasks/surveys/responses.py", "_collect_csv"),  # "survey.csv_missing" or "survey.csv_unreadable"
     ("tasks/grants/report.py", "_summary_rows"),  # for key, amounts in (("grants.awarded", ...), ...)
     ("tasks/grants/report.py", "_money_table"),  # _money_table("grants.quarter_table", "col.quarter", ...)
+    ("tasks/prompts/plan.py", "_both"),  # _both("prompts.digest.title", languages): one key in every language
 }
 # families only probed with a default (catalogue().get(...)), never asked of t()
 PROBED = {"field.{}"}

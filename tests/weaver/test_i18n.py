@@ -15,6 +15,7 @@ from pathlib import Path
 
 import pytest
 
+from deployments.pages.met import ANSWERS
 from tasks.asks_offers.report import SUMMARY_KEYS as ASKS_SUMMARY_KEYS
 from tasks.common.approval import APPROVAL_STATES
 from tasks.common.delivery import Delivery
@@ -69,6 +70,9 @@ DECLARED: dict[str, Iterable[str]] = {
     "survey.status.{}": SURVEY_STATUSES,
     "impact.legend.{}": MAP_LEGEND,
     "impact.n.{}": METRIC_KEYS,
+    "met.ask.{}": ANSWERS,
+    "met.button.{}": ANSWERS,
+    "met.done.{}": ANSWERS,
     "fees.s.{}": FEE_SUMMARY_KEYS,
     "fees.problem.{}": PAYMENT_PROBLEMS,
     "fees.member.bad_{}": MEMBER_PROBLEMS,

@@ -688,6 +688,20 @@ def build_posts(wb: Workbook, _rng: random.Random, today: date) -> None:
     sheet.append(["year-review", "", "", "年度回顾（草稿）", "Year in review (draft)", "", "草稿", ""])
 
 
+PROMPT_HEADERS = ["编号", "日期", "中文问题", "英文问题", "状态"]
+
+
+def build_prompts(wb: Workbook, _rng: random.Random, today: date) -> None:
+    """The Prompts tab: this week's question of the week (posted by chat-prompts), next week's, and a draft."""
+    sheet = wb.create_sheet("Prompts")
+    sheet.append(PROMPT_HEADERS)
+    sheet.append(["q-this-week", today.isoformat(), "这个月你在社区里学到了什么？",
+                  "What did you learn from your community this month?", ""])  # fmt: skip
+    sheet.append(["q-next-week", (today + timedelta(days=7)).isoformat(), "明年你最想和谁合作？",
+                  "Who would you most like to work with next year?", ""])  # fmt: skip
+    sheet.append(["q-idea", "", "（草稿）", "(draft)", "草稿"])
+
+
 TAB_BUILDERS: list[TabBuilder] = [
     build_members,
     build_events,
@@ -695,6 +709,7 @@ TAB_BUILDERS: list[TabBuilder] = [
     build_surveys,
     build_news,
     build_posts,
+    build_prompts,
     build_rsvps,
     build_attendance,
     build_empty_tab("Groups", ["event_id", "round", "group", "member_id", "name", "role"]),

@@ -59,6 +59,10 @@ FLOWS: dict[str, tuple[str, str]] = {
         "flows.social_posts:social_posts",
         "Post approved posts once per channel at their time (posts/ folder or apprise); draft posts for new items",
     ),
+    "chat-prompts": (
+        "flows.chat_prompts:chat_prompts",
+        "Post the question of the week, the weekly what's-on digest and event reminders to chat, each once",
+    ),
     "site": (
         "flows.site:site",
         "Build and publish the public site: events, calendar, opportunities, newsletters, stories, members",
@@ -81,6 +85,7 @@ WEEKLY_CYCLE: list[str] = [
     "finance",
     "decision-rounds",
     "social-posts",
+    "chat-prompts",
     "site",  # last: it publishes what the others wrote (calendar.ics, the newsletter archive)
 ]
 

@@ -78,6 +78,7 @@ def test_tasks_hold_one_package_per_operation_plus_common() -> None:
             "decisions",
             "site",
             "posts",
+            "prompts",
         ]
     )
 

@@ -491,6 +491,17 @@ class PostsConfig(_Strict):
         return value
 
 
+# --- chat prompts (issue 19) -------------------------------------------------------------------------------
+class PromptsConfig(_Strict):
+    """The question of the week (the Prompts tab), the weekly "what's on" digest and event reminders in chat."""
+
+    tab: str = "Prompts"
+    stale_days: int = Field(default=3, ge=0, le=60)  # a question later than this is not posted any more
+    digest_weekday: Literal["monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"] = "monday"
+    event_reminder_hours: int = Field(default=24, ge=1, le=24 * 14)
+    introduce_new_members: bool = True  # the digest names members who joined this week and chose the directory
+
+
 # --- deployments, schedules and form webhooks (issue 9) ------------------------------------------------
 _CRON_FIELD = re.compile(r"^[0-9A-Za-z*/,\-]+$")
 _SLUG = re.compile(r"^[a-z0-9][a-z0-9_-]{0,62}$")
@@ -1146,6 +1157,7 @@ class WeaverConfig(_Strict):
     funders: FundersConfig = FundersConfig()
     decisions: DecisionsConfig = DecisionsConfig()
     posts: PostsConfig = PostsConfig()
+    prompts: PromptsConfig = PromptsConfig()
 
     @model_validator(mode="after")
     def _google_source_needs(self) -> WeaverConfig:

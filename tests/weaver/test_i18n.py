@@ -46,6 +46,8 @@ from tasks.newsletter.compile import REJECT_REASONS, SECTIONS
 from tasks.newsletter.delivery import OUTCOME_KEYS
 from tasks.posts.posts import REASONS as POST_REASONS
 from tasks.posts.report import SUMMARY_KEYS as POST_SUMMARY_KEYS
+from tasks.prompts.report import KINDS as PROMPT_KINDS
+from tasks.prompts.report import SUMMARY_KEYS as PROMPT_SUMMARY_KEYS
 from tasks.site.plan import LABELS as SITE_LABELS
 from tasks.site.plan import PAGES as SITE_PAGES
 from tasks.surveys.surveys import SURVEY_STATUSES
@@ -100,6 +102,8 @@ DECLARED: dict[str, Iterable[str]] = {
     "funders.problem.{}": FUNDER_PROBLEMS,
     "site.{}": SITE_LABELS,
     "posts.s.{}": POST_SUMMARY_KEYS,
+    "prompts.s.{}": PROMPT_SUMMARY_KEYS,
+    "prompts.kind.{}": PROMPT_KINDS,
     "posts.reason.{}": POST_REASONS,
     "site.nav_{}": SITE_PAGES,
     "site.field.{}": DIRECTORY_FIELDS,
@@ -112,6 +116,7 @@ PASS_THROUGH = {
     ("tasks/surveys/responses.py", "_collect_csv"),  # "survey.csv_missing" or "survey.csv_unreadable"
     ("tasks/grants/report.py", "_summary_rows"),  # for key, amounts in (("grants.awarded", ...), ...)
     ("tasks/grants/report.py", "_money_table"),  # _money_table("grants.quarter_table", "col.quarter", ...)
+    ("tasks/prompts/plan.py", "_both"),  # _both("prompts.digest.title", languages): one key in every language
 }
 # families only probed with a default (catalogue().get(...)), never asked of t()
 PROBED = {"field.{}"}

@@ -444,7 +444,7 @@ def ties_export(
     config: ConfigOpt = Path("weaver.toml"),
 ) -> None:
     """Write the tie graph as a Kumu connections sheet (From, To, Type, Date, Occasion), by member id."""
-    from tasks.common.ties import kumu_csv, load_ties, new_ties
+    from tasks.common.ties import INTRODUCTIONS, kumu_csv, load_ties, new_ties
     from weaver.state import StateDB
     from weaver.workspace import Workspace
 
@@ -455,8 +455,10 @@ def ties_export(
         _fail(str(exc))
     out.write_text(kumu_csv(ties), encoding="utf-8")
     typer.echo(f"{len(ties)} ties written to {out}")
-    for period, counts in new_ties(ties, "quarter").items():
-        typer.echo(f"  new ties {period}: {sum(counts.values())}")
+    met, introduced = new_ties(ties, "quarter"), new_ties(ties, "quarter", INTRODUCTIONS)
+    for period in sorted(set(met) | set(introduced)):  # meetings, with introductions (not yet meetings) apart
+        pairs, intros = sum(met.get(period, {}).values()), sum(introduced.get(period, {}).values())
+        typer.echo(f"  new ties {period}: {pairs} met, {intros} introduced")
 
 
 @server_app.command("start")

@@ -34,7 +34,7 @@ pytestmark = pytest.mark.e2e
 
 SYNC = "import sys\nfrom flows import load_flow\nload_flow('member-sync')(workspace=sys.argv[1])\n"
 LEASE, INTERVAL = 2, 1
-BOUND = 60.0  # seconds from a reconciler running to the dead run being Crashed (lease + interval, plus load)
+BOUND = 90.0  # seconds from the kill to Crashed: a new serve's start-up, then one lease plus one interval
 
 
 def api(server: PrefectServer, method: str, path: str, body: dict[str, Any] | None = None) -> Any:
@@ -102,13 +102,9 @@ def test_a_killed_run_is_crashed_its_slot_freed_and_the_next_run_settles(
             held_key = recorder.messages[0].key
 
             second = Background(serve_args, env, ws / "serve-2.log")
-            second.wait_for(lambda: http_ok(url), "serve again", timeout=300)
-            reconciling = time.monotonic()
             after = api(prefect_server, "POST", f"/deployments/{deployment['id']}/create_flow_run", {})["id"]
             crashed = wait_state(prefect_server, dead, {"CRASHED"}, BOUND)
-            took = time.monotonic() - reconciling
-            since_kill = time.monotonic() - killed_at
-            print(f"crashed {took:.1f} s after a reconciler started ({since_kill:.1f} s after the kill)")
+            print(f"crashed {time.monotonic() - killed_at:.1f} s after the kill (a new serve started, reconciling)")
             assert "lease" in crashed["state"]["message"]
             done = wait_state(prefect_server, after, {"COMPLETED", "FAILED", "CRASHED"}, 300)
             assert done["state_type"] == "COMPLETED", second.tail()

@@ -9,6 +9,7 @@ module a caller imported.
 
 from weaver.state import (
     audience,
+    decisions,
     delivery,
     engagement,
     events,
@@ -49,6 +50,7 @@ __all__ = [
     "audience",
     "chunked",
     "cursors",
+    "decisions",
     "delivery",
     "engagement",
     "events",

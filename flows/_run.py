@@ -34,6 +34,7 @@ from weaver.clock import Clock, network_clock, utcnow
 from weaver.config import WeaverConfig
 from weaver.progress import StepProgress
 from weaver.report import Report, publish_artifact
+from weaver.runs import RunLease
 from weaver.state import StateDB
 from weaver.summary import Summary
 
@@ -52,15 +53,19 @@ class Operation:
     _rt: Runtime | None = field(default=None, repr=False)
     _clock: Clock | None = field(default=None, repr=False)
     _started: datetime | None = None
+    _lease: RunLease | None = field(default=None, repr=False)
 
     # opening and closing ------------------------------------------------------------------------------
     def __enter__(self) -> Operation:
         self._started = started = utcnow()
         self._rt = open_runtime(self.workspace, self.dry_run)
         self._clock = network_clock(self.cfg.network.timezone, self.as_of or started)
+        self._lease = _hold_lease(self.name, self._rt.db, self.dry_run)
         return self
 
     def __exit__(self, kind: type[BaseException] | None, error: BaseException | None, tb: TracebackType | None) -> None:
+        if self._lease is not None:
+            self._lease.end()
         if self._rt is not None:
             self._rt.close()
 
@@ -166,3 +171,17 @@ def _log(name: str, dry_run: bool, summary: Summary) -> None:
     except MissingContextError:
         logger = logging.getLogger(f"weaver.{name}")
     logger.info("%s %s: %s", name, "plan" if dry_run else "done", summary.as_dict())
+
+
+def _hold_lease(operation: str, db: StateDB, dry_run: bool) -> RunLease | None:
+    """The run's proof of life (weaver/runs.py), when it is a Prefect flow run that may change something.
+
+    A dry run works on a throwaway copy of the state: it holds no lease (the reconciler gives a run without
+    one a grace period before calling it crashed).
+    """
+    from prefect.context import FlowRunContext
+
+    context = FlowRunContext.get()
+    if dry_run or context is None or context.flow_run is None:
+        return None
+    return RunLease.hold(db, str(context.flow_run.id), operation)

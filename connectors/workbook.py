@@ -15,21 +15,19 @@ Formula-looking text (`=HYPERLINK(...)`) is read as its text and written back as
 
 from __future__ import annotations
 
-import hashlib
 import io
 import os
-import stat
 import tempfile
 import zipfile
 from collections import Counter
 from collections.abc import Sequence
 from datetime import date, datetime, time
 from pathlib import Path
-from typing import Any, NamedTuple
+from typing import Any
 
 from python_calamine import CalamineError, CalamineWorkbook
 
-from connectors.tables import Cell, Grid, TableChanged
+from connectors.tables import Cell, Fingerprint, Grid, TableChanged, fingerprint, read_with_fingerprint, replace_checked
 from connectors.xlsxpatch import PatchResult, patch_package
 from weaver.errors import SourceError
 
@@ -47,27 +45,6 @@ def cell_text(value: Any) -> str:
     if isinstance(value, float) and value.is_integer():
         return str(int(value))
     return str(value)
-
-
-class Fingerprint(NamedTuple):
-    size: int
-    mtime_ns: int
-    sha256: str
-
-
-def read_with_fingerprint(path: Path) -> tuple[bytes, Fingerprint]:
-    """The file's bytes and their fingerprint, taken so that a save during the read is noticed."""
-    for _ in range(5):
-        before = os.stat(path)
-        data = path.read_bytes()
-        after = os.stat(path)
-        if before.st_size == after.st_size == len(data) and before.st_mtime_ns == after.st_mtime_ns:
-            return data, Fingerprint(len(data), after.st_mtime_ns, hashlib.sha256(data).hexdigest())
-    raise SourceError(f"{path.name}: the file keeps changing while it is read; try again when it is saved")
-
-
-def fingerprint(path: Path) -> Fingerprint:
-    return read_with_fingerprint(path)[1]
 
 
 class WorkbookTables:
@@ -117,7 +94,6 @@ class WorkbookTables:
         if expected is not None and now != expected:
             raise TableChanged(f"{self.path.name} was saved by someone else after we read it")
         writes = {(cell.row, cell.col): cell.value for cell in cells}
-        st = os.stat(self.path)
         fd, tmp = tempfile.mkstemp(prefix=".~", suffix=".xlsx", dir=self.path.parent)
         try:
             with os.fdopen(fd, "wb") as out:
@@ -129,21 +105,9 @@ class WorkbookTables:
                     raise SourceError(f"{self.path}: cannot open as an .xlsx workbook ({type(exc).__name__})") from None
                 out.flush()
                 os.fsync(out.fileno())
-            _keep_mode_and_owner(tmp, st)
-            if fingerprint(self.path) != now:  # saved while we were writing: theirs wins, we re-plan
-                raise TableChanged(f"{self.path.name} was saved by someone else while we wrote it")
-            os.replace(tmp, self.path)
+            replace_checked(tmp, self.path, now)
         finally:
             if os.path.exists(tmp):
                 os.unlink(tmp)
         self.seen = fingerprint(self.path)
         self.last_write = result
-
-
-def _keep_mode_and_owner(tmp: str, st: os.stat_result) -> None:
-    os.chmod(tmp, stat.S_IMODE(st.st_mode))
-    if hasattr(os, "chown"):
-        try:
-            os.chown(tmp, st.st_uid, st.st_gid)
-        except PermissionError:
-            pass  # not ours to give away: the file keeps its mode, and the owner is the one running us

@@ -20,7 +20,7 @@ HERE = Path(__file__).parent
 WORKBOOK = "network.xlsx"
 
 MEMBER_HEADERS = ["姓名", "邮箱 ", "兴趣  ", "地区", "语言", "机构", "机构类型", "加入日期", "同意接收邮件", "电话",
-                  "时区", "会费", "会费缴至", "备注"]  # fmt: skip  # trailing spaces on purpose: real sheets have them
+                  "时区", "会费", "会费缴至", "备注", "公开名录"]  # fmt: skip  # trailing spaces on purpose: real sheets have them
 SURNAMES = "王李张刘陈杨黄赵吴周徐孙马朱胡郭何林罗高"
 GIVEN = ["伟", "芳", "娜", "敏", "静", "丽", "强", "磊", "洋", "艳", "勇", "军", "杰", "娟", "涛", "明", "超", "秀英",
          "霞", "平", "刚", "桂英", "晓东", "思远", "雨桐", "子涵", "嘉怡", "浩然"]  # fmt: skip
@@ -49,6 +49,9 @@ REGIONS_ZH = ["华东", "华南", "华北", "西南", "西北", "东北", "华�
 REGIONS_EN = ["Europe", "North America", "Southeast Asia", "Africa", "Latin America"]
 ORG_TYPES = ["NGO", "基金会", "学术机构", "企业", "社区组织", "政府", "个人"]
 ZONES_EN = ["Europe/Berlin", "America/New_York", "Asia/Singapore", "Africa/Nairobi", "Europe/London"]
+
+# the public directory column: yes (the default fields), no, blank (not listed), or the fields a member allows
+DIRECTORY_ANSWERS = ["是", "", "否", "姓名, 地区, 兴趣", "", "name, organisation", "yes", "", "地区, 兴趣"]
 
 TabBuilder = Callable[[Workbook, random.Random, date], None]
 
@@ -95,13 +98,14 @@ def _member_row(rng: random.Random, i: int, today: date) -> list[object]:
     )
     fee = rng.choice(["", "", "200", "500", "1,000"])
     paid = (today + timedelta(days=rng.randint(-120, 300))).isoformat() if fee else ""
-    return [name, email, interests, region, lang, org, rng.choice(ORG_TYPES), joined_cell, consent, phone, zone, fee, paid, ""]  # fmt: skip
+    listed = DIRECTORY_ANSWERS[i % len(DIRECTORY_ANSWERS)]  # not drawn from rng: the rest of the demo stays as it was
+    return [name, email, interests, region, lang, org, rng.choice(ORG_TYPES), joined_cell, consent, phone, zone, fee, paid, "", listed]  # fmt: skip
 
 
 def _add_mess(rows: list[list[object]], rng: random.Random, today: date) -> None:
     """The mess real sheets have; each kind once or twice, at fixed places."""
     ana = ["Ana García", "Ana.Garcia@Example.org", "climate, open data", "Europe", "es", "Commons Lab Network", "NGO",
-           "2023-02-14", "yes", "", "Europe/Madrid", "", "", ""]  # fmt: skip
+           "2023-02-14", "yes", "", "Europe/Madrid", "", "", "", "name, organisation, interests"]  # fmt: skip
     rows[10] = ana
     rows[40] = [
         "Ana Garcia",
@@ -118,8 +122,9 @@ def _add_mess(rows: list[list[object]], rng: random.Random, today: date) -> None
         "",
         "",
         "",
+        "",
     ]
-    rows[70] = ["ＡＮＡ ＧＡＲＣＩＡ", "ＡＮＡ．ＧＡＲＣＩＡ＠ＥＸＡＭＰＬＥ．ＯＲＧ", "climate", "", "en", "", "", "", "no", "", "", "", "", ""]  # fmt: skip
+    rows[70] = ["ＡＮＡ ＧＡＲＣＩＡ", "ＡＮＡ．ＧＡＲＣＩＡ＠ＥＸＡＭＰＬＥ．ＯＲＧ", "climate", "", "en", "", "", "", "no", "", "", "", "", "", ""]  # fmt: skip
     rows[20][1] = ""  # a missing email
     rows[30][1] = "wang.fang@"  # invalid
     rows[50][1] = "li lei at example.org"  # invalid

@@ -35,6 +35,10 @@ FLOWS: dict[str, tuple[str, str]] = {
         "flows.membership_fees:membership_fees",
         "Remind members before their fee falls due, send receipts for payments, list the overdue",
     ),
+    "site": (
+        "flows.site:site",
+        "Build and publish the public site: events, calendar, opportunities, newsletters, stories, members",
+    ),
 }
 
 # The weekly cycle `weaver demo` runs, in order.
@@ -48,6 +52,7 @@ WEEKLY_CYCLE: list[str] = [
     "group-mixer",
     "newsletter",
     "membership-fees",
+    "site",  # last: it publishes what the others wrote (calendar.ics, the newsletter archive)
 ]
 
 

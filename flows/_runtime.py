@@ -25,6 +25,7 @@ if TYPE_CHECKING:
     from connectors.forms import FormsSource
     from connectors.grants import GrantsSearch
     from connectors.mail import Sender
+    from connectors.site import SiteTarget
 
 
 @dataclass
@@ -252,3 +253,20 @@ def build_news_feeds(ws: Workspace) -> FeedSource | None:
     from connectors.feeds import FeedReader
 
     return FeedReader(timeout=ws.config.newsletter.feed_timeout_seconds)
+
+
+def build_site_targets(ws: Workspace) -> dict[str, SiteTarget]:
+    """The public site's remote targets by name (none by default: the site is only written to its folder)."""
+    cfg = ws.config.site.git
+    if cfg is None:
+        return {}
+    from connectors.site import GitSite
+    from weaver.secrets import resolve_secret
+
+    remote = cfg.remote
+    if cfg.remote_secret is not None:
+        remote = resolve_secret(cfg.remote_secret, "[site.git] remote_secret", str(ws.root / "weaver.toml")).strip()
+    elif "://" not in remote and not remote.startswith(("git@", "ssh:")) and ":" not in remote.split("/")[0]:
+        remote = str(ws.path(remote))  # a local path (a bare repository), relative to the workspace
+    return {"git": GitSite(remote, cfg.branch, ws.path(cfg.work_dir), cfg.author_name, cfg.author_email,
+                           cfg.timeout_seconds)}  # fmt: skip

@@ -60,7 +60,19 @@ def test_tasks_hold_one_package_per_operation_plus_common() -> None:
     loose = [p.name for p in (ROOT / "tasks").iterdir() if p.suffix == ".py" and p.name != "__init__.py"]
     assert loose == []
     assert OPERATIONS == sorted(
-        ["members", "intake", "onboarding", "events", "mixing", "engagement", "grants", "surveys", "newsletter", "fees"]
+        [
+            "members",
+            "intake",
+            "onboarding",
+            "events",
+            "mixing",
+            "engagement",
+            "grants",
+            "surveys",
+            "newsletter",
+            "fees",
+            "site",
+        ]
     )
 
 

@@ -36,6 +36,7 @@ MEMBER_FIELDS = (
     "timezone",
     "fee",
     "paid_until",
+    "directory",  # the public site's member directory: yes, no, or the fields a member allows (issue 19)
 )
 OWNED_FIELDS = ("member_id", "sync_status", "engagement", "last_active")
 
@@ -392,6 +393,50 @@ class NewsletterConfig(_Strict):
         for url in value:
             if not url.startswith(("http://", "https://")):
                 raise ValueError(f"feed {url!r} must be an http(s) URL")
+        return value
+
+
+# --- the public site (issue 19) -----------------------------------------------------------------------
+# member fields the public directory may ever show; email, phone, fees and the rest never appear
+DIRECTORY_FIELDS = ("name", "organisation", "org_type", "region", "interests", "offers", "needs")
+
+
+class SiteGitConfig(_Strict):
+    """Publish the built site to a git remote (GitHub or Gitea Pages style): commit and push only on a change."""
+
+    remote: str = ""  # a URL or path without a secret in it, e.g. git@github.com:org/site.git or ../site.git
+    remote_secret: SecretRef | None = None  # or a URL that carries a token (https://x:TOKEN@host/org/site.git)
+    branch: str = Field(default="gh-pages", pattern=r"^[A-Za-z0-9._/-]{1,100}$")
+    work_dir: str = ".site-git"  # our clone, in the workspace
+    author_name: str = "Network Weaver"
+    author_email: str = "weaver@localhost"
+    timeout_seconds: float = Field(default=120.0, gt=0, le=3600)
+
+    @model_validator(mode="after")
+    def _one_remote(self) -> SiteGitConfig:
+        if bool(self.remote) == bool(self.remote_secret):
+            raise ValueError("give exactly one of 'remote' (a URL or path) or 'remote_secret' (a URL with a token)")
+        return self
+
+
+class SiteConfig(_Strict):
+    """The network's public site: built from the workspace into `folder`, optionally pushed to a git remote."""
+
+    folder: str = "site"  # the built site, in the workspace
+    title: str = ""  # the site's title; the network's name if empty
+    # what a plain "yes" in the directory column shows; a member may list other fields of DIRECTORY_FIELDS
+    directory_fields: tuple[str, ...] = ("name", "organisation", "region")
+    home_items: int = Field(default=3, ge=1, le=20)  # items per section on the home page
+    git: SiteGitConfig | None = None
+
+    @field_validator("directory_fields")
+    @classmethod
+    def _public_fields(cls, value: tuple[str, ...]) -> tuple[str, ...]:
+        for name in value:
+            if name not in DIRECTORY_FIELDS:
+                raise ValueError(f"{name!r} cannot be shown publicly (allowed: {', '.join(DIRECTORY_FIELDS)})")
+        if "name" not in value:
+            raise ValueError("must include 'name' (a directory entry is a named member)")
         return value
 
 
@@ -876,6 +921,7 @@ class WeaverConfig(_Strict):
     mailchimp: MailchimpConfig | None = None
     newsletter: NewsletterConfig = NewsletterConfig()
     fees: FeesConfig = FeesConfig()
+    site: SiteConfig = SiteConfig()
 
     @model_validator(mode="after")
     def _google_source_needs(self) -> WeaverConfig:

@@ -254,7 +254,7 @@ def _merge_into(primary: Member, dup: Member) -> None:
         if name == "interests":
             both = split_list(f"{primary.fields.get(name, '')},{value}")
             primary.fields[name] = ", ".join(both)
-        elif name == "consent":
+        elif name in ("consent", "directory"):  # any "no" wins, for mail and for the public directory
             answers = [parse_consent(primary.fields.get(name, "")), parse_consent(value)]
             if False in answers:
                 primary.fields[name] = value if answers[1] is False else primary.fields[name]

@@ -28,9 +28,11 @@ from tasks.grants.report import SKIP_REASONS
 from tasks.mixing.mix import NOTICE_CODES
 from tasks.newsletter.compile import REJECT_REASONS, SECTIONS
 from tasks.newsletter.delivery import OUTCOME_KEYS
+from tasks.site.plan import LABELS as SITE_LABELS
+from tasks.site.plan import PAGES as SITE_PAGES
 from tasks.surveys.surveys import SURVEY_STATUSES
 from weaver import i18n
-from weaver.config import STAGES
+from weaver.config import DIRECTORY_FIELDS, STAGES
 from weaver.i18n import LANGUAGES, MissingText, catalogue, field_label, t
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -57,6 +59,9 @@ DECLARED: dict[str, Iterable[str]] = {
     "fees.problem.{}": PAYMENT_PROBLEMS,
     "fees.member.bad_{}": MEMBER_PROBLEMS,
     "fees.outcome.{}": OUTCOMES,
+    "site.{}": SITE_LABELS,
+    "site.nav_{}": SITE_PAGES,
+    "site.field.{}": DIRECTORY_FIELDS,
 }
 # t(variable) where the variable carries a key written as a literal elsewhere (checked by the literal sweep)
 PASS_THROUGH = {

@@ -126,6 +126,15 @@ def test_any_no_to_consent_wins_when_merging() -> None:
     assert p.deduped.members[0].consent is False
 
 
+def test_any_no_to_the_public_directory_wins_when_merging() -> None:
+    from tasks.members.plan import dedupe
+    from weaver.models import Member
+
+    rows = [Member(2, "", "a@x.org", {"name": "A", "directory": "姓名, 地区"}),
+            Member(3, "", "a@x.org", {"name": "A", "directory": "否"})]  # fmt: skip
+    assert dedupe(rows, "en").members[0].fields["directory"] == "否"
+
+
 def test_near_duplicate_names_are_flagged_not_merged() -> None:
     g = grid(row("张伟", "zw1@example.cn", notes=""), row("张 伟", "zw2@example.cn"))
     g[1][5] = g[2][5] = ""

@@ -15,7 +15,16 @@ from collections import Counter
 from collections.abc import Sequence
 from pathlib import Path
 
-from connectors.tables import Cell, Fingerprint, Grid, TableChanged, fingerprint, read_with_fingerprint, replace_checked
+from connectors.tables import (
+    Cell,
+    Fingerprint,
+    Grid,
+    TableChanged,
+    as_text,
+    fingerprint,
+    read_with_fingerprint,
+    replace_checked,
+)
 from weaver.errors import SourceError
 
 
@@ -69,7 +78,7 @@ class CsvTables:
                 grid.append([])
             row = grid[cell.row - 1]
             row.extend([""] * (cell.col - len(row)))
-            row[cell.col - 1] = cell.value
+            row[cell.col - 1] = as_text(cell.value)  # a CSV file has no types: numbers as their plain text
         fd, tmp = tempfile.mkstemp(prefix=".~", suffix=".csv", dir=file.parent)
         try:
             with os.fdopen(fd, "w", encoding="utf-8", newline="") as handle:

@@ -18,6 +18,7 @@ from typing import NamedTuple, Protocol, runtime_checkable
 from weaver.errors import SourceError
 
 Grid = list[list[str]]  # rows of cell text, the header row first; ragged rows allowed
+CellValue = str | int | float  # text is always written as literal text; int and float as numbers
 
 
 class TableChanged(SourceError):
@@ -28,11 +29,15 @@ class TableChanged(SourceError):
 
 
 class Cell(NamedTuple):
-    """One cell to write: 1-based row and column, and its text (always written as literal text)."""
+    """One cell to write: 1-based row and column, and its value.
+
+    Text (`str`) is always written as literal text, never a formula, whatever it looks like: member text
+    stays text. A number we computed (`int`, `float`) is written as a number, so SUM and sorting work.
+    """
 
     row: int
     col: int
-    value: str
+    value: CellValue
 
 
 @runtime_checkable
@@ -48,13 +53,20 @@ class TableBackend(Protocol):
         ...
 
     def write_cells(self, tab: str, cells: Sequence[Cell]) -> None:
-        """Write all cells in one batch, as literal text (a value like '=HYPERLINK(...)' stays text).
+        """Write all cells in one batch: text as literal text ('=HYPERLINK(...)' stays text), numbers as numbers.
 
         Cells past the last row or column extend the tab. An empty batch makes no call.
         """
         ...
 
     def tab_names(self) -> list[str]: ...
+
+
+def as_text(value: CellValue) -> str:
+    """A cell value as the text a text-only backend stores and our reads give back: 12, 7500.5, -3."""
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return value if isinstance(value, str) else str(value)
 
 
 def column_letter(col: int) -> str:

@@ -22,6 +22,7 @@ from connectors.mail import Message
 from connectors.tables import Cell, Grid
 from tasks.common.attendance import Event, RejectedRow, attended, event_titles, events, next_event, parse_attendance
 from tasks.common.messages import render
+from tasks.common.tables import number_cell
 from tasks.common.text import normalise_email
 from tasks.common.ties import Tie, event_ties
 from tasks.engagement.introductions import Introduction, followups, newcomer_of, plan_introductions
@@ -133,7 +134,7 @@ def plan_writeback(grid: Grid, roster: Roster, scores: Mapping[str, Score]) -> l
             for name, value in values.items():
                 col = cols[name]
                 if (raw[col] if col < len(raw) else "") != value:
-                    cells.append(Cell(row_no, col + 1, value))
+                    cells.append(Cell(row_no, col + 1, number_cell(value) if name == "engagement" else value))
     return cells
 
 

@@ -69,8 +69,15 @@ def test_write_backs_change_only_owned_cells_and_keep_the_coordinators_package(d
     assert b"<v>" + first_name.encode() + b"</v>" in after["xl/worksheets/sheet1.xml"]
     assert WorkbookTables(path).read_tab("汇总 Summary")[1] == ["第一位", first_name]
     assert stat.S_IMODE(os.stat(path).st_mode) == 0o644
-    members = load_workbook(path)["Members"]
-    assert members["A1"].comment is not None
+    book = load_workbook(path)
+    assert book["Members"]["A1"].comment is not None
+    # numbers we compute are number cells (SUM works, sorting is numeric); member text stays text
+    for tab, header in (("Members", "参与度"), ("Opportunities", "加权金额"), ("Opportunities", "距截止天数")):
+        sheet = book[tab]
+        col = next(c.column for c in sheet[1] if c.value == header)
+        filled = [row[col - 1] for row in sheet.iter_rows(min_row=2) if row[col - 1].value not in (None, "")]
+        assert filled and all(c.data_type == "n" and isinstance(c.value, int | float) for c in filled), header
+    assert all(c.data_type == "s" for c in book["Members"]["J"][1:] if c.value), "phone numbers stay text"
 
 
 def test_a_save_between_our_read_and_write_loses_nothing_of_theirs(

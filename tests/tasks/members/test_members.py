@@ -49,8 +49,14 @@ def test_dates_in_the_formats_people_type() -> None:
     assert parse_date("2024-02-30") is None
 
 
+def test_excel_date_serials_are_dates() -> None:
+    assert parse_date("45000") == "2023-03-15"  # a date typed into a text cell, or a cell that lost its format
+    assert parse_date("46363.5") == "2026-12-07"  # with a time of day
+    assert parse_date("123") is None and parse_date("99999") is None and parse_date("45000.x") is None
+
+
 # quarantine ---------------------------------------------------------------------------------------------
-def test_every_quarantine_reason_names_row_and_field() -> None:
+def test_every_quarantine_reason_names_row_and_field_and_optional_fields_only_warn() -> None:
     g = grid(
         row("", "a@example.org"),
         row("No Email", ""),
@@ -65,10 +71,16 @@ def test_every_quarantine_reason_names_row_and_field() -> None:
         2: "name is missing",
         3: "email is missing",
         4: "email is not a valid address",
-        5: "join date is not a date",
-        6: "membership fee is not a number",
     }
-    assert [m.row for m in p.deduped.members] == [7]
+    assert [m.row for m in p.deduped.members] == [5, 6, 7]
+    by_row = {m.row: m for m in p.deduped.members}
+    assert by_row[5].warnings == ["join date is not a date: left empty (an optional field; correct it in the sheet)"]
+    assert by_row[5].fields["joined"] == "" and by_row[6].fields["fee"] == ""
+    assert by_row[6].warnings == [
+        "membership fee is not a number: left empty (an optional field; correct it in the sheet)"
+    ]
+    serial = plan(grid(row("Serial", "s@example.org", joined="45000")))
+    assert serial.deduped.members[0].fields["joined"] == "2023-03-15" and not serial.deduped.members[0].warnings
 
 
 def test_quarantine_reasons_follow_the_network_language() -> None:

@@ -27,8 +27,17 @@ from typing import Any
 
 from python_calamine import CalamineError, CalamineWorkbook
 
-from connectors.tables import Cell, Fingerprint, Grid, TableChanged, fingerprint, read_with_fingerprint, replace_checked
-from connectors.xlsxpatch import PatchResult, patch_package
+from connectors.tables import (
+    Cell,
+    Fingerprint,
+    Grid,
+    TableChanged,
+    cell_name,
+    fingerprint,
+    read_with_fingerprint,
+    replace_checked,
+)
+from connectors.xlsxpatch import PatchResult, formulas_without_value, patch_package
 from weaver.errors import SourceError
 
 
@@ -53,6 +62,8 @@ class WorkbookTables:
         self.calls: Counter[str] = Counter()
         self.seen: Fingerprint | None = None  # the file as last read or written by us
         self.last_write: PatchResult | None = None
+        self._data = b""
+        self.unevaluated: dict[str, list[str]] = {}  # tab -> cells holding a formula saved without its result
 
     def describe(self) -> str:
         return self.path.name
@@ -64,7 +75,7 @@ class WorkbookTables:
         return data
 
     def _reader(self) -> CalamineWorkbook:
-        data = self._load()
+        self._data = data = self._load()
         try:
             return CalamineWorkbook.from_filelike(io.BytesIO(data))
         except (CalamineError, OSError, ValueError) as exc:
@@ -80,7 +91,27 @@ class WorkbookTables:
             raise SourceError(f"{self.path.name}: no tab named {tab!r} (tabs: {', '.join(book.sheet_names)})")
         # skip_empty_area=False keeps leading blank rows, so row numbers match what the coordinator sees
         rows = book.get_sheet_by_name(tab).to_python(skip_empty_area=False)
-        return [[v if type(v) is str else cell_text(v) for v in row] for row in rows]
+        grid = [[v if type(v) is str else cell_text(v) for v in row] for row in rows]
+        self._formula_text(tab, grid)
+        return grid
+
+    def _formula_text(self, tab: str, grid: Grid) -> None:
+        """A formula saved without its result reads as its formula text ("=A2&B2"), never as empty; the cells
+        are kept in `unevaluated` for the report (the file needs opening and saving in Excel or LibreOffice)."""
+        try:
+            with zipfile.ZipFile(io.BytesIO(self._data)) as zf:
+                found = formulas_without_value(zf, tab)
+        except (zipfile.BadZipFile, KeyError, SourceError):
+            return  # calamine read it; a package we cannot follow only means no formula text
+        self.unevaluated.pop(tab, None)
+        for row, col, formula in found:
+            while len(grid) < row:
+                grid.append([])
+            line = grid[row - 1]
+            line.extend([""] * (col - len(line)))
+            if not line[col - 1]:
+                line[col - 1] = "=" + formula
+            self.unevaluated.setdefault(tab, []).append(cell_name(tab, row, col))
 
     def write_cells(self, tab: str, cells: Sequence[Cell]) -> None:
         """Write the cells into the tab's sheet part only; raise TableChanged if the file is not the one read."""

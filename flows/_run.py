@@ -32,6 +32,7 @@ from tasks.common.messages import deliver_task
 from weaver.clock import Clock, network_clock, utcnow
 from weaver.config import WeaverConfig
 from weaver.errors import SourceError
+from weaver.i18n import t
 from weaver.locks import table_lock
 from weaver.report import Report, publish_artifact
 from weaver.state import StateDB
@@ -161,6 +162,10 @@ class Operation:
     def finish(self, report: Report, summary: S, deliveries: Sequence[Delivery] = ()) -> S:
         """Report file and index, artifact, run record, one log line: the same for every operation."""
         report.timezone = self.cfg.network.timezone
+        unevaluated = [c for cells in getattr(self.rt.tables, "unevaluated", {}).values() for c in cells]
+        if unevaluated:  # read as formula text: say so, and how to get the results
+            shown = ", ".join(unevaluated[:10]) + (" …" if len(unevaluated) > 10 else "")
+            report.notes.append(t("tables.formula_without_value", self.lang, n=len(unevaluated), cells=shown))
         if self.approvals:
             summary.approval = "; ".join(a.describe(self.lang) for a in self.approvals)
         previews = next((d.previews for d in deliveries if d.previews is not None), None)

@@ -190,3 +190,15 @@ def test_csv_write_keeps_mode_and_refuses_to_overwrite_a_save_made_after_our_rea
     assert CsvTables(tmp_path).read_tab("Members") == [["姓名", "邮箱"], ["张伟", "zw@example.cn", "m-1"], ["王芳"]]
     assert stat.S_IMODE(os.stat(file).st_mode) == 0o644
     assert not list(tmp_path.glob(".~*"))
+
+
+def test_a_formula_saved_without_its_result_reads_as_its_formula_text(tmp_path: Path) -> None:
+    wb = Workbook()
+    sheet = wb.active
+    sheet.title = "Members"
+    sheet.append(["姓名", "兴趣"])
+    sheet.append(['=CONCAT("Ada"," L")', "math"])
+    wb.save(tmp_path / "f.xlsx")
+    tables = WorkbookTables(tmp_path / "f.xlsx")
+    assert tables.read_tab("Members")[1] == ['=CONCAT("Ada"," L")', "math"]  # not "": the name is not "missing"
+    assert tables.unevaluated == {"Members": ["Members!A2"]}

@@ -55,3 +55,19 @@ def test_operations_that_write_tables_take_turns_and_the_turn_ends_with_the_bloc
         thread.start()
         thread.join()
     assert "being written by member-sync (pid" in seen[0] and seen[1] == "took it"
+
+
+def test_the_report_names_the_cells_read_as_formula_text(demo_ws: Path) -> None:
+    from openpyxl import load_workbook
+
+    from weaver.report import Report
+    from weaver.summary import Summary
+
+    wb = load_workbook(demo_ws / "network.xlsx")
+    wb["Members"]["C3"] = '="气候"&"、教育"'  # saved by a program that does not calculate: no result stored
+    wb.save(demo_ws / "network.xlsx")
+    report = Report("member-sync", "member-sync", lang="zh")
+    with Operation("member-sync", str(demo_ws), dry_run=True) as op:
+        assert op.tables.read_tab("Members")[2][2] == '="气候"&"、教育"'
+        op.finish(report, Summary())
+    assert len(report.notes) == 1 and report.notes[0].startswith("有 1 个单元格的公式保存时没有计算结果（Members!C3）")

@@ -2,13 +2,13 @@
 PY ?= $(shell command -v python3.11 || command -v python3)
 VENV := .venv
 BIN := $(VENV)/bin
-# Prefect keeps its own database next to the project, so `make ui` shows the runs `make demo` made.
+# Prefect keeps its own database next to the project, so `make ui` shows the runs `make demo` made. The
+# `weaver` command sets the same defaults itself (deployments/server.py), so .venv/bin/weaver behaves alike.
 export PREFECT_HOME ?= $(CURDIR)/.prefect
 export PREFECT_SERVER_ANALYTICS_ENABLED ?= false
-# The ephemeral API server can take longer than its default 20 s to start on a busy 2-core machine.
-export PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS ?= 120
+export DO_NOT_TRACK ?= 1
 
-.PHONY: install browser postgres demo test lint format ui serve webhooks prefect-yaml bench clean
+.PHONY: install browser postgres demo test lint format ui ui-stop serve webhooks prefect-yaml bench clean
 
 $(VENV)/.installed: pyproject.toml
 	test -x $(BIN)/python || $(PY) -m venv $(VENV)
@@ -22,6 +22,8 @@ install: $(VENV)/.installed
 browser:
 	@command -v chromium >/dev/null 2>&1 || (apt-get update -qq && apt-get install -y -qq chromium >/dev/null) \
 		|| echo "chromium could not be installed: the page tests will be skipped"
+	@fc-list :lang=zh 2>/dev/null | grep -q . || (apt-get update -qq && apt-get install -y -qq fonts-noto-cjk >/dev/null) \
+		|| echo "fonts-noto-cjk could not be installed: Chinese pages and PDFs may show missing glyphs"
 
 # PostgreSQL's server (Debian's package): the state and ledger tests also run on a real PostgreSQL server
 # that the test session starts on loopback in a temporary directory; without it those cases skip and say so.
@@ -30,7 +32,7 @@ postgres:
 		|| (apt-get update -qq && apt-get install -y -qq postgresql >/dev/null) \
 		|| echo "postgresql could not be installed: the [postgresql] tests will be skipped"
 
-demo: install
+demo: install browser
 	$(BIN)/weaver demo
 
 test: install browser postgres
@@ -43,18 +45,21 @@ lint: install
 format: install
 	$(BIN)/ruff format . && $(BIN)/ruff check --fix .
 
+# The local Prefect server `make demo` and every `weaver run` use (started once, in the background).
 ui: install
-	$(BIN)/prefect server start
+	$(BIN)/weaver server start
 
-# With `make ui` running: serve the demo network's deployments (schedules, Run buttons) to that server.
-UI_API := http://127.0.0.1:4200/api
+ui-stop: install
+	$(BIN)/weaver server stop
+
+# Serve the demo network's deployments (schedules, Run buttons) to the local server (or to PREFECT_API_URL).
 serve: install
 	test -f demo-network/weaver.toml || $(BIN)/weaver init demo-network
-	PREFECT_API_URL=$${PREFECT_API_URL:-$(UI_API)} $(BIN)/python -m deployments.serve -c demo-network
+	$(BIN)/python -m deployments.serve -c demo-network
 
 # The form webhook receiver for the demo network (set WEAVER_JOIN_FORM_SECRET and WEAVER_RSVP_FORM_SECRET).
 webhooks: install
-	PREFECT_API_URL=$${PREFECT_API_URL:-$(UI_API)} $(BIN)/weaver webhooks -c demo-network
+	$(BIN)/weaver webhooks -c demo-network
 
 prefect-yaml: install
 	$(BIN)/python -m deployments.project -c demo --workspace demo-network > prefect.yaml
@@ -64,4 +69,5 @@ bench: install
 	$(BIN)/python -m benchmarks.audience
 
 clean:
+	test ! -x $(BIN)/weaver || $(BIN)/weaver server stop
 	rm -rf $(VENV) .prefect demo-network .pytest_cache

@@ -490,6 +490,93 @@ def build_payments(wb: Workbook, _rng: random.Random, today: date) -> None:
     sheet.append([day.isoformat(), soon.upper(), "五百", "CNY", "", "", "amount in words: fix it"])
 
 
+BUDGET_HEADERS = ["科目", "负责人", "预算金额", "币种", "期间", "资助来源", "备注"]
+TRANSACTION_HEADERS = ["日期", "科目", "金额", "币种", "摘要", "流水号", "资助来源"]
+TRAVEL, VENUES, WORKSHOPS, COMMS, EXCHANGE = ("差旅 Travel", "场地 Venues", "工作坊 Workshops", "通讯 Communications",
+                                              "国际交流 International exchange")  # fmt: skip
+COMMUNITY_GRANT = "腾讯公益 社区营造伙伴计划"
+
+
+def _quarter(today: date) -> tuple[str, date]:
+    q = (today.month - 1) // 3 + 1
+    return f"{today.year} Q{q}", date(today.year, 3 * q - 2, 1)
+
+
+def build_budget(wb: Workbook, _rng: random.Random, today: date) -> None:
+    """This year's budget: lines per year and one for the quarter, in CNY and one in USD, one paid by a grant."""
+    sheet = wb.create_sheet("Budget")
+    sheet.append(BUDGET_HEADERS)
+    quarter, _start = _quarter(today)
+    year = str(today.year)
+    sheet.append([VENUES, WEAVER, "60,000", "CNY", year, "", ""])
+    sheet.append([TRAVEL, COORD, "40,000", "CNY", year, "", "含国内外差旅"])
+    sheet.append([WORKSHOPS, WEAVER, "80,000", "CNY", year, COMMUNITY_GRANT, "由社区营造伙伴计划资助"])
+    sheet.append([COMMS, GRANTS, "12,000", "CNY", quarter, "", "网站、设计、印刷"])
+    sheet.append([EXCHANGE, COORD, "5,000", "USD", year, "", ""])
+    sheet.append(["办公 Office", WEAVER, "9,000", "CNY", "全年", "", "period to fix"])
+
+
+def build_transactions(wb: Workbook, _rng: random.Random, today: date) -> None:
+    """Money in and out since January (money out negative): travel past 80%, communications past its quarter's
+    budget, spending in USD (converted at the rate) and GBP (no rate), restricted grant income, two rows to fix."""
+    sheet = wb.create_sheet("Transactions")
+    sheet.append(TRANSACTION_HEADERS)
+    jan1 = date(today.year, 1, 1)
+    _label, q_start = _quarter(today)
+
+    def d(days: int, floor: date = jan1) -> str:
+        return max(floor, today - timedelta(days=days)).isoformat()
+
+    rows = [
+        [d(300), "", "100,000", "CNY", "社区营造伙伴计划 首笔款", "T-0001", COMMUNITY_GRANT],
+        [d(280), VENUES, "-12,000", "CNY", "春季聚会场地", "T-0002", ""],
+        [d(250), TRAVEL, "-8,600", "CNY", "西南走访 机票", "T-0003", ""],
+        [d(220), WORKSHOPS, "-14,000", "CNY", "引导师费用", "T-0004", ""],
+        [d(200), VENUES, "-15,000", "CNY", "年会场地", "T-0005", ""],
+        [d(180), TRAVEL, "-11,200", "CNY", "年会差旅补贴", "T-0006", ""],
+        [d(150), EXCHANGE, "-2,000", "USD", "Berlin exchange flights", "T-0007", ""],
+        [d(140), WORKSHOPS, "-22,000", "CNY", "工作坊物料与场地", "T-0008", ""],
+        [d(120), EXCHANGE, "-3,500", "CNY", "visa and insurance", "T-0009", ""],
+        [d(100), VENUES, "-15,000", "CNY", "秋季聚会场地", "T-0010", ""],
+        [d(90), EXCHANGE, "-300", "GBP", "London partner visit", "T-0011", ""],
+        [d(60), TRAVEL, "-13,400", "CNY", "实地考察差旅", "T-0012", ""],
+        [d(40, q_start), COMMS, "-7,800", "CNY", "网站改版", "T-0013", ""],
+        [d(20, q_start), COMMS, "-4,800", "CNY", "年报设计印刷", "T-0014", ""],
+        [d(15), "餐饮 Catering", "-1,200", "CNY", "会议茶歇", "T-0015", ""],
+        [d(10), "", "-560", "CNY", "快递费", "T-0016", ""],
+    ]
+    for row in rows:
+        sheet.append(row)
+
+
+BANK_FOLDER = "bank/cmb"
+
+
+def write_bank_export(directory: Path, today: date) -> Path:
+    """A bank statement export (CSV, as China Merchants Bank writes one: two lines above the header, no ids)."""
+    folder = directory / BANK_FOLDER
+    folder.mkdir(parents=True, exist_ok=True)
+    jan1 = date(today.year, 1, 1)
+
+    def d(days: int) -> str:
+        return max(jan1, today - timedelta(days=days)).isoformat()
+
+    lines = [
+        "账号：6222 0000 1234 5678,示范编织网络",
+        f"查询期间：{d(7)} 至 {d(1)}",
+        "交易日期,交易摘要,支出金额,存入金额,余额",
+        f"{d(6)},场地租金 十二月聚会,3000.00,,182340.00",
+        f"{d(5)},机票 成都-昆明,1800.00,,180540.00",
+        f"{d(4)},银行手续费,20.00,,180520.00",
+        f"{d(3)},会费 转账,,500.00,181020.00",
+        f"{d(2)},咖啡,35.00,,180985.00",
+        f"{d(2)},咖啡,35.00,,180950.00",
+    ]
+    path = folder / f"statement-{today:%Y-%m}.csv"
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return path
+
+
 TAB_BUILDERS: list[TabBuilder] = [
     build_members,
     build_events,
@@ -500,6 +587,8 @@ TAB_BUILDERS: list[TabBuilder] = [
     build_attendance,
     build_empty_tab("Groups", ["event_id", "round", "group", "member_id", "name", "role"]),
     build_payments,
+    build_budget,
+    build_transactions,
 ]
 
 
@@ -521,4 +610,5 @@ def create_workspace(directory: Path, force: bool = False, today: date | None = 
     directory.mkdir(parents=True, exist_ok=True)
     shutil.copyfile(HERE / "weaver.toml", config)
     build_workbook(directory / WORKBOOK, today=today)
+    write_bank_export(directory, today or date.today())
     return directory

@@ -1,4 +1,5 @@
-"""`weaver`: the command line. Runs the same flows as the deployments, without a Prefect server.
+"""`weaver`: the command line. Runs the same flows as the deployments, in this process, against the local
+Prefect server (deployments/server.py: started in the background on first use, then reused).
 
 Errors we expect (bad config, unreadable source, failed connector) end with exit code 1 and one line on
 stderr, no traceback.
@@ -9,7 +10,8 @@ from __future__ import annotations
 import inspect
 import os
 import sys
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -22,8 +24,14 @@ ledger_app = typer.Typer(no_args_is_help=True, help="Look at the action ledger."
 app.add_typer(ledger_app, name="ledger")
 ties_app = typer.Typer(no_args_is_help=True, help="The weaving ledger: who has met whom.")
 app.add_typer(ties_app, name="ties")
+server_app = typer.Typer(no_args_is_help=True, help="The local Prefect server every command and the UI share.")
+app.add_typer(server_app, name="server")
 db_app = typer.Typer(no_args_is_help=True, help="The state database (SQLite or PostgreSQL).")
 app.add_typer(db_app, name="db")
+
+# Set by main() (the installed `weaver` command): flows run against the local server, started if needed.
+# `app` called in-process (the tests' CliRunner, under prefect_harness) keeps whatever Prefect API is current.
+_LOCAL_SERVER = False
 
 ConfigOpt = Annotated[Path, typer.Option("--config", "-c", help="weaver.toml or its workspace folder")]
 
@@ -61,8 +69,9 @@ def _print_summary(name: str, summary: Any) -> None:
             typer.echo(f"  {key}: {value}")
 
 
-def preflight(config: Path) -> Path:
-    """Validate the config and the tables source before paying Prefect's start-up."""
+def preflight(config: Path, flows: list[str] | None = None) -> Path:
+    """Validate the config, the tables source and the tabs and columns the flows need, before Prefect starts."""
+    from deployments.checks import check_tables
     from flows._runtime import build_tables
     from weaver.workspace import Workspace
 
@@ -72,7 +81,7 @@ def preflight(config: Path) -> Path:
         source = ws.path(cfg.path or "")
         if not source.exists():
             raise WeaverError(f"{source}: the tables source in {ws.root / 'weaver.toml'} does not exist")
-    build_tables(ws)
+    check_tables(ws, build_tables(ws), flows or [])
     return ws.root
 
 
@@ -80,26 +89,111 @@ def run_flows(
     names: list[str], config: Path, dry_run: bool, params: dict[str, Any], defaults: dict[str, Any] | None = None
 ) -> dict[str, Any]:
     """Run flows in order. `defaults` go only to flows that take them (the demo's auto_approve)."""
+    from deployments.checks import check_params
     from flows import FLOWS, load_flow
 
     for name in names:
         if name not in FLOWS:
             raise WeaverError(f"unknown flow {name!r} (see 'weaver flows')")
-    root = preflight(config)
+    root = preflight(config, names)
     as_of = params.get("as_of") or (defaults or {}).get("as_of")
     if as_of:  # a bad date is one line now, not a traceback after Prefect's start-up
         from weaver.clock import network_clock
         from weaver.workspace import Workspace
 
         network_clock(Workspace.open(root).config.network.timezone, as_of)
+    targets = {name: load_flow(name) for name in names}
+    for name, target in targets.items():
+        check_params(name, target.fn, params)
+    api_url = _api_url()
     results: dict[str, Any] = {}
-    for name in names:
-        target = load_flow(name)
-        accepted = inspect.signature(target.fn).parameters
-        extra = {k: v for k, v in (defaults or {}).items() if k in accepted}
-        results[name] = target(workspace=str(root), dry_run=dry_run, **extra, **params)
-        _print_summary(name + (" (dry run)" if dry_run else ""), results[name])
+    with _run_settings(api_url), _quiet_tracebacks():
+        for name, target in targets.items():
+            accepted = inspect.signature(target.fn).parameters
+            extra = {k: v for k, v in (defaults or {}).items() if k in accepted}
+            try:
+                results[name] = target(workspace=str(root), dry_run=dry_run, **extra, **params)
+            except WeaverError:
+                raise
+            except Exception as exc:
+                if os.environ.get("WEAVER_DEBUG"):
+                    raise
+                raise WeaverError(
+                    f"{name} failed: {type(exc).__name__}: {_first_line(exc)} (the run's log in the Prefect UI "
+                    "has the details; WEAVER_DEBUG=1 shows the traceback here)"
+                ) from None
+            _print_summary(name + (" (dry run)" if dry_run else ""), results[name])
     return results
+
+
+def _first_line(exc: BaseException) -> str:
+    text = str(exc).strip()
+    return text.splitlines()[0] if text else ""
+
+
+class _NoTraceback:
+    """A console filter: Prefect's own lines stay, their tracebacks do not (the run's log keeps them)."""
+
+    def filter(self, record: Any) -> bool:
+        if record.exc_info and not os.environ.get("WEAVER_DEBUG"):
+            record.exc_info = None
+            record.exc_text = None
+        return True
+
+
+@contextmanager
+def _quiet_tracebacks() -> Iterator[None]:
+    """No Prefect traceback reaches the terminal: our one line says what failed. The API log keeps them (its
+    handler, on the flow and task run loggers, formats each record before it reaches the root's console)."""
+    import logging
+
+    from prefect.logging.handlers import PrefectConsoleHandler
+
+    handlers = [h for h in logging.getLogger().handlers if isinstance(h, PrefectConsoleHandler)]
+    quiet = _NoTraceback()
+    for handler in handlers:
+        handler.addFilter(quiet)
+    try:
+        yield
+    finally:
+        for handler in handlers:
+            handler.removeFilter(quiet)
+
+
+def _api_url() -> str | None:
+    """The Prefect API the flows report to: PREFECT_API_URL if set (it must answer), else the local server."""
+    if not _LOCAL_SERVER:
+        return None
+    from deployments import server
+
+    url = os.environ.get("PREFECT_API_URL")
+    if url:
+        if not server.healthy(url, timeout=5):
+            raise WeaverError(
+                f"the Prefect server at PREFECT_API_URL={url} does not answer "
+                "(start it, or unset PREFECT_API_URL to use the local one)"
+            )
+        return url
+    url = server.ensure().api_url
+    os.environ["PREFECT_API_URL"] = url  # before Prefect is imported, and for any subprocess
+    return url
+
+
+@contextmanager
+def _run_settings(api_url: str | None) -> Iterator[None]:
+    """Prefect settings for runs in this process.
+
+    Heartbeats off: Prefect's heartbeat thread sleeps in 1 s steps and every flow run joins it at its end, so
+    each run (even `return 1`) waited up to a second. Heartbeats only let a server notice a crashed run of a
+    deployment on a worker; a run in this process ends with this command. `make serve`'s runs keep them.
+    """
+    from prefect.settings import PREFECT_API_URL, PREFECT_FLOWS_HEARTBEAT_FREQUENCY, temporary_settings
+
+    updates: dict[Any, Any] = {PREFECT_FLOWS_HEARTBEAT_FREQUENCY: None}
+    if api_url:
+        updates[PREFECT_API_URL] = api_url
+    with temporary_settings(updates=updates):
+        yield
 
 
 @app.command()
@@ -109,7 +203,7 @@ def run(
     dry_run: Annotated[bool, typer.Option("--dry-run", help="Show the plan; change and send nothing")] = False,
     param: Annotated[list[str] | None, typer.Option("--param", "-p", help="A flow parameter, key=value")] = None,
 ) -> None:
-    """Run one operation now (Prefect's ephemeral mode unless PREFECT_API_URL is set)."""
+    """Run one operation now (on the local Prefect server, started if needed, unless PREFECT_API_URL is set)."""
     try:
         run_flows([flow], config, dry_run, _parse_params(param or []))
     except WeaverError as exc:
@@ -152,7 +246,7 @@ def demo(
     """Run the weekly cycle on the embedded demo network (created if missing), in one process."""
     from demo.build import create_workspace
     from demo.history import seed_history
-    from flows import WEEKLY_CYCLE
+    from flows import DEMO_EXTRAS, WEEKLY_CYCLE
 
     try:
         if not (directory / "weaver.toml").exists():
@@ -160,7 +254,8 @@ def demo(
             seed_history(directory)  # the demo's recent past: a survey sent four days ago, answers since
             typer.echo(f"created the demo workspace {directory}")
         # the demo runs unattended: its sends are approved without pausing for a coordinator
-        run_flows(WEEKLY_CYCLE, directory, dry_run, {}, defaults={"auto_approve": True, "as_of": as_of})
+        cycle = [*WEEKLY_CYCLE, *DEMO_EXTRAS]  # then the quarter's impact report, with its map and PDF
+        run_flows(cycle, directory, dry_run, {}, defaults={"auto_approve": True, "as_of": as_of})
     except WeaverError as exc:
         _fail(str(exc))
     typer.echo(f"\nreports: {(directory / 'reports' / 'index.html').resolve()} (every run, newest first)")
@@ -177,7 +272,9 @@ def webhooks(
     from weaver.workspace import Workspace
 
     try:
-        serve_webhooks(Workspace.open(config), host, port)
+        ws = Workspace.open(config)
+        _api_url()  # the deployments it starts live on the local server unless PREFECT_API_URL says otherwise
+        serve_webhooks(ws, host, port)
     except WeaverError as exc:
         _fail(str(exc))
 
@@ -233,6 +330,7 @@ def ledger_unknown(config: ConfigOpt = Path("weaver.toml")) -> None:
         ledger = Ledger(StateDB(ws.state_url), "cli")
         unknown = ledger.entries(status=UNKNOWN, kind="email")
         claimed = ledger.entries(status=CLAIMED, kind="email")
+        live = {e["key"] for e in ledger.live_claims(e["key"] for e in claimed)}
     except WeaverError as exc:
         _fail(str(exc))
     for e in unknown:
@@ -241,8 +339,12 @@ def ledger_unknown(config: ConfigOpt = Path("weaver.toml")) -> None:
         member = about.get("member_id") or "staff"
         typer.echo(f"{e['key']}  {about.get('purpose', '')} to {member} ({about.get('language', '')})  {when}")
     typer.echo(f"{len(unknown)} emails with an unknown outcome")
-    if claimed:
-        typer.echo(f"{len(claimed)} more are being sent now, or their run died: rerun the operation to settle them")
+    if live:
+        runs = ", ".join(sorted({e["run_id"] or "?" for e in claimed if e["key"] in live}))
+        typer.echo(f"{len(live)} more are being sent now (run {runs}): their run holds a live lease")
+    if len(claimed) > len(live):
+        dead = len(claimed) - len(live)
+        typer.echo(f"{dead} more were claimed by a run that died: rerun the operation to settle them")
     if unknown:
         typer.echo(f"check whether they arrived, then: weaver ledger resend KEY... -c {ws.root}")
 
@@ -333,10 +435,59 @@ def ties_export(
         typer.echo(f"  new ties {period}: {sum(counts.values())}")
 
 
+@server_app.command("start")
+def server_start() -> None:
+    """Start the local Prefect server in the background (if it is not running) and show where it is."""
+    from deployments import server
+
+    try:
+        info = server.ensure()
+    except WeaverError as exc:
+        _fail(str(exc))
+    typer.echo(f"Prefect server running: UI {info.ui_url}  API {info.api_url}  (pid {info.pid}, home {info.home})")
+
+
+@server_app.command("url")
+def server_url() -> None:
+    """Print the local server's API URL, starting it if needed (for PREFECT_API_URL=$(weaver server url))."""
+    from deployments import server
+
+    try:
+        typer.echo(server.ensure().api_url)
+    except WeaverError as exc:
+        _fail(str(exc))
+
+
+@server_app.command("status")
+def server_status() -> None:
+    """Is the local Prefect server running? Exit 0 if it answers, 1 if not."""
+    from deployments import server
+
+    info, state = server.status()
+    if info is None:
+        typer.echo(f"no local Prefect server (home {server.home_dir()}); the next 'weaver run' starts one")
+        raise typer.Exit(1)
+    typer.echo(f"{state}: UI {info.ui_url}  API {info.api_url}  (pid {info.pid}, log {info.log})")
+    if state != "running":
+        raise typer.Exit(1)
+
+
+@server_app.command("stop")
+def server_stop() -> None:
+    """Stop the local Prefect server (runs and history stay in its database)."""
+    from deployments import server
+
+    info = server.stop()
+    typer.echo(f"stopped the Prefect server on port {info.port}" if info else "no local Prefect server was running")
+
+
 def main() -> None:
+    global _LOCAL_SERVER
+    from deployments.server import configure_environment
+
     os.environ.setdefault("PYTHONIOENCODING", "utf-8")
-    # Before Prefect is imported: its ephemeral server can need more than the 20 s default on a busy machine.
-    os.environ.setdefault("PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS", "120")
+    configure_environment()  # before Prefect is imported: our home, no telemetry (same as `make`)
+    _LOCAL_SERVER = True
     if hasattr(sys.stdout, "reconfigure"):
         sys.stdout.reconfigure(encoding="utf-8")  # Chinese output on any terminal
     app()

@@ -8,10 +8,11 @@ pause the schedules: a restart carries on where it left off, and scheduled runs 
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from pathlib import Path
 
-from deployments import plan_deployments, require_api_url, runner_deployments
+from deployments import plan_deployments, require_api_url, runner_deployments, server
 from weaver.errors import WeaverError
 from weaver.workspace import Workspace
 
@@ -28,6 +29,9 @@ def main(argv: list[str] | None = None) -> int:
     try:
         ws = Workspace.open(args.config)
         specs = plan_deployments(ws)
+        server.configure_environment()  # before Prefect is imported; without PREFECT_API_URL: the local server
+        if not os.environ.get("PREFECT_API_URL"):
+            os.environ["PREFECT_API_URL"] = server.ensure().api_url
         require_api_url("python -m deployments.serve")
     except WeaverError as exc:
         print(f"weaver: {exc}", file=sys.stderr)

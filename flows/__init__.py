@@ -31,9 +31,17 @@ FLOWS: dict[str, tuple[str, str]] = {
         "Send personal survey links, remind non-responders, ingest and summarise responses",
     ),
     "newsletter": ("flows.newsletter:newsletter", "Compile, archive and deliver the period's newsletter"),
+    "impact-report": (
+        "flows.impact_report:impact_report",
+        "The quarter's impact report and network map (HTML, PDF, zh and en) and a one-page fact sheet for funders",
+    ),
     "membership-fees": (
         "flows.membership_fees:membership_fees",
         "Remind members before their fee falls due, send receipts for payments, list the overdue",
+    ),
+    "finance": (
+        "flows.finance:finance",
+        "Budget against spending, bank imports, owners alerted at 80% and 100%, the monthly finance report",
     ),
     "site": (
         "flows.site:site",
@@ -52,8 +60,12 @@ WEEKLY_CYCLE: list[str] = [
     "group-mixer",
     "newsletter",
     "membership-fees",
+    "finance",
     "site",  # last: it publishes what the others wrote (calendar.ics, the newsletter archive)
 ]
+
+# Shown by `weaver demo` after the weekly cycle, though they run on their own schedules.
+DEMO_EXTRAS: list[str] = ["impact-report"]
 
 
 def load_flow(name: str) -> Any:

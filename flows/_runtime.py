@@ -25,6 +25,7 @@ if TYPE_CHECKING:
     from connectors.forms import FormsSource
     from connectors.grants import GrantsSearch
     from connectors.mail import Sender
+    from connectors.pdf import ChromiumPrinter
     from connectors.site import SiteTarget
 
 
@@ -253,6 +254,16 @@ def build_news_feeds(ws: Workspace) -> FeedSource | None:
     from connectors.feeds import FeedReader
 
     return FeedReader(timeout=ws.config.newsletter.feed_timeout_seconds)
+
+
+def build_printer(ws: Workspace) -> ChromiumPrinter | None:
+    """Headless Chromium printing pages to PDF when `[impact] pdf` is on and a browser is installed, else None
+    (the report then says that no PDF was made and why)."""
+    from connectors.pdf import ChromiumPrinter, find_chromium
+
+    cfg = ws.config.impact
+    binary = find_chromium(cfg.chromium) if cfg.pdf else None
+    return ChromiumPrinter(binary, cfg.pdf_timeout_seconds) if binary else None
 
 
 def build_site_targets(ws: Workspace) -> dict[str, SiteTarget]:

@@ -94,9 +94,12 @@ def no_escapes(loopback_only: None) -> Iterator[None]:
 @pytest.fixture(scope="session")
 def prefect_harness() -> Iterator[None]:
     """One Prefect test server for every test that runs whole flows (start-up is paid once)."""
+    from prefect.settings import PREFECT_FLOWS_HEARTBEAT_FREQUENCY, temporary_settings
     from prefect.testing.utilities import prefect_test_harness
 
-    with prefect_test_harness(server_startup_timeout=120):
+    # no heartbeat thread: each flow run joins it at its end, which cost up to 1 s a run (as in `weaver run`)
+    no_heartbeats = {PREFECT_FLOWS_HEARTBEAT_FREQUENCY: None}
+    with prefect_test_harness(server_startup_timeout=120), temporary_settings(no_heartbeats):
         yield
 
 

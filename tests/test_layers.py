@@ -70,7 +70,9 @@ def test_tasks_hold_one_package_per_operation_plus_common() -> None:
             "grants",
             "surveys",
             "newsletter",
+            "impact",
             "fees",
+            "finance",
             "site",
         ]
     )

@@ -773,6 +773,82 @@ class FeesConfig(_Strict):
         return self.payment_columns.get(name) or DEFAULT_PAYMENT_HEADERS[name]
 
 
+# budget and finance (finance) -----------------------------------------------------------------------------
+BUDGET_FIELDS = ("line", "owner", "amount", "currency", "period", "grant")
+TRANSACTION_FIELDS = ("date", "line", "amount", "currency", "description", "transaction_id", "grant")
+BANK_FIELDS = ("date", "amount", "debit", "credit", "currency", "description", "transaction_id")
+
+
+class BankImportConfig(_Strict):
+    """Bank statement CSV exports dropped into a folder of the workspace, appended to the Transactions tab."""
+
+    name: str
+    folder: str  # relative to the workspace, e.g. "bank/cmb"; every *.csv in it is read
+    # our field -> the export's own header; `amount` (signed, money out negative) or `debit` and `credit`
+    columns: dict[str, str]
+    currency: str = ""  # when the export has no currency column; empty means the base currency
+    encoding: str = "utf-8-sig"  # Chinese banks often export "gbk"
+    skip_rows: int = Field(default=0, ge=0)  # lines above the header (account name, period ...)
+
+    @field_validator("columns")
+    @classmethod
+    def _known_columns(cls, value: dict[str, str]) -> dict[str, str]:
+        _check_keys(value, BANK_FIELDS)
+        if "date" not in value or not ("amount" in value or {"debit", "credit"} <= set(value)):
+            raise ValueError("needs 'date' and either 'amount' or both 'debit' and 'credit'")
+        return {k: v.strip() for k, v in value.items()}
+
+    @field_validator("currency")
+    @classmethod
+    def _code(cls, value: str) -> str:
+        return _currency_code(value) if value else ""
+
+
+class FinanceConfig(_Strict):
+    """finance: the Budget tab against the Transactions tab (and bank exports), owners' alerts, the report."""
+
+    budget_tab: str = "Budget"
+    transactions_tab: str = "Transactions"
+    budget_columns: dict[str, str] = Field(default_factory=dict)  # our field -> the tab's own header
+    transaction_columns: dict[str, str] = Field(default_factory=dict)
+    alert_percents: tuple[int, ...] = (80, 100)  # owners hear once as a line's spending reaches each
+    # a bank line whose description contains a keyword is put on that budget line (keyword -> line)
+    categories: dict[str, str] = Field(default_factory=dict)
+    bank_imports: tuple[BankImportConfig, ...] = ()
+
+    @field_validator("budget_columns")
+    @classmethod
+    def _known_budget(cls, value: dict[str, str]) -> dict[str, str]:
+        _check_keys(value, BUDGET_FIELDS)
+        return {k: v.strip() for k, v in value.items()}
+
+    @field_validator("transaction_columns")
+    @classmethod
+    def _known_transactions(cls, value: dict[str, str]) -> dict[str, str]:
+        _check_keys(value, TRANSACTION_FIELDS)
+        return {k: v.strip() for k, v in value.items()}
+
+    @field_validator("alert_percents")
+    @classmethod
+    def _percents(cls, value: tuple[int, ...]) -> tuple[int, ...]:
+        if any(p <= 0 for p in value):
+            raise ValueError("percents must be above 0")
+        return tuple(sorted(set(value)))
+
+    @model_validator(mode="after")
+    def _unique_imports(self) -> FinanceConfig:
+        names = [b.name for b in self.bank_imports]
+        if len(set(names)) != len(names):
+            raise ValueError("two [[finance.bank_imports]] have the same 'name'")
+        return self
+
+    def budget_column(self, name: str) -> str:
+        return self.budget_columns.get(name) or name
+
+    def transaction_column(self, name: str) -> str:
+        return self.transaction_columns.get(name) or name
+
+
 class GoogleFormsConfig(_Strict):
     """Polling Google Forms responses through the Forms API (a backstop for, or instead of, Apps Script)."""
 
@@ -898,6 +974,20 @@ class EngagementConfig(_Strict):
         return value
 
 
+class ImpactConfig(_Strict):
+    """impact-report: the quarterly impact report, its network map, the PDF and the funders' fact sheet."""
+
+    pdf: bool = True  # print the report and the fact sheet to PDF with headless Chromium
+    chromium: str = ""  # the browser to print with; empty: chromium (or chromium-browser) on the PATH
+    pdf_timeout_seconds: float = Field(default=120.0, gt=0)
+    events_together: int = Field(default=3, ge=0)  # the map joins two members who came to this many events together
+    map_people: int = Field(default=300, ge=10, le=5000)  # the map draws this many best-connected people at most
+    brokers: int = Field(default=5, ge=0, le=50)  # the people who bridge the most, named in the report
+    newcomer_days: int = Field(default=90, ge=0)  # joined this recently and no tie yet: a newcomer still unconnected
+    sample_above: int = Field(default=2000, ge=10)  # above this many people, brokerage is estimated from a sample
+    sample_size: int = Field(default=32, ge=8)  # sources of that estimate (a fixed seed: the same figures each run)
+
+
 class WeaverConfig(_Strict):
     network: NetworkConfig = NetworkConfig()
     state: StateConfig = StateConfig()
@@ -920,7 +1010,9 @@ class WeaverConfig(_Strict):
     links: LinksConfig = LinksConfig()
     mailchimp: MailchimpConfig | None = None
     newsletter: NewsletterConfig = NewsletterConfig()
+    impact: ImpactConfig = ImpactConfig()
     fees: FeesConfig = FeesConfig()
+    finance: FinanceConfig = FinanceConfig()
     site: SiteConfig = SiteConfig()
 
     @model_validator(mode="after")

@@ -17,7 +17,7 @@ from zoneinfo import ZoneInfo
 from connectors.mail import Attachment, Message
 from tasks.common.messages import render
 from tasks.events.calendar import Person, event_uid, invitation_ics
-from tasks.events.events import CALENDAR_PURPOSES, CANCEL, REMINDER, Event, Intent
+from tasks.events.events import CALENDAR_PURPOSES, CANCEL, INVITE, REMINDER, UPDATE, Event, Intent
 from tasks.events.reminders import zone_or
 from weaver.i18n import t
 
@@ -73,6 +73,9 @@ def soon_label(start: datetime, now: datetime, zone: ZoneInfo, lang: str) -> str
     return t("event.in_hours", lang, n=hours)
 
 
+_WITH_CAPACITY = (INVITE, UPDATE)  # the places and waiting-list note matter before a member answers
+
+
 def _language_note(event: Event, lang: str) -> str:
     return t(f"event.held_in.{event.language}", lang) if event.language else ""
 
@@ -94,7 +97,7 @@ def message_for(intent: Intent, event: Event, member: Mapping[str, Any], ctx: Co
         "place": event.place,
         "online": event.online,
         "description": event.description,
-        "capacity": event.capacity or "",
+        "capacity": (event.capacity or "") if intent.purpose in _WITH_CAPACITY else "",  # a seat is already decided
         "language_note": _language_note(event, render_lang),
         "rsvp_url": ctx.rsvp_url.replace("{event_id}", event.event_id) if ctx.rsvp_url else "",
         "soon": soon_label(event.start, ctx.now, zone, render_lang) if intent.purpose == REMINDER else "",
@@ -107,7 +110,8 @@ def message_for(intent: Intent, event: Event, member: Mapping[str, Any], ctx: Co
     method = "CANCEL" if intent.purpose == CANCEL else "REQUEST"
     ics = invitation_ics(event, method, intent.sequence, event_uid(event.event_id, ctx.domain), ctx.organizer,
                          Person(member["email"], fields.get("name", "")), ctx.now)  # fmt: skip
-    attachment = Attachment("invite.ics", f"text/calendar; method={method}", ics.encode("utf-8"))
+    # charset=utf-8: without it strict parsers read the attachment as ASCII and a Chinese title turns into U+FFFD
+    attachment = Attachment("invite.ics", f"text/calendar; charset=utf-8; method={method}", ics.encode("utf-8"))
     return replace(message, attachments=(attachment,), calendar=ics, calendar_method=method)
 
 

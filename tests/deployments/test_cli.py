@@ -98,3 +98,60 @@ def test_replaying_a_day_as_the_readme_shows(demo_ws: Path) -> None:
     assert "== grant-pipeline (dry run) ==" in lines
     assert "    deadlines_in_reach: 4" in lines  # the demo's deadlines, judged as on its day
     assert "    digests_would_send: 3" in lines and "    digests_sent: 0" in lines
+
+
+# Checked before Prefect starts (these tests run no flow: no harness, no server) --------------------------
+def _edit_config(ws: Path, old: str, new: str) -> None:
+    config = ws / "weaver.toml"
+    text = config.read_text(encoding="utf-8")
+    assert old in text
+    config.write_text(text.replace(old, new, 1), encoding="utf-8")
+
+
+def test_a_wrong_tab_name_is_one_line_before_prefect_starts(demo_ws: Path) -> None:
+    _edit_config(demo_ws, 'tab = "Members"', 'tab = "Memberz"')
+    result = runner.invoke(app, ["run", "member-sync", "-c", str(demo_ws), "--dry-run"])
+    assert result.exit_code == 1
+    [line] = result.output.strip().splitlines()
+    assert line.startswith("weaver: network.xlsx: no tab named 'Memberz' ([members] tab); its tabs are: Members, ")
+
+
+def test_a_wrong_mapped_column_is_one_line_before_prefect_starts(demo_ws: Path) -> None:
+    _edit_config(demo_ws, 'email = "邮箱"', 'email = "电邮"')
+    result = runner.invoke(app, ["run", "member-sync", "-c", str(demo_ws), "--dry-run"])
+    assert result.exit_code == 1
+    [line] = result.output.strip().splitlines()
+    assert line.startswith(
+        "weaver: network.xlsx: tab 'Members' has no column '电邮' (mapped from [members.columns] email); "
+        "its columns are: '姓名', '邮箱'"
+    )
+
+
+def test_bad_param_values_are_one_line_before_prefect_starts(demo_ws: Path) -> None:
+    result = runner.invoke(app, ["run", "group-mixer", "-c", str(demo_ws), "-p", "rounds=three"])
+    assert result.exit_code == 1
+    assert result.output.strip().splitlines() == [
+        "weaver: --param rounds='three': input should be a valid integer, unable to parse string as an integer"
+    ]
+    result = runner.invoke(app, ["run", "newsletter", "-c", str(demo_ws), "-p", "colour=red"])
+    assert result.exit_code == 1
+    assert result.output.strip().splitlines() == [
+        "weaver: --param colour: newsletter has no parameter 'colour' "
+        "(it takes: period, as_of, campaign, schedule_at, auto_approve, recompile)"
+    ]
+
+
+def test_ledger_unknown_tells_live_claims_from_dead_ones(demo_ws: Path) -> None:
+    from datetime import timedelta
+
+    from weaver.ledger import Action, Ledger
+    from weaver.state import StateDB
+    from weaver.workspace import Workspace
+
+    db = StateDB(Workspace.open(demo_ws).state_url)
+    Ledger(db, "t", run_id="run-a", lease=timedelta(hours=1))._claim([Action("email:x:m-1", "email", "x")])
+    Ledger(db, "t", run_id="run-b", lease=timedelta(seconds=-1))._claim([Action("email:x:m-2", "email", "x")])
+    result = runner.invoke(app, ["ledger", "unknown", "-c", str(demo_ws)])
+    assert result.exit_code == 0, result.output
+    assert "1 more are being sent now (run run-a)" in result.output
+    assert "1 more were claimed by a run that died" in result.output

@@ -23,8 +23,11 @@ from tasks.events.events import CHANGES
 from tasks.events.report import CALENDAR_FILE_OUTCOMES, SENT_KINDS
 from tasks.fees.report import MEMBER_PROBLEMS, OUTCOMES, PAYMENT_PROBLEMS
 from tasks.fees.report import SUMMARY_KEYS as FEE_SUMMARY_KEYS
+from tasks.finance.report import BANK_PROBLEMS, ROW_PROBLEMS
+from tasks.finance.report import SUMMARY_KEYS as FINANCE_SUMMARY_KEYS
 from tasks.grants.pipeline import DATE_COLUMNS
 from tasks.grants.report import SKIP_REASONS
+from tasks.impact.render import MAP_LEGEND, METRIC_KEYS
 from tasks.mixing.mix import NOTICE_CODES
 from tasks.newsletter.compile import REJECT_REASONS, SECTIONS
 from tasks.newsletter.delivery import OUTCOME_KEYS
@@ -55,10 +58,15 @@ DECLARED: dict[str, Iterable[str]] = {
     "newsletter.{}": OUTCOME_KEYS,
     "newsletter.reason.{}": REJECT_REASONS,
     "survey.status.{}": SURVEY_STATUSES,
+    "impact.legend.{}": MAP_LEGEND,
+    "impact.n.{}": METRIC_KEYS,
     "fees.s.{}": FEE_SUMMARY_KEYS,
     "fees.problem.{}": PAYMENT_PROBLEMS,
     "fees.member.bad_{}": MEMBER_PROBLEMS,
     "fees.outcome.{}": OUTCOMES,
+    "fin.s.{}": FINANCE_SUMMARY_KEYS,
+    "fin.problem.{}": ROW_PROBLEMS,
+    "fin.bank.{}": BANK_PROBLEMS,
     "site.{}": SITE_LABELS,
     "site.nav_{}": SITE_PAGES,
     "site.field.{}": DIRECTORY_FIELDS,

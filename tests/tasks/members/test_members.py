@@ -56,6 +56,15 @@ def test_excel_date_serials_are_dates() -> None:
 
 
 # quarantine ---------------------------------------------------------------------------------------------
+def test_internationalised_addresses_are_valid() -> None:
+    for good in ("zoe@exämple.org", "ZOE@EXÄMPLE.ORG", "用户@例子.中国", "a@xn--fsqu00a.xn--fiqs8s"):
+        assert is_valid_email(normalise_email(good)), good
+    for bad in ("zoe@exä_mple.org", "zoe@exämple", "zoe@-exämple.org", "zoe@exämple..org", "a(b@exämple.org"):
+        assert not is_valid_email(normalise_email(bad)), bad
+    p = plan(grid(row("Zoë", "zoe@exämple.org")))
+    assert [m.email for m in p.deduped.members] == ["zoe@exämple.org"] and not p.parsed.rejected
+
+
 def test_every_quarantine_reason_names_row_and_field_and_optional_fields_only_warn() -> None:
     g = grid(
         row("", "a@example.org"),

@@ -577,12 +577,29 @@ def write_bank_export(directory: Path, today: date) -> Path:
     return path
 
 
+POST_HEADERS = ["编号", "发布时间", "渠道", "中文内容", "英文内容", "图片", "状态", "来源"]
+
+
+def build_posts(wb: Workbook, _rng: random.Random, today: date) -> None:
+    """The Posts tab: one approved post due on the demo day, one approved for later, one draft (social-posts)."""
+    sheet = wb.create_sheet("Posts")
+    sheet.append(POST_HEADERS)
+    sheet.append(["welcome-winter", _at(today, 9), "",
+                  "冬季活动季开始了！本月有开放数据工作坊、气候行动圆桌和柏林线下交流，欢迎报名。",
+                  "Our winter season starts: an open data clinic, a climate roundtable and a Berlin meetup. Join us!",
+                  "", "批准", ""])  # fmt: skip
+    sheet.append(["member-stories", _at(today + timedelta(days=5), 10), "posts-zh",
+                  "征集成员故事：你的社区项目最近有什么进展？", "", "", "批准", ""])  # fmt: skip
+    sheet.append(["year-review", "", "", "年度回顾（草稿）", "Year in review (draft)", "", "草稿", ""])
+
+
 TAB_BUILDERS: list[TabBuilder] = [
     build_members,
     build_events,
     build_opportunities,
     build_surveys,
     build_news,
+    build_posts,
     build_rsvps,
     build_attendance,
     build_empty_tab("Groups", ["event_id", "round", "group", "member_id", "name", "role"]),

@@ -32,6 +32,7 @@ DEFAULT_SCHEDULES: dict[str, str] = {
     "engagement-review": "0 8 * * 1",  # weekly
     "group-mixer": "",  # per event, by hand
     "impact-report": "0 8 28 3,6,9,12 *",  # quarterly, near the quarter's end (rerun as of its last day to close it)
+    "social-posts": "*/15 * * * *",  # every quarter hour: a post goes out close to its time
     "site": "20 6 * * *",  # daily: upcoming events move on, new editions and stories appear
 }
 FALLBACK_SCHEDULE = "0 9 * * 1"  # an operation nobody scheduled yet: weekly, Monday 09:00

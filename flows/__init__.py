@@ -43,6 +43,10 @@ FLOWS: dict[str, tuple[str, str]] = {
         "flows.finance:finance",
         "Budget against spending, bank imports, owners alerted at 80% and 100%, the monthly finance report",
     ),
+    "social-posts": (
+        "flows.social_posts:social_posts",
+        "Post approved posts once per channel at their time (posts/ folder or apprise); draft posts for new items",
+    ),
     "site": (
         "flows.site:site",
         "Build and publish the public site: events, calendar, opportunities, newsletters, stories, members",
@@ -61,6 +65,7 @@ WEEKLY_CYCLE: list[str] = [
     "newsletter",
     "membership-fees",
     "finance",
+    "social-posts",
     "site",  # last: it publishes what the others wrote (calendar.ics, the newsletter archive)
 ]
 

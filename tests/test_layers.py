@@ -74,6 +74,7 @@ def test_tasks_hold_one_package_per_operation_plus_common() -> None:
             "fees",
             "finance",
             "site",
+            "posts",
         ]
     )
 

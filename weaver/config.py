@@ -440,6 +440,46 @@ class SiteConfig(_Strict):
         return value
 
 
+# --- social posts (issue 19) ------------------------------------------------------------------------------
+POST_CHANNEL_KINDS = ("folder", "mastodon", "bluesky", "x", "telegram", "dingtalk", "wecom", "slack", "discord",
+                      "matrix")  # fmt: skip
+POST_DRAFT_SOURCES = ("events", "opportunities", "newsletter")
+
+
+class PostChannelConfig(_Strict):
+    """One channel posts go out on: the `posts/` folder, or one apprise service named by its URL."""
+
+    name: str = Field(pattern=r"^[a-z0-9][a-z0-9_-]{0,40}$")  # what the Posts tab's channels cell names
+    kind: Literal["folder", "mastodon", "bluesky", "x", "telegram", "dingtalk", "wecom", "slack", "discord",
+                  "matrix"] = "folder"  # fmt: skip
+    language: Literal["zh", "en"]  # the text the channel gets: text_zh or text_en
+    url: SecretRef | None = None  # the apprise URL (it carries a token: a secret), e.g. mastodons://TOKEN@host
+    max_attempts: int = Field(default=3, ge=1, le=6)  # tries when the service says 429 (rate limited)
+    backoff_seconds: float = Field(default=2.0, ge=0, le=120)  # the first wait; it doubles
+    timeout_seconds: float = Field(default=15.0, gt=0, le=300)
+
+    @model_validator(mode="after")
+    def _url_needed(self) -> PostChannelConfig:
+        if self.kind != "folder" and self.url is None:
+            raise ValueError(f"channel {self.name!r} of kind {self.kind!r} needs 'url' (a secret: env or block)")
+        return self
+
+
+class PostsConfig(_Strict):
+    tab: str = "Posts"
+    folder: str = "posts"  # where folder channels write, in the workspace
+    drafts_from: tuple[Literal["events", "opportunities", "newsletter"], ...] = POST_DRAFT_SOURCES
+    channels: tuple[PostChannelConfig, ...] = ()  # none: one folder channel per network language (posts-zh ...)
+
+    @field_validator("channels")
+    @classmethod
+    def _unique_names(cls, value: tuple[PostChannelConfig, ...]) -> tuple[PostChannelConfig, ...]:
+        names = [c.name for c in value]
+        if len(names) != len(set(names)):
+            raise ValueError("two channels share a name")
+        return value
+
+
 # --- deployments, schedules and form webhooks (issue 9) ------------------------------------------------
 _CRON_FIELD = re.compile(r"^[0-9A-Za-z*/,\-]+$")
 _SLUG = re.compile(r"^[a-z0-9][a-z0-9_-]{0,62}$")
@@ -1014,6 +1054,7 @@ class WeaverConfig(_Strict):
     fees: FeesConfig = FeesConfig()
     finance: FinanceConfig = FinanceConfig()
     site: SiteConfig = SiteConfig()
+    posts: PostsConfig = PostsConfig()
 
     @model_validator(mode="after")
     def _google_source_needs(self) -> WeaverConfig:

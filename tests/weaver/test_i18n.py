@@ -31,6 +31,8 @@ from tasks.impact.render import MAP_LEGEND, METRIC_KEYS
 from tasks.mixing.mix import NOTICE_CODES
 from tasks.newsletter.compile import REJECT_REASONS, SECTIONS
 from tasks.newsletter.delivery import OUTCOME_KEYS
+from tasks.posts.posts import REASONS as POST_REASONS
+from tasks.posts.report import SUMMARY_KEYS as POST_SUMMARY_KEYS
 from tasks.site.plan import LABELS as SITE_LABELS
 from tasks.site.plan import PAGES as SITE_PAGES
 from tasks.surveys.surveys import SURVEY_STATUSES
@@ -68,6 +70,8 @@ DECLARED: dict[str, Iterable[str]] = {
     "fin.problem.{}": ROW_PROBLEMS,
     "fin.bank.{}": BANK_PROBLEMS,
     "site.{}": SITE_LABELS,
+    "posts.s.{}": POST_SUMMARY_KEYS,
+    "posts.reason.{}": POST_REASONS,
     "site.nav_{}": SITE_PAGES,
     "site.field.{}": DIRECTORY_FIELDS,
 }

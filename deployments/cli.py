@@ -224,17 +224,41 @@ def list_flows() -> None:
 @app.command()
 def init(
     directory: Annotated[Path, typer.Argument(help="The new workspace folder")],
+    name: Annotated[str, typer.Option(help="Your network's name, as members see it")] = "",
+    sender: Annotated[str, typer.Option(help="The address member mail comes from")] = "",
+    sender_name: Annotated[str, typer.Option(help="The name member mail comes from (default: --name)")] = "",
+    weaver_email: Annotated[str, typer.Option(help="The network weaver's own address (staff digests)")] = "",
+    weaver_name: Annotated[str, typer.Option(help="The network weaver's name")] = "",
+    timezone: Annotated[str, typer.Option(help="The network's time zone, e.g. Europe/Berlin")] = "",
+    language: Annotated[str, typer.Option(help="zh or en: reports and the fallback email language")] = "",
     force: Annotated[bool, typer.Option(help="Overwrite the demo files if they exist")] = False,
 ) -> None:
-    """Create a workspace from the demo template: weaver.toml and a members workbook."""
-    from demo.build import create_workspace
+    """Create a workspace: weaver.toml (your network's identity; the rest from the demo) and an example workbook.
 
+    Without --name, --sender and --weaver-email, a terminal asks for them; elsewhere the demo's stay."""
+    from demo.build import create_workspace
+    from weaver.workspace import Workspace
+
+    identity = {"name": name, "sender": sender, "sender_name": sender_name or name, "weaver_email": weaver_email,
+                "weaver_name": weaver_name, "timezone": timezone, "language": language}  # fmt: skip
+    if sys.stdin.isatty() and not (name or sender or weaver_email):
+        identity["name"] = typer.prompt("Your network's name")
+        identity["sender_name"] = sender_name or identity["name"]
+        identity["sender"] = typer.prompt("The address member mail comes from")
+        identity["weaver_email"] = typer.prompt("The network weaver's own address")
+    from tasks.common.text import is_valid_email
+
+    for flag in ("sender", "weaver_email"):
+        if identity[flag] and not is_valid_email(identity[flag]):
+            _fail(f"--{flag.replace('_', '-')} {identity[flag]!r}: not an email address")
     try:
-        create_workspace(directory, force=force)
+        create_workspace(directory, force=force, identity=identity)
+        Workspace.open(directory)  # a bad address or time zone is one line now, not at the first run
     except WeaverError as exc:
         _fail(str(exc))
     typer.echo(f"workspace ready: {directory.resolve()}")
-    typer.echo(f"next: edit weaver.toml, then 'weaver run member-sync -c {directory}'")
+    typer.echo(f"next: map your sheet's columns in {directory / 'weaver.toml'}, then "
+               f"'weaver run member-sync -c {directory} --dry-run'")  # fmt: skip
 
 
 @app.command()

@@ -20,6 +20,10 @@ FLOWS: dict[str, tuple[str, str]] = {
         "flows.engagement_review:engagement_review",
         "Score engagement, find drifting members and newcomers, assign check-ins to weavers",
     ),
+    "asks-offers": (
+        "flows.asks_offers:asks_offers",
+        "Weekly asks and offers: introduce a member's need to another's matching offer, digest to those who opted in",
+    ),
     "member-intake": ("flows.member_intake:member_intake", "Add join-form submissions to the members tab"),
     "onboarding": ("flows.onboarding:onboarding", "Welcome new members, pair them with buddies, follow up"),
     "grant-pipeline": (
@@ -61,6 +65,7 @@ WEEKLY_CYCLE: list[str] = [
     "event-invites",
     "survey-distribution",
     "engagement-review",
+    "asks-offers",
     "group-mixer",
     "newsletter",
     "membership-fees",

@@ -37,11 +37,11 @@ def engagement_review(
                 members = read_tab(op.tables, op.cfg.members.tab)
                 attendance = read_optional_tab_task(op.tables, op.cfg.mixing.attendance_tab)
                 events = read_optional_tab_task(op.tables, op.cfg.tabs.events)  # event titles people are told of
+                vocabulary = read_optional_tab_task(op.tables, op.cfg.matching.vocabulary_tab)  # 气候 = climate
                 inbox, recorded = load_inbox_task(op.db, ("rsvp",)), load_engagement_task(op.db)
                 known = load_ties_task(op.db)
-                plan = plan_review_task(
-                    members, attendance, known, inbox, recorded, op.cfg, op.clock.today, op.source, op.lang, events
-                )
+                plan = plan_review_task(members, attendance, known, inbox, recorded, op.cfg, op.clock.today,
+                                        op.source, op.lang, events, vocabulary)  # fmt: skip
                 applied = apply_review_task(plan, op.tables, op.db, dry_run)
         delivery = op.send(plan.messages, auto_approve)
         made = record_introductions_task(plan, delivery, op.db, dry_run)  # only what went out becomes a tie

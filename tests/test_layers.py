@@ -70,6 +70,7 @@ def test_tasks_hold_one_package_per_operation_plus_common() -> None:
             "grants",
             "surveys",
             "newsletter",
+            "asks_offers",
             "impact",
             "fees",
             "finance",

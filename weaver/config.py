@@ -36,6 +36,7 @@ MEMBER_FIELDS = (
     "timezone",
     "fee",
     "paid_until",
+    "asks_offers",  # yes: share my needs and offers in the weekly digest, and introduce me (asks-offers)
     "directory",  # the public site's member directory: yes, no, or the fields a member allows (issue 19)
 )
 OWNED_FIELDS = ("member_id", "sync_status", "engagement", "last_active")
@@ -122,6 +123,16 @@ class MembersConfig(_Strict):
     owned_columns: dict[str, str] = Field(
         default_factory=lambda: {"member_id": "Member ID", "sync_status": "Sync status"}
     )
+    # fields members may change themselves on their "my details" page (member-sync writes them, mapped only)
+    self_service: tuple[str, ...] = ("interests", "needs", "offers", "region", "language")
+
+    @field_validator("self_service")
+    @classmethod
+    def _editable_fields(cls, value: tuple[str, ...]) -> tuple[str, ...]:
+        _check_keys(dict.fromkeys(value), MEMBER_FIELDS)
+        if "email" in value:
+            raise ValueError("'email' cannot be changed by members (members are matched by email)")
+        return value
 
     @field_validator("columns")
     @classmethod
@@ -1014,6 +1025,21 @@ class EngagementConfig(_Strict):
         return value
 
 
+class MatchingConfig(_Strict):
+    """asks-offers: members' needs meet other members' offers, among members who opted in.
+
+    Opting in is a yes in the members tab's column mapped as `asks_offers` in [members.columns] (and a yes
+    to email); nobody else is read, listed or introduced.
+    """
+
+    vocabulary_tab: str = "Vocabulary"  # zh/en spellings of one term, shared by interests, needs and offers
+    introductions: bool = True  # introduce a member with a need to one with the matching offer
+    per_offerer: int = Field(default=2, ge=1)  # introductions one member with an offer receives per run
+    followup_days: int = Field(default=14, ge=1)  # then ask the one with the need "did you meet?"
+    digest_items: int = Field(default=12, ge=1)  # asks and offers each, listed per digest
+    chat: bool = True  # also post the week's asks and offers to the network's chat ([chat])
+
+
 class ImpactConfig(_Strict):
     """impact-report: the quarterly impact report, its network map, the PDF and the funders' fact sheet."""
 
@@ -1040,6 +1066,7 @@ class WeaverConfig(_Strict):
     chat: ChatConfig = ChatConfig()
     mixing: MixingConfig = MixingConfig()
     engagement: EngagementConfig = EngagementConfig()
+    matching: MatchingConfig = MatchingConfig()
     # flow name -> cron in the network's time zone; "" = manual runs only. Unnamed flows keep their default.
     schedules: dict[str, Cron] = Field(default_factory=dict)
     deployments: DeploymentsConfig = DeploymentsConfig()

@@ -28,7 +28,8 @@ from weaver.ledger import Action, ApplyResult, Ledger, Outcome
 from weaver.state import StateDB
 from weaver.state.engagement import TIE_SOURCES, record_ties, tie_rows
 
-DEFAULT_WEIGHTS: dict[str, float] = {"group": 1.0, "buddy": 1.0, "introduction": 1.0, "checkin": 1.0, "event": 0.2}
+DEFAULT_WEIGHTS: dict[str, float] = {"group": 1.0, "buddy": 1.0, "introduction": 1.0, "checkin": 1.0, "match": 1.0,
+                                     "event": 0.2}  # fmt: skip
 
 
 @dataclass(frozen=True, order=True)
@@ -94,7 +95,7 @@ def period_of(day: date, period: str) -> str:
     return f"{day.year}-Q{(day.month - 1) // 3 + 1}" if period == "quarter" else f"{day.year}-{day.month:02d}"
 
 
-MEETING_SOURCES = ("group", "buddy", "introduction", "checkin")
+MEETING_SOURCES = ("group", "buddy", "introduction", "checkin", "match")
 
 
 def new_ties(ties: Iterable[Tie], period: str = "month",

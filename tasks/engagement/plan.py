@@ -25,6 +25,7 @@ from tasks.common.messages import render
 from tasks.common.tables import number_cell
 from tasks.common.text import normalise_email
 from tasks.common.ties import Tie, event_ties
+from tasks.common.vocabulary import Vocabulary
 from tasks.engagement.introductions import Introduction, followups, newcomer_of, plan_introductions
 from tasks.engagement.score import (
     NEWCOMER,
@@ -141,8 +142,9 @@ def plan_writeback(grid: Grid, roster: Roster, scores: Mapping[str, Score]) -> l
 # the plan ---------------------------------------------------------------------------------------------------
 def plan_review(members_grid: Grid, attendance_grid: Grid, ties: Sequence[Tie], inbox: Sequence[Mapping[str, Any]],
                 recorded: Sequence[Mapping[str, Any]], config: WeaverConfig, today: date, source: str,
-                lang: str, events_grid: Grid = ()) -> ReviewPlan:  # fmt: skip
-    """The whole review from what was read; `events_grid` (the events tab, if any) gives events their titles."""
+                lang: str, events_grid: Grid = (), vocabulary_grid: Grid = ()) -> ReviewPlan:  # fmt: skip
+    """The whole review from what was read; `events_grid` (the events tab, if any) gives events their titles,
+    `vocabulary_grid` (the network's zh/en vocabulary, if any) makes 气候 and climate one shared interest."""
     cfg = config.engagement
     roster = read_roster(members_grid, config, source, lang)
     members = roster.fields
@@ -156,7 +158,8 @@ def plan_review(members_grid: Grid, attendance_grid: Grid, ties: Sequence[Tie], 
     titles = event_titles(events_grid, config.events.columns)
     suggestions = {s.member_id: _suggestions(s.member_id, members, config, upcoming, today, titles, lang)
                    for a in assignments for s in a.members}  # fmt: skip
-    intros = plan_introductions(scores, members, ties) if cfg.introductions else []
+    vocabulary = Vocabulary.from_grid(vocabulary_grid, config.matching.vocabulary_tab) if vocabulary_grid else None
+    intros = plan_introductions(scores, members, ties, vocabulary=vocabulary) if cfg.introductions else []
     due, planned = followups(ties, cfg.followup_days, today, catch_up_days=30)
     past = attended(records, before=today)
     co = [x for e in past.values() for x in event_ties(e.attendees, e.event_id, e.day)]

@@ -35,7 +35,7 @@ from weaver.state.engagement import TIE_SOURCES
 
 # sources of a tie that say two people met; an introduction is counted apart, an event is not a tie here
 CONFIRMED = tuple(s for s in ("group", "buddy", "checkin", "meeting") if s in TIE_SOURCES)
-INTRODUCED = ("introduction",)
+INTRODUCED = tuple(s for s in ("introduction", "match") if s in TIE_SOURCES)  # match: asks-offers
 SCORE_BANDS = ((0, 24), (25, 49), (50, 74), (75, 100))
 
 

@@ -150,6 +150,21 @@ def test_bad_param_values_are_one_line_before_prefect_starts(demo_ws: Path) -> N
     ]
 
 
+def test_init_takes_the_networks_identity_and_refuses_a_bad_one(tmp_path: Path) -> None:
+    result = runner.invoke(app, ["init", str(tmp_path / "a"), "--sender", "hello at riverside"])
+    assert result.exit_code == 1
+    assert result.output.strip().splitlines() == ["weaver: --sender 'hello at riverside': not an email address"]
+    result = runner.invoke(app, ["init", str(tmp_path / "b"), "--timezone", "Mars/Olympus"])
+    assert result.exit_code == 1
+    assert result.output.strip().splitlines() == [
+        f"weaver: {tmp_path / 'b' / 'weaver.toml'}: [network] key 'timezone': unknown time zone 'Mars/Olympus'"
+    ]
+    result = runner.invoke(app, ["init", str(tmp_path / "c"), "--name", "河畔共益网络", "--weaver-name", "Ana"])
+    assert result.exit_code == 0, result.output
+    text = (tmp_path / "c" / "weaver.toml").read_text(encoding="utf-8")
+    assert 'name = "河畔共益网络"' in text and 'from_name = "河畔共益网络"' in text and 'weaver_name = "Ana"' in text
+
+
 def test_ledger_unknown_tells_live_claims_from_dead_ones(demo_ws: Path) -> None:
     from datetime import timedelta
 

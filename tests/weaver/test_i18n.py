@@ -15,6 +15,7 @@ from pathlib import Path
 
 import pytest
 
+from tasks.asks_offers.report import SUMMARY_KEYS as ASKS_SUMMARY_KEYS
 from tasks.common.approval import APPROVAL_STATES
 from tasks.common.delivery import Delivery
 from tasks.engagement.report import SUMMARY_KEYS
@@ -28,6 +29,7 @@ from tasks.finance.report import SUMMARY_KEYS as FINANCE_SUMMARY_KEYS
 from tasks.grants.pipeline import DATE_COLUMNS
 from tasks.grants.report import SKIP_REASONS
 from tasks.impact.render import MAP_LEGEND, METRIC_KEYS
+from tasks.members.self_service import OUTCOMES as EDIT_OUTCOMES
 from tasks.mixing.mix import NOTICE_CODES
 from tasks.newsletter.compile import REJECT_REASONS, SECTIONS
 from tasks.newsletter.delivery import OUTCOME_KEYS
@@ -48,6 +50,9 @@ DECLARED: dict[str, Iterable[str]] = {
     "approval.{}": APPROVAL_STATES,
     "eng.reason.{}": STATUSES,
     "eng.s.{}": SUMMARY_KEYS,
+    "ask.s.{}": ASKS_SUMMARY_KEYS,
+    "sync.edit.{}": EDIT_OUTCOMES,
+    "details.lang.{}": ("zh", "en"),
     "invites.sent.{}": SENT_KINDS,
     "invites.file.{}": CALENDAR_FILE_OUTCOMES,
     "invites.change.{}": CHANGES,

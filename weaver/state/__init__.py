@@ -16,6 +16,7 @@ from weaver.state import (
     links,
     migrations,
     onboarding,
+    self_service,
     submissions,
     surveys,
 )
@@ -50,6 +51,7 @@ __all__ = [
     "delivery",
     "engagement",
     "events",
+    "self_service",
     "grants",
     "inbox",
     "insert_ignore",

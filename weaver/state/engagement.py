@@ -29,7 +29,8 @@ engagement_events = Table(
 # `a` < `b` are member ids (a check-in pairs a weaver's staff id with a member). Written by group-mixer
 # (groups formed, co-attendance), engagement-review (introductions) and any flow that pairs people
 # (buddies), through `record_ties`; read for mixing history, engagement and the tie-graph export.
-TIE_SOURCES = ("event", "group", "buddy", "introduction", "checkin")
+# "match": asks-offers introduced a member with a need to one with the matching offer (ref match:<need>:...)
+TIE_SOURCES = ("event", "group", "buddy", "introduction", "checkin", "match")
 ties = Table(
     "ties",
     metadata,

@@ -8,7 +8,7 @@ plans it all again.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from prefect import task
@@ -19,10 +19,12 @@ from connectors.chat import ChatChannel
 from connectors.mail import Message
 from tasks.common.messages import Delivery, consent_filter
 from tasks.events.calendar import same_calendar
+from tasks.events.checkins import CheckinsWritten
 from tasks.events.plan import FLOW, InvitesPlan, split_messages
 from weaver.config import WeaverConfig
 from weaver.ledger import Action, ApplyResult, Ledger, Outcome
 from weaver.state import StateDB
+from weaver.state.checkins import save_checkin_events
 from weaver.state.events import save_calendar_sync, save_event_versions, save_rsvps
 
 
@@ -33,6 +35,7 @@ class Applied:
     chat: ApplyResult | None = None
     calendar_file: str = "unchanged"  # written | unchanged | would write
     calendar_suppressed: int = 0  # Google Calendar invitees the consent check refused
+    checkins: CheckinsWritten = field(default_factory=CheckinsWritten)  # check-ins by link, into Attendance
 
 
 def publish_to_google(plan: InvitesPlan, messages: Sequence[Message], target: CalendarTarget | None, db: StateDB,
@@ -83,6 +86,7 @@ def record_rsvps(plan: InvitesPlan, db: StateDB) -> None:
 
 def record_versions(plan: InvitesPlan, db: StateDB) -> None:
     save_event_versions(db, plan.versions)
+    save_checkin_events(db, plan.checkin_events)  # what each invitee's check-in link shows and accepts
     if plan.google_sync:
         save_calendar_sync(db, *plan.google_sync)
 
@@ -96,10 +100,11 @@ def apply_event_invites(
     db: StateDB,
     calendar_file: Path,
     dry_run: bool,
+    checkins: CheckinsWritten | None = None,
 ) -> Applied:
     """Everything after the email send, in the order a coordinator can rely on: Google Calendar attendees,
     chat posts, calendar.ics, then the event versions (last: a version saved means its messages went)."""
-    applied = Applied(delivery)
+    applied = Applied(delivery, checkins=checkins or CheckinsWritten())
     if not approved:  # held: nothing published, nothing recorded
         applied.calendar_file = "held"
         return applied

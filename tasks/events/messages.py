@@ -8,7 +8,7 @@ Accept / Decline) and as an `invite.ics` attachment (for the ones that do not).
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
@@ -35,6 +35,11 @@ class Context:
     domain: str  # for calendar UIDs
     rsvp_url: str  # with {event_id}
     now: datetime
+    links: Callable[[str, str, str], str] | None = None  # (purpose, member id, scope) -> personal URL
+
+
+CHECKIN = "checkin"  # the link purpose of a personal check-in (deployments/pages/checkin.py); scope = event id
+_WITH_CHECKIN = frozenset({INVITE, REMINDER})
 
 
 def format_day(moment: datetime, lang: str) -> str:
@@ -101,6 +106,9 @@ def message_for(intent: Intent, event: Event, member: Mapping[str, Any], ctx: Co
         "language_note": _language_note(event, render_lang),
         "rsvp_url": ctx.rsvp_url.replace("{event_id}", event.event_id) if ctx.rsvp_url else "",
         "soon": soon_label(event.start, ctx.now, zone, render_lang) if intent.purpose == REMINDER else "",
+        "checkin_url": ctx.links(CHECKIN, intent.member_id, event.event_id)
+        if ctx.links and intent.purpose in _WITH_CHECKIN
+        else "",
     }
     out = render(f"event_{intent.purpose}", lang, context, default_language=ctx.default_language)
     message = Message(intent.key, member["email"], fields.get("name", ""), out.subject, out.text, out.html,

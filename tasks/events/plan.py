@@ -19,6 +19,7 @@ from prefect.cache_policies import NO_CACHE
 from connectors.calendar import google_event_id
 from connectors.mail import Message
 from tasks.common.audience import AudienceError, parse_audience
+from tasks.common.links import LinkMaker
 from tasks.events.calendar import Deadline, Person, Published, calendar_feed, parse_deadlines
 from tasks.events.events import (
     CALENDAR_PURPOSES,
@@ -110,6 +111,7 @@ class InvitesPlan:
     google_events: dict[str, GoogleEvent]
     google_sync: tuple[str, str | None, dict[str, Any]] | None = None
     missing_tabs: list[str] = field(default_factory=list)
+    checkin_events: list[dict[str, Any]] = field(default_factory=list)  # what a check-in link's page shows
 
 
 def _parse(config: WeaverConfig, sources: Sources) -> tuple[list[Event], list[EventProblem]]:
@@ -164,7 +166,8 @@ def _seats(decisions: Sequence[Decision], effective: Mapping[tuple[str, str], An
 
 
 def plan_event_invites(config: WeaverConfig, sources: Sources, state: State, now: datetime, *, sender: Person,
-                       only_event: str = "", audience: str = "") -> InvitesPlan:  # fmt: skip
+                       only_event: str = "", audience: str = "", links: LinkMaker | None = None,
+                       ) -> InvitesPlan:  # fmt: skip
     """The whole plan, pure: what a dry run shows and what apply performs."""
     lang, net = config.network.default_language, config.network
     events, problems = _parse(config, sources)
@@ -188,7 +191,8 @@ def plan_event_invites(config: WeaverConfig, sources: Sources, state: State, now
         seats=seats,
     )
     intents = [i for d in chosen for i in plan_event(d, inputs)]
-    ctx = Context(net.name, net.timezone, lang, sender, sender.email.rpartition("@")[2], config.events.rsvp_url, now)
+    domain = sender.email.rpartition("@")[2]
+    ctx = Context(net.name, net.timezone, lang, sender, domain, config.events.rsvp_url, now, links)
     return InvitesPlan(
         now=now,
         lines=[_line(d, inputs, seats) for d in decisions],
@@ -198,6 +202,7 @@ def plan_event_invites(config: WeaverConfig, sources: Sources, state: State, now
         announcements=_announcements(chosen, inputs.sent, ctx, lang),
         feed=_feed(config, sources, decisions, ctx, lang),
         versions=[d.version for d in chosen if d.version],
+        checkin_events=[checkin_row(d.event) for d in chosen if d.upcoming and d.event.status == "scheduled"],
         rsvp_rows=[a.row() for a in merged.values()],
         seat_rows=[
             {"event_id": e, "member_id": m, "seat": s} for (e, m), s in seats.items() if state.seats.get((e, m)) != s
@@ -209,6 +214,11 @@ def plan_event_invites(config: WeaverConfig, sources: Sources, state: State, now
         google_sync=sources.google_sync,
         missing_tabs=sources.missing_tabs,
     )
+
+
+def checkin_row(event: Event) -> dict[str, Any]:
+    return {"event_id": event.event_id, "title": event.title, "starts_at": event.start, "ends_at": event.end,
+            "timezone": event.timezone, "status": event.status}  # fmt: skip
 
 
 def _line(decision: Decision, inputs: PlanInputs, seats: Mapping[tuple[str, str], str]) -> EventLine:

@@ -49,6 +49,7 @@ class InvitesSummary(Summary):
     calendar_file: str  # written | unchanged | would write | held
     problems: list[str] = field(default_factory=list)
     held_messages: int = 0  # emails the approval gate held back: nothing of this run was recorded
+    checkins: int = 0  # check-ins by link written (or, on a dry run, to write) to the Attendance tab
 
     def _keys(self) -> list[str]:
         # a run either sent or would send: only that one of the two is part of the summary
@@ -85,6 +86,7 @@ def summarise_invites(plan: InvitesPlan, applied: Applied, dry_run: bool) -> Inv
         calendar_file=applied.calendar_file,
         problems=[p.message() for p in plan.problems],
         held_messages=applied.delivery.held,
+        checkins=len(applied.checkins.written),
     )
 
 
@@ -101,8 +103,14 @@ def build_invites_report(plan: InvitesPlan, applied: Applied, summary: InvitesSu
                       (t("invites.rejected", lang), str(summary.rejected))]  # fmt: skip
     report.summary += [(t(f"invites.sent.{k}", lang), str(v)) for k, v in sent.items()]
     for key in ("already_sent", "suppressed", "failed", "outcome_unknown", "rsvps_read", "rsvps_unusable",
-                "waitlisted", "chat_posts"):  # fmt: skip
+                "waitlisted", "chat_posts", "checkins"):  # fmt: skip
         report.summary.append((t(f"invites.{key}", lang), str(summary[key])))
+    if applied.checkins.missing_tab:
+        report.notes.append(t("invites.checkins_missing_tab", lang, tab=applied.checkins.missing_tab))
+    if applied.checkins.written:  # names and titles, never ids
+        head = [t("col.member", lang), t("invites.col.event", lang), t("invites.col.start", lang)]
+        rows = [[c.name or "-", c.title, c.day] for c in applied.checkins.written]
+        report.tables.append(Table(t("invites.checkins_table", lang), head, rows))
     report.summary.append((t("invites.calendar_file", lang), t(f"invites.file.{summary.calendar_file}", lang)))
     report.tables.append(_events_table(plan, lang))
     problems = [[p.cell or str(p.row), p.event_id, p.reason] for p in plan.problems]

@@ -43,7 +43,7 @@ class CheckinPage:
         if checkin_of(ctx.db, event["event_id"], ctx.link.subject) is not None:
             return self._done(ctx, event, again=True)
         lang = ctx.language
-        return ctx.render("checkin.html", t("checkin.title", lang, title=event["title"]), when=self._when(ctx, event),
+        return ctx.render("check_in.html", t("checkin.title", lang, title=event["title"]), when=self._when(ctx, event),
                           question=t("checkin.ask", lang), button=t("checkin.button", lang))  # fmt: skip
 
     def post(self, ctx: PageContext) -> PageReply:
@@ -54,8 +54,9 @@ class CheckinPage:
         return self._done(ctx, event, again=not first)
 
     def _done(self, ctx: PageContext, event: dict[str, Any], again: bool) -> PageReply:
-        lang, key, title = ctx.language, "checkin.again" if again else "checkin.done", event["title"]
-        message = t(key, lang, title=title, when=self._when(ctx, event))
+        lang, title, when = ctx.language, event["title"], self._when(ctx, event)
+        message = t("checkin.again", lang, title=title, when=when) if again else t("checkin.done", lang, title=title,
+                                                                                    when=when)  # fmt: skip
         return ctx.render("_message.html", t("checkin.title", lang, title=title), message=message, other="")
 
 

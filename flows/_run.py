@@ -28,8 +28,10 @@ from flows._runtime import Runtime, open_runtime
 from tasks.common.approval import Approval, SendPlan, approve_send, decide
 from tasks.common.delivery import Delivery
 from tasks.common.messages import deliver_task
+from tasks.common.unsubscribe import LINK_PURPOSE, with_unsubscribe
 from weaver.clock import Clock, network_clock, utcnow
 from weaver.config import WeaverConfig
+from weaver.links import LinkSigner, link_secret, link_url
 from weaver.report import Report, publish_artifact
 from weaver.state import StateDB
 from weaver.summary import Summary
@@ -124,7 +126,18 @@ class Operation:
         if not approval.approved:
             return Delivery.held_back(len(messages))
         previews = self.rt.previews_dir(self.name)
+        messages = self.member_mail(messages)
         return deliver_task(messages, self.rt.mail, self.db, self.name, dry_run=self.dry_run, previews_dir=previews)
+
+    def member_mail(self, messages: Sequence[Message]) -> list[Message]:
+        """Member messages with their RFC 8058 unsubscribe headers, List-Id and footer (staff mail untouched)."""
+        if not any(m.member_id for m in messages):
+            return list(messages)
+        secret, _ = link_secret(self.db, self.cfg, self.dry_run, str(self.rt.ws.root / "weaver.toml"))
+        signer = LinkSigner(secret)
+        return with_unsubscribe(
+            messages, self.cfg, lambda m: link_url(self.cfg, LINK_PURPOSE, signer.token(LINK_PURPOSE, m))
+        )
 
     @property
     def held(self) -> bool:

@@ -18,7 +18,9 @@ from tasks.members.apply import apply_member_sync_task
 from tasks.members.audience import (
     add_audience_report,
     apply_audience_sync_task,
+    link_unsubscribes,
     plan_audience_sync_task,
+    plan_link_unsubscribes,
     read_audience_task,
 )
 from tasks.members.plan import plan_member_sync_task
@@ -42,6 +44,7 @@ def member_sync(workspace: str = ".", dry_run: bool = False, as_of: str = "") ->
             read_audience_task(audience, op.db, op.cfg.mailchimp.list_id) if audience and op.cfg.mailchimp else None
         )
         plan = plan_member_sync_task(grid, op.cfg, op.db.member_snapshot(), op.source)
+        plan_link_unsubscribes(plan, grid, op.cfg, link_unsubscribes(op.db))  # before the audience plan: it pushes them
         audience_plan = plan_audience_sync_task(plan, grid, op.cfg, pulled) if pulled else None
         apply_member_sync_task(plan, op.tables, op.db, dry_run)
         pushed = apply_audience_sync_task(audience_plan, audience, op.db, dry_run) if audience_plan else None

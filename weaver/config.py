@@ -63,6 +63,9 @@ class NetworkConfig(_Strict):
     timezone: str = "UTC"
     default_language: Literal["zh", "en"] = "en"
     languages: tuple[Literal["zh", "en"], ...] = ("zh", "en")
+    # The network's postal address, printed in the footer of every email to members (anti-spam laws and the
+    # large mailbox providers ask bulk senders for one). One line; empty leaves it out.
+    postal_address: str = ""
 
     @field_validator("timezone")
     @classmethod

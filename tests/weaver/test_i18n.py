@@ -17,6 +17,7 @@ import pytest
 
 from tasks.common.approval import APPROVAL_STATES
 from tasks.common.delivery import Delivery
+from tasks.common.unsubscribe import TOPICS
 from tasks.engagement.report import SUMMARY_KEYS
 from tasks.engagement.score import STATUSES
 from tasks.events.events import CHANGES
@@ -50,6 +51,8 @@ DECLARED: dict[str, Iterable[str]] = {
     "invites.file.{}": CALENDAR_FILE_OUTCOMES,
     "invites.change.{}": CHANGES,
     "event.held_in.{}": LANGUAGES,  # an event's language, once recognised, is zh or en
+    "prefs.topic.{}": TOPICS,  # the preference page's topics
+    "prefs.language.{}": LANGUAGES,
     "stage.{}": STAGES,
     "grants.{}": SKIP_REASONS,
     "grants.problem.{}": DATE_COLUMNS,

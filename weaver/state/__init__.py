@@ -16,6 +16,7 @@ from weaver.state import (
     links,
     migrations,
     onboarding,
+    preferences,
     submissions,
     surveys,
 )
@@ -62,6 +63,7 @@ __all__ = [
     "metadata",
     "migrations",
     "onboarding",
+    "preferences",
     "read_cursor",
     "save_cursor",
     "save_members",

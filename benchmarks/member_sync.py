@@ -2,7 +2,9 @@
 
 Prints wall time per phase, peak memory, plan-phase rows/s and the table reads/writes made, for a first
 run (every member new, owned columns written) and a rerun (nothing to do). Pure phases are timed directly;
-`--flow` also times the whole flow through Prefect (start-up included).
+the tab is generated in a child process, so the peak memory printed is the sync's own. `--flow` starts a
+throw-away local Prefect server (deployments/server.py) and times the member-sync flow (dry run) at 1,000
+and 10,000 rows against it, beside the same read + plan without Prefect: Prefect's part should not grow.
 
 `--backend gsheet` puts the tab in the Google Sheets stand-in on 127.0.0.1 with `--latency` (default 50 ms)
 added to every API call, runs our connector through gspread, then a naive row-by-row gspread script on the
@@ -18,9 +20,12 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import random
 import resource
 import shutil
+import subprocess
+import sys
 import tempfile
 import time
 from collections.abc import Sequence
@@ -37,7 +42,7 @@ from weaver.state import StateDB
 from weaver.workspace import Workspace
 
 HEADERS = ["姓名", "邮箱 ", "兴趣  ", "地区", "语言", "机构", "机构类型", "加入日期", "同意接收邮件", "电话", "时区",
-           "会费", "会费缴至", "备注"]  # fmt: skip
+           "会费", "会费缴至", "备注", "公开名录"]  # fmt: skip
 
 
 def member_row(i: int, rng: random.Random) -> list[str]:
@@ -49,7 +54,7 @@ def member_row(i: int, rng: random.Random) -> list[str]:
     return [name, email, "气候、教育" if cjk else "climate, education", "华东" if cjk else "Europe",
             "zh" if cjk else "en", "Org", "NGO", f"2024-{1 + i % 12:02d}-{1 + i % 28:02d}",
             rng.choice(["是", "yes", "no"]), f"0{rng.randint(10**9, 10**10 - 1)}", "Asia/Shanghai",
-            "", "", ""]  # fmt: skip
+            "", "", "", rng.choice(["是", "no", ""])]  # fmt: skip
 
 
 def member_grid(rows: int, seed: int = 1) -> list[list[str]]:
@@ -102,48 +107,122 @@ def run_once(ws: Workspace, label: str) -> dict[str, object]:
     print(f"  table calls: reads {tables.calls['read']}, writes {tables.calls['write']} (goal: 1 read, <= 1 write)")
     print(f"  peak memory so far: {peak_mb():,.0f} MB")
     db.close()
-    return {"write_back_s": round(timed["write"], 2), "parts_rewritten": parts}
+    return {"write_back_s": round(timed["write"], 2), "parts_rewritten": parts, "plan_rows_per_s": rows / (t2 - t1)}
 
 
-def run_workbook(rows: int, flow: bool) -> None:
+def _child(*args: str) -> str:
+    """A step in a fresh process (generating a tab must not count in the sync's peak memory)."""
+    root = str(Path(__file__).resolve().parent.parent)
+    env = dict(os.environ, PYTHONPATH=os.pathsep.join(filter(None, [root, os.environ.get("PYTHONPATH")])))
+    done = subprocess.run([sys.executable, "-m", "benchmarks.member_sync", *args], env=env, check=True,
+                          stdout=subprocess.PIPE, text=True)  # fmt: skip
+    return done.stdout
+
+
+def _workspace(rows: int) -> Path:
     root = Path(tempfile.mkdtemp(prefix="weaver-bench-"))
+    shutil.copyfile(DEMO_DIR / "weaver.toml", root / "weaver.toml")
+    t0 = time.perf_counter()
+    _child("--generate", str(root / "network.xlsx"), "--rows", str(rows))
+    print(f"generated {rows:,} rows in {time.perf_counter() - t0:.1f} s (in a child process)", flush=True)
+    return root
+
+
+def run_workbook(rows: int) -> dict[str, object]:
+    root = _workspace(rows)
     try:
-        shutil.copyfile(DEMO_DIR / "weaver.toml", root / "weaver.toml")
-        t0 = time.perf_counter()
-        generate(root / "network.xlsx", rows)
-        print(f"generated {rows:,} rows in {time.perf_counter() - t0:.1f} s")
         ws = Workspace.open(root)
         first = run_once(ws, "first run")
         again = run_once(ws, "rerun")
-        if flow:
-            from flows.member_sync import member_sync
-
-            t0 = time.perf_counter()
-            member_sync(workspace=str(root))
-            print(f"whole flow through Prefect (start-up included): {time.perf_counter() - t0:.1f} s")
     finally:
         shutil.rmtree(root, ignore_errors=True)
-    headline = {"rows": rows, "first_write_back_s": first["write_back_s"]}
+    headline: dict[str, object] = {"rows": rows, "first_write_back_s": first["write_back_s"]}
     headline |= {"first_parts_rewritten": first["parts_rewritten"], "rerun_write_back_s": again["write_back_s"]}
-    print(json.dumps(headline))
+    headline |= {"plan_rows_per_s": round(min(first["plan_rows_per_s"], again["plan_rows_per_s"])),  # type: ignore[type-var]
+                 "peak_rss_mb": round(peak_mb())}  # fmt: skip
+    return headline
+
+
+def flow_overhead(sizes: tuple[int, int] = (1_000, 10_000)) -> dict[str, object]:
+    """member-sync (dry run) through Prefect against a running server, beside the same work without it."""
+    from deployments import server
+
+    home = Path(tempfile.mkdtemp(prefix="weaver-bench-prefect-"))
+    os.environ["PREFECT_HOME"] = str(home)
+    os.environ.setdefault("WEAVER_PREFECT_PORT", "0")
+    figures: dict[str, object] = {}
+    try:
+        info = server.ensure(home)
+        for rows in sizes:
+            root = _workspace(rows)
+            try:
+                timed = json.loads(_child("--flow-child", str(root), info.api_url).strip().splitlines()[-1])
+            finally:
+                shutil.rmtree(root, ignore_errors=True)
+            ours = timed["flow_s"] - timed["pure_s"]
+            figures |= {f"flow_{rows}_s": round(timed["flow_s"], 2), f"prefect_part_{rows}_s": round(ours, 2)}
+            print(f"{rows:,} rows: member-sync flow (dry run) {timed['flow_s']:.2f} s; the same read + plan "
+                  f"without Prefect {timed['pure_s']:.2f} s; Prefect's part {ours:.2f} s", flush=True)  # fmt: skip
+    finally:
+        server.stop(home)
+        shutil.rmtree(home, ignore_errors=True)
+    small, large = sizes
+    figures["flow_10x_rows_ratio"] = round(figures[f"flow_{large}_s"] / figures[f"flow_{small}_s"], 2)  # type: ignore[operator]
+    return figures
+
+
+def flow_child(root: Path, api_url: str) -> None:
+    from prefect.settings import PREFECT_API_URL, PREFECT_FLOWS_HEARTBEAT_FREQUENCY, temporary_settings
+
+    from flows.member_sync import member_sync
+
+    with temporary_settings({PREFECT_API_URL: api_url, PREFECT_FLOWS_HEARTBEAT_FREQUENCY: None}):
+        member_sync(workspace=str(root), dry_run=True)  # warm: imports, the flow's registration
+        t0 = time.perf_counter()
+        member_sync(workspace=str(root), dry_run=True)
+        flow_s = time.perf_counter() - t0
+    ws = Workspace.open(root)
+    pure = []
+    for _ in range(2):  # the second is warm, as the flow's timed run is
+        t0 = time.perf_counter()
+        tables = build_tables(ws)
+        db = StateDB(ws.state_url)
+        plan_member_sync(tables.read_tab(ws.config.members.tab), ws.config, db.member_snapshot(), tables.describe())
+        db.close()
+        pure.append(time.perf_counter() - t0)
+    print(json.dumps({"flow_s": flow_s, "pure_s": pure[-1]}))
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--backend", choices=["workbook", "gsheet"], default="workbook")
     parser.add_argument("--rows", type=int, nargs="+", help="members (default 100000; gsheet: 10000 100000)")
-    parser.add_argument("--flow", action="store_true", help="also run the whole flow through Prefect (workbook)")
+    parser.add_argument("--flow", action="store_true", help="also time the flow through Prefect at 1k and 10k rows")
     parser.add_argument("--latency", type=float, default=0.05, help="seconds added to each API call (gsheet)")
     parser.add_argument("--naive-rows", type=int, default=100, help="rows the naive loop is timed on (gsheet)")
+    parser.add_argument("--generate", type=Path, help=argparse.SUPPRESS)  # the child steps
+    parser.add_argument("--flow-child", nargs=2, help=argparse.SUPPRESS)
     args = parser.parse_args()
+    if args.generate:
+        generate(args.generate, args.rows[0])
+        return
+    if args.flow_child:
+        flow_child(Path(args.flow_child[0]), args.flow_child[1])
+        return
     if args.backend == "gsheet":
         from benchmarks.member_sync_gsheet import run_gsheet
 
         for rows in args.rows or [10_000, 100_000]:
             run_gsheet(rows, args.latency, args.naive_rows)
         return
+    headline: dict[str, object] = {}
     for rows in args.rows or [100_000]:
-        run_workbook(rows, args.flow)
+        figures = run_workbook(rows)
+        headline |= figures if len(args.rows or [0]) == 1 else {f"{k}_{rows}": v for k, v in figures.items()}
+    if args.flow:
+        headline |= flow_overhead()
+    headline["load_average"] = round(os.getloadavg()[0], 2)
+    print(json.dumps(headline))
 
 
 if __name__ == "__main__":

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import random
 import shutil
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from datetime import date, datetime, timedelta
 from pathlib import Path
 
@@ -458,6 +458,51 @@ def build_surveys(wb: Workbook, _rng: random.Random, today: date) -> None:
                   (today + timedelta(days=34)).isoformat(), "5", "language", ""])  # fmt: skip
 
 
+# asks-offers: the zh/en vocabulary shared by interests, needs and offers, and three columns at the right of
+# the members tab (needs, offers, and a yes to the weekly asks-and-offers digest), filled by their own random
+# stream so nothing else in the demo changes.
+VOCABULARY_ROWS = [
+    ["English", "中文", "Synonyms"],
+    ["venue", "场地", "space, meeting room, 会议室, 活动场地"],
+    ["funding", "资金", "grant, grants, money, 经费, 资助"],
+    ["mentoring", "辅导", "mentor, coaching, 指导, 导师"],
+    ["volunteers", "志愿者", "volunteer, 义工"],
+    ["translation", "翻译", "translator, 笔译, 口译"],
+    ["design", "设计", "graphic design, 平面设计"],
+    ["data analysis", "数据分析", "statistics, 统计"],
+    ["legal advice", "法律咨询", "lawyer, 律师, 法律"],
+    ["media", "媒体", "press, journalists, 传播, 宣传"],
+    ["climate", "气候", "气候变化, climate change"],
+    ["education", "教育", ""],
+    ["open data", "开放数据", ""],
+]
+ASKS_OFFERS_HEADERS = ["需求", "可提供", "需求与资源周报"]
+NEEDS_TYPED = ["场地", "venue", "经费", "funding", "需要导师", "a mentor for our new coordinator", "志愿者", "translation help",
+          "想找一个办工作坊的场地", "help with data analysis", "法律咨询", "媒体报道", "website design", "an incubator"]  # fmt: skip
+OFFERS_TYPED = ["会议室", "meeting room", "指导", "mentoring", "volunteers", "翻译", "graphic design", "统计",
+           "律师朋友", "press contacts", "可以提供活动场地", "grant writing"]  # fmt: skip
+
+
+def build_asks_offers(wb: Workbook, _rng: random.Random, _today: date) -> None:
+    rng = random.Random(21)
+    vocabulary = wb.create_sheet("Vocabulary")
+    for row in VOCABULARY_ROWS:
+        vocabulary.append(row)
+    sheet = wb["Members"]
+    first = sheet.max_column + 1
+    for offset, header in enumerate(ASKS_OFFERS_HEADERS):
+        sheet.cell(1, first + offset, header)
+    for row in range(2, sheet.max_row + 1):
+        if not sheet.cell(row, 2).value or rng.random() > 0.3:
+            continue
+        needs = "、".join(rng.sample(NEEDS_TYPED, rng.randint(0, 2)))
+        offers = ", ".join(rng.sample(OFFERS_TYPED, rng.randint(0, 2)))
+        opted = rng.choice(["是", "yes", "是", "否", ""])
+        for offset, value in enumerate((needs, offers, opted)):
+            if value:
+                sheet.cell(row, first + offset, value)
+
+
 PAYMENT_HEADERS = ["缴费日期", "邮箱", "金额", "币种", "流水号", "缴至", "备注"]
 
 
@@ -577,15 +622,48 @@ def write_bank_export(directory: Path, today: date) -> Path:
     return path
 
 
+POST_HEADERS = ["编号", "发布时间", "渠道", "中文内容", "英文内容", "图片", "状态", "来源"]
+
+
+def build_posts(wb: Workbook, _rng: random.Random, today: date) -> None:
+    """The Posts tab: one approved post due on the demo day, one approved for later, one draft (social-posts)."""
+    sheet = wb.create_sheet("Posts")
+    sheet.append(POST_HEADERS)
+    sheet.append(["welcome-winter", _at(today, 9), "",
+                  "冬季活动季开始了！本月有开放数据工作坊、气候行动圆桌和柏林线下交流，欢迎报名。",
+                  "Our winter season starts: an open data clinic, a climate roundtable and a Berlin meetup. Join us!",
+                  "", "批准", ""])  # fmt: skip
+    sheet.append(["member-stories", _at(today + timedelta(days=5), 10), "posts-zh",
+                  "征集成员故事：你的社区项目最近有什么进展？", "", "", "批准", ""])  # fmt: skip
+    sheet.append(["year-review", "", "", "年度回顾（草稿）", "Year in review (draft)", "", "草稿", ""])
+
+
+PROMPT_HEADERS = ["编号", "日期", "中文问题", "英文问题", "状态"]
+
+
+def build_prompts(wb: Workbook, _rng: random.Random, today: date) -> None:
+    """The Prompts tab: this week's question of the week (posted by chat-prompts), next week's, and a draft."""
+    sheet = wb.create_sheet("Prompts")
+    sheet.append(PROMPT_HEADERS)
+    sheet.append(["q-this-week", today.isoformat(), "这个月你在社区里学到了什么？",
+                  "What did you learn from your community this month?", ""])  # fmt: skip
+    sheet.append(["q-next-week", (today + timedelta(days=7)).isoformat(), "明年你最想和谁合作？",
+                  "Who would you most like to work with next year?", ""])  # fmt: skip
+    sheet.append(["q-idea", "", "（草稿）", "(draft)", "草稿"])
+
+
 TAB_BUILDERS: list[TabBuilder] = [
     build_members,
     build_events,
     build_opportunities,
     build_surveys,
     build_news,
+    build_posts,
+    build_prompts,
     build_rsvps,
     build_attendance,
     build_empty_tab("Groups", ["event_id", "round", "group", "member_id", "name", "role"]),
+    build_asks_offers,
     build_payments,
     build_budget,
     build_transactions,
@@ -601,14 +679,55 @@ def build_workbook(path: Path, seed: int = 7, today: date | None = None) -> Path
     return path
 
 
-def create_workspace(directory: Path, force: bool = False, today: date | None = None) -> Path:
-    """A new workspace: weaver.toml from the demo template and the demo workbook."""
+# `weaver init` flags -> (section, key) of weaver.toml: the network's own identity instead of the demo's.
+IDENTITY_KEYS: dict[str, tuple[str, str]] = {
+    "name": ("network", "name"),
+    "timezone": ("network", "timezone"),
+    "language": ("network", "default_language"),
+    "sender": ("mail", "from_address"),
+    "sender_name": ("mail", "from_name"),
+    "weaver_email": ("onboarding", "weaver_email"),
+    "weaver_name": ("onboarding", "weaver_name"),
+}
+
+
+def personalise(config: Path, identity: Mapping[str, str]) -> None:
+    """Set the network's own name, sender and weaver in a weaver.toml, keeping its comments and layout."""
+    import json
+    import re
+
+    lines = config.read_text(encoding="utf-8").splitlines(keepends=True)
+    for flag, value in identity.items():
+        if not value:
+            continue
+        section, key = IDENTITY_KEYS[flag]
+        current = ""
+        for i, line in enumerate(lines):
+            header = re.match(r"^\[([^\]]+)\]\s*$", line)
+            if header:
+                current = header.group(1).strip()
+            elif current == section and re.match(rf"^{key}\s*=", line):
+                comment = re.search(r"\s+#.*$", line.rstrip("\n")) if line.count('"') == 2 else None
+                lines[i] = f"{key} = {json.dumps(value, ensure_ascii=False)}{comment.group(0) if comment else ''}\n"
+                break
+        else:
+            raise WeaverError(f"{config}: no {key} in [{section}] to set")
+    config.write_text("".join(lines), encoding="utf-8")
+
+
+def create_workspace(
+    directory: Path, force: bool = False, today: date | None = None, identity: Mapping[str, str] | None = None
+) -> Path:
+    """A new workspace: weaver.toml from the demo template (with the network's own identity) and the demo
+    workbook."""
     directory = Path(directory)
     config = directory / "weaver.toml"
     if config.exists() and not force:
         raise WeaverError(f"{config} exists already (use --force to overwrite the demo files)")
     directory.mkdir(parents=True, exist_ok=True)
     shutil.copyfile(HERE / "weaver.toml", config)
+    if identity:
+        personalise(config, identity)
     build_workbook(directory / WORKBOOK, today=today)
     write_bank_export(directory, today or date.today())
     return directory

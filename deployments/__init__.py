@@ -30,8 +30,11 @@ DEFAULT_SCHEDULES: dict[str, str] = {
     "grant-pipeline": "0 7 * * 1",  # every Monday
     "survey-distribution": "0 10 * * *",  # daily: due reminders to non-responders
     "engagement-review": "0 8 * * 1",  # weekly
+    "asks-offers": "0 9 * * 2",  # weekly, Tuesdays: one digest per member and week
     "group-mixer": "",  # per event, by hand
     "impact-report": "0 8 28 3,6,9,12 *",  # quarterly, near the quarter's end (rerun as of its last day to close it)
+    "social-posts": "*/15 * * * *",  # every quarter hour: a post goes out close to its time
+    "chat-prompts": "0 * * * *",  # hourly: questions on their day, Monday's digest, reminders a day ahead
     "site": "20 6 * * *",  # daily: upcoming events move on, new editions and stories appear
 }
 FALLBACK_SCHEDULE = "0 9 * * 1"  # an operation nobody scheduled yet: weekly, Monday 09:00

@@ -224,17 +224,41 @@ def list_flows() -> None:
 @app.command()
 def init(
     directory: Annotated[Path, typer.Argument(help="The new workspace folder")],
+    name: Annotated[str, typer.Option(help="Your network's name, as members see it")] = "",
+    sender: Annotated[str, typer.Option(help="The address member mail comes from")] = "",
+    sender_name: Annotated[str, typer.Option(help="The name member mail comes from (default: --name)")] = "",
+    weaver_email: Annotated[str, typer.Option(help="The network weaver's own address (staff digests)")] = "",
+    weaver_name: Annotated[str, typer.Option(help="The network weaver's name")] = "",
+    timezone: Annotated[str, typer.Option(help="The network's time zone, e.g. Europe/Berlin")] = "",
+    language: Annotated[str, typer.Option(help="zh or en: reports and the fallback email language")] = "",
     force: Annotated[bool, typer.Option(help="Overwrite the demo files if they exist")] = False,
 ) -> None:
-    """Create a workspace from the demo template: weaver.toml and a members workbook."""
-    from demo.build import create_workspace
+    """Create a workspace: weaver.toml (your network's identity; the rest from the demo) and an example workbook.
 
+    Without --name, --sender and --weaver-email, a terminal asks for them; elsewhere the demo's stay."""
+    from demo.build import create_workspace
+    from weaver.workspace import Workspace
+
+    identity = {"name": name, "sender": sender, "sender_name": sender_name or name, "weaver_email": weaver_email,
+                "weaver_name": weaver_name, "timezone": timezone, "language": language}  # fmt: skip
+    if sys.stdin.isatty() and not (name or sender or weaver_email):
+        identity["name"] = typer.prompt("Your network's name")
+        identity["sender_name"] = sender_name or identity["name"]
+        identity["sender"] = typer.prompt("The address member mail comes from")
+        identity["weaver_email"] = typer.prompt("The network weaver's own address")
+    from tasks.common.text import is_valid_email
+
+    for flag in ("sender", "weaver_email"):
+        if identity[flag] and not is_valid_email(identity[flag]):
+            _fail(f"--{flag.replace('_', '-')} {identity[flag]!r}: not an email address")
     try:
-        create_workspace(directory, force=force)
+        create_workspace(directory, force=force, identity=identity)
+        Workspace.open(directory)  # a bad address or time zone is one line now, not at the first run
     except WeaverError as exc:
         _fail(str(exc))
     typer.echo(f"workspace ready: {directory.resolve()}")
-    typer.echo(f"next: edit weaver.toml, then 'weaver run member-sync -c {directory}'")
+    typer.echo(f"next: map your sheet's columns in {directory / 'weaver.toml'}, then "
+               f"'weaver run member-sync -c {directory} --dry-run'")  # fmt: skip
 
 
 @app.command()
@@ -330,6 +354,7 @@ def ledger_unknown(config: ConfigOpt = Path("weaver.toml")) -> None:
         ledger = Ledger(StateDB(ws.state_url), "cli")
         unknown = ledger.entries(status=UNKNOWN, kind="email")
         claimed = ledger.entries(status=CLAIMED, kind="email")
+        live = {e["key"] for e in ledger.live_claims(e["key"] for e in claimed)}
     except WeaverError as exc:
         _fail(str(exc))
     for e in unknown:
@@ -338,8 +363,12 @@ def ledger_unknown(config: ConfigOpt = Path("weaver.toml")) -> None:
         member = about.get("member_id") or "staff"
         typer.echo(f"{e['key']}  {about.get('purpose', '')} to {member} ({about.get('language', '')})  {when}")
     typer.echo(f"{len(unknown)} emails with an unknown outcome")
-    if claimed:
-        typer.echo(f"{len(claimed)} more are being sent now, or their run died: rerun the operation to settle them")
+    if live:
+        runs = ", ".join(sorted({e["run_id"] or "?" for e in claimed if e["key"] in live}))
+        typer.echo(f"{len(live)} more are being sent now (run {runs}): their run holds a live lease")
+    if len(claimed) > len(live):
+        dead = len(claimed) - len(live)
+        typer.echo(f"{dead} more were claimed by a run that died: rerun the operation to settle them")
     if unknown:
         typer.echo(f"check whether they arrived, then: weaver ledger resend KEY... -c {ws.root}")
 
@@ -415,7 +444,7 @@ def ties_export(
     config: ConfigOpt = Path("weaver.toml"),
 ) -> None:
     """Write the tie graph as a Kumu connections sheet (From, To, Type, Date, Occasion), by member id."""
-    from tasks.common.ties import kumu_csv, load_ties, new_ties
+    from tasks.common.ties import INTRODUCTIONS, kumu_csv, load_ties, new_ties
     from weaver.state import StateDB
     from weaver.workspace import Workspace
 
@@ -426,8 +455,10 @@ def ties_export(
         _fail(str(exc))
     out.write_text(kumu_csv(ties), encoding="utf-8")
     typer.echo(f"{len(ties)} ties written to {out}")
-    for period, counts in new_ties(ties, "quarter").items():
-        typer.echo(f"  new ties {period}: {sum(counts.values())}")
+    met, introduced = new_ties(ties, "quarter"), new_ties(ties, "quarter", INTRODUCTIONS)
+    for period in sorted(set(met) | set(introduced)):  # meetings, with introductions (not yet meetings) apart
+        pairs, intros = sum(met.get(period, {}).values()), sum(introduced.get(period, {}).values())
+        typer.echo(f"  new ties {period}: {pairs} met, {intros} introduced")
 
 
 @server_app.command("start")

@@ -128,8 +128,8 @@ def _port_free(port: int) -> bool:
 
 
 def _choose_port() -> int:
-    wanted = int(os.environ.get("WEAVER_PREFECT_PORT") or DEFAULT_PORT)
-    if _port_free(wanted):
+    wanted = int(os.environ.get("WEAVER_PREFECT_PORT") or DEFAULT_PORT)  # 0: any free port
+    if wanted and _port_free(wanted):
         return wanted
     with socket.socket() as probe:  # another program (or another home's server) holds it: any free port
         probe.bind(("127.0.0.1", 0))

@@ -20,6 +20,10 @@ FLOWS: dict[str, tuple[str, str]] = {
         "flows.engagement_review:engagement_review",
         "Score engagement, find drifting members and newcomers, assign check-ins to weavers",
     ),
+    "asks-offers": (
+        "flows.asks_offers:asks_offers",
+        "Weekly asks and offers: introduce a member's need to another's matching offer, digest to those who opted in",
+    ),
     "member-intake": ("flows.member_intake:member_intake", "Add join-form submissions to the members tab"),
     "onboarding": ("flows.onboarding:onboarding", "Welcome new members, pair them with buddies, follow up"),
     "grant-pipeline": (
@@ -43,6 +47,14 @@ FLOWS: dict[str, tuple[str, str]] = {
         "flows.finance:finance",
         "Budget against spending, bank imports, owners alerted at 80% and 100%, the monthly finance report",
     ),
+    "social-posts": (
+        "flows.social_posts:social_posts",
+        "Post approved posts once per channel at their time (posts/ folder or apprise); draft posts for new items",
+    ),
+    "chat-prompts": (
+        "flows.chat_prompts:chat_prompts",
+        "Post the question of the week, the weekly what's-on digest and event reminders to chat, each once",
+    ),
     "site": (
         "flows.site:site",
         "Build and publish the public site: events, calendar, opportunities, newsletters, stories, members",
@@ -57,10 +69,13 @@ WEEKLY_CYCLE: list[str] = [
     "event-invites",
     "survey-distribution",
     "engagement-review",
+    "asks-offers",
     "group-mixer",
     "newsletter",
     "membership-fees",
     "finance",
+    "social-posts",
+    "chat-prompts",
     "site",  # last: it publishes what the others wrote (calendar.ics, the newsletter archive)
 ]
 

@@ -27,6 +27,7 @@ if TYPE_CHECKING:
     from connectors.mail import Sender
     from connectors.pdf import ChromiumPrinter
     from connectors.site import SiteTarget
+    from connectors.social import PostChannel
 
 
 @dataclass
@@ -281,3 +282,28 @@ def build_site_targets(ws: Workspace) -> dict[str, SiteTarget]:
         remote = str(ws.path(remote))  # a local path (a bare repository), relative to the workspace
     return {"git": GitSite(remote, cfg.branch, ws.path(cfg.work_dir), cfg.author_name, cfg.author_email,
                            cfg.timeout_seconds)}  # fmt: skip
+
+
+def build_post_channels(ws: Workspace) -> dict[str, PostChannel]:
+    """Every social-posts channel by name: the workspace's posts/ folder, or apprise for a channel with a URL."""
+    from connectors.social import ApprisePosts, FolderPosts
+    from weaver.errors import ConfigError
+    from weaver.secrets import resolve_secret
+
+    cfg, source = ws.config.posts, str(ws.root / "weaver.toml")
+    folder = ws.path(cfg.folder)
+    if not cfg.channels:
+        return {f"posts-{lang}": FolderPosts(folder, f"posts-{lang}") for lang in ws.config.network.languages}
+    out: dict[str, PostChannel] = {}
+    for channel in cfg.channels:
+        if channel.kind == "folder" or channel.url is None:
+            out[channel.name] = FolderPosts(folder, channel.name)
+            continue
+        url = resolve_secret(channel.url, f"[[posts.channels]] {channel.name} url", source).strip()
+        try:
+            out[channel.name] = ApprisePosts(
+                url, channel.max_attempts, channel.backoff_seconds, channel.timeout_seconds
+            )
+        except ValueError as exc:
+            raise ConfigError(f"{source}: [[posts.channels]] {channel.name}: {exc}") from None
+    return out

@@ -1,5 +1,8 @@
 """member-sync: the members tab -> normalised, validated, deduplicated members in the state database.
 
+Grids, snapshots and plans pass between tasks as `opaque(...)`: Prefect records which task's result feeds which
+(the run graph) without visiting every cell, so its overhead does not grow with the members tab.
+
 read (one tab read) -> plan (pure, tasks/members/plan.py) -> apply (one batch write-back of owned
 columns, through the ledger) -> report (artifact, a report file of the run's own, reports/index.html).
 
@@ -11,6 +14,7 @@ it, nothing about the audience runs and no call is made.
 from __future__ import annotations
 
 from prefect import flow
+from prefect.utilities.annotations import opaque
 
 from flows._run import Operation
 from flows._runtime import build_audience
@@ -24,7 +28,7 @@ from tasks.members.audience import (
     read_audience_task,
 )
 from tasks.members.plan import plan_member_sync_task
-from tasks.members.read import read_members_task
+from tasks.members.read import read_member_edits_task, read_members_task
 from tasks.members.report import SyncSummary, build_sync_report, summarise_sync
 
 
@@ -43,10 +47,18 @@ def member_sync(workspace: str = ".", dry_run: bool = False, as_of: str = "") ->
         pulled = (
             read_audience_task(audience, op.db, op.cfg.mailchimp.list_id) if audience and op.cfg.mailchimp else None
         )
+<<<<<<< HEAD
         plan = plan_member_sync_task(grid, op.cfg, op.db.member_snapshot(), op.source)
         plan_link_unsubscribes(plan, grid, op.cfg, link_unsubscribes(op.db))  # before the audience plan: it pushes them
         audience_plan = plan_audience_sync_task(plan, grid, op.cfg, pulled) if pulled else None
         apply_member_sync_task(plan, op.tables, op.db, dry_run)
+=======
+        edits = read_member_edits_task(op.db)  # members' own changes from their "my details" page
+        # opaque: Prefect links the tasks but does not walk every cell of the grid, snapshot and plan
+        plan = plan_member_sync_task(opaque(grid), op.cfg, opaque(op.db.member_snapshot()), op.source, edits)
+        audience_plan = plan_audience_sync_task(opaque(plan), opaque(grid), op.cfg, pulled) if pulled else None
+        apply_member_sync_task(opaque(plan), op.tables, op.db, dry_run)
+>>>>>>> main
         pushed = apply_audience_sync_task(audience_plan, audience, op.db, dry_run) if audience_plan else None
         report = build_sync_report(plan, op.lang, dry_run)
         if pushed is not None:

@@ -62,3 +62,72 @@ def png_facts(path: Path) -> tuple[int, int, int]:
             idat += data[pos + 8 : pos + 8 + length]
         pos += 12 + length
     return width, height, len(set(zlib.decompress(idat)))
+
+
+def fill_and_submit(url: str, fields: dict[str, str], timeout: float = 90) -> tuple[str, str]:
+    """Open a page in headless Chromium, type into its form fields (by name), press its submit button and wait
+    for the answer, as a person would; returns (the form page's DOM, the answer page's DOM).
+
+    Drives Chromium over its DevTools protocol (a websocket on a loopback port), so the form is really
+    submitted by the browser: its method, encoding and hidden fields are the page's own.
+    """
+    import json
+    import time
+    import urllib.request
+
+    from websockets.sync.client import connect
+
+    from tests.processes import free_port
+
+    port = free_port()
+    with tempfile.TemporaryDirectory(prefix="weaver-chromium-") as profile:
+        args = [chromium(), *FLAGS, f"--user-data-dir={profile}", f"--remote-debugging-port={port}",
+                "--remote-debugging-address=127.0.0.1", url]  # fmt: skip
+        browser = subprocess.Popen(args, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        try:
+            deadline = time.monotonic() + timeout
+            target = None
+            while target is None:
+                if time.monotonic() > deadline or browser.poll() is not None:
+                    raise AssertionError("headless Chromium did not open the page")
+                try:
+                    with urllib.request.urlopen(f"http://127.0.0.1:{port}/json/list", timeout=5) as answer:
+                        pages = [p for p in json.load(answer) if p.get("type") == "page"]
+                    target = pages[0]["webSocketDebuggerUrl"] if pages else None
+                except OSError:
+                    pass
+                if target is None:
+                    time.sleep(0.2)
+            with connect(target, max_size=None, open_timeout=timeout) as devtools:
+                calls = iter(range(1, 10**6))
+
+                def evaluate(expression: str) -> object:
+                    call = next(calls)
+                    params = {"expression": expression, "returnByValue": True}
+                    devtools.send(json.dumps({"id": call, "method": "Runtime.evaluate", "params": params}))
+                    while True:
+                        reply = json.loads(devtools.recv(timeout=timeout))
+                        if reply.get("id") == call:
+                            return reply.get("result", {}).get("result", {}).get("value")
+
+                def settle(check: str) -> None:
+                    while not evaluate(check):
+                        if time.monotonic() > deadline:
+                            raise AssertionError(f"the page never reached: {check}")
+                        time.sleep(0.1)
+
+                settle("document.readyState === 'complete' && !!document.querySelector('form')")
+                before = str(evaluate("document.documentElement.outerHTML"))
+                typing = json.dumps(fields, ensure_ascii=False)
+                evaluate(f"""(() => {{ const values = {typing};
+                    for (const [name, value] of Object.entries(values)) {{
+                        const field = document.querySelector(`[name="${{name}}"]`);
+                        field.value = value; field.dispatchEvent(new Event('input', {{bubbles: true}}));
+                    }}
+                    window.__weaverSubmitted = true;
+                    document.querySelector('form button[type=submit], form [type=submit]').click(); }})()""")
+                settle("window.__weaverSubmitted === undefined && document.readyState === 'complete'")
+                return before, str(evaluate("document.documentElement.outerHTML"))
+        finally:
+            browser.terminate()
+            browser.wait(10)

@@ -70,10 +70,13 @@ def test_tasks_hold_one_package_per_operation_plus_common() -> None:
             "grants",
             "surveys",
             "newsletter",
+            "asks_offers",
             "impact",
             "fees",
             "finance",
             "site",
+            "posts",
+            "prompts",
         ]
     )
 

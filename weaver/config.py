@@ -36,6 +36,7 @@ MEMBER_FIELDS = (
     "timezone",
     "fee",
     "paid_until",
+    "asks_offers",  # yes: share my needs and offers in the weekly digest, and introduce me (asks-offers)
     "directory",  # the public site's member directory: yes, no, or the fields a member allows (issue 19)
 )
 OWNED_FIELDS = ("member_id", "sync_status", "engagement", "last_active")
@@ -125,6 +126,16 @@ class MembersConfig(_Strict):
     owned_columns: dict[str, str] = Field(
         default_factory=lambda: {"member_id": "Member ID", "sync_status": "Sync status"}
     )
+    # fields members may change themselves on their "my details" page (member-sync writes them, mapped only)
+    self_service: tuple[str, ...] = ("interests", "needs", "offers", "region", "language")
+
+    @field_validator("self_service")
+    @classmethod
+    def _editable_fields(cls, value: tuple[str, ...]) -> tuple[str, ...]:
+        _check_keys(dict.fromkeys(value), MEMBER_FIELDS)
+        if "email" in value:
+            raise ValueError("'email' cannot be changed by members (members are matched by email)")
+        return value
 
     @field_validator("columns")
     @classmethod
@@ -441,6 +452,57 @@ class SiteConfig(_Strict):
         if "name" not in value:
             raise ValueError("must include 'name' (a directory entry is a named member)")
         return value
+
+
+# --- social posts (issue 19) ------------------------------------------------------------------------------
+POST_CHANNEL_KINDS = ("folder", "mastodon", "bluesky", "x", "telegram", "dingtalk", "wecom", "slack", "discord",
+                      "matrix")  # fmt: skip
+POST_DRAFT_SOURCES = ("events", "opportunities", "newsletter")
+
+
+class PostChannelConfig(_Strict):
+    """One channel posts go out on: the `posts/` folder, or one apprise service named by its URL."""
+
+    name: str = Field(pattern=r"^[a-z0-9][a-z0-9_-]{0,40}$")  # what the Posts tab's channels cell names
+    kind: Literal["folder", "mastodon", "bluesky", "x", "telegram", "dingtalk", "wecom", "slack", "discord",
+                  "matrix"] = "folder"  # fmt: skip
+    language: Literal["zh", "en"]  # the text the channel gets: text_zh or text_en
+    url: SecretRef | None = None  # the apprise URL (it carries a token: a secret), e.g. mastodons://TOKEN@host
+    max_attempts: int = Field(default=3, ge=1, le=6)  # tries when the service says 429 (rate limited)
+    backoff_seconds: float = Field(default=2.0, ge=0, le=120)  # the first wait; it doubles
+    timeout_seconds: float = Field(default=15.0, gt=0, le=300)
+
+    @model_validator(mode="after")
+    def _url_needed(self) -> PostChannelConfig:
+        if self.kind != "folder" and self.url is None:
+            raise ValueError(f"channel {self.name!r} of kind {self.kind!r} needs 'url' (a secret: env or block)")
+        return self
+
+
+class PostsConfig(_Strict):
+    tab: str = "Posts"
+    folder: str = "posts"  # where folder channels write, in the workspace
+    drafts_from: tuple[Literal["events", "opportunities", "newsletter"], ...] = POST_DRAFT_SOURCES
+    channels: tuple[PostChannelConfig, ...] = ()  # none: one folder channel per network language (posts-zh ...)
+
+    @field_validator("channels")
+    @classmethod
+    def _unique_names(cls, value: tuple[PostChannelConfig, ...]) -> tuple[PostChannelConfig, ...]:
+        names = [c.name for c in value]
+        if len(names) != len(set(names)):
+            raise ValueError("two channels share a name")
+        return value
+
+
+# --- chat prompts (issue 19) -------------------------------------------------------------------------------
+class PromptsConfig(_Strict):
+    """The question of the week (the Prompts tab), the weekly "what's on" digest and event reminders in chat."""
+
+    tab: str = "Prompts"
+    stale_days: int = Field(default=3, ge=0, le=60)  # a question later than this is not posted any more
+    digest_weekday: Literal["monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"] = "monday"
+    event_reminder_hours: int = Field(default=24, ge=1, le=24 * 14)
+    introduce_new_members: bool = True  # the digest names members who joined this week and chose the directory
 
 
 # --- deployments, schedules and form webhooks (issue 9) ------------------------------------------------
@@ -977,6 +1039,21 @@ class EngagementConfig(_Strict):
         return value
 
 
+class MatchingConfig(_Strict):
+    """asks-offers: members' needs meet other members' offers, among members who opted in.
+
+    Opting in is a yes in the members tab's column mapped as `asks_offers` in [members.columns] (and a yes
+    to email); nobody else is read, listed or introduced.
+    """
+
+    vocabulary_tab: str = "Vocabulary"  # zh/en spellings of one term, shared by interests, needs and offers
+    introductions: bool = True  # introduce a member with a need to one with the matching offer
+    per_offerer: int = Field(default=2, ge=1)  # introductions one member with an offer receives per run
+    followup_days: int = Field(default=14, ge=1)  # then ask the one with the need "did you meet?"
+    digest_items: int = Field(default=12, ge=1)  # asks and offers each, listed per digest
+    chat: bool = True  # also post the week's asks and offers to the network's chat ([chat])
+
+
 class ImpactConfig(_Strict):
     """impact-report: the quarterly impact report, its network map, the PDF and the funders' fact sheet."""
 
@@ -1003,6 +1080,7 @@ class WeaverConfig(_Strict):
     chat: ChatConfig = ChatConfig()
     mixing: MixingConfig = MixingConfig()
     engagement: EngagementConfig = EngagementConfig()
+    matching: MatchingConfig = MatchingConfig()
     # flow name -> cron in the network's time zone; "" = manual runs only. Unnamed flows keep their default.
     schedules: dict[str, Cron] = Field(default_factory=dict)
     deployments: DeploymentsConfig = DeploymentsConfig()
@@ -1017,6 +1095,8 @@ class WeaverConfig(_Strict):
     fees: FeesConfig = FeesConfig()
     finance: FinanceConfig = FinanceConfig()
     site: SiteConfig = SiteConfig()
+    posts: PostsConfig = PostsConfig()
+    prompts: PromptsConfig = PromptsConfig()
 
     @model_validator(mode="after")
     def _google_source_needs(self) -> WeaverConfig:

@@ -2,10 +2,15 @@
 
 A plan is a list of `Action`s with stable keys (`invite:evt-42:m-1a2b3c`, `sheet-write:Members:<hash>`).
 `Ledger.apply` skips keys already done, claims the rest (INSERT ... ON CONFLICT DO NOTHING), performs them
-in batches through a performer and marks each outcome. A claim found at the start of a run was left by a
-process that died between performing and marking: an idempotent action is simply performed again, a
-non-idempotent one (an email) becomes `unknown`, is reported, and is only repeated on a coordinator's word
-(`Ledger.release`). A dry run computes the same plan and claims nothing.
+in batches through a performer and marks each outcome. A dry run computes the same plan and claims nothing.
+
+Claims have owners that can die. A claim records its run (`run_id`) and a lease (`lease_until`) that the
+claiming process renews from a background thread while it performs (every third of the lease, default 60 s,
+`WEAVER_CLAIM_LEASE_SECONDS`). Another run that meets a claim whose lease is live leaves it alone: its owner is
+at work (skipped, never marked, never taken over). Only a claim whose lease expired was left by a process that
+died between performing and marking: an idempotent action is then simply performed again, a non-idempotent
+one (an email) becomes `unknown`, is reported, and is only repeated on a coordinator's word (`Ledger.release`).
+On PostgreSQL leases are read against the database server's clock, so workers on several machines agree.
 
 Actions can also be planned for later (`Ledger.schedule`, with `due_at`): a follow-up email in 30 days is
 a `planned` row until a later run finds it due (`Ledger.due`) and applies it like any other action.
@@ -13,20 +18,49 @@ a `planned` row until a later run finds it due (`Ledger.due`) and applies it lik
 
 from __future__ import annotations
 
+import os
+import socket
+import sys
+import threading
 import uuid
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any, Protocol
 
-from sqlalchemy import and_, bindparam, or_, select, update
+from sqlalchemy import and_, bindparam, func, or_, select, update
 
 from weaver.errors import WeaverError
-from weaver.state import StateDB, chunked, insert_ignore, ledger, utcnow
+from weaver.state import StateDB, as_utc, chunked, insert_ignore, ledger, utcnow
 
 DONE, CLAIMED, FAILED, RETRY, UNKNOWN = "done", "claimed", "failed", "retry", "unknown"
 PLANNED, CANCELLED = "planned", "cancelled"  # scheduled for its due_at; dropped before it was performed
 _LOOKUP_CHUNK = 500
+DEFAULT_LEASE_SECONDS = 60.0
+
+
+def default_lease() -> timedelta:
+    """How long a claim stays live without renewal: `WEAVER_CLAIM_LEASE_SECONDS`, else 60 s."""
+    raw = os.environ.get("WEAVER_CLAIM_LEASE_SECONDS", "")
+    try:
+        seconds = float(raw) if raw else DEFAULT_LEASE_SECONDS
+    except ValueError:
+        raise WeaverError(f"WEAVER_CLAIM_LEASE_SECONDS={raw!r} is not a number of seconds") from None
+    if seconds <= 0:
+        raise WeaverError(f"WEAVER_CLAIM_LEASE_SECONDS={raw!r} must be more than 0")
+    return timedelta(seconds=seconds)
+
+
+def current_run_id() -> str:
+    """The Prefect flow run this process is in, else this process (host:pid): who a claim belongs to."""
+    if "prefect" in sys.modules:  # never import Prefect just to ask
+        from prefect.context import FlowRunContext
+
+        context = FlowRunContext.get()
+        if context is not None and context.flow_run is not None:
+            return str(context.flow_run.id)
+    return f"{socket.gethostname()[:40]}:{os.getpid()}"
 
 
 @dataclass(frozen=True)
@@ -81,6 +115,7 @@ class ApplyResult:
     failed: list[tuple[Action, str]] = field(default_factory=list)
     unknown: list[Action] = field(default_factory=list)
     skipped: list[Action] = field(default_factory=list)  # planned but not performed (dry run, or not claimed)
+    in_flight: list[Action] = field(default_factory=list)  # claimed by another live run: skipped, left alone
     dry_run: bool = False
 
     def counts(self) -> dict[str, int]:
@@ -98,20 +133,72 @@ ProgressFn = Callable[[int, int], None]
 
 
 class Ledger:
-    def __init__(self, db: StateDB, flow: str) -> None:
+    def __init__(self, db: StateDB, flow: str, run_id: str | None = None, lease: timedelta | None = None) -> None:
         self.db = db
         self.flow = flow
-        self.owner = uuid.uuid4().hex  # this run's claim token
+        self.owner = uuid.uuid4().hex  # this ledger's claim token
+        self.run_id = (run_id or current_run_id())[:64]
+        self.lease = lease if lease is not None else default_lease()
+        self._skew: timedelta | None = None
+
+    # the clock of leases ----------------------------------------------------------------------------
+    def now(self) -> datetime:
+        """The database's time: this machine's clock, corrected once by the PostgreSQL server's."""
+        if self._skew is None:
+            self._skew = timedelta(0)
+            if self.db.engine.dialect.name == "postgresql":
+                with self.db.engine.connect() as conn:
+                    self._skew = as_utc(conn.execute(select(func.now())).scalar_one()) - utcnow()
+        return utcnow() + self._skew
+
+    def renew(self) -> int:
+        """Move the lease of every claim this ledger holds forward; the number of claims renewed."""
+        with self.db.begin() as conn:
+            res = conn.execute(_RENEW, {"b_owner": self.owner, "b_until": self.now() + self.lease})
+            return res.rowcount or 0
+
+    @contextmanager
+    def _renewing(self) -> Iterator[None]:
+        """Renew this ledger's claims every third of the lease while the body runs (a daemon thread)."""
+        stop = threading.Event()
+
+        def keep() -> None:
+            while not stop.wait(self.lease.total_seconds() / 3):
+                try:
+                    self.renew()
+                except Exception:  # a missed renewal is retried; a long outage lets the lease lapse, as it should
+                    continue
+
+        thread = threading.Thread(target=keep, name=f"lease-{self.flow}", daemon=True)
+        thread.start()
+        try:
+            yield
+        finally:
+            stop.set()
+            thread.join(5)
 
     # reading -----------------------------------------------------------------------------------------
     def statuses(self, keys: Iterable[str]) -> dict[str, str]:
         """key -> status for the keys the ledger has seen; absent keys are new."""
-        found: dict[str, str] = {}
+        return {key: status for key, (status, _) in self._lookup(keys).items()}
+
+    def _lookup(self, keys: Iterable[str]) -> dict[str, tuple[str, datetime | None]]:
+        """key -> (status, lease_until) for the keys the ledger has seen."""
+        found: dict[str, tuple[str, datetime | None]] = {}
+        cols = (ledger.c.key, ledger.c.status, ledger.c.lease_until)
         with self.db.engine.connect() as conn:
             for part in chunked(list(keys), _LOOKUP_CHUNK):
-                rows = conn.execute(select(ledger.c.key, ledger.c.status).where(ledger.c.key.in_(part)))
-                found.update({r.key: r.status for r in rows})
+                rows = conn.execute(select(*cols).where(ledger.c.key.in_(part)))
+                found.update({r.key: (r.status, as_utc(r.lease_until) if r.lease_until else None) for r in rows})
         return found
+
+    def live_claims(self, keys: Iterable[str] | None = None) -> list[dict[str, Any]]:
+        """Claims whose lease has not expired (their run is at work), with run_id and lease_until."""
+        query = select(ledger).where(ledger.c.status == CLAIMED, ledger.c.lease_until >= self.now())
+        with self.db.engine.connect() as conn:
+            rows = [dict(r._mapping) for r in conn.execute(query.order_by(ledger.c.updated_at))]
+        wanted = set(keys) if keys is not None else None
+        return [r for r in rows if wanted is None or r["key"] in wanted]
 
     def entries(
         self, status: str | None = None, kind: str | None = None, keys: Sequence[str] | None = None
@@ -146,25 +233,33 @@ class Ledger:
             result.skipped.extend(pending)
             return result
         finished = 0
-        for batch in chunked(pending, batch_size):
-            claimed = self._claim(batch)
-            result.skipped.extend(a for a in batch if a.key not in claimed)
-            todo = [a for a in batch if a.key in claimed]
-            if todo:
-                self._perform(todo, perform, result)
-            finished += len(batch)
-            if on_progress:
-                on_progress(finished, len(pending))
+        with self._renewing():
+            for batch in chunked(pending, batch_size):
+                claimed = self._claim(batch)
+                result.skipped.extend(a for a in batch if a.key not in claimed)
+                todo = [a for a in batch if a.key in claimed]
+                if todo:
+                    self._perform(todo, perform, result)
+                finished += len(batch)
+                if on_progress:
+                    on_progress(finished, len(pending))
         return result
 
     def _triage(self, actions: Sequence[Action], result: ApplyResult, dry_run: bool) -> list[Action]:
-        """Split actions into done / unknown / pending using one status lookup."""
-        statuses = self.statuses(a.key for a in actions)
+        """Split actions into done / unknown / in flight / pending using one status lookup.
+
+        A claim is orphaned only once its lease expired; a live one belongs to a run at work (in flight).
+        """
+        found = self._lookup(a.key for a in actions)
+        now = self.now()
         pending: list[Action] = []
         orphaned: list[str] = []
         for action in actions:
-            status = statuses.get(action.key)
-            if status == DONE:
+            status, lease_until = found.get(action.key, (None, None))
+            if status == CLAIMED and lease_until is not None and lease_until >= now:
+                result.in_flight.append(action)
+                result.skipped.append(action)
+            elif status == DONE:
                 result.already_done.append(action)
             elif status == FAILED:
                 result.failed.append((action, "failed on an earlier run"))
@@ -177,17 +272,26 @@ class Ledger:
             else:
                 pending.append(action)
         if orphaned and not dry_run:
-            self._set_status(orphaned, UNKNOWN, "the process died after claiming; outcome unknown")
+            self._orphan(orphaned, now)
         return pending
 
+    def _orphan(self, keys: Sequence[str], now: datetime) -> None:
+        """Mark expired claims unknown, each only if it is still an expired claim (its owner may have just
+        marked it done: a mark is never overwritten)."""
+        detail = "the process died after claiming (its lease expired); outcome unknown"
+        params = [{"b_key": k, "b_detail": detail, "b_now": now} for k in keys]
+        with self.db.begin() as conn:
+            for part in chunked(params, _LOOKUP_CHUNK):
+                conn.execute(_ORPHAN, list(part))
+
     def _claim(self, batch: Sequence[Action]) -> set[str]:
-        now = utcnow()
+        now = self.now()
         rows = [self._new_row(a, now) for a in batch]
-        # rows that exist already and may be taken again: retry, planned and now due, or an orphaned
-        # idempotent claim; a new payload replaces the old (what is sent now, for a later resend)
+        # rows that exist already and may be taken again: retry, planned and now due, or an idempotent
+        # claim whose lease expired; a new payload replaces the old (what is sent now, for a later resend)
         again = [
             {"b_key": a.key, "b_owner": self.owner, "b_now": now, "b_payload": a.payload,
-             "b_also": CLAIMED if a.idempotent else RETRY}
+             "b_also": CLAIMED if a.idempotent else RETRY, "b_run": self.run_id, "b_until": now + self.lease}
             for a in batch
         ]  # fmt: skip
         if len(batch) == 1:
@@ -222,6 +326,8 @@ class Ledger:
             "created_at": now,
             "updated_at": now,
             "due_at": action.due_at,
+            "run_id": self.run_id,
+            "lease_until": now + self.lease,
         }
 
     def _perform(self, todo: list[Action], perform: Performer, result: ApplyResult) -> None:
@@ -330,9 +436,26 @@ _RECLAIM = (
     .where(ledger.c.key == bindparam("b_key"))
     # retry or planned rows; claimed ones too when `b_also` says so (an orphaned claim of an idempotent action:
     # a claim of an email by another process is never taken over). No IN (...): it cannot be an executemany.
-    .where(or_(ledger.c.status == RETRY, ledger.c.status == PLANNED, ledger.c.status == bindparam("b_also")))
+    .where(
+        or_(
+            ledger.c.status == RETRY,
+            ledger.c.status == PLANNED,
+            # a claim is taken over only once its lease expired (or it has none: made before leases)
+            and_(
+                ledger.c.status == bindparam("b_also"),
+                or_(ledger.c.lease_until.is_(None), ledger.c.lease_until < bindparam("b_now")),
+            ),
+        )
+    )
     .where(ledger.c.detail != bindparam("b_owner"))
-    .values(status=CLAIMED, detail=bindparam("b_owner"), updated_at=bindparam("b_now"), attempts=ledger.c.attempts + 1)
+    .values(
+        status=CLAIMED,
+        detail=bindparam("b_owner"),
+        updated_at=bindparam("b_now"),
+        attempts=ledger.c.attempts + 1,
+        run_id=bindparam("b_run"),
+        lease_until=bindparam("b_until"),
+    )
 )
 _RECLAIM_WITH_PAYLOAD = _RECLAIM.values(payload=bindparam("b_payload", type_=ledger.c.payload.type))
 _OWNED = select(ledger.c.key).where(
@@ -343,7 +466,18 @@ _OWNED = select(ledger.c.key).where(
 _MARK = (
     update(ledger)
     .where(ledger.c.key == bindparam("b_key"))
-    .values(status=bindparam("b_status"), detail=bindparam("b_detail"), updated_at=bindparam("b_now"))
+    .values(status=bindparam("b_status"), detail=bindparam("b_detail"), updated_at=bindparam("b_now"), lease_until=None)
+)
+_RENEW = (
+    update(ledger)
+    .where(ledger.c.detail == bindparam("b_owner"), ledger.c.status == CLAIMED)
+    .values(lease_until=bindparam("b_until"))
+)
+_ORPHAN = (
+    update(ledger)
+    .where(ledger.c.key == bindparam("b_key"), ledger.c.status == CLAIMED)
+    .where(or_(ledger.c.lease_until.is_(None), ledger.c.lease_until < bindparam("b_now")))
+    .values(status=UNKNOWN, detail=bindparam("b_detail"), updated_at=bindparam("b_now"), lease_until=None)
 )
 
 

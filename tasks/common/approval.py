@@ -43,14 +43,12 @@ class SendContext(Protocol):
 
 
 class SendApproval(RunInput):
-    """The form a coordinator sees on the paused run. Only `approve` is read back."""
+    """The form a coordinator sees on the paused run: one tick box. The facts (recipients, messages, templates,
+    languages, the previews' link) are the description's table above it, as text, not inputs to edit."""
 
-    approve: bool = Field(default=False, description="Tick to send these messages now; leave unticked to send none")
-    recipients: int = Field(default=0, description="Recipients (after consent and earlier sends)")
-    messages: int = Field(default=0, description="Messages waiting")
-    templates: str = Field(default="", description="Templates, with counts")
-    languages: str = Field(default="", description="Languages, with counts")
-    previews: str = Field(default="", description="Where the previews are")
+    approve: bool = Field(
+        default=False, title="approve", description="Tick to send these messages now; leave unticked to send none"
+    )
 
 
 @dataclass(frozen=True)
@@ -111,14 +109,7 @@ def approval_form(plan: SendPlan, lang: str) -> type[SendApproval]:
             f"| {t('approval.previews', lang)} | [{plan.previews}](file://{plan.previews}) |",
         ]
     )
-    return SendApproval.with_initial_data(
-        description=description,
-        recipients=plan.recipients,
-        messages=plan.messages,
-        templates=plan.counts(plan.templates),
-        languages=plan.counts(plan.languages),
-        previews=plan.previews,
-    )
+    return SendApproval.with_initial_data(description=description)
 
 
 def approve_send(

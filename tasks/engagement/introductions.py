@@ -20,6 +20,7 @@ from datetime import date, timedelta
 from typing import Any
 
 from tasks.common.ties import Tie, tie
+from tasks.common.vocabulary import Vocabulary
 from tasks.engagement.score import ENGAGED, NEWCOMER, Score
 from weaver.models import parse_consent, split_list
 
@@ -42,12 +43,17 @@ def consents(fields: Mapping[str, Any]) -> bool:
     return parse_consent(str(fields.get("consent", ""))) is True
 
 
-def _interests(fields: Mapping[str, Any]) -> dict[str, str]:
-    return {i.casefold(): i for i in split_list(str(fields.get("interests", "")))}
+def _interests(fields: Mapping[str, Any], vocabulary: Vocabulary | None = None) -> dict[str, str]:
+    """Interest key -> how the member reads it; with the network's vocabulary, 气候 and climate are one key."""
+    text = str(fields.get("interests", ""))
+    if vocabulary is None:
+        return {i.casefold(): i for i in split_list(text)}
+    return {x.key: x.label(str(fields.get("language", ""))) for x in vocabulary.tags(text)}
 
 
 def plan_introductions(scores: Mapping[str, Score], members: Mapping[str, Mapping[str, Any]],
-                       ties: Sequence[Tie], per_partner: int = 1) -> list[Introduction]:  # fmt: skip
+                       ties: Sequence[Tie], per_partner: int = 1,
+                       vocabulary: Vocabulary | None = None) -> list[Introduction]:  # fmt: skip
     met = {(t.a, t.b) for t in ties}
     introduced = {m for t in ties if t.source == "introduction" for m in (t.a, t.b)}
     waiting = [s for s in scores.values() if s.status == NEWCOMER and s.member_id not in introduced]
@@ -57,14 +63,14 @@ def plan_introductions(scores: Mapping[str, Score], members: Mapping[str, Mappin
     load: dict[str, int] = {}
     out = []
     for newcomer in newcomers:
-        mine, fields = _interests(members[newcomer.member_id]), members[newcomer.member_id]
+        mine, fields = _interests(members[newcomer.member_id], vocabulary), members[newcomer.member_id]
         best: tuple[Any, ...] | None = None
         for partner in partners:
             pid = partner.member_id
             pair = tuple(sorted((newcomer.member_id, pid)))
             if pid == newcomer.member_id or pair in met or load.get(pid, 0) >= per_partner:
                 continue
-            theirs = _interests(members[pid])
+            theirs = _interests(members[pid], vocabulary)
             shared = tuple(mine[k] for k in mine if k in theirs)
             if not shared:
                 continue

@@ -21,9 +21,11 @@ from prefect.cache_policies import NO_CACHE
 from connectors.mail import Message
 from connectors.tables import Cell, Grid
 from tasks.common.attendance import Event, RejectedRow, attended, event_titles, events, next_event, parse_attendance
+from tasks.common.links import LinkMaker
 from tasks.common.messages import render
 from tasks.common.text import normalise_email
-from tasks.common.ties import Tie, event_ties
+from tasks.common.ties import MET_PURPOSE, Tie, event_ties, met_scope, reoffers
+from tasks.common.vocabulary import Vocabulary
 from tasks.engagement.introductions import Introduction, followups, newcomer_of, plan_introductions
 from tasks.engagement.score import (
     NEWCOMER,
@@ -66,6 +68,7 @@ class ReviewPlan:
     intro_keys: dict[str, list[str]] = field(default_factory=dict)  # intro ref -> its message keys
     names: dict[str, str] = field(default_factory=dict)  # member id -> name, for the report and the Kumu sheet
     event_titles: dict[str, str] = field(default_factory=dict)  # event id -> title, from the events tab
+    reoffers: list[Tie] = field(default_factory=list)  # introductions answered "not yet": offered once more
 
     def name(self, member_id: str) -> str:
         """The member's name as the tab has it (the id only for someone no longer on the tab)."""
@@ -140,8 +143,14 @@ def plan_writeback(grid: Grid, roster: Roster, scores: Mapping[str, Score]) -> l
 # the plan ---------------------------------------------------------------------------------------------------
 def plan_review(members_grid: Grid, attendance_grid: Grid, ties: Sequence[Tie], inbox: Sequence[Mapping[str, Any]],
                 recorded: Sequence[Mapping[str, Any]], config: WeaverConfig, today: date, source: str,
-                lang: str, events_grid: Grid = ()) -> ReviewPlan:  # fmt: skip
-    """The whole review from what was read; `events_grid` (the events tab, if any) gives events their titles."""
+                lang: str, events_grid: Grid = (), vocabulary_grid: Grid = (), links: LinkMaker | None = None,
+                answers: Sequence[Mapping[str, Any]] = ()) -> ReviewPlan:  # fmt: skip
+    """The whole review from what was read; `events_grid` (the events tab, if any) gives events their titles,
+    `vocabulary_grid` (the network's zh/en vocabulary, if any) makes 气候 and climate one shared interest.
+
+    With `links`, "did you meet?" carries two signed links (yes / not yet); `answers` are the uses of those
+    links so far: an introduction answered "not yet" (and not confirmed since) is offered once more.
+    """
     cfg = config.engagement
     roster = read_roster(members_grid, config, source, lang)
     members = roster.fields
@@ -155,7 +164,8 @@ def plan_review(members_grid: Grid, attendance_grid: Grid, ties: Sequence[Tie], 
     titles = event_titles(events_grid, config.events.columns)
     suggestions = {s.member_id: _suggestions(s.member_id, members, config, upcoming, today, titles, lang)
                    for a in assignments for s in a.members}  # fmt: skip
-    intros = plan_introductions(scores, members, ties) if cfg.introductions else []
+    vocabulary = Vocabulary.from_grid(vocabulary_grid, config.matching.vocabulary_tab) if vocabulary_grid else None
+    intros = plan_introductions(scores, members, ties, vocabulary=vocabulary) if cfg.introductions else []
     due, planned = followups(ties, cfg.followup_days, today, catch_up_days=30)
     past = attended(records, before=today)
     co = [x for e in past.values() for x in event_ties(e.attendees, e.event_id, e.day)]
@@ -165,7 +175,8 @@ def plan_review(members_grid: Grid, attendance_grid: Grid, ties: Sequence[Tie], 
                        "engagement_events": len(from_events), "ties": len(ties)},
                       config.members.tab)  # fmt: skip
     plan.event_titles = titles
-    plan.messages = review_messages(plan, members, config, upcoming, lang)
+    plan.reoffers = [x for x in reoffers(answers, ties) if newcomer_of(x)[0] in members]
+    plan.messages = review_messages(plan, members, config, upcoming, lang, links)
     plan.traits = {m: {k: f.get(k, "") for k in ("region", "language", "org_type")} for m, f in members.items()}
     plan.names = {m: str(f.get("name", "")) for m, f in members.items()}
     return plan
@@ -188,7 +199,7 @@ def _person(member_id: str, members: Mapping[str, Mapping[str, Any]]) -> dict[st
 
 
 def review_messages(plan: ReviewPlan, members: Mapping[str, Mapping[str, Any]], config: WeaverConfig,
-                    upcoming: Event | None, lang: str) -> list[Message]:  # fmt: skip
+                    upcoming: Event | None, lang: str, links: LinkMaker | None = None) -> list[Message]:  # fmt: skip
     out = []
     for intro in plan.introductions:
         keys = []
@@ -205,9 +216,23 @@ def review_messages(plan: ReviewPlan, members: Mapping[str, Mapping[str, Any]], 
         newcomer, partner = newcomer_of(due)
         if newcomer in members:
             out.append(_member_message("intro_followup", f"email:intro-followup:{due.ref}", newcomer, members,
-                                       config, {"other": _person(partner, members)}))  # fmt: skip
+                                       config, {"other": _person(partner, members),
+                                                **_met_links(links, newcomer, due.ref)}))  # fmt: skip
+    for again in plan.reoffers:
+        newcomer, partner = newcomer_of(again)
+        context = {"other": _person(partner, members), **_met_links(links, newcomer, again.ref)}
+        out.append(_member_message("intro_reoffer", f"email:intro-reoffer:{again.ref}", newcomer, members, config,
+                                   context))  # fmt: skip
     out += digests(plan, members, config, lang)
     return out
+
+
+def _met_links(links: LinkMaker | None, member_id: str, ref: str) -> dict[str, str]:
+    """The two one-click answers of "did you meet?" (empty without links: the email then asks for a reply)."""
+    if links is None:
+        return {}
+    return {"yes_url": links(MET_PURPOSE, member_id, met_scope("yes", ref)),
+            "not_yet_url": links(MET_PURPOSE, member_id, met_scope("not-yet", ref))}  # fmt: skip
 
 
 def _member_message(template: str, key: str, member_id: str, members: Mapping[str, Mapping[str, Any]],

@@ -6,7 +6,10 @@ from prefect import task
 from prefect.cache_policies import NO_CACHE
 
 from connectors.tables import Grid, TableBackend
+from tasks.common.ties import MET_PURPOSE
+from weaver.state import StateDB
 from weaver.state.engagement import engagement_rows
+from weaver.state.links import uses_of
 from weaver.state.submissions import inbox_rows
 
 
@@ -18,3 +21,11 @@ def read_optional_tab(tables: TableBackend, tab: str) -> Grid:
 read_optional_tab_task = task(name="read-optional-tab", cache_policy=NO_CACHE)(read_optional_tab)
 load_inbox_task = task(name="load-inbox", cache_policy=NO_CACHE)(inbox_rows)
 load_engagement_task = task(name="load-engagement-events", cache_policy=NO_CACHE)(engagement_rows)
+
+
+def load_met_answers(db: StateDB) -> list[dict]:
+    """The "did you meet?" links used so far (subject, scope: the answer and the introduction, used_at)."""
+    return uses_of(db, MET_PURPOSE)
+
+
+load_met_answers_task = task(name="load-met-answers", cache_policy=NO_CACHE)(load_met_answers)

@@ -12,6 +12,7 @@ from tasks.members.plan import SyncPlan
 from weaver.ledger import Action, ApplyResult, Ledger, Outcome
 from weaver.models import Member
 from weaver.state import StateDB, save_members
+from weaver.state.self_service import settle_edits
 
 
 def member_record(member: Member) -> dict[str, object]:
@@ -34,6 +35,8 @@ def apply_member_sync(plan: SyncPlan, tables: TableBackend, db: StateDB, dry_run
     if not dry_run:
         upserts = [member_record(m) for m in (*plan.diff.added, *plan.diff.changed)]
         save_members(db, upserts, plan.diff.gone)
+        if plan.edits and not result.failed and not result.unknown:  # members' changes are in the sheet now
+            settle_edits(db, [(e.edit_id, e.outcome, e.kept) for e in plan.edits])
     return result
 
 

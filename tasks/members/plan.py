@@ -38,6 +38,7 @@ from tasks.common.text import (
     normalise_column,
     normalise_email_column,
 )
+from tasks.members.self_service import EditOutcome, MemberEdits, plan_edits
 from weaver.config import MembersConfig, WeaverConfig
 from weaver.errors import SourceError
 from weaver.i18n import field_label, t
@@ -376,6 +377,7 @@ class SyncPlan:
     deduped: Deduped
     diff: MemberDiff
     cells: list[Cell]
+    edits: list[EditOutcome] = field(default_factory=list)  # members' own changes, settled (self_service)
     # The plan itself is idempotent (it only lists cells that differ from the sheet), so the write is keyed
     # per plan: a key made from the cells alone would skip a rewrite after a coordinator undid our write.
     plan_id: str = field(default_factory=lambda: uuid.uuid4().hex[:12])
@@ -390,11 +392,16 @@ class SyncPlan:
 
 
 def plan_member_sync(
-    grid: Grid, config: WeaverConfig, snapshot: Mapping[str, tuple[str, str]], source: str
+    grid: Grid,
+    config: WeaverConfig,
+    snapshot: Mapping[str, tuple[str, str]],
+    source: str,
+    edits: MemberEdits | None = None,
 ) -> SyncPlan:
-    """The whole plan phase, pure: what a dry run shows and what apply performs."""
+    """The whole plan phase, pure: what a dry run shows and what apply performs. `edits`: members' own
+    changes from their "my details" page (tasks/members/self_service.py), written as a coordinator would."""
     with _gc_paused():
-        return _plan(grid, config, snapshot, source)
+        return _plan(grid, config, snapshot, source, edits)
 
 
 @contextmanager
@@ -410,17 +417,25 @@ def _gc_paused() -> Iterator[None]:
             gc.enable()
 
 
-def _plan(grid: Grid, config: WeaverConfig, snapshot: Mapping[str, tuple[str, str]], source: str) -> SyncPlan:
+def _plan(grid: Grid, config: WeaverConfig, snapshot: Mapping[str, tuple[str, str]], source: str,
+          edits: MemberEdits | None = None) -> SyncPlan:  # fmt: skip
     cfg, lang = config.members, config.network.default_language
     if len(grid) < cfg.header_row:
         raise SourceError(f"{source}: tab {cfg.tab!r} has no header row {cfg.header_row}")
     layout = locate_columns(grid[cfg.header_row - 1], cfg, cfg.tab, source)
     parsed = parse_members(grid, layout, cfg, config.network.default_language, lang)
     deduped = dedupe(parsed.members, lang)
+    edit_cells, settled = [], []
+    if edits is not None and (edits.pending or edits.applied):
+        edit_cells, settled = plan_edits(edits.pending, edits.applied, deduped.members, layout.field_cols,
+                                         edits.synced, cfg.self_service)  # fmt: skip
+        for member in deduped.members:
+            if member.member_id in edits.synced or any(e.member_id == member.member_id for e in settled):
+                member.fields_hash = fields_hash(member.fields)  # the state records what the sheet will hold
     kept = {r.member_id for r in parsed.rejected if r.member_id}
     diff = diff_members(deduped.members, snapshot, kept)
-    cells = plan_writeback(grid, layout, deduped, parsed, cfg, lang)
-    return SyncPlan(cfg.tab, parsed, deduped, diff, cells)
+    cells = plan_writeback(grid, layout, deduped, parsed, cfg, lang) + edit_cells
+    return SyncPlan(cfg.tab, parsed, deduped, diff, cells, settled)
 
 
 # Thin Prefect wrapper: one task over the whole batch (never one task per member).

@@ -6,7 +6,10 @@ from prefect import task
 from prefect.cache_policies import NO_CACHE
 
 from connectors.tables import Grid, TableBackend
+from tasks.members.self_service import MemberEdits
 from weaver.config import WeaverConfig
+from weaver.state import StateDB
+from weaver.state.self_service import edit_rows
 
 
 def read_members(tables: TableBackend, config: WeaverConfig) -> Grid:
@@ -15,3 +18,20 @@ def read_members(tables: TableBackend, config: WeaverConfig) -> Grid:
 
 
 read_members_task = task(name="read-members", cache_policy=NO_CACHE)(read_members)
+
+
+def read_member_edits(db: StateDB) -> MemberEdits:
+    """Members' own changes waiting to be written, the ones written earlier, and how the last sync saw each
+    concerned member (two small queries; none reads the whole members table unless someone changed something)."""
+    pending = edit_rows(db, ("pending",))
+    applied = edit_rows(db, ("applied",))
+    concerned = {e["member_id"] for e in (*pending, *applied)}
+    synced = (
+        {r["member_id"]: dict(r["fields"]) for r in db.member_rows() if r["member_id"] in concerned}
+        if concerned
+        else {}
+    )
+    return MemberEdits(pending, applied, synced)
+
+
+read_member_edits_task = task(name="read-member-edits", cache_policy=NO_CACHE)(read_member_edits)

@@ -6,7 +6,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from tasks.members.plan import SyncPlan
-from weaver.i18n import t
+from tasks.members.self_service import EditOutcome
+from weaver.i18n import field_label, t
 from weaver.report import Report, Table
 from weaver.summary import Summary
 
@@ -26,10 +27,15 @@ class SyncSummary(Summary):
     warnings: int
     quarantine_reasons: dict[str, int] = field(default_factory=dict)
     audience: dict[str, Any] | None = None  # with [mailchimp]: what the audience sync did
+    member_changes: dict[str, int] = field(default_factory=dict)  # members' own changes, by outcome
 
 
 def summarise_sync(plan: SyncPlan, audience: dict[str, Any] | None = None) -> SyncSummary:
-    return SyncSummary(**sync_summary(plan), quarantine_reasons=quarantine_reasons(plan), audience=audience)
+    changes: dict[str, int] = {}
+    for e in plan.edits:
+        changes[e.outcome] = changes.get(e.outcome, 0) + 1
+    return SyncSummary(**sync_summary(plan), quarantine_reasons=quarantine_reasons(plan), audience=audience,
+                       member_changes=changes)  # fmt: skip
 
 
 def sync_summary(plan: SyncPlan) -> dict[str, int]:
@@ -71,4 +77,17 @@ def build_sync_report(plan: SyncPlan, lang: str, dry_run: bool) -> Report:
     warned = [[str(m.row), w] for m in plan.deduped.members for w in m.warnings]
     rows = sorted(merged + warned, key=lambda r: int(r[0]))
     report.tables.append(Table(t("sync.warning_table", lang), [t("col.row", lang), t("col.what", lang)], rows))
+    if plan.edits:
+        report.tables.append(member_changes_table(plan.edits, lang))
     return report
+
+
+def member_changes_table(edits: list[EditOutcome], lang: str) -> Table:
+    """Every change members made on their page, by name: the field, their value and time, what became of it
+    (and, where a coordinator's value was kept, that value too)."""
+    heads = [t(f"sync.col.{k}", lang) for k in ("member", "field", "value", "made_at", "outcome")]
+    rows = []
+    for e in sorted(edits, key=lambda e: (e.made_at, e.edit_id)):
+        result = t(f"sync.edit.{e.outcome}", lang, kept=e.kept)
+        rows.append([e.name or "-", field_label(e.field, lang), e.value, e.made_at.strftime("%Y-%m-%d %H:%M"), result])
+    return Table(t("sync.edits_table", lang), heads, rows)

@@ -60,7 +60,7 @@ def test_an_introduction_logged_by_hand_is_a_tie_with_a_followup(demo_ws: Path, 
     assert "'did you meet?' planned for 2026-11-16" in result.output
     out = tmp_path / "ties.csv"
     result = runner.invoke(app, ["ties", "export", "--out", str(out), "-c", str(demo_ws)])
-    assert "new ties 2026-Q4: 1" in result.output
+    assert "new ties 2026-Q4: 0 met, 1 introduced" in result.output  # an introduction is not yet a meeting
     assert out.read_text(encoding="utf-8").splitlines()[1] == "m-new,m-old,introduction,2026-11-02,intro:m-new:m-old"
 
 
@@ -139,3 +139,34 @@ def test_bad_param_values_are_one_line_before_prefect_starts(demo_ws: Path) -> N
         "weaver: --param colour: newsletter has no parameter 'colour' "
         "(it takes: period, as_of, campaign, schedule_at, auto_approve, recompile)"
     ]
+
+
+def test_init_takes_the_networks_identity_and_refuses_a_bad_one(tmp_path: Path) -> None:
+    result = runner.invoke(app, ["init", str(tmp_path / "a"), "--sender", "hello at riverside"])
+    assert result.exit_code == 1
+    assert result.output.strip().splitlines() == ["weaver: --sender 'hello at riverside': not an email address"]
+    result = runner.invoke(app, ["init", str(tmp_path / "b"), "--timezone", "Mars/Olympus"])
+    assert result.exit_code == 1
+    assert result.output.strip().splitlines() == [
+        f"weaver: {tmp_path / 'b' / 'weaver.toml'}: [network] key 'timezone': unknown time zone 'Mars/Olympus'"
+    ]
+    result = runner.invoke(app, ["init", str(tmp_path / "c"), "--name", "河畔共益网络", "--weaver-name", "Ana"])
+    assert result.exit_code == 0, result.output
+    text = (tmp_path / "c" / "weaver.toml").read_text(encoding="utf-8")
+    assert 'name = "河畔共益网络"' in text and 'from_name = "河畔共益网络"' in text and 'weaver_name = "Ana"' in text
+
+
+def test_ledger_unknown_tells_live_claims_from_dead_ones(demo_ws: Path) -> None:
+    from datetime import timedelta
+
+    from weaver.ledger import Action, Ledger
+    from weaver.state import StateDB
+    from weaver.workspace import Workspace
+
+    db = StateDB(Workspace.open(demo_ws).state_url)
+    Ledger(db, "t", run_id="run-a", lease=timedelta(hours=1))._claim([Action("email:x:m-1", "email", "x")])
+    Ledger(db, "t", run_id="run-b", lease=timedelta(seconds=-1))._claim([Action("email:x:m-2", "email", "x")])
+    result = runner.invoke(app, ["ledger", "unknown", "-c", str(demo_ws)])
+    assert result.exit_code == 0, result.output
+    assert "1 more are being sent now (run run-a)" in result.output
+    assert "1 more were claimed by a run that died" in result.output

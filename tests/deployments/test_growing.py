@@ -45,5 +45,5 @@ def test_db_upgrade_as_written_on_postgresql(tmp_path: Path, demo_ws: Path, post
         toml.write(f'\n[state]\nurl = "{url}"\n')
     done = weaver("weaver db upgrade -c demo-network", tmp_path)
     assert done.returncode == 0, done.stderr
-    assert "applied 1: baseline" in done.stdout and "(postgresql)" in done.stdout
+    assert "applied 2: ledger claims" in done.stdout and "(postgresql)" in done.stdout
     assert "already current" in weaver("weaver db upgrade -c demo-network", tmp_path).stdout

@@ -15,6 +15,8 @@ from pathlib import Path
 
 import pytest
 
+from deployments.pages.met import ANSWERS
+from tasks.asks_offers.report import SUMMARY_KEYS as ASKS_SUMMARY_KEYS
 from tasks.common.approval import APPROVAL_STATES
 from tasks.common.delivery import Delivery
 from tasks.common.unsubscribe import TOPICS
@@ -29,9 +31,14 @@ from tasks.finance.report import SUMMARY_KEYS as FINANCE_SUMMARY_KEYS
 from tasks.grants.pipeline import DATE_COLUMNS
 from tasks.grants.report import SKIP_REASONS
 from tasks.impact.render import MAP_LEGEND, METRIC_KEYS
+from tasks.members.self_service import OUTCOMES as EDIT_OUTCOMES
 from tasks.mixing.mix import NOTICE_CODES
 from tasks.newsletter.compile import REJECT_REASONS, SECTIONS
 from tasks.newsletter.delivery import OUTCOME_KEYS
+from tasks.posts.posts import REASONS as POST_REASONS
+from tasks.posts.report import SUMMARY_KEYS as POST_SUMMARY_KEYS
+from tasks.prompts.report import KINDS as PROMPT_KINDS
+from tasks.prompts.report import SUMMARY_KEYS as PROMPT_SUMMARY_KEYS
 from tasks.site.plan import LABELS as SITE_LABELS
 from tasks.site.plan import PAGES as SITE_PAGES
 from tasks.surveys.surveys import SURVEY_STATUSES
@@ -47,6 +54,9 @@ DECLARED: dict[str, Iterable[str]] = {
     "approval.{}": APPROVAL_STATES,
     "eng.reason.{}": STATUSES,
     "eng.s.{}": SUMMARY_KEYS,
+    "ask.s.{}": ASKS_SUMMARY_KEYS,
+    "sync.edit.{}": EDIT_OUTCOMES,
+    "details.lang.{}": ("zh", "en"),
     "invites.sent.{}": SENT_KINDS,
     "invites.file.{}": CALENDAR_FILE_OUTCOMES,
     "invites.change.{}": CHANGES,
@@ -63,6 +73,9 @@ DECLARED: dict[str, Iterable[str]] = {
     "survey.status.{}": SURVEY_STATUSES,
     "impact.legend.{}": MAP_LEGEND,
     "impact.n.{}": METRIC_KEYS,
+    "met.ask.{}": ANSWERS,
+    "met.button.{}": ANSWERS,
+    "met.done.{}": ANSWERS,
     "fees.s.{}": FEE_SUMMARY_KEYS,
     "fees.problem.{}": PAYMENT_PROBLEMS,
     "fees.member.bad_{}": MEMBER_PROBLEMS,
@@ -71,6 +84,10 @@ DECLARED: dict[str, Iterable[str]] = {
     "fin.problem.{}": ROW_PROBLEMS,
     "fin.bank.{}": BANK_PROBLEMS,
     "site.{}": SITE_LABELS,
+    "posts.s.{}": POST_SUMMARY_KEYS,
+    "prompts.s.{}": PROMPT_SUMMARY_KEYS,
+    "prompts.kind.{}": PROMPT_KINDS,
+    "posts.reason.{}": POST_REASONS,
     "site.nav_{}": SITE_PAGES,
     "site.field.{}": DIRECTORY_FIELDS,
 }
@@ -82,6 +99,7 @@ PASS_THROUGH = {
     ("tasks/surveys/responses.py", "_collect_csv"),  # "survey.csv_missing" or "survey.csv_unreadable"
     ("tasks/grants/report.py", "_summary_rows"),  # for key, amounts in (("grants.awarded", ...), ...)
     ("tasks/grants/report.py", "_money_table"),  # _money_table("grants.quarter_table", "col.quarter", ...)
+    ("tasks/prompts/plan.py", "_both"),  # _both("prompts.digest.title", languages): one key in every language
 }
 # families only probed with a default (catalogue().get(...)), never asked of t()
 PROBED = {"field.{}"}

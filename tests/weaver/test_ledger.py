@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import timedelta
 
 import pytest
 
@@ -57,8 +58,11 @@ def test_dry_run_shows_the_plan_and_claims_nothing(db: StateDB) -> None:
     assert {e["key"] for e in Ledger(db, "t").entries()} == {"email:welcome:m-0"}
 
 
+EXPIRED = timedelta(seconds=-1)  # a claim whose owner died: its lease ran out and nobody renewed it
+
+
 def test_orphaned_claim_of_an_email_becomes_unknown_and_is_not_resent(db: StateDB) -> None:
-    crashed = Ledger(db, "t")
+    crashed = Ledger(db, "t", lease=EXPIRED)
     crashed._claim(actions(1))  # the process died after claiming, before marking
     rec = Recorder()
     result = Ledger(db, "t").apply(actions(2), rec)
@@ -68,14 +72,14 @@ def test_orphaned_claim_of_an_email_becomes_unknown_and_is_not_resent(db: StateD
 
 
 def test_orphaned_claim_of_an_idempotent_action_is_performed_again(db: StateDB) -> None:
-    Ledger(db, "t")._claim(actions(1, idempotent=True))
+    Ledger(db, "t", lease=EXPIRED)._claim(actions(1, idempotent=True))
     rec = Recorder()
     result = Ledger(db, "t").apply(actions(1, idempotent=True), rec)
     assert rec.performed == ["email:welcome:m-0"] and len(result.done) == 1
 
 
 def test_released_unknown_action_is_performed_on_the_next_run(db: StateDB) -> None:
-    Ledger(db, "t")._claim(actions(1))
+    Ledger(db, "t", lease=EXPIRED)._claim(actions(1))
     Ledger(db, "t").apply(actions(1), Recorder())  # marks it unknown
     assert Ledger(db, "t").release(["email:welcome:m-0"]) == 1
     rec = Recorder()
@@ -157,3 +161,56 @@ def test_an_uncertain_outcome_is_recorded_as_unknown_and_not_repeated(db: StateD
     rec = Recorder()
     second = Ledger(db, "t").apply(actions(2), rec)
     assert rec.performed == [] and [a.key for a in second.unknown] == ["email:welcome:m-0"]
+
+
+def test_a_live_claim_of_another_run_is_left_alone_until_its_lease_expires(db: StateDB) -> None:
+    other = Ledger(db, "t", run_id="run-a", lease=timedelta(hours=1))
+    other._claim(actions(1))  # run-a is sending m-0 right now
+    rec = Recorder()
+    result = Ledger(db, "t", run_id="run-b").apply(actions(2), rec)
+    assert rec.performed == ["email:welcome:m-1"] and result.unknown == []
+    assert [a.key for a in result.in_flight] == ["email:welcome:m-0"]
+    [live] = Ledger(db, "t").live_claims()
+    assert live["key"] == "email:welcome:m-0" and live["run_id"] == "run-a"
+    other.lease = EXPIRED  # run-a dies: nobody renews its lease
+    assert other.renew() == 1 and Ledger(db, "t").live_claims() == []
+    later = Ledger(db, "t", run_id="run-c").apply(actions(2), Recorder())
+    assert [a.key for a in later.unknown] == ["email:welcome:m-0"]
+
+
+def test_an_idempotent_claim_is_taken_over_only_once_its_lease_expired(db: StateDB) -> None:
+    holder = Ledger(db, "t", lease=timedelta(hours=1))
+    holder._claim(actions(1, idempotent=True))
+    rec = Recorder()
+    Ledger(db, "t").apply(actions(1, idempotent=True), rec)
+    assert rec.performed == []
+    holder.lease = EXPIRED
+    holder.renew()
+    Ledger(db, "t").apply(actions(1, idempotent=True), rec)
+    assert rec.performed == ["email:welcome:m-0"]
+
+
+def test_renewal_keeps_a_claim_live(db: StateDB) -> None:
+    holder = Ledger(db, "t", lease=EXPIRED)
+    holder._claim(actions(2))
+    assert Ledger(db, "t").live_claims() == []
+    holder.lease = timedelta(hours=1)
+    assert holder.renew() == 2
+    assert len(Ledger(db, "t").live_claims()) == 2
+
+
+def test_an_expired_claim_marked_done_meanwhile_is_never_made_unknown(db: StateDB) -> None:
+    slow = Ledger(db, "t", lease=EXPIRED)
+    slow._claim(actions(1))
+    late = Ledger(db, "t")
+    seen = late._lookup(["email:welcome:m-0"])  # a second run reads the expired claim ...
+    assert seen["email:welcome:m-0"][0] == "claimed"
+    slow._mark([("email:welcome:m-0", "done", "")])  # ... its owner, only slow, marks it done ...
+    late._orphan(["email:welcome:m-0"], late.now())  # ... and the orphaning must not overwrite that
+    assert Ledger(db, "t").statuses(["email:welcome:m-0"]) == {"email:welcome:m-0": "done"}
+
+
+def test_claims_record_the_run() -> None:
+    from weaver.ledger import current_run_id
+
+    assert current_run_id().endswith(f":{__import__('os').getpid()}")

@@ -5,28 +5,56 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from sqlalchemy import create_engine, select
+from sqlalchemy import JSON, Column, DateTime, Integer, MetaData, String, Table, Text, create_engine, select
 from typer.testing import CliRunner
 
 from deployments.cli import app
 from weaver.errors import WeaverError
 from weaver.ledger import Action, Ledger, Outcome
-from weaver.state import StateDB, ledger, metadata, migrations
+from weaver.state import StateDB, ledger, metadata, migrations, utcnow
 
 
-def test_a_database_made_before_versions_is_stamped_and_keeps_its_rows(state_url: str) -> None:
+def old_ledger(meta: MetaData) -> Table:
+    """The ledger as weaver made it before claims had leases (schema version 1)."""
+    return Table(
+        "ledger", meta,
+        Column("key", String(512), primary_key=True), Column("kind", String(64), nullable=False),
+        Column("flow", String(64), nullable=False), Column("status", String(16), nullable=False),
+        Column("payload", JSON), Column("detail", Text), Column("attempts", Integer, nullable=False),
+        Column("created_at", DateTime(timezone=True), nullable=False),
+        Column("updated_at", DateTime(timezone=True), nullable=False), Column("due_at", DateTime(timezone=True)),
+    )  # fmt: skip
+
+
+def test_a_database_made_before_versions_moves_forward_and_keeps_its_rows(state_url: str) -> None:
     engine = create_engine(state_url)
-    older = [t for t in metadata.sorted_tables if t.name != "schema_versions"]
-    metadata.create_all(engine, tables=older)  # what an older weaver made
+    older = MetaData()
+    table = old_ledger(older)
+    others = [t for t in metadata.sorted_tables if t.name not in ("schema_versions", "ledger")]
+    metadata.create_all(engine, tables=others)
+    older.create_all(engine)
+    now = utcnow()
+    row = {"flow": "t", "kind": "email", "attempts": 1, "created_at": now, "updated_at": now, "payload": {"to": "m-1"}}
+    with engine.begin() as conn:
+        done, claimed = {"status": "done", "detail": ""}, {"status": "claimed", "detail": "old-owner"}
+        conn.execute(table.insert(), [{**row, "key": "email:a", **done}, {**row, "key": "email:b", **claimed}])
     engine.dispose()
     db = StateDB(state_url)
-    Ledger(db, "t").apply([Action("email:a", "email", "a")], lambda b: [Outcome.success() for _ in b])
+    assert [m.version for m in db.upgraded] == [1, 2] and migrations.current_version(db.engine) == migrations.head()
+    with db.engine.connect() as conn:
+        rows = conn.execute(select(ledger.c.key, ledger.c.status, ledger.c.payload, ledger.c.lease_until)).all()
+    assert sorted(rows) == [("email:a", "done", {"to": "m-1"}, None), ("email:b", "claimed", {"to": "m-1"}, None)]
+    # a claim made before leases has no owner to wait for: it is orphaned, as it always was
+    result = Ledger(db, "t").apply([Action("email:a", "email", "a"), Action("email:b", "email", "b")], fail_all)
+    assert [a.key for a in result.already_done] == ["email:a"] and [a.key for a in result.unknown] == ["email:b"]
     db.close()
     again = StateDB(state_url)
-    assert again.upgraded == [] and migrations.current_version(again.engine) == migrations.head()
-    with again.engine.connect() as conn:
-        assert conn.execute(select(ledger.c.key, ledger.c.status)).all() == [("email:a", "done")]
+    assert again.upgraded == []
     again.close()
+
+
+def fail_all(batch: object) -> list[Outcome]:
+    raise AssertionError("nothing may be performed")
 
 
 def test_a_new_database_gets_every_step_once(state_url: str) -> None:
@@ -42,7 +70,8 @@ def test_db_upgrade_command(demo_ws: Path, state_url: str) -> None:
     runner = CliRunner()
     first = runner.invoke(app, ["db", "upgrade", "-c", str(demo_ws)])
     assert first.exit_code == 0, first.output
-    assert "applied 1: baseline" in first.output and f"schema version {migrations.head()}" in first.output
+    assert "applied 1: baseline" in first.output and "applied 2: ledger claims" in first.output
+    assert f"schema version {migrations.head()}" in first.output
     second = runner.invoke(app, ["db", "upgrade", "-c", str(demo_ws)])
     assert second.exit_code == 0 and "already current" in second.output
 

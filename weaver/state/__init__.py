@@ -17,6 +17,7 @@ from weaver.state import (
     migrations,
     onboarding,
     preferences,
+    self_service,
     submissions,
     surveys,
 )
@@ -51,6 +52,7 @@ __all__ = [
     "delivery",
     "engagement",
     "events",
+    "self_service",
     "grants",
     "inbox",
     "insert_ignore",

@@ -77,6 +77,9 @@ ledger = Table(
     Column("created_at", DateTime(timezone=True), nullable=False),
     Column("updated_at", DateTime(timezone=True), nullable=False),
     Column("due_at", DateTime(timezone=True)),
+    # who holds a claim: its run (a Prefect flow run id, or host:pid) and until when, renewed while it works
+    Column("run_id", String(64)),
+    Column("lease_until", DateTime(timezone=True)),
 )
 
 # Form submissions from webhooks (Typeform, Tally, Google Forms via Apps Script) and pollers, stored

@@ -54,8 +54,16 @@ def add_index(conn: Connection, table: str, name: str, columns: str) -> None:
     conn.exec_driver_sql(f"CREATE INDEX IF NOT EXISTS {name} ON {table} ({columns})")
 
 
+def _ledger_leases(conn: Connection) -> None:
+    """Claims with owners that can die: the claiming run and its lease (NULL on rows made before)."""
+    timestamp = "TIMESTAMP WITH TIME ZONE" if conn.dialect.name == "postgresql" else "DATETIME"
+    add_column(conn, "ledger", "run_id", "VARCHAR(64)")
+    add_column(conn, "ledger", "lease_until", timestamp)
+
+
 MIGRATIONS: list[Migration] = [
     Migration(1, "baseline", _baseline),
+    Migration(2, "ledger claims record their run and a lease", _ledger_leases),
 ]
 
 

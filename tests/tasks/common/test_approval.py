@@ -145,3 +145,14 @@ def _wait_until_paused(flow_run_id: UUID, limit: float = 120) -> str:
                     pass
             time.sleep(0.2)
     raise AssertionError("the flow run never paused for approval")
+
+
+def test_the_approval_form_is_one_tick_box_under_the_facts_as_text() -> None:
+    from tasks.common.approval import SendPlan, approval_form
+
+    plan = SendPlan("newsletter", 120, 130, {"newsletter": 130}, {"zh": 80, "en": 50}, "/tmp/previews/newsletter")
+    form = approval_form(plan, "en")
+    assert list(form.model_json_schema()["properties"]) == ["approve"]  # no fact is an input to edit
+    facts = form._description
+    assert "| Recipients | 120 |" in facts and "| Languages | zh 80, en 50 |" in facts
+    assert "[/tmp/previews/newsletter](file:///tmp/previews/newsletter)" in facts  # the previews as a link

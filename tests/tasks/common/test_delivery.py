@@ -8,6 +8,7 @@ import signal
 import subprocess
 import sys
 import threading
+import time
 from collections import Counter
 from collections.abc import Callable, Iterator
 from datetime import timedelta
@@ -131,9 +132,17 @@ COUNT = 30
 
 
 def _start(url: str, port: int) -> subprocess.Popen[bytes]:
-    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    # a one-second lease: a killed sender's claim is orphaned a second later (see _lease_expired)
+    env = {**os.environ, "PYTHONPATH": str(ROOT), "WEAVER_CLAIM_LEASE_SECONDS": "1"}
     cmd = [sys.executable, "-m", "tests.tasks.crash_sender", url, str(port), str(COUNT)]
     return subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+
+
+def _lease_expired(db: StateDB) -> None:
+    deadline = time.monotonic() + 60
+    while Ledger(db, "t").live_claims():
+        assert time.monotonic() < deadline, "a dead sender's lease never expired"
+        time.sleep(0.1)
 
 
 def _killer(proc: subprocess.Popen[bytes], recorder: Recorder, rng: random.Random) -> Callable[[Received], None]:
@@ -178,6 +187,7 @@ def test_killing_the_sender_at_random_points_never_delivers_twice(tmp_path: Path
             crashes += 1
             settled = Counter(statuses(db).values())
             assert settled["claimed"] <= 1 and settled["claimed"] + settled["unknown"] <= crashes
+            _lease_expired(db)  # until then the next run would take the dead sender for a live one
         recorder.on_data = None
         for _ in range(3):  # rerun until done
             if _start(url, port).wait(timeout=120) == 0:

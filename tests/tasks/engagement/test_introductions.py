@@ -66,3 +66,15 @@ def test_did_you_meet_is_due_after_the_followup_days_and_planned_before() -> Non
     assert [d.ref for d in due] == ["intro:new-1:vet-b"]
     assert [(p.ref, when) for p, when in planned] == [("intro:new-2:vet-a", TODAY + timedelta(days=11))]
     assert newcomer_of(due[0]) == ("new-1", "vet-b")
+
+
+def test_with_the_network_vocabulary_climate_and_qihou_are_one_shared_interest() -> None:
+    from tasks.common.vocabulary import Vocabulary
+
+    vocabulary = Vocabulary.from_grid([["English", "中文"], ["climate", "气候"]])
+    members = {"new-9": {"interests": "Climate", "language": "en", "consent": "yes"},
+               "vet-a": {"interests": "气候", "language": "zh", "consent": "是"}}  # fmt: skip
+    scores = {"new-9": s("new-9", NEWCOMER, 0, date(2026, 11, 1)), "vet-a": s("vet-a", ENGAGED, 90)}
+    assert plan_introductions(scores, members, []) == []  # without it, two different words
+    [intro] = plan_introductions(scores, members, [], vocabulary=vocabulary)
+    assert (intro.partner, intro.shared) == ("vet-a", ("climate",))  # in the newcomer's language

@@ -1,0 +1,102 @@
+"""Two runs of one operation at once, as two real processes, on SQLite and on PostgreSQL.
+
+Neither sends an email twice; neither marks the other's live claims unknown; the claims of a run killed
+with SIGKILL become unknown only once their lease expired (the runs meet through files, not sleeps).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from collections import Counter
+from pathlib import Path
+
+from weaver.ledger import Ledger
+from weaver.state import StateDB
+
+ROOT = Path(__file__).resolve().parents[2]
+COUNT, BATCH = 60, 10
+EVERY = {f"email:welcome:m-{i}" for i in range(COUNT)}
+
+
+def command(url: str, name: str, out: Path, *extra: str) -> list[str]:
+    return [sys.executable, "-m", "tests.weaver.ledger_worker", url, name, str(COUNT), str(out),
+            "--batch", str(BATCH), *extra]  # fmt: skip
+
+
+def env() -> dict[str, str]:
+    return {**os.environ, "PYTHONPATH": str(ROOT)}
+
+
+def run(url: str, name: str, out: Path) -> dict[str, int]:
+    done = subprocess.run(command(url, name, out), env=env(), cwd=ROOT, capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr[-3000:]
+    return json.loads(done.stdout.strip().splitlines()[-1])
+
+
+def start_holding(url: str, name: str, out: Path, meet: Path, *extra: str) -> subprocess.Popen[str]:
+    """A run that claims its first batch and holds it (its owner alive) until told to go on."""
+    proc = subprocess.Popen(
+        command(url, name, out, "--hold-first", str(meet), *extra),
+        env=env(), cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+    )  # fmt: skip
+    deadline = time.monotonic() + 300
+    while not (meet / f"{name}.holding").exists():
+        assert proc.poll() is None, proc.stderr.read() if proc.stderr else ""
+        assert time.monotonic() < deadline, "the first run never claimed its first batch"
+        time.sleep(0.05)
+    return proc
+
+
+def sent(out: Path) -> Counter[str]:
+    return Counter(line.split(" ", 1)[1] for line in out.read_text(encoding="utf-8").splitlines())
+
+
+def senders(out: Path) -> Counter[str]:
+    return Counter(line.split(" ", 1)[0] for line in out.read_text(encoding="utf-8").splitlines())
+
+
+def test_two_runs_at_once_send_each_email_once_and_leave_live_claims_alone(state_url: str, tmp_path: Path) -> None:
+    out, meet = tmp_path / "sent.txt", tmp_path
+    StateDB(state_url).close()  # the schema, once, before the runs
+    first = start_holding(state_url, "a", out, meet)  # run a holds 10 claims, mid-send
+    second = run(state_url, "b", out)  # run b starts meanwhile and goes to the end
+    assert second["in_flight"] == BATCH and second["unknown"] == 0 and second["done"] == COUNT - BATCH
+    (meet / "a.go").write_text("", encoding="utf-8")
+    stdout, stderr = first.communicate(timeout=300)
+    assert first.returncode == 0, stderr[-3000:]
+    first_counts = json.loads(stdout.strip().splitlines()[-1])
+    assert first_counts["done"] == BATCH and first_counts["unknown"] == 0
+    assert sent(out) == Counter(EVERY)  # every email exactly once
+    assert senders(out) == {"a": BATCH, "b": COUNT - BATCH}
+    db = StateDB(state_url)
+    assert Counter(Ledger(db, "t").statuses(EVERY).values()) == {"done": COUNT}
+    db.close()
+
+
+def test_a_killed_run_s_claims_become_unknown_only_once_its_lease_expired(state_url: str, tmp_path: Path) -> None:
+    out, meet = tmp_path / "sent.txt", tmp_path
+    db = StateDB(state_url)
+    killed = start_holding(state_url, "a", out, meet, "--lease", "5")  # renewed every 5/3 s while alive
+    killed.send_signal(signal.SIGKILL)
+    killed.wait(30)
+    held = {e["key"] for e in Ledger(db, "t").entries(status="claimed")}
+    assert len(held) == BATCH
+    # right after the kill its lease has not run out: a new run cannot tell it from a slow one
+    if Ledger(db, "t").live_claims():
+        early = run(state_url, "b", out)
+        assert early["unknown"] == 0 and early["in_flight"] <= BATCH
+    deadline = time.monotonic() + 120
+    while Ledger(db, "t").live_claims():
+        assert time.monotonic() < deadline, "the dead run's lease never expired"
+        time.sleep(0.2)
+    last = run(state_url, "c", out)
+    assert last["unknown"] == BATCH
+    statuses = Ledger(db, "t").statuses(EVERY)
+    assert {k for k, s in statuses.items() if s == "unknown"} == held  # exactly the dead run's claims
+    assert max(sent(out).values()) == 1 and set(sent(out)) == EVERY - held  # nothing twice; the rest once
+    db.close()

@@ -39,6 +39,9 @@ _TOPIC_OF = {
     "introduction": "introductions",
     "intro_followup": "introductions",
     "group_assignment": "introductions",
+    "match_introduction": "introductions",
+    "match_followup": "introductions",
+    "asks_offers_digest": "introductions",
 }  # anything else a member gets answers something they did (a seat, a receipt, a welcome): no topic
 
 

@@ -128,7 +128,7 @@ def _add_mess(rows: list[list[object]], rng: random.Random, today: date) -> None
     rows[20][1] = ""  # a missing email
     rows[30][1] = "wang.fang@"  # invalid
     rows[50][1] = "li lei at example.org"  # invalid
-    rows[60][7] = "明年"  # not a date
+    rows[60][7] = "明年"  # not a date: an optional field, so a warning on the row (the member is synced)
     rows[80][13] = '=HYPERLINK("https://weaving.example.org/profile/80","主页 profile")'  # formula-looking text
     rows[90][5] = '=HYPERLINK("https://example.org","Evil Corp")'
     rows[100][0], rows[101][0] = "张伟", "张 伟"  # near-duplicate names, different emails, same organisation
@@ -622,6 +622,56 @@ def write_bank_export(directory: Path, today: date) -> Path:
     return path
 
 
+FUNDER_HEADERS = ["资助方", "负责人", "联系周期", "上次联系", "报告截止", "下次会面", "备注"]
+
+
+def build_funders(wb: Workbook, _rng: random.Random, today: date) -> None:
+    """Funders we steward: a contact overdue, reports coming due, a meeting in two days (a prep sheet), one row
+    without an owner and one with a cadence nobody can read."""
+    sheet = wb.create_sheet("Funders")
+    sheet.append(FUNDER_HEADERS)
+
+    def d(days: int) -> str:
+        return (today + timedelta(days=days)).isoformat()
+
+    sheet.append(["腾讯公益慈善基金会", WEAVER, "每季度", d(-100), d(6), d(2), "中期报告：社区营造伙伴计划"])
+    sheet.append(["Ford Foundation", GRANTS, "monthly", d(-10), "", d(20), "Program officer: call before the LOI"])
+    sheet.append(["南都公益基金会", WEAVER, "60天", d(-70), d(25), "", "乡村教师项目年度报告"])
+    sheet.append(["Open Society Foundations", GRANTS, "quarterly", d(-30), d(45), "", ""])
+    sheet.append(["壹基金", "", "每月", "", "", "", "owner to be decided"])
+    sheet.append(["Packard Foundation", COORD, "every so often", d(-200), "", "", ""])
+
+
+PROPOSAL_HEADERS = ["proposal_id", "title_zh", "title_en", "text_zh", "text_en", "kind", "options", "audience",
+                    "opens", "closes", "quorum"]  # fmt: skip
+DECISION_HEADERS = ["提案编号", "提案", "类型", "截止", "参与人数", "已回复", "法定人数", "结果", "统计", "异议"]
+OPEN_ROUND, CLOSED_ROUND = "climate-statement", "theme-2027"
+
+
+def build_proposals(wb: Workbook, _rng: random.Random, today: date) -> None:
+    """A consent round open since three days (closing in two: reminders due), a vote that closed yesterday,
+    advice not open yet, and a row to fix."""
+    sheet = wb.create_sheet("Proposals")
+    sheet.append(PROPOSAL_HEADERS)
+
+    def d(days: int) -> str:
+        return (today + timedelta(days=days)).isoformat()
+
+    sheet.append([OPEN_ROUND, "网络气候行动联合声明", "Joint climate action statement",
+                  "气候小组起草了一份联合声明，拟以网络名义在年底发布。请表示同意、弃权或反对（反对请说明理由）。",
+                  "The climate circle drafted a joint statement to publish in the network's name at the end of the "
+                  "year. Please consent, stand aside or object (say why if you object).",
+                  "consent", "", "兴趣 包含 气候 或 兴趣 包含 climate", d(-3), d(2), "30%"])  # fmt: skip
+    sheet.append([CLOSED_ROUND, "2027 年度主题", "Theme for 2027", "请为网络 2027 年的年度主题投票。",
+                  "Vote for the network's theme for 2027.", "投票",
+                  "社区韧性 Community resilience; 开放数据 Open data; 乡村教育 Rural education", "all", d(-14), d(-1),
+                  "10%"])  # fmt: skip
+    sheet.append(["meeting-format", "年会形式", "Annual meeting format", "线上、线下还是混合？欢迎提出建议。",
+                  "Online, in person or hybrid? Your advice is welcome.", "advice", "", "地区 属于 Europe", d(5), d(12),
+                  ""])  # fmt: skip
+    sheet.append(["budget-vote", "预算调整", "Budget change", "", "", "maybe", "", "all", d(-2), d(5), ""])
+
+
 POST_HEADERS = ["编号", "发布时间", "渠道", "中文内容", "英文内容", "图片", "状态", "来源"]
 
 
@@ -667,6 +717,9 @@ TAB_BUILDERS: list[TabBuilder] = [
     build_payments,
     build_budget,
     build_transactions,
+    build_funders,
+    build_proposals,
+    build_empty_tab("Decisions", DECISION_HEADERS),
 ]
 
 

@@ -20,6 +20,12 @@ from tasks.asks_offers.report import SUMMARY_KEYS as ASKS_SUMMARY_KEYS
 from tasks.common.approval import APPROVAL_STATES
 from tasks.common.delivery import Delivery
 from tasks.common.unsubscribe import TOPICS
+from tasks.decisions.report import CHOICES as DECISION_CHOICES
+from tasks.decisions.report import KINDS as DECISION_KINDS
+from tasks.decisions.report import RESULTS as DECISION_RESULTS
+from tasks.decisions.report import ROW_PROBLEMS as DECISION_PROBLEMS
+from tasks.decisions.report import STATUSES as DECISION_STATUSES
+from tasks.decisions.report import SUMMARY_KEYS as DECISION_SUMMARY_KEYS
 from tasks.engagement.report import SUMMARY_KEYS
 from tasks.engagement.score import STATUSES
 from tasks.events.events import CHANGES
@@ -28,6 +34,10 @@ from tasks.fees.report import MEMBER_PROBLEMS, OUTCOMES, PAYMENT_PROBLEMS
 from tasks.fees.report import SUMMARY_KEYS as FEE_SUMMARY_KEYS
 from tasks.finance.report import BANK_PROBLEMS, ROW_PROBLEMS
 from tasks.finance.report import SUMMARY_KEYS as FINANCE_SUMMARY_KEYS
+from tasks.funders.report import KINDS as FUNDER_KINDS
+from tasks.funders.report import OUTCOMES as FUNDER_OUTCOMES
+from tasks.funders.report import ROW_PROBLEMS as FUNDER_PROBLEMS
+from tasks.funders.report import SUMMARY_KEYS as FUNDER_SUMMARY_KEYS
 from tasks.grants.pipeline import DATE_COLUMNS
 from tasks.grants.report import SKIP_REASONS
 from tasks.impact.render import MAP_LEGEND, METRIC_KEYS
@@ -83,6 +93,16 @@ DECLARED: dict[str, Iterable[str]] = {
     "fin.s.{}": FINANCE_SUMMARY_KEYS,
     "fin.problem.{}": ROW_PROBLEMS,
     "fin.bank.{}": BANK_PROBLEMS,
+    "funders.s.{}": FUNDER_SUMMARY_KEYS,
+    "dec.s.{}": DECISION_SUMMARY_KEYS,
+    "dec.kind.{}": DECISION_KINDS,
+    "dec.status.{}": DECISION_STATUSES,
+    "dec.result.{}": DECISION_RESULTS,
+    "dec.choice.{}": DECISION_CHOICES,
+    "dec.problem.{}": DECISION_PROBLEMS,
+    "funders.kind.{}": FUNDER_KINDS,
+    "funders.outcome.{}": FUNDER_OUTCOMES,
+    "funders.problem.{}": FUNDER_PROBLEMS,
     "site.{}": SITE_LABELS,
     "posts.s.{}": POST_SUMMARY_KEYS,
     "prompts.s.{}": PROMPT_SUMMARY_KEYS,

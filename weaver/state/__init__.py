@@ -9,6 +9,7 @@ module a caller imported.
 
 from weaver.state import (
     audience,
+    decisions,
     delivery,
     engagement,
     events,
@@ -17,6 +18,7 @@ from weaver.state import (
     migrations,
     onboarding,
     preferences,
+    runs,
     self_service,
     submissions,
     surveys,
@@ -49,6 +51,7 @@ __all__ = [
     "audience",
     "chunked",
     "cursors",
+    "decisions",
     "delivery",
     "engagement",
     "events",
@@ -66,6 +69,7 @@ __all__ = [
     "migrations",
     "onboarding",
     "preferences",
+    "runs",
     "read_cursor",
     "save_cursor",
     "save_members",

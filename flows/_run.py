@@ -161,9 +161,9 @@ class Operation:
         if not approval.approved:
             return Delivery.held_back(len(messages))
         previews = self.rt.previews_dir(self.name)
+        messages = self.member_mail(messages)  # unsubscribe headers and footer, before the ledger records them
         progress = StepProgress(f"{self.name}: sending")  # a log line every 2 s and a progress bar in the UI
         # opaque: Prefect does not visit every message (and leaves the progress object as it is)
-        messages = self.member_mail(messages)
         return deliver_task(opaque(messages), self.rt.mail, self.db, self.name, dry_run=self.dry_run,
                             previews_dir=previews, on_progress=opaque(progress))  # fmt: skip
 

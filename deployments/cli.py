@@ -321,6 +321,33 @@ def db_upgrade(config: ConfigOpt = Path("weaver.toml")) -> None:
     typer.echo(f"schema version {version} ({db.engine.dialect.name})" + ("" if db.upgraded else ", already current"))
 
 
+@app.command()
+def reconcile(
+    config: Annotated[list[Path], typer.Option("--config", "-c", help="a network's weaver.toml or folder (repeat)")],
+    every: Annotated[float, typer.Option(help="repeat every SECONDS (0: one pass)")] = 0.0,
+    grace: Annotated[float, typer.Option(help="seconds a run without a lease may take to start")] = 900.0,
+) -> None:
+    """Mark Crashed the flow runs left Running by a killed process (needs PREFECT_API_URL), freeing their slot."""
+    import time
+    from datetime import timedelta
+
+    from deployments.reconcile import reconcile as reconcile_once
+    from weaver.workspace import Workspace
+
+    try:
+        workspaces = [Workspace.open(path) for path in config]
+        while True:
+            done = reconcile_once(workspaces, timedelta(seconds=grace))
+            for run_id, why in done.crashed:
+                typer.echo(f"crashed {run_id}: {why}")
+            typer.echo(f"{len(done.crashed)} crashed, {done.alive} alive, {done.waiting} starting")
+            if every <= 0:
+                return
+            time.sleep(every)
+    except WeaverError as exc:
+        _fail(str(exc))
+
+
 @ledger_app.command("list")
 def ledger_list(
     config: ConfigOpt = Path("weaver.toml"),
@@ -440,7 +467,9 @@ def ties_add(
 
 @ties_app.command("export")
 def ties_export(
-    out: Annotated[Path, typer.Option(help="Where to write Kumu's connections CSV")] = Path("ties-kumu.csv"),
+    out: Annotated[Path, typer.Option(help="Where to write Kumu's connections CSV (relative to the workspace)")] = Path(
+        "reports/ties-kumu.csv"
+    ),
     config: ConfigOpt = Path("weaver.toml"),
 ) -> None:
     """Write the tie graph as a Kumu connections sheet (From, To, Type, Date, Occasion), by member id."""
@@ -453,6 +482,8 @@ def ties_export(
         ties = load_ties(StateDB(ws.state_url))
     except WeaverError as exc:
         _fail(str(exc))
+    out = ws.path(str(out))  # into the workspace (where engagement-review writes it), not wherever we stand
+    out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(kumu_csv(ties), encoding="utf-8")
     typer.echo(f"{len(ties)} ties written to {out}")
     met, introduced = new_ties(ties, "quarter"), new_ties(ties, "quarter", INTRODUCTIONS)

@@ -430,6 +430,15 @@ class SiteGitConfig(_Strict):
         return self
 
 
+class SiteWebDavConfig(_Strict):
+    """Publish the built site to a WebDAV folder (Nextcloud, ownCloud, a web host's DAV): only changed files."""
+
+    url: str = Field(pattern=r"^https?://")  # the folder, e.g. https://cloud.example.org/remote.php/dav/files/me/site
+    username: str = ""
+    password: SecretRef | None = None
+    timeout_seconds: float = Field(default=30.0, gt=0, le=600)
+
+
 class SiteConfig(_Strict):
     """The network's public site: built from the workspace into `folder`, optionally pushed to a git remote."""
 
@@ -439,6 +448,7 @@ class SiteConfig(_Strict):
     directory_fields: tuple[str, ...] = ("name", "organisation", "region")
     home_items: int = Field(default=3, ge=1, le=20)  # items per section on the home page
     git: SiteGitConfig | None = None
+    webdav: SiteWebDavConfig | None = None
 
     @field_validator("directory_fields")
     @classmethod

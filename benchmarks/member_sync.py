@@ -57,9 +57,20 @@ def member_row(i: int, rng: random.Random) -> list[str]:
             "", "", "", rng.choice(["是", "no", ""])]  # fmt: skip
 
 
+def _mapped_elsewhere() -> list[str]:
+    """Headers the demo's weaver.toml maps that HEADERS lacks (columns added later): present, left blank."""
+    import tomllib
+
+    mapped = tomllib.loads((DEMO_DIR / "weaver.toml").read_text(encoding="utf-8"))["members"]["columns"].values()
+    have = {h.strip() for h in HEADERS}
+    return [h for h in mapped if h.strip() not in have]
+
+
 def member_grid(rows: int, seed: int = 1) -> list[list[str]]:
     rng = random.Random(seed)
-    return [list(HEADERS), *(member_row(i, rng) for i in range(rows))]
+    extra = _mapped_elsewhere()
+    blank = [""] * len(extra)
+    return [list(HEADERS) + extra, *(member_row(i, rng) + blank for i in range(rows))]
 
 
 def generate(path: Path, rows: int, seed: int = 1) -> None:

@@ -128,7 +128,7 @@ def _add_mess(rows: list[list[object]], rng: random.Random, today: date) -> None
     rows[20][1] = ""  # a missing email
     rows[30][1] = "wang.fang@"  # invalid
     rows[50][1] = "li lei at example.org"  # invalid
-    rows[60][7] = "明年"  # not a date
+    rows[60][7] = "明年"  # not a date: an optional field, so a warning on the row (the member is synced)
     rows[80][13] = '=HYPERLINK("https://weaving.example.org/profile/80","主页 profile")'  # formula-looking text
     rows[90][5] = '=HYPERLINK("https://example.org","Evil Corp")'
     rows[100][0], rows[101][0] = "张伟", "张 伟"  # near-duplicate names, different emails, same organisation

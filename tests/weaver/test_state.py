@@ -15,6 +15,7 @@ from weaver.state import (
     StateDB,
     as_utc,
     audience,
+    decisions,
     delivery,
     engagement,
     events,
@@ -239,3 +240,21 @@ def test_member_self_service_edits(state_db: StateDB) -> None:
     assert [e["id"] for e in self_service.edit_rows(db, member_id="m-1")] == []
     [conflict] = self_service.edit_rows(db, ("conflict",))
     assert conflict["detail"] == "Makerspace" and conflict["settled_at"] is not None
+
+
+def test_decision_rounds_and_responses(state_db: StateDB) -> None:
+    db = state_db
+    decisions.save_rounds(db, {"p-1": {"title": "Budget", "options": ["yes", "no"]}}, T0)
+    decisions.save_rounds(db, {"p-1": {"title": "Budget 2027", "options": ["yes", "no"]}}, T0)
+    assert decisions.load_round(db, "p-1") == {"title": "Budget 2027", "options": ["yes", "no"]}
+    assert decisions.load_round(db, "p-9") is None
+    decisions.save_response(db, "p-1", "m-1", "yes", "", T0)
+    decisions.save_response(db, "p-1", "m-1", "no", "changed my mind", T0 + timedelta(hours=1))  # replaces
+    [answer] = decisions.responses(db, ["p-1"])
+    assert (answer["choice"], answer["comment"], answer["updated_at"]) == (
+        "no",
+        "changed my mind",
+        T0 + timedelta(hours=1),
+    )
+    assert decisions.responses(db, []) == [] and decisions.response_of(db, "p-1", "m-2") is None
+    assert decisions.response_of(db, "p-1", "m-1")["choice"] == "no"  # type: ignore[index]

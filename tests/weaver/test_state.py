@@ -20,6 +20,7 @@ from weaver.state import (
     engagement,
     events,
     grants,
+    ideas,
     inbox,
     ledger_keys_like,
     links,
@@ -258,3 +259,16 @@ def test_decision_rounds_and_responses(state_db: StateDB) -> None:
     )
     assert decisions.responses(db, []) == [] and decisions.response_of(db, "p-1", "m-2") is None
     assert decisions.response_of(db, "p-1", "m-1")["choice"] == "no"  # type: ignore[index]
+
+
+def test_idea_rounds_and_dots(state_db: StateDB) -> None:
+    db = state_db
+    ideas.save_idea_round(db, "r-1", {"ideas": ["walk", "picnic"], "dots": 3}, T0)
+    ideas.save_idea_round(db, "r-1", {"ideas": ["walk", "picnic", "film"], "dots": 3}, T0)
+    assert ideas.load_idea_round(db, "r-1") == {"ideas": ["walk", "picnic", "film"], "dots": 3}
+    assert ideas.load_idea_round(db, "r-2") is None
+    ideas.save_dots(db, "r-1", "m-1", {"walk": 2, "film": 1}, T0)
+    ideas.save_dots(db, "r-1", "m-1", {"picnic": 3}, T0 + timedelta(minutes=5))  # voting again replaces
+    ideas.save_dots(db, "r-1", "m-2", {"walk": 1}, T0)
+    assert {v["member_id"]: v["dots"] for v in ideas.dots_of(db, "r-1")} == {"m-1": {"picnic": 3}, "m-2": {"walk": 1}}
+    assert [v["member_id"] for v in ideas.dots_of(db, "r-1", "m-2")] == ["m-2"]

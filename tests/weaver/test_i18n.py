@@ -19,6 +19,7 @@ from deployments.pages.met import ANSWERS
 from tasks.asks_offers.report import SUMMARY_KEYS as ASKS_SUMMARY_KEYS
 from tasks.common.approval import APPROVAL_STATES
 from tasks.common.delivery import Delivery
+from tasks.common.unsubscribe import TOPICS
 from tasks.decisions.report import CHOICES as DECISION_CHOICES
 from tasks.decisions.report import KINDS as DECISION_KINDS
 from tasks.decisions.report import RESULTS as DECISION_RESULTS
@@ -39,6 +40,9 @@ from tasks.funders.report import ROW_PROBLEMS as FUNDER_PROBLEMS
 from tasks.funders.report import SUMMARY_KEYS as FUNDER_SUMMARY_KEYS
 from tasks.grants.pipeline import DATE_COLUMNS
 from tasks.grants.report import SKIP_REASONS
+from tasks.ideas.ideas import ROW_PROBLEMS as IDEA_PROBLEMS
+from tasks.ideas.report import STATUSES as IDEA_STATUSES
+from tasks.ideas.report import SUMMARY_KEYS as IDEA_SUMMARY_KEYS
 from tasks.impact.render import MAP_LEGEND, METRIC_KEYS
 from tasks.members.self_service import OUTCOMES as EDIT_OUTCOMES
 from tasks.mixing.mix import NOTICE_CODES
@@ -70,6 +74,8 @@ DECLARED: dict[str, Iterable[str]] = {
     "invites.file.{}": CALENDAR_FILE_OUTCOMES,
     "invites.change.{}": CHANGES,
     "event.held_in.{}": LANGUAGES,  # an event's language, once recognised, is zh or en
+    "prefs.topic.{}": TOPICS,  # the preference page's topics
+    "prefs.language.{}": LANGUAGES,
     "stage.{}": STAGES,
     "grants.{}": SKIP_REASONS,
     "grants.problem.{}": DATE_COLUMNS,
@@ -92,6 +98,10 @@ DECLARED: dict[str, Iterable[str]] = {
     "fin.bank.{}": BANK_PROBLEMS,
     "funders.s.{}": FUNDER_SUMMARY_KEYS,
     "dec.s.{}": DECISION_SUMMARY_KEYS,
+    "ideas.s.{}": IDEA_SUMMARY_KEYS,
+    "ideas.status.{}": IDEA_STATUSES,
+    "ideas.problem.{}": IDEA_PROBLEMS,
+    "ideas.page.{}": ("over_budget", "not_a_number", "unknown_idea"),
     "dec.kind.{}": DECISION_KINDS,
     "dec.status.{}": DECISION_STATUSES,
     "dec.result.{}": DECISION_RESULTS,

@@ -11,6 +11,7 @@ from __future__ import annotations
 from prefect import flow
 
 from flows._run import Operation
+from tasks.common.links import link_signer
 from tasks.common.tables import read_tab
 from tasks.common.ties import load_ties_task
 from tasks.engagement.apply import apply_review_task, export_tie_graph_task, record_introductions_task
@@ -38,9 +39,9 @@ def engagement_review(
         vocabulary = read_optional_tab_task(op.tables, op.cfg.matching.vocabulary_tab)  # 气候 = climate
         inbox, recorded = load_inbox_task(op.db, ("rsvp",)), load_engagement_task(op.db)
         known = load_ties_task(op.db)
-        plan = plan_review_task(
-            members, attendance, known, inbox, recorded, op.cfg, op.clock.today, op.source, op.lang, events, vocabulary
-        )
+        signer = link_signer(op.db, op.cfg, dry_run, str(op.rt.ws.root / "weaver.toml"))  # check-in outcome links
+        plan = plan_review_task(members, attendance, known, inbox, recorded, op.cfg, op.clock.today, op.source,
+                                op.lang, events, vocabulary, signer)  # fmt: skip
         applied = apply_review_task(plan, op.tables, op.db, dry_run)
         delivery = op.send(plan.messages, auto_approve)
         made = record_introductions_task(plan, delivery, op.db, dry_run)  # only what went out becomes a tie

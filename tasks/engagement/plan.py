@@ -21,6 +21,7 @@ from prefect.cache_policies import NO_CACHE
 from connectors.mail import Message
 from connectors.tables import Cell, Grid
 from tasks.common.attendance import Event, RejectedRow, attended, event_titles, events, next_event, parse_attendance
+from tasks.common.links import checkin_url
 from tasks.common.messages import render
 from tasks.common.text import normalise_email
 from tasks.common.ties import Tie, event_ties
@@ -43,6 +44,7 @@ from weaver.config import WeaverConfig
 from weaver.errors import SourceError
 from weaver.i18n import t
 from weaver.ledger import Action
+from weaver.links import LinkSigner
 
 ENGAGEMENT_COLUMNS = ("engagement", "last_active")
 
@@ -141,9 +143,11 @@ def plan_writeback(grid: Grid, roster: Roster, scores: Mapping[str, Score]) -> l
 # the plan ---------------------------------------------------------------------------------------------------
 def plan_review(members_grid: Grid, attendance_grid: Grid, ties: Sequence[Tie], inbox: Sequence[Mapping[str, Any]],
                 recorded: Sequence[Mapping[str, Any]], config: WeaverConfig, today: date, source: str,
-                lang: str, events_grid: Grid = (), vocabulary_grid: Grid = ()) -> ReviewPlan:  # fmt: skip
+                lang: str, events_grid: Grid = (), vocabulary_grid: Grid = (),
+                signer: LinkSigner | None = None) -> ReviewPlan:  # fmt: skip
     """The whole review from what was read; `events_grid` (the events tab, if any) gives events their titles,
-    `vocabulary_grid` (the network's zh/en vocabulary, if any) makes 气候 and climate one shared interest."""
+    `vocabulary_grid` (the network's zh/en vocabulary, if any) makes 气候 and climate one shared interest;
+    with `signer`, each check-in in a weaver's digest carries a signed link to its outcome form."""
     cfg = config.engagement
     roster = read_roster(members_grid, config, source, lang)
     members = roster.fields
@@ -168,7 +172,7 @@ def plan_review(members_grid: Grid, attendance_grid: Grid, ties: Sequence[Tie], 
                        "engagement_events": len(from_events), "ties": len(ties)},
                       config.members.tab)  # fmt: skip
     plan.event_titles = titles
-    plan.messages = review_messages(plan, members, config, upcoming, lang)
+    plan.messages = review_messages(plan, members, config, upcoming, lang, signer)
     plan.traits = {m: {k: f.get(k, "") for k in ("region", "language", "org_type")} for m, f in members.items()}
     plan.names = {m: str(f.get("name", "")) for m, f in members.items()}
     return plan
@@ -191,7 +195,7 @@ def _person(member_id: str, members: Mapping[str, Mapping[str, Any]]) -> dict[st
 
 
 def review_messages(plan: ReviewPlan, members: Mapping[str, Mapping[str, Any]], config: WeaverConfig,
-                    upcoming: Event | None, lang: str) -> list[Message]:  # fmt: skip
+                    upcoming: Event | None, lang: str, signer: LinkSigner | None = None) -> list[Message]:  # fmt: skip
     out = []
     for intro in plan.introductions:
         keys = []
@@ -209,7 +213,7 @@ def review_messages(plan: ReviewPlan, members: Mapping[str, Mapping[str, Any]], 
         if newcomer in members:
             out.append(_member_message("intro_followup", f"email:intro-followup:{due.ref}", newcomer, members,
                                        config, {"other": _person(partner, members)}))  # fmt: skip
-    out += digests(plan, members, config, lang)
+    out += digests(plan, members, config, lang, signer)
     return out
 
 
@@ -223,7 +227,7 @@ def _member_message(template: str, key: str, member_id: str, members: Mapping[st
 
 
 def digests(plan: ReviewPlan, members: Mapping[str, Mapping[str, Any]], config: WeaverConfig,
-            lang: str) -> list[Message]:  # fmt: skip
+            lang: str, signer: LinkSigner | None = None) -> list[Message]:  # fmt: skip
     """One digest per weaver per week: their check-ins with suggestions, and the introductions around them."""
     year, week, _ = plan.today.isocalendar()
     owner = {s.member_id: a.weaver.id for a in plan.assignments for s in a.members}
@@ -238,7 +242,9 @@ def digests(plan: ReviewPlan, members: Mapping[str, Mapping[str, Any]], config: 
         language = next((x for x in a.weaver.languages if x in ("zh", "en")), config.network.default_language)
         checkins = [{**_person(s.member_id, members), "score": s.score, "reason": t(f"eng.reason.{s.status}", language),
                      "last_active": s.last_active.isoformat() if s.last_active else "-",
-                     "suggestions": plan.suggestions.get(s.member_id, [])} for s in a.members]  # fmt: skip
+                     "suggestions": plan.suggestions.get(s.member_id, []),
+                     "link": checkin_url(config, signer, s.member_id, a.weaver.id, f"{year}-W{week:02d}", language)
+                     if signer is not None else ""} for s in a.members]  # fmt: skip
         context = {"network_name": config.network.name, "weaver": a.weaver.name, "week": f"{year}-W{week:02d}",
                    "checkins": checkins, "waiting": len(plan.waiting),
                    "introductions": [{"newcomer": _person(i.newcomer, members)["name"],

@@ -54,3 +54,23 @@ def test_the_summary_has_no_tie_graph_entry_on_a_dry_run() -> None:
     counts = dict.fromkeys([*keys.split(), "followups_due", "followups_planned", "cells"], 0)
     assert "tie_graph" not in EngagementSummary(**counts)
     assert EngagementSummary(**counts, tie_graph="reports/ties-kumu.csv")["tie_graph"] == "reports/ties-kumu.csv"
+
+
+def test_each_checkin_in_a_weavers_digest_carries_its_signed_outcome_link() -> None:
+    from datetime import UTC, datetime
+
+    from tasks.common.links import CHECKIN
+    from tasks.engagement.plan import digests
+    from weaver.config import parse_config
+    from weaver.links import LinkSigner
+
+    signer = LinkSigner(b"a test network's link key")
+    config = parse_config({"tables": {"backend": "workbook", "path": "x.xlsx"}})
+    members = {"m-1": {"name": "王芳", "language": "zh", "region": "华东"}}
+    [mail] = digests(plan(), members, config, "en", signer)
+    url = next(w for w in mail.text.split() if f"/l/{CHECKIN}/" in w)
+    link = signer.verify(url.split("/")[-1].split("?")[0], CHECKIN, datetime(2026, 11, 24, tzinfo=UTC))
+    assert (link.subject, link.scope) == ("m-1", "w-lin:2026-W48") and url.endswith("?lang=en")
+    assert "m-1" not in url and f'href="{url}"' in mail.html.replace("&amp;", "&")
+    [plain] = digests(plan(), members, config, "en")  # no signer: no link
+    assert f"/l/{CHECKIN}/" not in plain.text

@@ -74,3 +74,25 @@ def test_each_checkin_in_a_weavers_digest_carries_its_signed_outcome_link() -> N
     assert "m-1" not in url and f'href="{url}"' in mail.html.replace("&amp;", "&")
     [plain] = digests(plan(), members, config, "en")  # no signer: no link
     assert f"/l/{CHECKIN}/" not in plain.text
+
+
+def test_a_check_in_answer_asking_for_a_follow_up_is_in_that_weavers_next_digest() -> None:
+    from datetime import UTC, datetime
+
+    from tasks.engagement.plan import digests, followup_requests
+    from weaver.config import parse_config
+
+    answers = [
+        {"subject": "m-1", "scope": "w-lin:2026-W47", "used_at": datetime(2026, 11, 18, tzinfo=UTC),
+         "outcome": {"met": True, "followup": True}},
+        {"subject": "m-2", "scope": "w-lin:2026-W47", "used_at": datetime(2026, 11, 18, tzinfo=UTC),
+         "outcome": {"met": True, "followup": False}},
+        {"subject": "m-1", "scope": "w-lin:2026-W40", "used_at": datetime(2026, 10, 1, tzinfo=UTC),
+         "outcome": {"followup": True}},  # too old
+    ]  # fmt: skip
+    assert followup_requests(answers, {"m-1", "m-2"}, D) == {"w-lin": ["m-1"]}
+    p = plan()
+    p.followup_requests = {"w-lin": ["m-1"]}
+    config = parse_config({"tables": {"backend": "workbook", "path": "x.xlsx"}})
+    [mail] = digests(p, {"m-1": {"name": "王芳", "language": "zh"}}, config, "en")
+    assert "Follow-ups you asked for after a check-in: 王芳" in mail.text

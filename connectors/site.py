@@ -172,3 +172,71 @@ class GitSite:
 
     def remove_clone(self) -> None:
         shutil.rmtree(self.work_dir, ignore_errors=True)
+
+
+class WebDavSite:
+    """A WebDAV folder holds the site (Nextcloud, ownCloud, Apache mod_dav, nginx dav, many web hosts).
+
+    The folder keeps our manifest (`.weaver-site.json`: each file's digest). A publish reads it (one GET), PUTs
+    only the files whose digest changed (MKCOL for a folder that is missing), DELETEs the files we published
+    before and the site no longer has, then PUTs the new manifest; with nothing changed it is that one GET.
+    PUT and DELETE are idempotent: a failure is retried by the next run (the ledger keeps the action open).
+    """
+
+    def __init__(self, url: str, username: str = "", password: str = "", timeout_seconds: float = 30.0,
+                 session: object | None = None) -> None:  # fmt: skip
+        import requests
+
+        self.url = url.rstrip("/") + "/"
+        self.session = session or requests.Session()
+        if username:
+            self.session.auth = (username, password)  # type: ignore[attr-defined]
+        self.timeout = timeout_seconds
+        self.requests = 0  # made by the last publish (tests read it)
+
+    def describe(self) -> str:
+        return f"webdav {redact(self.url)}"
+
+    def _call(self, method: str, relative: str, data: bytes | None = None, ok: tuple[int, ...] = ()) -> object:
+        import requests
+
+        self.requests += 1
+        try:
+            reply = self.session.request(method, self.url + relative, data=data, timeout=self.timeout)  # type: ignore[attr-defined]
+        except requests.RequestException as exc:
+            raise RetriableError(f"site: {self.describe()}: {method} failed ({type(exc).__name__})") from None
+        if reply.status_code in ok or 200 <= reply.status_code < 300:
+            return reply
+        if reply.status_code in (401, 403):
+            from weaver.errors import FatalError
+
+            raise FatalError(f"site: {self.describe()}: {method} refused ({reply.status_code}): check the account")
+        raise RetriableError(f"site: {self.describe()}: {method} {relative or '/'} answered {reply.status_code}")
+
+    def publish(self, files: Mapping[str, bytes], message: str = "") -> Outcome:
+        import hashlib
+
+        self.requests = 0
+        reply = self._call("GET", MANIFEST, ok=(404,))
+        try:
+            before = dict(reply.json()) if reply.status_code == 200 else {}  # type: ignore[attr-defined]
+        except ValueError:
+            before = {}
+        digests = {name: hashlib.sha256(data).hexdigest() for name, data in files.items()}
+        changed = sorted(name for name in files if before.get(name) != digests[name])
+        gone = sorted(set(before) - set(files))
+        if not changed and not gone:
+            return Outcome.success("unchanged")
+        made: set[str] = set()
+        for name in changed:
+            parts = _safe_parts(name)
+            for depth in range(1, len(parts)):
+                folder = "/".join(parts[:depth]) + "/"
+                if folder not in made:
+                    self._call("MKCOL", folder, ok=(405,))  # 405: it exists already
+                    made.add(folder)
+            self._call("PUT", "/".join(parts), files[name])
+        for name in gone:
+            self._call("DELETE", "/".join(_safe_parts(name)), ok=(404,))
+        self._call("PUT", MANIFEST, json.dumps(digests, sort_keys=True).encode())
+        return Outcome.success(f"{len(changed)} file(s) uploaded, {len(gone)} removed")

@@ -622,6 +622,56 @@ def write_bank_export(directory: Path, today: date) -> Path:
     return path
 
 
+FUNDER_HEADERS = ["资助方", "负责人", "联系周期", "上次联系", "报告截止", "下次会面", "备注"]
+
+
+def build_funders(wb: Workbook, _rng: random.Random, today: date) -> None:
+    """Funders we steward: a contact overdue, reports coming due, a meeting in two days (a prep sheet), one row
+    without an owner and one with a cadence nobody can read."""
+    sheet = wb.create_sheet("Funders")
+    sheet.append(FUNDER_HEADERS)
+
+    def d(days: int) -> str:
+        return (today + timedelta(days=days)).isoformat()
+
+    sheet.append(["腾讯公益慈善基金会", WEAVER, "每季度", d(-100), d(6), d(2), "中期报告：社区营造伙伴计划"])
+    sheet.append(["Ford Foundation", GRANTS, "monthly", d(-10), "", d(20), "Program officer: call before the LOI"])
+    sheet.append(["南都公益基金会", WEAVER, "60天", d(-70), d(25), "", "乡村教师项目年度报告"])
+    sheet.append(["Open Society Foundations", GRANTS, "quarterly", d(-30), d(45), "", ""])
+    sheet.append(["壹基金", "", "每月", "", "", "", "owner to be decided"])
+    sheet.append(["Packard Foundation", COORD, "every so often", d(-200), "", "", ""])
+
+
+PROPOSAL_HEADERS = ["proposal_id", "title_zh", "title_en", "text_zh", "text_en", "kind", "options", "audience",
+                    "opens", "closes", "quorum"]  # fmt: skip
+DECISION_HEADERS = ["提案编号", "提案", "类型", "截止", "参与人数", "已回复", "法定人数", "结果", "统计", "异议"]
+OPEN_ROUND, CLOSED_ROUND = "climate-statement", "theme-2027"
+
+
+def build_proposals(wb: Workbook, _rng: random.Random, today: date) -> None:
+    """A consent round open since three days (closing in two: reminders due), a vote that closed yesterday,
+    advice not open yet, and a row to fix."""
+    sheet = wb.create_sheet("Proposals")
+    sheet.append(PROPOSAL_HEADERS)
+
+    def d(days: int) -> str:
+        return (today + timedelta(days=days)).isoformat()
+
+    sheet.append([OPEN_ROUND, "网络气候行动联合声明", "Joint climate action statement",
+                  "气候小组起草了一份联合声明，拟以网络名义在年底发布。请表示同意、弃权或反对（反对请说明理由）。",
+                  "The climate circle drafted a joint statement to publish in the network's name at the end of the "
+                  "year. Please consent, stand aside or object (say why if you object).",
+                  "consent", "", "兴趣 包含 气候 或 兴趣 包含 climate", d(-3), d(2), "30%"])  # fmt: skip
+    sheet.append([CLOSED_ROUND, "2027 年度主题", "Theme for 2027", "请为网络 2027 年的年度主题投票。",
+                  "Vote for the network's theme for 2027.", "投票",
+                  "社区韧性 Community resilience; 开放数据 Open data; 乡村教育 Rural education", "all", d(-14), d(-1),
+                  "10%"])  # fmt: skip
+    sheet.append(["meeting-format", "年会形式", "Annual meeting format", "线上、线下还是混合？欢迎提出建议。",
+                  "Online, in person or hybrid? Your advice is welcome.", "advice", "", "地区 属于 Europe", d(5), d(12),
+                  ""])  # fmt: skip
+    sheet.append(["budget-vote", "预算调整", "Budget change", "", "", "maybe", "", "all", d(-2), d(5), ""])
+
+
 POST_HEADERS = ["编号", "发布时间", "渠道", "中文内容", "英文内容", "图片", "状态", "来源"]
 
 
@@ -638,6 +688,20 @@ def build_posts(wb: Workbook, _rng: random.Random, today: date) -> None:
     sheet.append(["year-review", "", "", "年度回顾（草稿）", "Year in review (draft)", "", "草稿", ""])
 
 
+PROMPT_HEADERS = ["编号", "日期", "中文问题", "英文问题", "状态"]
+
+
+def build_prompts(wb: Workbook, _rng: random.Random, today: date) -> None:
+    """The Prompts tab: this week's question of the week (posted by chat-prompts), next week's, and a draft."""
+    sheet = wb.create_sheet("Prompts")
+    sheet.append(PROMPT_HEADERS)
+    sheet.append(["q-this-week", today.isoformat(), "这个月你在社区里学到了什么？",
+                  "What did you learn from your community this month?", ""])  # fmt: skip
+    sheet.append(["q-next-week", (today + timedelta(days=7)).isoformat(), "明年你最想和谁合作？",
+                  "Who would you most like to work with next year?", ""])  # fmt: skip
+    sheet.append(["q-idea", "", "（草稿）", "(draft)", "草稿"])
+
+
 TAB_BUILDERS: list[TabBuilder] = [
     build_members,
     build_events,
@@ -645,6 +709,7 @@ TAB_BUILDERS: list[TabBuilder] = [
     build_surveys,
     build_news,
     build_posts,
+    build_prompts,
     build_rsvps,
     build_attendance,
     build_empty_tab("Groups", ["event_id", "round", "group", "member_id", "name", "role"]),
@@ -652,6 +717,9 @@ TAB_BUILDERS: list[TabBuilder] = [
     build_payments,
     build_budget,
     build_transactions,
+    build_funders,
+    build_proposals,
+    build_empty_tab("Decisions", DECISION_HEADERS),
 ]
 
 

@@ -5,6 +5,9 @@
 * **The yearly check-in survey went out four days ago.** Its invitations were sent then, through the real
   planning code and the action ledger, into the outbox, to the members who had joined by then and said yes
   to email. Members who joined since get theirs on the first demo run.
+* **A decision round and a vote went out three days ago** by personal link (the vote closed yesterday);
+  some members answered on the page. The first demo run reminds the rest of the open round, and closes the
+  vote: its outcome goes to the Decisions tab and is announced.
 * **Some members answered since**: a Google Forms CSV export (`survey-responses/checkin-2026.csv`) with their
   personal tokens, two rows with forged tokens and one with none (anonymous), and two submissions that came
   through the webhook receiver into the inbox.
@@ -25,16 +28,20 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from connectors.mail import Message, OutboxTransport, Sender
-from demo.build import DEMO_SURVEY, DEMO_SURVEY_OPENED_DAYS_AGO
+from demo.build import CLOSED_ROUND, DEMO_SURVEY, DEMO_SURVEY_OPENED_DAYS_AGO, OPEN_ROUND
 from flows._runtime import build_tables
 from tasks.common.messages import message_action
+from tasks.decisions.decisions import parse_proposals
+from tasks.decisions.plan import plan_decisions
 from tasks.members.plan import plan_member_sync
 from tasks.surveys.plan import SurveyState, plan_survey
 from tasks.surveys.surveys import Network, Survey, member_token, parse_surveys
 from weaver.clock import Clock, network_clock
 from weaver.ledger import Action, Ledger, Outcome
+from weaver.links import LinkSigner, link_secret
 from weaver.models import parse_consent
 from weaver.state import StateDB, inbox, ledger, local_secret, utcnow
+from weaver.state.decisions import save_response, save_rounds
 from weaver.workspace import Workspace
 
 ACTIVITIES = ["线下聚会 In-person gatherings", "线上分享 Online talks", "同伴互助 Peer support",
@@ -80,6 +87,7 @@ def seed_history(root: Path, today: date | None = None, seed: int = 11) -> None:
         webhook, exported = answered[:2], answered[2:]
         _write_export(ws.path(survey.responses_csv), exported, survey, secret, then, tz, rng)
         _store_webhook_submissions(db, webhook, survey, secret, then, rng)
+        _seed_decisions(ws, db, members, today - timedelta(days=3), rng)
     finally:
         db.close()
 
@@ -165,3 +173,44 @@ def _store_webhook_submissions(db: StateDB, members: list[dict[str, Any]], surve
                      "attempts": 0})  # fmt: skip
     with db.begin() as conn:
         conn.execute(inbox.insert(), rows)
+
+
+def _seed_decisions(ws: Workspace, db: StateDB, members: list[dict[str, Any]], sent: date, rng: random.Random) -> None:
+    """Three days ago the open consent round and the vote (closed since yesterday) went out by personal link,
+    through the real planning code and the ledger; since then some members answered on the page."""
+    cfg = ws.config
+    tz = cfg.network.timezone
+    proposals = parse_proposals(build_tables(ws).read_tab(cfg.decisions.proposals_tab), cfg.decisions)
+    secret, _ = link_secret(db, cfg, False, str(ws.root / "weaver.toml"))
+    plan = plan_decisions(proposals, members, [], set(), set(), LinkSigner(secret), cfg, sent)
+    then = datetime.combine(sent, time(10), ZoneInfo(tz))
+    save_rounds(db, plan.snapshots, then)
+    consenting = {m["member_id"] for m in members if parse_consent(m["fields"].get("consent", "")) is True}
+    invites = [m for m in plan.messages if m.purpose == "decision_invite" and m.member_id in consenting]
+    outbox = OutboxTransport(ws.outbox, Sender(cfg.mail.from_address, cfg.mail.from_name))
+    with outbox.session() as session:
+
+        def send(batch: Sequence[Action]) -> list[Outcome]:
+            return [session.send(Message.from_payload(a.payload)) for a in batch]
+
+        result = Ledger(db, "decision-rounds").apply([message_action(m) for m in invites], send)
+    with db.begin() as conn:  # sent three days ago, not a moment ago
+        keys = [a.key for a in result.done]
+        conn.execute(ledger.update().where(ledger.c.key.in_(keys)).values(created_at=then, updated_at=then))
+    for round_ in plan.rounds:
+        invited = sorted(m.member_id for m in invites if m.key.split(":")[1] == round_.proposal.proposal_id)
+        pid = round_.proposal.proposal_id
+        if pid == CLOSED_ROUND:
+            weights = [3, 5, 2]
+            for mid in rng.sample(invited, k=len(invited) * 2 // 5):
+                choice = rng.choices(round_.proposal.options, weights=weights)[0]
+                save_response(db, pid, mid, choice, "", _moment(then, rng))
+        elif pid == OPEN_ROUND:
+            answered = rng.sample(invited, k=len(invited) // 4)
+            for i, mid in enumerate(answered):
+                choice, comment = (
+                    ("object", "声明里的数据需要注明来源。Please cite the figures.")
+                    if i == 0
+                    else (rng.choices(["consent", "stand_aside"], weights=[5, 1])[0], "")
+                )
+                save_response(db, pid, mid, choice, comment, _moment(then, rng))

@@ -35,7 +35,12 @@ DEFAULT_SCHEDULES: dict[str, str] = {
     "group-mixer": "",  # per event, by hand
     "impact-report": "0 8 28 3,6,9,12 *",  # quarterly, near the quarter's end (rerun as of its last day to close it)
     "social-posts": "*/15 * * * *",  # every quarter hour: a post goes out close to its time
+    "chat-prompts": "0 * * * *",  # hourly: questions on their day, Monday's digest, reminders a day ahead
     "site": "20 6 * * *",  # daily: upcoming events move on, new editions and stories appear
+    "membership-fees": "15 9 * * *",  # daily: reminders fall due at 30, 7 and 1 days; receipts for new payments
+    "finance": "0 8 * * *",  # daily: bank exports imported, alerts when a line reaches 80% or 100%; the month's report
+    "funder-stewardship": "45 8 * * *",  # daily: contacts and reports due, prep sheets before meetings
+    "decision-rounds": "0 9 * * *",  # daily: rounds open and close by the day; reminders before the close
 }
 FALLBACK_SCHEDULE = "0 9 * * 1"  # an operation nobody scheduled yet: weekly, Monday 09:00
 # Webhook-triggered flows by form kind; rsvp and survey entries wait in the inbox for their flows.

@@ -321,6 +321,33 @@ def db_upgrade(config: ConfigOpt = Path("weaver.toml")) -> None:
     typer.echo(f"schema version {version} ({db.engine.dialect.name})" + ("" if db.upgraded else ", already current"))
 
 
+@app.command()
+def reconcile(
+    config: Annotated[list[Path], typer.Option("--config", "-c", help="a network's weaver.toml or folder (repeat)")],
+    every: Annotated[float, typer.Option(help="repeat every SECONDS (0: one pass)")] = 0.0,
+    grace: Annotated[float, typer.Option(help="seconds a run without a lease may take to start")] = 900.0,
+) -> None:
+    """Mark Crashed the flow runs left Running by a killed process (needs PREFECT_API_URL), freeing their slot."""
+    import time
+    from datetime import timedelta
+
+    from deployments.reconcile import reconcile as reconcile_once
+    from weaver.workspace import Workspace
+
+    try:
+        workspaces = [Workspace.open(path) for path in config]
+        while True:
+            done = reconcile_once(workspaces, timedelta(seconds=grace))
+            for run_id, why in done.crashed:
+                typer.echo(f"crashed {run_id}: {why}")
+            typer.echo(f"{len(done.crashed)} crashed, {done.alive} alive, {done.waiting} starting")
+            if every <= 0:
+                return
+            time.sleep(every)
+    except WeaverError as exc:
+        _fail(str(exc))
+
+
 @ledger_app.command("list")
 def ledger_list(
     config: ConfigOpt = Path("weaver.toml"),
@@ -444,7 +471,7 @@ def ties_export(
     config: ConfigOpt = Path("weaver.toml"),
 ) -> None:
     """Write the tie graph as a Kumu connections sheet (From, To, Type, Date, Occasion), by member id."""
-    from tasks.common.ties import kumu_csv, load_ties, new_ties
+    from tasks.common.ties import INTRODUCTIONS, kumu_csv, load_ties, new_ties
     from weaver.state import StateDB
     from weaver.workspace import Workspace
 
@@ -455,8 +482,10 @@ def ties_export(
         _fail(str(exc))
     out.write_text(kumu_csv(ties), encoding="utf-8")
     typer.echo(f"{len(ties)} ties written to {out}")
-    for period, counts in new_ties(ties, "quarter").items():
-        typer.echo(f"  new ties {period}: {sum(counts.values())}")
+    met, introduced = new_ties(ties, "quarter"), new_ties(ties, "quarter", INTRODUCTIONS)
+    for period in sorted(set(met) | set(introduced)):  # meetings, with introductions (not yet meetings) apart
+        pairs, intros = sum(met.get(period, {}).values()), sum(introduced.get(period, {}).values())
+        typer.echo(f"  new ties {period}: {pairs} met, {intros} introduced")
 
 
 @server_app.command("start")

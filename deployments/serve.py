@@ -3,6 +3,8 @@
 Registers one deployment per flow (schedules in the network's time zone, one run at a time per flow) and
 runs their flow runs in subprocesses of this process, at most `--limit` at once. Stopping it does not
 pause the schedules: a restart carries on where it left off, and scheduled runs due meanwhile start then.
+A run left Running by a killed process is marked Crashed by the reconciler this process runs alongside
+(`deployments/reconcile.py`, every WEAVER_RECONCILE_SECONDS, default 30).
 """
 
 from __future__ import annotations
@@ -38,7 +40,10 @@ def main(argv: list[str] | None = None) -> int:
         return 1
     from prefect import serve
 
+    from deployments.reconcile import ReconcileLoop, interval_from_env
+
     limit = args.limit or ws.config.deployments.limit
+    ReconcileLoop([ws], interval_from_env()).start()  # runs whose process was killed are marked Crashed
     serve(*runner_deployments(specs), limit=limit, pause_on_shutdown=False)
     return 0
 

@@ -51,9 +51,21 @@ FLOWS: dict[str, tuple[str, str]] = {
         "flows.finance:finance",
         "Budget against spending, bank imports, owners alerted at 80% and 100%, the monthly finance report",
     ),
+    "funder-stewardship": (
+        "flows.funder_stewardship:funder_stewardship",
+        "Remind owners to keep in touch with funders and before reports; prep sheets before meetings",
+    ),
+    "decision-rounds": (
+        "flows.decision_rounds:decision_rounds",
+        "Put proposals to members by personal link, remind non-responders, tally and announce at close",
+    ),
     "social-posts": (
         "flows.social_posts:social_posts",
         "Post approved posts once per channel at their time (posts/ folder or apprise); draft posts for new items",
+    ),
+    "chat-prompts": (
+        "flows.chat_prompts:chat_prompts",
+        "Post the question of the week, the weekly what's-on digest and event reminders to chat, each once",
     ),
     "site": (
         "flows.site:site",
@@ -65,7 +77,8 @@ FLOWS: dict[str, tuple[str, str]] = {
 WEEKLY_CYCLE: list[str] = [
     "member-sync",
     "onboarding",
-    "grant-pipeline",  # before event-invites, so calendar.ics has fresh deadlines
+    "grant-pipeline",
+    "funder-stewardship",  # before event-invites, so calendar.ics has fresh deadlines
     "event-invites",
     "survey-distribution",
     "engagement-review",
@@ -75,7 +88,9 @@ WEEKLY_CYCLE: list[str] = [
     "newsletter",
     "membership-fees",
     "finance",
+    "decision-rounds",
     "social-posts",
+    "chat-prompts",
     "site",  # last: it publishes what the others wrote (calendar.ics, the newsletter archive)
 ]
 

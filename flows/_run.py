@@ -22,6 +22,8 @@ from pathlib import Path
 from types import TracebackType
 from typing import TypeVar
 
+from prefect.utilities.annotations import opaque
+
 from connectors.mail import Message
 from connectors.tables import TableBackend
 from flows._runtime import Runtime, open_runtime
@@ -30,7 +32,9 @@ from tasks.common.delivery import Delivery
 from tasks.common.messages import deliver_task
 from weaver.clock import Clock, network_clock, utcnow
 from weaver.config import WeaverConfig
+from weaver.progress import StepProgress
 from weaver.report import Report, publish_artifact
+from weaver.runs import RunLease
 from weaver.state import StateDB
 from weaver.summary import Summary
 
@@ -49,15 +53,19 @@ class Operation:
     _rt: Runtime | None = field(default=None, repr=False)
     _clock: Clock | None = field(default=None, repr=False)
     _started: datetime | None = None
+    _lease: RunLease | None = field(default=None, repr=False)
 
     # opening and closing ------------------------------------------------------------------------------
     def __enter__(self) -> Operation:
         self._started = started = utcnow()
         self._rt = open_runtime(self.workspace, self.dry_run)
         self._clock = network_clock(self.cfg.network.timezone, self.as_of or started)
+        self._lease = _hold_lease(self.name, self._rt.db, self.dry_run)
         return self
 
     def __exit__(self, kind: type[BaseException] | None, error: BaseException | None, tb: TracebackType | None) -> None:
+        if self._lease is not None:
+            self._lease.end()
         if self._rt is not None:
             self._rt.close()
 
@@ -124,7 +132,10 @@ class Operation:
         if not approval.approved:
             return Delivery.held_back(len(messages))
         previews = self.rt.previews_dir(self.name)
-        return deliver_task(messages, self.rt.mail, self.db, self.name, dry_run=self.dry_run, previews_dir=previews)
+        progress = StepProgress(f"{self.name}: sending")  # a log line every 2 s and a progress bar in the UI
+        # opaque: Prefect does not visit every message (and leaves the progress object as it is)
+        return deliver_task(opaque(messages), self.rt.mail, self.db, self.name, dry_run=self.dry_run,
+                            previews_dir=previews, on_progress=opaque(progress))  # fmt: skip
 
     @property
     def held(self) -> bool:
@@ -160,3 +171,17 @@ def _log(name: str, dry_run: bool, summary: Summary) -> None:
     except MissingContextError:
         logger = logging.getLogger(f"weaver.{name}")
     logger.info("%s %s: %s", name, "plan" if dry_run else "done", summary.as_dict())
+
+
+def _hold_lease(operation: str, db: StateDB, dry_run: bool) -> RunLease | None:
+    """The run's proof of life (weaver/runs.py), when it is a Prefect flow run that may change something.
+
+    A dry run works on a throwaway copy of the state: it holds no lease (the reconciler gives a run without
+    one a grace period before calling it crashed).
+    """
+    from prefect.context import FlowRunContext
+
+    context = FlowRunContext.get()
+    if dry_run or context is None or context.flow_run is None:
+        return None
+    return RunLease.hold(db, str(context.flow_run.id), operation)

@@ -268,20 +268,28 @@ def build_printer(ws: Workspace) -> ChromiumPrinter | None:
 
 
 def build_site_targets(ws: Workspace) -> dict[str, SiteTarget]:
-    """The public site's remote targets by name (none by default: the site is only written to its folder)."""
-    cfg = ws.config.site.git
-    if cfg is None:
-        return {}
-    from connectors.site import GitSite
+    """The public site's remote targets by name: git and/or WebDAV (none by default: only the folder)."""
+    from connectors.site import GitSite, WebDavSite
     from weaver.secrets import resolve_secret
 
+    targets: dict[str, SiteTarget] = {}
+    dav = ws.config.site.webdav
+    if dav is not None:
+        password = ""
+        if dav.password is not None:
+            password = resolve_secret(dav.password, "[site.webdav] password", str(ws.root / "weaver.toml"))
+        targets["webdav"] = WebDavSite(dav.url, dav.username, password, dav.timeout_seconds)
+    cfg = ws.config.site.git
+    if cfg is None:
+        return targets
     remote = cfg.remote
     if cfg.remote_secret is not None:
         remote = resolve_secret(cfg.remote_secret, "[site.git] remote_secret", str(ws.root / "weaver.toml")).strip()
     elif "://" not in remote and not remote.startswith(("git@", "ssh:")) and ":" not in remote.split("/")[0]:
         remote = str(ws.path(remote))  # a local path (a bare repository), relative to the workspace
-    return {"git": GitSite(remote, cfg.branch, ws.path(cfg.work_dir), cfg.author_name, cfg.author_email,
-                           cfg.timeout_seconds)}  # fmt: skip
+    targets["git"] = GitSite(remote, cfg.branch, ws.path(cfg.work_dir), cfg.author_name, cfg.author_email,
+                             cfg.timeout_seconds)  # fmt: skip
+    return targets
 
 
 def build_post_channels(ws: Workspace) -> dict[str, PostChannel]:

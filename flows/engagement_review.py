@@ -4,6 +4,8 @@ read (members and attendance tabs, recorded ties, RSVPs and survey answers) -> p
 -> apply (engagement columns and co-attendance ties through the ledger; introductions, "did you meet?" asks
 and weaver digests through `op.send`, then the introductions that went out become ties) -> report (the
 report file and the tie graph for Kumu). A send the approval gate holds back records no introduction.
+"Did you meet?" carries two signed links (yes / not yet, served by deployments/pages/met.py); a "not yet"
+is offered once more by the next review.
 """
 
 from __future__ import annotations
@@ -11,7 +13,7 @@ from __future__ import annotations
 from prefect import flow
 
 from flows._run import Operation
-from tasks.common.links import link_signer
+from tasks.common.links import personal_links_task
 from tasks.common.tables import read_tab
 from tasks.common.ties import load_ties_task
 from tasks.engagement.apply import apply_review_task, export_tie_graph_task, record_introductions_task
@@ -20,6 +22,7 @@ from tasks.engagement.read import (
     load_checkin_answers_task,
     load_engagement_task,
     load_inbox_task,
+    load_met_answers_task,
     read_optional_tab_task,
 )
 from tasks.engagement.report import EngagementSummary, build_review_report, summarise_review
@@ -43,10 +46,11 @@ def engagement_review(
         events = read_optional_tab_task(op.tables, op.cfg.tabs.events)  # titles for the events people are told of
         vocabulary = read_optional_tab_task(op.tables, op.cfg.matching.vocabulary_tab)  # 气候 = climate
         inbox, recorded = load_inbox_task(op.db, ("rsvp",)), load_engagement_task(op.db)
-        known, answers = load_ties_task(op.db), load_checkin_answers_task(op.db)  # answers: check-in links
-        signer = link_signer(op.db, op.cfg, dry_run, str(op.rt.ws.root / "weaver.toml"))  # check-in outcome links
+        known, answers = load_ties_task(op.db), load_met_answers_task(op.db)  # "did you meet?" answers so far
+        checkins = load_checkin_answers_task(op.db)  # weavers' check-in answers, by link
+        links = personal_links_task(op.db, op.cfg, dry_run, str(op.rt.ws.root / "weaver.toml"))
         plan = plan_review_task(members, attendance, known, inbox, recorded, op.cfg, op.clock.today, op.source,
-                                op.lang, events, vocabulary, signer, answers)  # fmt: skip
+                                op.lang, events, vocabulary, links, answers, checkins)  # fmt: skip
         applied = apply_review_task(plan, op.tables, op.db, dry_run)
         delivery = op.send(plan.messages, auto_approve)
         made = record_introductions_task(plan, delivery, op.db, dry_run)  # only what went out becomes a tie

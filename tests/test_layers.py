@@ -75,8 +75,11 @@ def test_tasks_hold_one_package_per_operation_plus_common() -> None:
             "impact",
             "fees",
             "finance",
+            "funders",
+            "decisions",
             "site",
             "posts",
+            "prompts",
         ]
     )
 

@@ -430,6 +430,15 @@ class SiteGitConfig(_Strict):
         return self
 
 
+class SiteWebDavConfig(_Strict):
+    """Publish the built site to a WebDAV folder (Nextcloud, ownCloud, a web host's DAV): only changed files."""
+
+    url: str = Field(pattern=r"^https?://")  # the folder, e.g. https://cloud.example.org/remote.php/dav/files/me/site
+    username: str = ""
+    password: SecretRef | None = None
+    timeout_seconds: float = Field(default=30.0, gt=0, le=600)
+
+
 class SiteConfig(_Strict):
     """The network's public site: built from the workspace into `folder`, optionally pushed to a git remote."""
 
@@ -439,6 +448,7 @@ class SiteConfig(_Strict):
     directory_fields: tuple[str, ...] = ("name", "organisation", "region")
     home_items: int = Field(default=3, ge=1, le=20)  # items per section on the home page
     git: SiteGitConfig | None = None
+    webdav: SiteWebDavConfig | None = None
 
     @field_validator("directory_fields")
     @classmethod
@@ -489,6 +499,17 @@ class PostsConfig(_Strict):
         if len(names) != len(set(names)):
             raise ValueError("two channels share a name")
         return value
+
+
+# --- chat prompts (issue 19) -------------------------------------------------------------------------------
+class PromptsConfig(_Strict):
+    """The question of the week (the Prompts tab), the weekly "what's on" digest and event reminders in chat."""
+
+    tab: str = "Prompts"
+    stale_days: int = Field(default=3, ge=0, le=60)  # a question later than this is not posted any more
+    digest_weekday: Literal["monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"] = "monday"
+    event_reminder_hours: int = Field(default=24, ge=1, le=24 * 14)
+    introduce_new_members: bool = True  # the digest names members who joined this week and chose the directory
 
 
 # --- deployments, schedules and form webhooks (issue 9) ------------------------------------------------
@@ -900,6 +921,68 @@ class FinanceConfig(_Strict):
         return self.transaction_columns.get(name) or name
 
 
+# funder stewardship (funder-stewardship) ---------------------------------------------------------------------
+FUNDER_FIELDS = ("funder", "owner", "cadence", "last_contact", "report_due", "next_meeting", "notes")
+
+
+class FundersConfig(_Strict):
+    """funder-stewardship: the Funders tab, owners reminded to keep in touch and before reports, prep sheets."""
+
+    tab: str = "Funders"
+    columns: dict[str, str] = Field(default_factory=dict)  # our field -> the tab's own header
+    report_days: tuple[int, ...] = (30, 7, 1)  # an owner hears once per threshold before a report is due
+    prep_days: int = Field(default=3, ge=0)  # a meeting this close gets a prep sheet for its owner
+    # a folder of the workspace with impact fact sheets (any file); the newest is named in each prep sheet
+    fact_sheets: str = ""
+
+    @field_validator("columns")
+    @classmethod
+    def _known_columns(cls, value: dict[str, str]) -> dict[str, str]:
+        _check_keys(value, FUNDER_FIELDS)
+        return {k: v.strip() for k, v in value.items()}
+
+    @field_validator("report_days")
+    @classmethod
+    def _days(cls, value: tuple[int, ...]) -> tuple[int, ...]:
+        if any(d < 0 for d in value):
+            raise ValueError("days must be 0 or more")
+        return tuple(sorted(set(value), reverse=True))
+
+    def column(self, name: str) -> str:
+        return self.columns.get(name) or name
+
+
+# decision rounds (decision-rounds) -------------------------------------------------------------------------
+PROPOSAL_FIELDS = ("proposal_id", "title_zh", "title_en", "text_zh", "text_en", "kind", "options", "audience",
+                   "opens", "closes", "quorum")  # fmt: skip
+
+
+class DecisionsConfig(_Strict):
+    """decision-rounds: the Proposals tab, personal links to vote or respond, reminders, outcomes."""
+
+    proposals_tab: str = "Proposals"
+    decisions_tab: str = "Decisions"  # outcomes are appended here (created by a coordinator, any headers)
+    columns: dict[str, str] = Field(default_factory=dict)  # our field -> the Proposals tab's own header
+    reminder_days: tuple[int, ...] = (2,)  # non-responders hear once per threshold before the close
+    link_days_after_close: int = Field(default=30, ge=0)  # a link still opens (read-only) this long after
+
+    @field_validator("columns")
+    @classmethod
+    def _known_columns(cls, value: dict[str, str]) -> dict[str, str]:
+        _check_keys(value, PROPOSAL_FIELDS)
+        return {k: v.strip() for k, v in value.items()}
+
+    @field_validator("reminder_days")
+    @classmethod
+    def _days(cls, value: tuple[int, ...]) -> tuple[int, ...]:
+        if any(d < 0 for d in value):
+            raise ValueError("days must be 0 or more")
+        return tuple(sorted(set(value), reverse=True))
+
+    def column(self, name: str) -> str:
+        return self.columns.get(name) or name
+
+
 class GoogleFormsConfig(_Strict):
     """Polling Google Forms responses through the Forms API (a backstop for, or instead of, Apps Script)."""
 
@@ -1081,7 +1164,10 @@ class WeaverConfig(_Strict):
     fees: FeesConfig = FeesConfig()
     finance: FinanceConfig = FinanceConfig()
     site: SiteConfig = SiteConfig()
+    funders: FundersConfig = FundersConfig()
+    decisions: DecisionsConfig = DecisionsConfig()
     posts: PostsConfig = PostsConfig()
+    prompts: PromptsConfig = PromptsConfig()
 
     @model_validator(mode="after")
     def _google_source_needs(self) -> WeaverConfig:

@@ -7,7 +7,8 @@ as buddies, through an introduction we made, or at a check-in. The state databas
 * **Mixing history**: a pair's history is the sum of its ties' weights, capped at 1 (1 = they have met).
   By default a group, a buddy pairing, an introduction or a check-in counts 1 and attending the same event
   0.2: sitting in one room is not the same as having talked, but five events together probably are.
-* **New ties**: a pair counts once, in the month (or quarter) of its first tie of a counted source.
+* **New ties**: a pair counts once, in the month (or quarter) of its first tie of a counted source: a meeting
+  (group, buddy, check-in, or a "did you meet?" confirmed yes); introductions are counted apart.
 """
 
 from __future__ import annotations
@@ -29,7 +30,7 @@ from weaver.state import StateDB
 from weaver.state.engagement import TIE_SOURCES, record_ties, tie_rows
 
 DEFAULT_WEIGHTS: dict[str, float] = {"group": 1.0, "buddy": 1.0, "introduction": 1.0, "checkin": 1.0, "match": 1.0,
-                                     "event": 0.2}  # fmt: skip
+                                     "meeting": 1.0, "event": 0.2}  # fmt: skip
 
 
 @dataclass(frozen=True, order=True)
@@ -95,14 +96,18 @@ def period_of(day: date, period: str) -> str:
     return f"{day.year}-Q{(day.month - 1) // 3 + 1}" if period == "quarter" else f"{day.year}-{day.month:02d}"
 
 
-MEETING_SOURCES = ("group", "buddy", "introduction", "checkin", "match")
+# Ties that say two people met: a group we formed, buddies, a check-in, a meeting they confirmed ("did you
+# meet?" yes). An introduction (ours, or asks-offers' match) is not yet a meeting: counted apart (INTRODUCTIONS).
+MEETING_SOURCES = ("group", "buddy", "checkin", "meeting")
+INTRODUCTIONS = ("introduction", "match")
 
 
 def new_ties(ties: Iterable[Tie], period: str = "month",
              sources: Sequence[str] = MEETING_SOURCES) -> dict[str, Counter[str]]:  # fmt: skip
     """Period -> {source: pairs whose first tie (of a counted source) falls in it}, oldest period first.
 
-    Attending the same event is not counted by default: it says people shared a room, not that they met.
+    By default only meetings count: attending the same event says people shared a room, and an introduction
+    that they could meet; `new_ties(ties, period, INTRODUCTIONS)` counts introductions apart.
     """
     first: dict[tuple[str, str], Tie] = {}
     for t in ties:
@@ -114,6 +119,42 @@ def new_ties(ties: Iterable[Tie], period: str = "month",
     for t in first.values():
         out.setdefault(period_of(t.met_on, period), Counter())[t.source] += 1
     return dict(sorted(out.items()))
+
+
+# "did you meet?": the answers of its two signed links (purpose "met"), each link's scope "<answer>|<intro ref>"
+MET_PURPOSE = "met"
+MET_ANSWERS = ("yes", "not-yet")
+
+
+def met_scope(answer: str, ref: str) -> str:
+    if answer not in MET_ANSWERS:
+        raise ValueError(f"answer {answer!r} (known: {', '.join(MET_ANSWERS)})")
+    return f"{answer}|{ref}"
+
+
+def parse_met_scope(scope: str) -> tuple[str, str, str, str] | None:
+    """(answer, ref, newcomer, partner) of a "did you meet?" link's scope, or None if it is not one."""
+    answer, _, ref = scope.partition("|")
+    parts = ref.split(":")
+    if answer not in MET_ANSWERS or len(parts) != 3 or parts[0] != "intro" or not parts[1] or not parts[2]:
+        return None
+    return answer, ref, parts[1], parts[2]
+
+
+def reoffers(answers: Iterable[Mapping[str, Any]], ties: Iterable[Tie]) -> list[Tie]:
+    """Introductions answered "not yet" (link uses: subject, scope) and not confirmed as met since: offer again.
+
+    Each at most once: the re-offer email is keyed by the introduction in the ledger.
+    """
+    ties = list(ties)
+    intros = {t.ref: t for t in ties if t.source == "introduction"}
+    met = {t.ref for t in ties if t.source == "meeting"}
+    out: dict[str, Tie] = {}
+    for use in answers:
+        parsed = parse_met_scope(str(use.get("scope", "")))
+        if parsed and parsed[0] == "not-yet" and parsed[1] in intros and parsed[1] not in met:
+            out[parsed[1]] = intros[parsed[1]]
+    return [out[ref] for ref in sorted(out)]
 
 
 KUMU_HEADERS = ["From", "To", "Type", "Date", "Occasion"]

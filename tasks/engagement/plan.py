@@ -21,10 +21,10 @@ from prefect.cache_policies import NO_CACHE
 from connectors.mail import Message
 from connectors.tables import Cell, Grid
 from tasks.common.attendance import Event, RejectedRow, attended, event_titles, events, next_event, parse_attendance
-from tasks.common.links import checkin_url
+from tasks.common.links import LinkMaker, checkin_url
 from tasks.common.messages import render
 from tasks.common.text import normalise_email
-from tasks.common.ties import Tie, event_ties
+from tasks.common.ties import MET_PURPOSE, Tie, event_ties, met_scope, reoffers
 from tasks.common.vocabulary import Vocabulary
 from tasks.engagement.introductions import Introduction, followups, newcomer_of, plan_introductions
 from tasks.engagement.score import (
@@ -44,7 +44,6 @@ from weaver.config import WeaverConfig
 from weaver.errors import SourceError
 from weaver.i18n import t
 from weaver.ledger import Action
-from weaver.links import LinkSigner
 
 ENGAGEMENT_COLUMNS = ("engagement", "last_active")
 
@@ -71,6 +70,7 @@ class ReviewPlan:
     event_titles: dict[str, str] = field(default_factory=dict)  # event id -> title, from the events tab
     # weaver id -> members whose check-in answer (by link) asked for a follow-up in the last FOLLOW_UP_DAYS
     followup_requests: dict[str, list[str]] = field(default_factory=dict)
+    reoffers: list[Tie] = field(default_factory=list)  # introductions answered "not yet": offered once more
 
     def name(self, member_id: str) -> str:
         """The member's name as the tab has it (the id only for someone no longer on the tab)."""
@@ -145,13 +145,17 @@ def plan_writeback(grid: Grid, roster: Roster, scores: Mapping[str, Score]) -> l
 # the plan ---------------------------------------------------------------------------------------------------
 def plan_review(members_grid: Grid, attendance_grid: Grid, ties: Sequence[Tie], inbox: Sequence[Mapping[str, Any]],
                 recorded: Sequence[Mapping[str, Any]], config: WeaverConfig, today: date, source: str,
-                lang: str, events_grid: Grid = (), vocabulary_grid: Grid = (),
-                signer: LinkSigner | None = None,
+                lang: str, events_grid: Grid = (), vocabulary_grid: Grid = (), links: LinkMaker | None = None,
+                answers: Sequence[Mapping[str, Any]] = (),
                 checkin_answers: Sequence[Mapping[str, Any]] = ()) -> ReviewPlan:  # fmt: skip
     """The whole review from what was read; `events_grid` (the events tab, if any) gives events their titles,
-    `vocabulary_grid` (the network's zh/en vocabulary, if any) makes 气候 and climate one shared interest;
-    with `signer`, each check-in in a weaver's digest carries a signed link to its outcome form, and the
-    answers given by those links (`checkin_answers`) that asked for a follow-up are in the weaver's digest."""
+    `vocabulary_grid` (the network's zh/en vocabulary, if any) makes 气候 and climate one shared interest.
+
+    With `links`, "did you meet?" carries two signed links (yes / not yet); `answers` are the uses of those
+    links so far: an introduction answered "not yet" (and not confirmed since) is offered once more. With
+    `links` too, each check-in in a weaver's digest carries a signed link to its outcome form; the answers given
+    by those links (`checkin_answers`) that asked for a follow-up are listed in that weaver's next digests.
+    """
     cfg = config.engagement
     roster = read_roster(members_grid, config, source, lang)
     members = roster.fields
@@ -177,7 +181,8 @@ def plan_review(members_grid: Grid, attendance_grid: Grid, ties: Sequence[Tie], 
                       config.members.tab)  # fmt: skip
     plan.event_titles = titles
     plan.followup_requests = followup_requests(checkin_answers, set(members), today)
-    plan.messages = review_messages(plan, members, config, upcoming, lang, signer)
+    plan.reoffers = [x for x in reoffers(answers, ties) if newcomer_of(x)[0] in members]
+    plan.messages = review_messages(plan, members, config, upcoming, lang, links)
     plan.traits = {m: {k: f.get(k, "") for k in ("region", "language", "org_type")} for m, f in members.items()}
     plan.names = {m: str(f.get("name", "")) for m, f in members.items()}
     return plan
@@ -217,7 +222,7 @@ def _person(member_id: str, members: Mapping[str, Mapping[str, Any]]) -> dict[st
 
 
 def review_messages(plan: ReviewPlan, members: Mapping[str, Mapping[str, Any]], config: WeaverConfig,
-                    upcoming: Event | None, lang: str, signer: LinkSigner | None = None) -> list[Message]:  # fmt: skip
+                    upcoming: Event | None, lang: str, links: LinkMaker | None = None) -> list[Message]:  # fmt: skip
     out = []
     for intro in plan.introductions:
         keys = []
@@ -234,9 +239,23 @@ def review_messages(plan: ReviewPlan, members: Mapping[str, Mapping[str, Any]], 
         newcomer, partner = newcomer_of(due)
         if newcomer in members:
             out.append(_member_message("intro_followup", f"email:intro-followup:{due.ref}", newcomer, members,
-                                       config, {"other": _person(partner, members)}))  # fmt: skip
-    out += digests(plan, members, config, lang, signer)
+                                       config, {"other": _person(partner, members),
+                                                **_met_links(links, newcomer, due.ref)}))  # fmt: skip
+    for again in plan.reoffers:
+        newcomer, partner = newcomer_of(again)
+        context = {"other": _person(partner, members), **_met_links(links, newcomer, again.ref)}
+        out.append(_member_message("intro_reoffer", f"email:intro-reoffer:{again.ref}", newcomer, members, config,
+                                   context))  # fmt: skip
+    out += digests(plan, members, config, lang, links)
     return out
+
+
+def _met_links(links: LinkMaker | None, member_id: str, ref: str) -> dict[str, str]:
+    """The two one-click answers of "did you meet?" (empty without links: the email then asks for a reply)."""
+    if links is None:
+        return {}
+    return {"yes_url": links(MET_PURPOSE, member_id, met_scope("yes", ref)),
+            "not_yet_url": links(MET_PURPOSE, member_id, met_scope("not-yet", ref))}  # fmt: skip
 
 
 def _member_message(template: str, key: str, member_id: str, members: Mapping[str, Mapping[str, Any]],
@@ -249,7 +268,7 @@ def _member_message(template: str, key: str, member_id: str, members: Mapping[st
 
 
 def digests(plan: ReviewPlan, members: Mapping[str, Mapping[str, Any]], config: WeaverConfig,
-            lang: str, signer: LinkSigner | None = None) -> list[Message]:  # fmt: skip
+            lang: str, links: LinkMaker | None = None) -> list[Message]:  # fmt: skip
     """One digest per weaver per week: their check-ins with suggestions, and the introductions around them."""
     year, week, _ = plan.today.isocalendar()
     owner = {s.member_id: a.weaver.id for a in plan.assignments for s in a.members}
@@ -266,8 +285,8 @@ def digests(plan: ReviewPlan, members: Mapping[str, Mapping[str, Any]], config: 
         checkins = [{**_person(s.member_id, members), "score": s.score, "reason": t(f"eng.reason.{s.status}", language),
                      "last_active": s.last_active.isoformat() if s.last_active else "-",
                      "suggestions": plan.suggestions.get(s.member_id, []),
-                     "link": checkin_url(config, signer, s.member_id, a.weaver.id, f"{year}-W{week:02d}", language)
-                     if signer is not None else ""} for s in a.members]  # fmt: skip
+                     "link": checkin_url(links, s.member_id, a.weaver.id, f"{year}-W{week:02d}", language)
+                     if links is not None else ""} for s in a.members]  # fmt: skip
         context = {"network_name": config.network.name, "weaver": a.weaver.name, "week": f"{year}-W{week:02d}",
                    "checkins": checkins, "waiting": len(plan.waiting),
                    "introductions": [{"newcomer": _person(i.newcomer, members)["name"],

@@ -9,6 +9,7 @@ from prefect.cache_policies import NO_CACHE
 
 from connectors.tables import Grid, TableBackend
 from tasks.common.links import CHECKIN
+from tasks.common.ties import MET_PURPOSE
 from weaver.state import StateDB
 from weaver.state.engagement import engagement_rows
 from weaver.state.links import uses_of
@@ -31,3 +32,11 @@ def checkin_answers(db: StateDB) -> list[dict[str, Any]]:
 
 
 load_checkin_answers_task = task(name="load-checkin-answers", cache_policy=NO_CACHE)(checkin_answers)
+
+
+def load_met_answers(db: StateDB) -> list[dict]:
+    """The "did you meet?" links used so far (subject, scope: the answer and the introduction, used_at)."""
+    return uses_of(db, MET_PURPOSE)
+
+
+load_met_answers_task = task(name="load-met-answers", cache_policy=NO_CACHE)(load_met_answers)

@@ -7,7 +7,7 @@ from datetime import date
 from pathlib import Path
 
 from tasks.common.delivery import Delivery
-from tasks.common.ties import Tie, new_ties, period_of
+from tasks.common.ties import INTRODUCTIONS, Tie, new_ties, period_of
 from tasks.engagement.introductions import newcomer_of
 from tasks.engagement.plan import ReviewPlan
 from tasks.engagement.score import STATUSES, counts_by_status
@@ -30,6 +30,7 @@ class EngagementSummary(Summary):
     followups_due: int
     followups_planned: int
     cells: int
+    reoffers: int = 0  # introductions answered "not yet" by the signed link, offered once more
     introductions_recorded: int = 0
     actions: dict[str, int] = field(default_factory=dict)
     emails: dict[str, int] = field(default_factory=dict)
@@ -43,7 +44,7 @@ class EngagementSummary(Summary):
 
 # the counts summary_counts gives, in its order: the report labels each with eng.s.<key>
 SUMMARY_KEYS = ("members_scored", *STATUSES, "checkins_assigned", "checkins_waiting", "introductions", "followups_due",
-                "followups_planned", "cells")  # fmt: skip
+                "followups_planned", "cells", "reoffers")  # fmt: skip
 
 
 def summary_counts(plan: ReviewPlan) -> dict[str, int]:
@@ -57,6 +58,7 @@ def summary_counts(plan: ReviewPlan) -> dict[str, int]:
         "followups_due": len(plan.followups_due),
         "followups_planned": len(plan.followups_planned),
         "cells": len(plan.cells),
+        "reoffers": len(plan.reoffers),
     }
 
 
@@ -88,9 +90,12 @@ def build_review_report(plan: ReviewPlan, ties: list[Tie], delivery: Delivery, e
     headers = [t(f"col.{k}", lang) for k in ("member", "status", "score", "last_active", "weaver", "suggested")]
     report.tables.append(Table(t("eng.t.flagged", lang), headers, flagged_rows(plan, lang)))
     for period in ("month", "quarter"):
-        rows = [[p, str(sum(c.values())), ", ".join(f"{k} {v}" for k, v in sorted(c.items()))]
-                for p, c in new_ties(ties, period).items()]  # fmt: skip
-        heads = [t("col.period", lang), t("col.new_ties", lang), t("col.by_source", lang)]
+        met, introduced = new_ties(ties, period), new_ties(ties, period, INTRODUCTIONS)
+        rows = [[p, str(sum(met.get(p, {}).values())),
+                 ", ".join(f"{k} {v}" for k, v in sorted(met.get(p, {}).items())),
+                 str(sum(introduced.get(p, {}).values()))] for p in sorted(set(met) | set(introduced))]  # fmt: skip
+        heads = [t("col.period", lang), t("col.new_ties", lang), t("col.by_source", lang),
+                 t("eng.col.introductions_apart", lang)]  # fmt: skip
         report.tables.append(Table(t(f"eng.t.new_ties_{period}", lang), heads, rows))
     planned = [[introduction_label(plan, x), due.isoformat()] for x, due in plan.followups_planned]
     report.tables.append(Table(t("eng.t.followups", lang), [t("col.introduction", lang), t("col.due", lang)], planned))

@@ -19,7 +19,7 @@ from prefect.cache_policies import NO_CACHE
 from connectors.calendar import google_event_id
 from connectors.mail import Message
 from tasks.common.audience import AudienceError, parse_audience
-from tasks.events.calendar import Person, Published, calendar_feed, parse_deadlines
+from tasks.events.calendar import Deadline, Person, Published, calendar_feed, parse_deadlines
 from tasks.events.events import (
     CALENDAR_PURPOSES,
     Decision,
@@ -48,6 +48,7 @@ from tasks.events.rsvps import (
     merge,
     tab_answers,
 )
+from tasks.funders.funders import calendar_deadlines
 from weaver.config import WeaverConfig
 from weaver.errors import ConfigError
 from weaver.i18n import t
@@ -244,6 +245,9 @@ def _feed(config: WeaverConfig, sources: Sources, decisions: Sequence[Decision],
              for d in decisions if d.live]  # fmt: skip
     today = ctx.now.astimezone(ZoneInfo(config.network.timezone)).date()
     deadlines = parse_deadlines(sources.opportunities_grid, today, config.grants.columns)
+    report = t("calendar.funder_report", lang)
+    deadlines += [Deadline(row, report, funder, day) for row, funder, day in
+                  calendar_deadlines(sources.funders_grid, config.funders, today)]  # fmt: skip
     name = config.calendar.name or config.network.name
     label = t("calendar.deadline", lang)
     return calendar_feed(items, deadlines, name, config.network.timezone, ctx.domain, ctx.now, label)

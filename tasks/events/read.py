@@ -31,6 +31,7 @@ class Sources:
     google_sync: tuple[str, str | None, dict[str, Any]] | None = None  # (calendar, token, cache) to save
     rsvp_grid: Grid = field(default_factory=list)
     opportunities_grid: Grid = field(default_factory=list)
+    funders_grid: Grid = field(default_factory=list)  # report deadlines (funder-stewardship) for calendar.ics
     missing_tabs: list[str] = field(default_factory=list)
     source_name: str = ""
 
@@ -55,6 +56,8 @@ def read_sources(config: WeaverConfig, tables: TableBackend, db: StateDB, calend
         out.source_name = "Google Calendar"
     out.rsvp_grid = _optional_tab(tables, config.tabs.rsvps, out.missing_tabs)
     out.opportunities_grid = _optional_tab(tables, config.tabs.opportunities, out.missing_tabs)
+    if config.funders.tab in tables.tab_names():  # optional: most networks start without one
+        out.funders_grid = tables.read_tab(config.funders.tab)
     return out
 
 

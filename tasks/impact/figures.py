@@ -28,14 +28,13 @@ from typing import Any
 
 from tasks.common.attendance import Attendance
 from tasks.common.dates import parse_date
-from tasks.common.ties import Tie, new_ties, period_of
+from tasks.common.ties import INTRODUCTIONS, MEETING_SOURCES, Tie, new_ties, period_of
 from tasks.engagement.score import STATUSES, Activity, score_members
 from weaver.config import EngagementConfig
-from weaver.state.engagement import TIE_SOURCES
 
 # sources of a tie that say two people met; an introduction is counted apart, an event is not a tie here
-CONFIRMED = tuple(s for s in ("group", "buddy", "checkin", "meeting") if s in TIE_SOURCES)
-INTRODUCED = tuple(s for s in ("introduction", "match") if s in TIE_SOURCES)  # match: asks-offers
+CONFIRMED = MEETING_SOURCES
+INTRODUCED = INTRODUCTIONS
 SCORE_BANDS = ((0, 24), (25, 49), (50, 74), (75, 100))
 
 

@@ -74,3 +74,22 @@ def test_the_folder_writes_only_what_changed_and_removes_only_its_own_old_files(
         ".weaver-site.json", "CNAME", "index.html"]  # fmt: skip
     with pytest.raises(ValueError):
         target.publish({"../escape.html": b"x"})
+
+
+def test_webdav_uploads_only_what_changed_and_nothing_when_nothing_did() -> None:
+    from connectors.site import WebDavSite
+    from tests.standins.webdav import PASSWORD, USER, WebDavStandIn
+
+    with WebDavStandIn() as dav:
+        target = WebDavSite(f"{dav.url}/dav/site", USER, PASSWORD)
+        dav.folders.add("site")
+        assert target.publish(SITE).detail == "3 file(s) uploaded, 0 removed"
+        assert dav.files["site/zh/index.html"] == "<h1>你好</h1>".encode() and "site/zh" in dav.folders
+        again = target.publish(SITE)
+        assert again.detail == "unchanged" and target.requests == 1  # one GET of the manifest
+        changed = {**SITE, "index.html": b"<h1>hello</h1>"}
+        del changed["zh/index.html"]
+        assert target.publish(changed).detail == "1 file(s) uploaded, 1 removed"
+        assert "site/zh/index.html" not in dav.files and dav.files["site/index.html"] == b"<h1>hello</h1>"
+        with pytest.raises(Exception, match="refused \\(401\\)"):
+            WebDavSite(f"{dav.url}/dav/site", USER, "wrong").publish(SITE)

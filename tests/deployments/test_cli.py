@@ -60,7 +60,7 @@ def test_an_introduction_logged_by_hand_is_a_tie_with_a_followup(demo_ws: Path, 
     assert "'did you meet?' planned for 2026-11-16" in result.output
     out = tmp_path / "ties.csv"
     result = runner.invoke(app, ["ties", "export", "--out", str(out), "-c", str(demo_ws)])
-    assert "new ties 2026-Q4: 1" in result.output
+    assert "new ties 2026-Q4: 0 met, 1 introduced" in result.output  # an introduction is not yet a meeting
     assert out.read_text(encoding="utf-8").splitlines()[1] == "m-new,m-old,introduction,2026-11-02,intro:m-new:m-old"
 
 

@@ -10,6 +10,9 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
+from tests.conftest import PrefectServer
 from tests.postgres import PostgresServer
 
 README = Path(__file__).resolve().parents[2] / "README.md"
@@ -24,14 +27,14 @@ def section_commands() -> list[str]:
 
 
 def test_the_section_lists_the_commands_run_here() -> None:
-    assert section_commands() == ["weaver db upgrade -c demo-network"]
+    assert section_commands() == ["weaver db upgrade -c demo-network", "weaver reconcile -c demo-network"]
 
 
-def weaver(command: str, cwd: Path) -> subprocess.CompletedProcess[str]:
+def weaver(command: str, cwd: Path, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
     """`weaver ...` as a coordinator types it, run with this checkout's code."""
     args = shlex.split(command)
     assert args[0] == "weaver"
-    env = {**os.environ, "PYTHONPATH": str(README.parent)}
+    env = {**(env or os.environ), "PYTHONPATH": str(README.parent)}
     code = "from deployments.cli import main; main()"
     return subprocess.run(
         [sys.executable, "-c", code, *args[1:]], cwd=cwd, env=env, capture_output=True, text=True, timeout=180
@@ -47,3 +50,11 @@ def test_db_upgrade_as_written_on_postgresql(tmp_path: Path, demo_ws: Path, post
     assert done.returncode == 0, done.stderr
     assert "applied 2: ledger claims" in done.stdout and "(postgresql)" in done.stdout
     assert "already current" in weaver("weaver db upgrade -c demo-network", tmp_path).stdout
+
+
+@pytest.mark.e2e
+def test_reconcile_as_written(tmp_path: Path, demo_ws: Path, prefect_server: PrefectServer) -> None:
+    shutil.copytree(demo_ws, tmp_path / "demo-network")
+    done = weaver("weaver reconcile -c demo-network", tmp_path, prefect_server.env())
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip().splitlines()[-1] == "0 crashed, 0 alive, 0 starting"

@@ -80,3 +80,11 @@ def test_an_empty_folder_to_the_first_welcome_email(tmp_path: Path) -> None:
     assert parseaddr(str(welcome["From"])) == ("Riverside Commons", "hello@riverside.example")
     body = welcome.get_body(("plain",)).get_content()  # type: ignore[union-attr]
     assert "Riverside Commons" in body and "Demo Weaving Network" not in body
+
+    # the send showed its progress in the Prefect UI: a progress artifact, at 100% when done
+    from prefect.client.orchestration import get_client
+    from prefect.client.schemas.filters import ArtifactFilter, ArtifactFilterType
+
+    with get_client(sync_client=True) as client:
+        bars = client.read_artifacts(artifact_filter=ArtifactFilter(type=ArtifactFilterType(any_=["progress"])))
+    assert any(bar.data == 100 and "onboarding: sending" in (bar.description or "") for bar in bars)

@@ -15,7 +15,7 @@ from tasks.common.links import CHECKIN, checkin_url
 from tasks.common.ties import load_ties
 from tests.browser import fill_and_submit
 from tests.pages import LinkRig, link_rig, serving
-from weaver.links import LinkSigner
+from weaver.links import LinkSigner, link_url
 from weaver.state import save_members
 from weaver.state.self_service import edit_rows
 
@@ -31,7 +31,11 @@ def rig_with_member(ws: Path) -> LinkRig:
 
 def test_the_weavers_answer_in_chromium_records_a_tie_and_the_needs_heard(demo_ws: Path) -> None:
     rig = rig_with_member(demo_ws)
-    url = checkin_url(rig.ws.config, rig.signer, "m-li", "w-wang", "2026-W48", "zh")
+
+    def links(purpose: str, subject: str, scope: str = "") -> str:
+        return link_url(rig.ws.config, purpose, rig.token(purpose, subject, scope))
+
+    url = checkin_url(links, "m-li", "w-wang", "2026-W48", "zh")
     path = url.split("127.0.0.1:8787", 1)[1]
     with serving(rig.app) as base:
         form, answer = fill_and_submit(base + path, {"needs": "经费、场地", "offers": "翻译"})

@@ -4,10 +4,15 @@ from __future__ import annotations
 
 import csv
 import re
+import warnings
 from datetime import timedelta
 from pathlib import Path
 
 import pytest
+
+with warnings.catch_warnings():
+    warnings.simplefilter("ignore")
+    from starlette.testclient import TestClient
 
 from connectors.mail import OutboxTransport, Sender
 from connectors.workbook import WorkbookTables
@@ -16,6 +21,7 @@ from flows.member_sync import member_sync
 from tasks.common.ties import load_ties
 from tests.conftest import DEMO_DAY
 from tests.flows.gate import PausedRun, approval_threshold_one
+from tests.pages import link_rig
 from weaver.state import StateDB
 
 pytestmark = pytest.mark.usefixtures("prefect_harness")
@@ -59,6 +65,34 @@ def test_did_you_meet_is_asked_once_when_due(demo_ws: Path) -> None:
     assert due["followups_due"] == first["introductions"] == len(asks)
     again = engagement_review(workspace=str(demo_ws), as_of=later)
     assert again["emails"]["sent"] == 0
+
+    # the ask carries two signed links: a "yes" click makes a confirmed meeting, a "not yet" is offered once more
+    links = followup_links(demo_ws)
+    assert len(links) == len(asks) >= 2
+    rig = link_rig(demo_ws)
+    with TestClient(rig.app) as client:
+        assert client.post(links[0]["yes"]).status_code == 200
+        assert client.post(links[1]["not-yet"]).status_code == 200
+        assert client.post(links[0]["yes"]).status_code == 200  # a replay: nothing more
+    met = [x for x in load_ties(rig.db) if x.source == "meeting"]
+    assert len(met) == 1 and met[0].ref in links[0]["ref"]
+    offered = engagement_review(workspace=str(demo_ws), as_of=later)
+    assert offered["reoffers"] == 1 and offered["emails"]["sent"] == 1
+    assert sum(k.startswith("email:intro-reoffer:") for k in outbox(demo_ws)) == 1
+    once = engagement_review(workspace=str(demo_ws), as_of=later)
+    assert once["emails"]["sent"] == 0  # offered once: the ledger keeps it
+
+
+def followup_links(ws: Path) -> list[dict[str, str]]:
+    """The yes / not-yet links (paths) of each "did you meet?" email in the outbox, with the introduction."""
+    found = []
+    for mail in OutboxTransport(ws / "outbox", Sender("a@b.org", "x")).messages():
+        key = str(mail["X-Weaver-Key"])
+        if key.startswith("email:intro-followup:"):
+            text = next(p.get_content() for p in mail.walk() if p.get_content_type() == "text/plain")
+            urls = re.findall(r"https?://\S+?(/l/met/\S+)", text)
+            found.append({"yes": urls[0], "not-yet": urls[1], "ref": key.removeprefix("email:intro-followup:")})
+    return sorted(found, key=lambda x: x["ref"])
 
 
 def introduction_ties(ws: Path) -> int:

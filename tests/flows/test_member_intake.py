@@ -45,9 +45,10 @@ def test_a_join_submission_becomes_one_synced_row_and_a_rerun_adds_nothing(demo_
     assert len(after) == row and after[row - 1][1] == "ana.lima@example.org"
     assert after[row - 1][0] == '=HYPERLINK("http://x.example","Ana")'  # as typed ...
     assert load_workbook(demo_ws / "network.xlsx")["Members"].cell(row=row, column=1).data_type == "s"  # ... as text
-    assert [r[:14] for r in after[: len(before)]] == [r[:14] for r in before]  # nothing else moved
+    owned = after[0].index("成员编号")  # the member id column (member-sync owns it and what follows)
+    assert [r[:owned] for r in after[: len(before)]] == [r[:owned] for r in before]  # nothing else moved
     assert summary["member_sync"]["added"] >= 1  # synced right away: the newcomer has a member id
-    assert after[row - 1][14].startswith("m-")
+    assert after[row - 1][owned].startswith("m-")
     entry = inbox_get(db, "tally:r-1")
     assert entry["status"] == "processed" and entry["detail"] == f"added as row {row}"
 

@@ -79,3 +79,19 @@ def test_the_site_is_built_checked_in_chromium_and_pushed_once(demo_ws: Path, tm
     again = site(workspace=str(demo_ws), as_of=DEMO_DAY.isoformat())
     assert again["published"] == 0 and again["unchanged"] == 1 and commits(remote) == 1
     assert again["folder_outcome"] == "unchanged"
+
+
+def test_the_remote_targets_come_from_the_config(demo_ws: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from connectors.site import GitSite, WebDavSite
+    from flows._runtime import build_site_targets
+    from weaver.workspace import Workspace
+
+    assert build_site_targets(Workspace.open(demo_ws)) == {}  # the demo: the folder only
+    monkeypatch.setenv("WEAVER_DAV_PASSWORD", "dav-secret")
+    with (demo_ws / "weaver.toml").open("a", encoding="utf-8") as toml:
+        toml.write('\n[site.webdav]\nurl = "https://cloud.example.org/dav/site"\nusername = "weaver"\n'
+                   'password = { env = "WEAVER_DAV_PASSWORD" }\n\n[site.git]\nremote = "../site.git"\n')  # fmt: skip
+    targets = build_site_targets(Workspace.open(demo_ws))
+    assert isinstance(targets["webdav"], WebDavSite) and isinstance(targets["git"], GitSite)
+    assert targets["webdav"].describe() == "webdav https://cloud.example.org/dav/site/"
+    assert targets["git"].remote == str(demo_ws / "../site.git")

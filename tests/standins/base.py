@@ -278,7 +278,7 @@ def _handler_for(standin: StandIn) -> type[BaseHTTPRequestHandler]:
             self.end_headers()
             self.wfile.write(payload)
 
-        do_GET = do_POST = do_PUT = do_PATCH = do_DELETE = _serve
+        do_GET = do_POST = do_PUT = do_PATCH = do_DELETE = do_MKCOL = _serve  # MKCOL: WebDAV
 
         def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 - the stdlib's signature
             pass  # quiet: tests assert on `log`, not stderr

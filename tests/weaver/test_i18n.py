@@ -15,9 +15,16 @@ from pathlib import Path
 
 import pytest
 
+from deployments.pages.met import ANSWERS
 from tasks.asks_offers.report import SUMMARY_KEYS as ASKS_SUMMARY_KEYS
 from tasks.common.approval import APPROVAL_STATES
 from tasks.common.delivery import Delivery
+from tasks.decisions.report import CHOICES as DECISION_CHOICES
+from tasks.decisions.report import KINDS as DECISION_KINDS
+from tasks.decisions.report import RESULTS as DECISION_RESULTS
+from tasks.decisions.report import ROW_PROBLEMS as DECISION_PROBLEMS
+from tasks.decisions.report import STATUSES as DECISION_STATUSES
+from tasks.decisions.report import SUMMARY_KEYS as DECISION_SUMMARY_KEYS
 from tasks.engagement.report import SUMMARY_KEYS
 from tasks.engagement.score import STATUSES
 from tasks.events.events import CHANGES
@@ -26,6 +33,10 @@ from tasks.fees.report import MEMBER_PROBLEMS, OUTCOMES, PAYMENT_PROBLEMS
 from tasks.fees.report import SUMMARY_KEYS as FEE_SUMMARY_KEYS
 from tasks.finance.report import BANK_PROBLEMS, ROW_PROBLEMS
 from tasks.finance.report import SUMMARY_KEYS as FINANCE_SUMMARY_KEYS
+from tasks.funders.report import KINDS as FUNDER_KINDS
+from tasks.funders.report import OUTCOMES as FUNDER_OUTCOMES
+from tasks.funders.report import ROW_PROBLEMS as FUNDER_PROBLEMS
+from tasks.funders.report import SUMMARY_KEYS as FUNDER_SUMMARY_KEYS
 from tasks.grants.pipeline import DATE_COLUMNS
 from tasks.grants.report import SKIP_REASONS
 from tasks.impact.render import MAP_LEGEND, METRIC_KEYS
@@ -35,6 +46,8 @@ from tasks.newsletter.compile import REJECT_REASONS, SECTIONS
 from tasks.newsletter.delivery import OUTCOME_KEYS
 from tasks.posts.posts import REASONS as POST_REASONS
 from tasks.posts.report import SUMMARY_KEYS as POST_SUMMARY_KEYS
+from tasks.prompts.report import KINDS as PROMPT_KINDS
+from tasks.prompts.report import SUMMARY_KEYS as PROMPT_SUMMARY_KEYS
 from tasks.site.plan import LABELS as SITE_LABELS
 from tasks.site.plan import PAGES as SITE_PAGES
 from tasks.surveys.surveys import SURVEY_STATUSES
@@ -68,6 +81,9 @@ DECLARED: dict[str, Iterable[str]] = {
     "survey.status.{}": SURVEY_STATUSES,
     "impact.legend.{}": MAP_LEGEND,
     "impact.n.{}": METRIC_KEYS,
+    "met.ask.{}": ANSWERS,
+    "met.button.{}": ANSWERS,
+    "met.done.{}": ANSWERS,
     "fees.s.{}": FEE_SUMMARY_KEYS,
     "fees.problem.{}": PAYMENT_PROBLEMS,
     "fees.member.bad_{}": MEMBER_PROBLEMS,
@@ -75,8 +91,20 @@ DECLARED: dict[str, Iterable[str]] = {
     "fin.s.{}": FINANCE_SUMMARY_KEYS,
     "fin.problem.{}": ROW_PROBLEMS,
     "fin.bank.{}": BANK_PROBLEMS,
+    "funders.s.{}": FUNDER_SUMMARY_KEYS,
+    "dec.s.{}": DECISION_SUMMARY_KEYS,
+    "dec.kind.{}": DECISION_KINDS,
+    "dec.status.{}": DECISION_STATUSES,
+    "dec.result.{}": DECISION_RESULTS,
+    "dec.choice.{}": DECISION_CHOICES,
+    "dec.problem.{}": DECISION_PROBLEMS,
+    "funders.kind.{}": FUNDER_KINDS,
+    "funders.outcome.{}": FUNDER_OUTCOMES,
+    "funders.problem.{}": FUNDER_PROBLEMS,
     "site.{}": SITE_LABELS,
     "posts.s.{}": POST_SUMMARY_KEYS,
+    "prompts.s.{}": PROMPT_SUMMARY_KEYS,
+    "prompts.kind.{}": PROMPT_KINDS,
     "posts.reason.{}": POST_REASONS,
     "site.nav_{}": SITE_PAGES,
     "site.field.{}": DIRECTORY_FIELDS,
@@ -89,6 +117,7 @@ PASS_THROUGH = {
     ("tasks/surveys/responses.py", "_collect_csv"),  # "survey.csv_missing" or "survey.csv_unreadable"
     ("tasks/grants/report.py", "_summary_rows"),  # for key, amounts in (("grants.awarded", ...), ...)
     ("tasks/grants/report.py", "_money_table"),  # _money_table("grants.quarter_table", "col.quarter", ...)
+    ("tasks/prompts/plan.py", "_both"),  # _both("prompts.digest.title", languages): one key in every language
 }
 # families only probed with a default (catalogue().get(...)), never asked of t()
 PROBED = {"field.{}"}

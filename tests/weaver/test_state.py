@@ -27,6 +27,7 @@ from weaver.state import (
     read_cursor,
     save_cursor,
     save_members,
+    self_service,
     submissions,
     surveys,
 )
@@ -151,6 +152,8 @@ def test_engagement_and_ties(state_db: StateDB) -> None:
     assert [(t["b"], t["ref"], t["met_on"]) for t in engagement.tie_rows(db)] == [
         ("m-2", "evt-1/r2/g1", date(2026, 11, 20))
     ]
+    assert [t["b"] for t in engagement.ties_of_ref(db, "evt-1/r2/g1")] == ["m-2"]
+    assert engagement.ties_of_ref(db, "evt-1/r1/g1") == []
 
 
 def test_grants_cells_and_stage_history(state_db: StateDB) -> None:
@@ -219,3 +222,20 @@ def test_personal_link_uses(state_db: StateDB) -> None:
     assert [u["id"] for u in links.uses_of(db, "checkin", "evt-2")] == ["h2"]
     assert links.member_by_id(db, "m-1")["email"] == "p1@example.org"  # type: ignore[index]
     assert links.member_by_id(db, "m-9") is None
+
+
+def test_member_self_service_edits(state_db: StateDB) -> None:
+    db = state_db
+    assert self_service.record_edits(db, "sub-1", "m-1", {"city": "Lyon", "org": "Fablab"}, T0) == 2
+    self_service.record_edits(db, "sub-1", "m-1", {"city": "Paris"}, T0)  # the same submission again: kept
+    self_service.record_edits(db, "sub-2", "m-2", {"city": "Nantes"}, T0 + timedelta(hours=1))
+    pending = self_service.edit_rows(db)
+    assert [(e["id"], e["value"]) for e in pending] == [
+        ("sub-1:city", "Lyon"),
+        ("sub-1:org", "Fablab"),
+        ("sub-2:city", "Nantes"),
+    ]
+    self_service.settle_edits(db, [("sub-1:city", "applied", ""), ("sub-1:org", "conflict", "Makerspace")])
+    assert [e["id"] for e in self_service.edit_rows(db, member_id="m-1")] == []
+    [conflict] = self_service.edit_rows(db, ("conflict",))
+    assert conflict["detail"] == "Makerspace" and conflict["settled_at"] is not None

@@ -9,6 +9,7 @@ module a caller imported.
 
 from weaver.state import (
     audience,
+    decisions,
     delivery,
     engagement,
     events,
@@ -16,6 +17,7 @@ from weaver.state import (
     links,
     migrations,
     onboarding,
+    runs,
     self_service,
     submissions,
     surveys,
@@ -48,6 +50,7 @@ __all__ = [
     "audience",
     "chunked",
     "cursors",
+    "decisions",
     "delivery",
     "engagement",
     "events",
@@ -64,6 +67,7 @@ __all__ = [
     "metadata",
     "migrations",
     "onboarding",
+    "runs",
     "read_cursor",
     "save_cursor",
     "save_members",

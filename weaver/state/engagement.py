@@ -29,8 +29,9 @@ engagement_events = Table(
 # `a` < `b` are member ids (a check-in pairs a weaver's staff id with a member). Written by group-mixer
 # (groups formed, co-attendance), engagement-review (introductions) and any flow that pairs people
 # (buddies), through `record_ties`; read for mixing history, engagement and the tie-graph export.
+# "meeting": a pair confirmed they met ("did you meet?" answered yes by its signed link; ref: the introduction's)
 # "match": asks-offers introduced a member with a need to one with the matching offer (ref match:<need>:...)
-TIE_SOURCES = ("event", "group", "buddy", "introduction", "checkin", "match")
+TIE_SOURCES = ("event", "group", "buddy", "introduction", "checkin", "match", "meeting")
 ties = Table(
     "ties",
     metadata,
@@ -72,6 +73,13 @@ def record_ties(db: StateDB, rows: Sequence[dict[str, Any]], replace: tuple[str,
         for part in chunked([{**row, "created_at": now} for row in rows], 1000):
             conn.execute(stmt, list(part))
     return len(rows)
+
+
+def ties_of_ref(db: StateDB, ref: str) -> list[dict[str, Any]]:
+    """The ties recorded for one occasion (e.g. an introduction's ref): a, b, source, met_on."""
+    cols = (ties.c.a, ties.c.b, ties.c.source, ties.c.ref, ties.c.met_on)
+    with db.engine.connect() as conn:
+        return [dict(r._mapping) for r in conn.execute(select(*cols).where(ties.c.ref == ref))]
 
 
 def tie_rows(db: StateDB) -> list[dict[str, Any]]:

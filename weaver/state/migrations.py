@@ -64,6 +64,7 @@ def _ledger_leases(conn: Connection) -> None:
 MIGRATIONS: list[Migration] = [
     Migration(1, "baseline", _baseline),
     Migration(2, "ledger claims record their run and a lease", _ledger_leases),
+    Migration(3, "run leases (a table create_all makes)", _baseline),
 ]
 
 

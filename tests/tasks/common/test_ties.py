@@ -8,7 +8,17 @@ from datetime import date
 
 import pytest
 
-from tasks.common.ties import event_ties, group_ties, history, kumu_csv, load_ties, new_ties, save_ties, tie
+from tasks.common.ties import (
+    INTRODUCTIONS,
+    event_ties,
+    group_ties,
+    history,
+    kumu_csv,
+    load_ties,
+    new_ties,
+    save_ties,
+    tie,
+)
 from weaver.state import StateDB
 
 D = date(2026, 3, 5)
@@ -51,11 +61,18 @@ def test_new_ties_count_each_pair_once_in_the_period_of_its_first_meeting() -> N
         *event_ties(["x", "y"], "e1", date(2026, 1, 5)),  # sharing a room is not counted
     ]
     assert {p: dict(c) for p, c in new_ties(ties, "month").items()} == {
-        "2026-01": {"introduction": 1},
-        "2026-02": {"group": 1},
+        "2026-02": {"group": 2},  # a and b met in February: their introduction in January was not a meeting
         "2026-04": {"buddy": 1},
     }
     assert {p: sum(c.values()) for p, c in new_ties(ties, "quarter").items()} == {"2026-Q1": 2, "2026-Q2": 1}
+    assert {p: dict(c) for p, c in new_ties(ties, "month", INTRODUCTIONS).items()} == {"2026-01": {"introduction": 1}}
+
+
+def test_a_confirmed_meeting_is_a_new_tie_and_counts_fully_in_the_mixing_history() -> None:
+    ties = [tie("a", "b", "introduction", "intro:a:b", date(2026, 1, 20)),
+            tie("a", "b", "meeting", "intro:a:b", date(2026, 2, 2))]  # fmt: skip
+    assert {p: dict(c) for p, c in new_ties(ties, "month").items()} == {"2026-02": {"meeting": 1}}
+    assert history(ties)[("a", "b")] == 1.0
 
 
 def test_kumu_export_has_kumus_headers_and_member_ids_only() -> None:

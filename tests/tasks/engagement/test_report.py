@@ -62,12 +62,16 @@ def test_each_checkin_in_a_weavers_digest_carries_its_signed_outcome_link() -> N
     from tasks.common.links import CHECKIN
     from tasks.engagement.plan import digests
     from weaver.config import parse_config
-    from weaver.links import LinkSigner
+    from weaver.links import LinkSigner, link_url
 
     signer = LinkSigner(b"a test network's link key")
     config = parse_config({"tables": {"backend": "workbook", "path": "x.xlsx"}})
+
+    def links(purpose: str, subject: str, scope: str = "") -> str:
+        return link_url(config, purpose, signer.token(purpose, subject, scope))
+
     members = {"m-1": {"name": "王芳", "language": "zh", "region": "华东"}}
-    [mail] = digests(plan(), members, config, "en", signer)
+    [mail] = digests(plan(), members, config, "en", links)
     url = next(w for w in mail.text.split() if f"/l/{CHECKIN}/" in w)
     link = signer.verify(url.split("/")[-1].split("?")[0], CHECKIN, datetime(2026, 11, 24, tzinfo=UTC))
     assert (link.subject, link.scope) == ("m-1", "w-lin:2026-W48") and url.endswith("?lang=en")

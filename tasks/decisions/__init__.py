@@ -1,0 +1,1 @@
+"""decision-rounds: proposals put to members by personal link, reminders, tally at close, outcomes."""

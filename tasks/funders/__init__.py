@@ -1,0 +1,1 @@
+"""funder-stewardship: keep in touch with funders, report on time, prepare for meetings."""

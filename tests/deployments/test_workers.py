@@ -1,0 +1,104 @@
+"""Workers: `prefect deploy` from prefect.yaml onto a process work pool, two `prefect worker start` processes
+against a local `prefect server`, the state on PostgreSQL, and several operations at once, one of them also
+run by hand beside its deployment: every email once (0 duplicates), every planned one settled (0 lost).
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import subprocess
+import sys
+import time
+import urllib.request
+from collections import Counter
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from demo.build import create_workspace
+from tests.conftest import PrefectServer
+from tests.postgres import PostgresServer
+from tests.processes import Background
+from tests.standins.smtp import smtp_server
+from weaver.clock import network_clock
+from weaver.ledger import Ledger
+from weaver.state import StateDB
+
+pytestmark = pytest.mark.e2e
+
+ROOT = Path(__file__).resolve().parents[2]
+SYNC = "import sys\nfrom flows import load_flow\nload_flow('member-sync')(workspace=sys.argv[1])\n"
+POOL = "weaver-e2e"
+OPERATIONS = ("onboarding", "event-invites")
+
+
+def api(server: PrefectServer, method: str, path: str, body: dict[str, Any] | None = None) -> Any:
+    data = json.dumps(body).encode() if body is not None else None
+    request = urllib.request.Request(server.api_url + path, data=data, method=method,
+                                     headers={"content-type": "application/json"})  # fmt: skip
+    with urllib.request.urlopen(request, timeout=10) as reply:
+        return json.loads(reply.read())
+
+
+def finished(server: PrefectServer, run_id: str, timeout: float = 600) -> dict[str, Any]:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        run = api(server, "GET", f"/flow_runs/{run_id}")
+        if run["state_type"] in ("COMPLETED", "FAILED", "CRASHED", "CANCELLED"):
+            return run
+        time.sleep(0.5)
+    raise AssertionError(f"flow run {run_id} did not finish in {timeout:.0f} s")
+
+
+def test_two_workers_and_postgresql_send_each_email_once(
+    tmp_path: Path, prefect_server: PrefectServer, postgres: PostgresServer
+) -> None:
+    url = postgres.database("workers")
+    with smtp_server() as (recorder, port):
+        ws = create_workspace(tmp_path / "ws", today=network_clock("Asia/Shanghai").today)
+        config = ws / "weaver.toml"
+        text = config.read_text(encoding="utf-8")
+        smtp = f'backend = "smtp"\nhost = "127.0.0.1"\nport = {port}\nsecurity = "none"'
+        text = re.sub(r'(?m)^backend = "outbox".*$', smtp, text)
+        text = re.sub(r"(?m)^approval_threshold = \d+", "approval_threshold = 100000", text)
+        config.write_text(text + f'\n[state]\nurl = "{url}"\n', encoding="utf-8")
+        env = prefect_server.env(PYTHONPATH=str(ROOT), PREFECT_WORKER_QUERY_SECONDS="1",
+                                 PREFECT_WORKER_PREFETCH_SECONDS="5")  # fmt: skip
+        prefect = str(Path(sys.executable).with_name("prefect"))
+        Background([sys.executable, "-c", SYNC, str(ws)], env, tmp_path / "sync.log").finish("member-sync")
+
+        yaml = subprocess.run([sys.executable, "-m", "deployments.project", "-c", str(ws), "--pool", POOL],
+                              cwd=ROOT, env=env, capture_output=True, text=True, check=True).stdout  # fmt: skip
+        (tmp_path / "prefect.yaml").write_text(yaml, encoding="utf-8")
+        pool = [prefect, "work-pool", "create", POOL, "--type", "process"]
+        Background(pool, env, tmp_path / "pool.log", cwd=ROOT).finish("prefect work-pool create")
+        deploy = [prefect, "--no-prompt", "deploy", "--all", "--prefect-file", str(tmp_path / "prefect.yaml")]
+        Background(deploy, env, tmp_path / "deploy.log", cwd=ROOT).finish("prefect deploy --all", timeout=600)
+
+        worker = [prefect, "worker", "start", "--pool", POOL, "--limit", "4"]
+        workers = [Background([*worker, "--name", f"w{i}"], env, tmp_path / f"w{i}.log", cwd=ROOT) for i in (1, 2)]
+        try:
+            runs = []
+            for operation in OPERATIONS:
+                deployment = api(prefect_server, "GET", f"/deployments/name/{operation}/demo")
+                assert deployment["work_pool_name"] == POOL
+                runs.append(api(prefect_server, "POST", f"/deployments/{deployment['id']}/create_flow_run", {})["id"])
+            # a coordinator runs onboarding by hand at the same time (outside the deployment's concurrency limit)
+            by_hand = [sys.executable, "-m", "deployments.cli", "run", "onboarding", "-c", str(ws)]
+            Background(by_hand, env, tmp_path / "by-hand.log", cwd=ROOT).finish("weaver run onboarding", timeout=600)
+            states = {run_id: finished(prefect_server, run_id)["state_type"] for run_id in runs}
+            assert set(states.values()) == {"COMPLETED"}, "\n".join(w.tail() for w in workers)
+        finally:
+            for process in workers:
+                process.stop()
+
+        delivered = Counter(recorder.keys())
+        assert delivered and max(delivered.values()) == 1  # 0 duplicates
+        db = StateDB(url)
+        emails = {e["key"]: e["status"] for e in Ledger(db, "t").entries(kind="email")}
+        db.close()
+        assert {k for k, s in emails.items() if s == "done"} == set(delivered)  # every sent one recorded
+        assert set(emails.values()) <= {"done", "planned"}  # 0 lost: nothing claimed, unknown or failed
+        print(f"workers: {len(delivered)} emails once each across {len(runs)} deployment runs and one by hand")

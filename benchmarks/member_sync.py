@@ -42,7 +42,7 @@ from weaver.state import StateDB
 from weaver.workspace import Workspace
 
 HEADERS = ["姓名", "邮箱 ", "兴趣  ", "地区", "语言", "机构", "机构类型", "加入日期", "同意接收邮件", "电话", "时区",
-           "会费", "会费缴至", "备注", "公开名录"]  # fmt: skip
+           "会费", "会费缴至", "备注", "公开名录", "需求", "可提供", "需求与资源周报"]  # fmt: skip
 
 
 def member_row(i: int, rng: random.Random) -> list[str]:
@@ -54,12 +54,23 @@ def member_row(i: int, rng: random.Random) -> list[str]:
     return [name, email, "气候、教育" if cjk else "climate, education", "华东" if cjk else "Europe",
             "zh" if cjk else "en", "Org", "NGO", f"2024-{1 + i % 12:02d}-{1 + i % 28:02d}",
             rng.choice(["是", "yes", "no"]), f"0{rng.randint(10**9, 10**10 - 1)}", "Asia/Shanghai",
-            "", "", "", rng.choice(["是", "no", ""])]  # fmt: skip
+            "", "", "", rng.choice(["是", "no", ""]), "", "", ""]  # fmt: skip
+
+
+def _mapped_elsewhere() -> list[str]:
+    """Headers the demo's weaver.toml maps that HEADERS lacks (columns added later): present, left blank."""
+    import tomllib
+
+    mapped = tomllib.loads((DEMO_DIR / "weaver.toml").read_text(encoding="utf-8"))["members"]["columns"].values()
+    have = {h.strip() for h in HEADERS}
+    return [h for h in mapped if h.strip() not in have]
 
 
 def member_grid(rows: int, seed: int = 1) -> list[list[str]]:
     rng = random.Random(seed)
-    return [list(HEADERS), *(member_row(i, rng) for i in range(rows))]
+    extra = _mapped_elsewhere()
+    blank = [""] * len(extra)
+    return [list(HEADERS) + extra, *(member_row(i, rng) + blank for i in range(rows))]
 
 
 def generate(path: Path, rows: int, seed: int = 1) -> None:
@@ -76,13 +87,14 @@ def peak_mb() -> float:
 
 def run_once(ws: Workspace, label: str) -> dict[str, object]:
     tables = build_tables(ws)
-    timed = {"write": 0.0}
+    timed = {"write": 0.0, "write_cpu": 0.0}
     write = tables.write_cells
 
     def timed_write(tab: str, cells: Sequence[Cell]) -> None:
-        t = time.perf_counter()
+        t, cpu = time.perf_counter(), time.process_time()
         write(tab, cells)
         timed["write"] += time.perf_counter() - t
+        timed["write_cpu"] += time.process_time() - cpu  # the figure a busy machine does not inflate
 
     tables.write_cells = timed_write  # type: ignore[method-assign]
     db = StateDB(ws.state_url)
@@ -99,7 +111,7 @@ def run_once(ws: Workspace, label: str) -> dict[str, object]:
     print(f"  read  {t1 - t0:7.2f} s")
     print(f"  plan  {t2 - t1:7.2f} s  ({rows / (t2 - t1):,.0f} rows/s; goal >= 200,000)")
     print(f"  apply {t3 - t2:7.2f} s  (write-back + state database)")
-    print(f"  write-back {timed['write']:7.2f} s  (goal on a first run: <= 3 s)")
+    print(f"  write-back {timed['write']:7.2f} s wall, {timed['write_cpu']:.2f} s CPU  (goal on a first run: <= 3 s)")
     patched = getattr(tables, "last_write", None)
     parts = list(patched.parts_rewritten) if patched and timed["write"] else []
     if patched and timed["write"]:
@@ -107,7 +119,12 @@ def run_once(ws: Workspace, label: str) -> dict[str, object]:
     print(f"  table calls: reads {tables.calls['read']}, writes {tables.calls['write']} (goal: 1 read, <= 1 write)")
     print(f"  peak memory so far: {peak_mb():,.0f} MB")
     db.close()
-    return {"write_back_s": round(timed["write"], 2), "parts_rewritten": parts, "plan_rows_per_s": rows / (t2 - t1)}
+    return {
+        "write_back_s": round(timed["write"], 2),
+        "write_back_cpu_s": round(timed["write_cpu"], 2),
+        "parts_rewritten": parts,
+        "plan_rows_per_s": rows / (t2 - t1),
+    }
 
 
 def _child(*args: str) -> str:
@@ -136,7 +153,11 @@ def run_workbook(rows: int) -> dict[str, object]:
         again = run_once(ws, "rerun")
     finally:
         shutil.rmtree(root, ignore_errors=True)
-    headline: dict[str, object] = {"rows": rows, "first_write_back_s": first["write_back_s"]}
+    headline: dict[str, object] = {
+        "rows": rows,
+        "first_write_back_s": first["write_back_s"],
+        "first_write_back_cpu_s": first["write_back_cpu_s"],
+    }
     headline |= {"first_parts_rewritten": first["parts_rewritten"], "rerun_write_back_s": again["write_back_s"]}
     headline |= {"plan_rows_per_s": round(min(first["plan_rows_per_s"], again["plan_rows_per_s"])),  # type: ignore[type-var]
                  "peak_rss_mb": round(peak_mb())}  # fmt: skip

@@ -5,9 +5,10 @@ API calls per operation (what Google sees, and what `calls` counts; retries are 
   typed as text survive; never `get_all_records`, which turns `02134` into 2134). Its reply also names the
   tab's grid size, so no metadata read is needed.
 * `write_cells`: 1 write, a `values.batchUpdate` with `valueInputOption=RAW` (a member's `=IMPORTXML(...)`
-  lands as text, never a live formula), the cells grouped into rectangles; split into more only past
-  `MAX_PAYLOAD_BYTES` (8 MB; Google refuses 10 MB). The API rejects writes past a tab's grid, so when a
-  cell lies beyond it the write first costs 1 metadata read (the tab's sheetId) and 1
+  lands as text, never a live formula; a number we computed is sent as a JSON number, which RAW stores as
+  a number, so SUM and sorting work; `USER_ENTERED` is never used), the cells grouped into rectangles;
+  split into more only past `MAX_PAYLOAD_BYTES` (8 MB; Google refuses 10 MB). The API rejects writes past a
+  tab's grid, so when a cell lies beyond it the write first costs 1 metadata read (the tab's sheetId) and 1
   `spreadsheets.batchUpdate` appending the missing rows or columns: 2 reads and 2 writes on that run only.
 * `tab_names`: 1 metadata read.
 google-auth adds one token request per connector, to Google's token endpoint (not the Sheets API).
@@ -308,7 +309,7 @@ def _entry(tab: str, row: int, col: int, values: list[list[str]]) -> dict[str, A
 
 def _json_size(line: list[str]) -> int:
     """Bytes of a row in the request's JSON; non-ASCII is sent as \\uXXXX escapes (6 bytes a character)."""
-    return 2 + sum(len(v) + 4 if v.isascii() else 6 * len(v) + 4 for v in line)
+    return 2 + sum(len(v) + 4 if v.isascii() else 6 * len(v) + 4 for v in map(str, line))
 
 
 def _segments(row: dict[int, str]) -> list[tuple[int, list[str]]]:

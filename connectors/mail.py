@@ -31,6 +31,8 @@ from email.utils import format_datetime, formataddr, make_msgid
 from pathlib import Path
 from typing import Any, Protocol
 
+import idna
+
 from connectors.retry import RetryPolicy, retry
 from weaver.errors import FatalError, RetriableError, WeaverError
 from weaver.ledger import Outcome
@@ -117,7 +119,27 @@ def build_mime(message: Message, sender: Sender) -> email.message.Message:
 
 
 def _address(name: str, address: str) -> str:
-    return formataddr((name, address), "utf-8")
+    ascii_form = ascii_address(address)
+    if ascii_form is not None:
+        return formataddr((name, ascii_form), "utf-8")
+    # a non-ASCII local part (用户@例子.中国): only a server offering SMTPUTF8 takes it, as UTF-8 headers
+    shown = formataddr((name, "x@x"), "utf-8").rpartition("<")[0] if name else ""
+    return f"{shown}<{address}>" if shown else address
+
+
+def ascii_address(address: str) -> str | None:
+    """The address with an internationalised domain in its IDNA form (zoe@exämple.org -> zoe@xn--exmple-cua.org),
+    for servers without SMTPUTF8 and for headers; None when the local part is not ASCII or the domain is not
+    a valid IDNA name (such an address can only go through a server that offers SMTPUTF8)."""
+    if address.isascii():
+        return address
+    local, at, domain = address.rpartition("@")
+    if not at or not local.isascii():
+        return None
+    try:
+        return f"{local}@{idna.encode(domain, uts46=True).decode('ascii')}"
+    except idna.IDNAError:
+        return None
 
 
 def _attachment(att: Attachment) -> MIMEBase:
@@ -333,10 +355,18 @@ class _SmtpSession:
     def _transact(self, body: bytes, to: str) -> Outcome:
         conn = self.connection()
         sender = self.t.sender.address
-        if not (sender.isascii() and to.isascii()):  # member-sync accepts ASCII addresses only
-            return Outcome.failure("an internationalised address (not ASCII) cannot be sent to")
+        options: list[str] = []
+        conn.command_encoding = "ascii"  # smtplib keeps UTF-8 after an SMTPUTF8 transaction; each starts anew
+        if not (sender.isascii() and to.isascii()):  # an internationalised address (zoe@exämple.org)
+            conn.ehlo_or_helo_if_needed()
+            if conn.has_extn("smtputf8"):
+                options = ["SMTPUTF8"]  # the server takes UTF-8 addresses as they are
+            else:  # IDNA for the domain; a non-ASCII local part has no ASCII form
+                sender, to = ascii_address(sender) or "", ascii_address(to) or ""
+                if not (sender and to):
+                    return Outcome.failure("an address with a non-ASCII local part needs a server offering SMTPUTF8")
         try:
-            self._expect(conn.mail(sender), "sender", fatal=True)
+            self._expect(conn.mail(sender, options), "sender", fatal=True)
             refused = self._expect(conn.rcpt(to), "recipient")
             if refused is not None:
                 return refused

@@ -15,22 +15,29 @@ Formula-looking text (`=HYPERLINK(...)`) is read as its text and written back as
 
 from __future__ import annotations
 
-import hashlib
 import io
 import os
-import stat
 import tempfile
 import zipfile
 from collections import Counter
 from collections.abc import Sequence
 from datetime import date, datetime, time
 from pathlib import Path
-from typing import Any, NamedTuple
+from typing import Any
 
 from python_calamine import CalamineError, CalamineWorkbook
 
-from connectors.tables import Cell, Grid, TableChanged
-from connectors.xlsxpatch import PatchResult, patch_package
+from connectors.tables import (
+    Cell,
+    Fingerprint,
+    Grid,
+    TableChanged,
+    cell_name,
+    fingerprint,
+    read_with_fingerprint,
+    replace_checked,
+)
+from connectors.xlsxpatch import PatchResult, formulas_without_value, patch_package
 from weaver.errors import SourceError
 
 
@@ -49,33 +56,14 @@ def cell_text(value: Any) -> str:
     return str(value)
 
 
-class Fingerprint(NamedTuple):
-    size: int
-    mtime_ns: int
-    sha256: str
-
-
-def read_with_fingerprint(path: Path) -> tuple[bytes, Fingerprint]:
-    """The file's bytes and their fingerprint, taken so that a save during the read is noticed."""
-    for _ in range(5):
-        before = os.stat(path)
-        data = path.read_bytes()
-        after = os.stat(path)
-        if before.st_size == after.st_size == len(data) and before.st_mtime_ns == after.st_mtime_ns:
-            return data, Fingerprint(len(data), after.st_mtime_ns, hashlib.sha256(data).hexdigest())
-    raise SourceError(f"{path.name}: the file keeps changing while it is read; try again when it is saved")
-
-
-def fingerprint(path: Path) -> Fingerprint:
-    return read_with_fingerprint(path)[1]
-
-
 class WorkbookTables:
     def __init__(self, path: Path) -> None:
         self.path = Path(path)
         self.calls: Counter[str] = Counter()
         self.seen: Fingerprint | None = None  # the file as last read or written by us
         self.last_write: PatchResult | None = None
+        self._data = b""
+        self.unevaluated: dict[str, list[str]] = {}  # tab -> cells holding a formula saved without its result
 
     def describe(self) -> str:
         return self.path.name
@@ -87,7 +75,7 @@ class WorkbookTables:
         return data
 
     def _reader(self) -> CalamineWorkbook:
-        data = self._load()
+        self._data = data = self._load()
         try:
             return CalamineWorkbook.from_filelike(io.BytesIO(data))
         except (CalamineError, OSError, ValueError) as exc:
@@ -103,7 +91,27 @@ class WorkbookTables:
             raise SourceError(f"{self.path.name}: no tab named {tab!r} (tabs: {', '.join(book.sheet_names)})")
         # skip_empty_area=False keeps leading blank rows, so row numbers match what the coordinator sees
         rows = book.get_sheet_by_name(tab).to_python(skip_empty_area=False)
-        return [[v if type(v) is str else cell_text(v) for v in row] for row in rows]
+        grid = [[v if type(v) is str else cell_text(v) for v in row] for row in rows]
+        self._formula_text(tab, grid)
+        return grid
+
+    def _formula_text(self, tab: str, grid: Grid) -> None:
+        """A formula saved without its result reads as its formula text ("=A2&B2"), never as empty; the cells
+        are kept in `unevaluated` for the report (the file needs opening and saving in Excel or LibreOffice)."""
+        try:
+            with zipfile.ZipFile(io.BytesIO(self._data)) as zf:
+                found = formulas_without_value(zf, tab)
+        except (zipfile.BadZipFile, KeyError, SourceError):
+            return  # calamine read it; a package we cannot follow only means no formula text
+        self.unevaluated.pop(tab, None)
+        for row, col, formula in found:
+            while len(grid) < row:
+                grid.append([])
+            line = grid[row - 1]
+            line.extend([""] * (col - len(line)))
+            if not line[col - 1]:
+                line[col - 1] = "=" + formula
+            self.unevaluated.setdefault(tab, []).append(cell_name(tab, row, col))
 
     def write_cells(self, tab: str, cells: Sequence[Cell]) -> None:
         """Write the cells into the tab's sheet part only; raise TableChanged if the file is not the one read."""
@@ -117,7 +125,6 @@ class WorkbookTables:
         if expected is not None and now != expected:
             raise TableChanged(f"{self.path.name} was saved by someone else after we read it")
         writes = {(cell.row, cell.col): cell.value for cell in cells}
-        st = os.stat(self.path)
         fd, tmp = tempfile.mkstemp(prefix=".~", suffix=".xlsx", dir=self.path.parent)
         try:
             with os.fdopen(fd, "wb") as out:
@@ -129,21 +136,9 @@ class WorkbookTables:
                     raise SourceError(f"{self.path}: cannot open as an .xlsx workbook ({type(exc).__name__})") from None
                 out.flush()
                 os.fsync(out.fileno())
-            _keep_mode_and_owner(tmp, st)
-            if fingerprint(self.path) != now:  # saved while we were writing: theirs wins, we re-plan
-                raise TableChanged(f"{self.path.name} was saved by someone else while we wrote it")
-            os.replace(tmp, self.path)
+            replace_checked(tmp, self.path, now)
         finally:
             if os.path.exists(tmp):
                 os.unlink(tmp)
         self.seen = fingerprint(self.path)
         self.last_write = result
-
-
-def _keep_mode_and_owner(tmp: str, st: os.stat_result) -> None:
-    os.chmod(tmp, stat.S_IMODE(st.st_mode))
-    if hasattr(os, "chown"):
-        try:
-            os.chown(tmp, st.st_uid, st.st_gid)
-        except PermissionError:
-            pass  # not ours to give away: the file keeps its mode, and the owner is the one running us

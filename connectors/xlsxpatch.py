@@ -27,6 +27,7 @@ one takes the next position, as the format says).
 from __future__ import annotations
 
 import functools
+import html
 import math
 import posixpath
 import re
@@ -355,6 +356,63 @@ def drop_from_calc_chain(xml: bytes, sheet_id: str, refs: Iterable[str]) -> byte
                 following.set("i", entry.get("i"))  # the next entry inherited this one's sheet
             root.remove(entry)
     return etree.tostring(root, xml_declaration=True, encoding="UTF-8", standalone=True)
+
+
+# reading: formulas without a cached result -----------------------------------------------------------------
+def formulas_without_value(zf: zipfile.ZipFile, tab: str) -> list[tuple[int, int, str]]:
+    """(row, column, formula text) of every formula cell of `tab` saved without its result.
+
+    A file written by a program that does not calculate (openpyxl, many exporters) holds `<f>` with an
+    empty `<v>`; readers that do not recalculate see an empty cell. The part is first streamed for any
+    `<f` at all (most member tabs have none, and then nothing else is done).
+    """
+    part = sheet_part_of(zf, tab)[0]
+    with zf.open(part) as stream:
+        head = stream.read(1 << 16)
+        match = re.search(rb"<(\w+:)?sheetData\b", head) or re.search(rb"<(\w+:)?worksheet\b", head)
+        pb = (match.group(1) or b"") if match else b""
+        needle = b"<" + pb + b"f"
+        seen, tail = False, b""
+        chunk = head
+        while chunk:
+            window = tail + chunk
+            if re.search(re.escape(needle) + rb"[\s/>]", window):
+                seen = True
+                break
+            tail = window[-(len(needle) + 1) :]
+            chunk = stream.read(1 << 22)
+    if not seen:
+        return []
+    xml = zf.read(part)
+    cell_re = re.compile(rb"<" + pb + rb"c(?=[\s>])([^>]*)>(.*?)</" + pb + rb"c>", re.S)
+    formula_re = re.compile(rb"<" + pb + rb"f(?=[\s/>])([^>]*?)(?:/>|>(.*?)</" + pb + rb"f>)", re.S)
+    value_re = re.compile(rb"<" + pb + rb"v(?:\s[^>]*)?>([^<]+)</" + pb + rb"v>")
+    masters: dict[bytes, bytes] = {}
+    found: list[tuple[int, int, str]] = []
+    pos = 0
+    while (at := xml.find(needle, pos)) >= 0:
+        start = xml.rfind(b"<" + pb + b"c ", 0, at)
+        cell = cell_re.match(xml, start) if start >= 0 else None
+        if cell is None or cell.end() < at:
+            pos = at + 1
+            continue
+        pos = cell.end()
+        formula = formula_re.search(cell.group(2))
+        if formula is None:
+            continue
+        shared = _attr(formula.group(1), b"si")
+        text = formula.group(2) or b""
+        if shared is not None and text:
+            masters[shared.encode()] = text
+        if value_re.search(cell.group(2)):
+            continue  # saved with its result: the reader has it
+        ref = _attr(cell.group(1), b"r")
+        if not ref:
+            continue
+        letters = ref.rstrip("0123456789")
+        text = text or (masters.get(shared.encode(), b"") if shared is not None else b"")
+        found.append((int(ref[len(letters) :]), col_number(letters.lstrip("$")), html.unescape(text.decode())))
+    return found
 
 
 # the package -------------------------------------------------------------------------------------------

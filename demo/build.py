@@ -128,7 +128,7 @@ def _add_mess(rows: list[list[object]], rng: random.Random, today: date) -> None
     rows[20][1] = ""  # a missing email
     rows[30][1] = "wang.fang@"  # invalid
     rows[50][1] = "li lei at example.org"  # invalid
-    rows[60][7] = "明年"  # not a date
+    rows[60][7] = "明年"  # not a date: an optional field, so a warning on the row (the member is synced)
     rows[80][13] = '=HYPERLINK("https://weaving.example.org/profile/80","主页 profile")'  # formula-looking text
     rows[90][5] = '=HYPERLINK("https://example.org","Evil Corp")'
     rows[100][0], rows[101][0] = "张伟", "张 伟"  # near-duplicate names, different emails, same organisation
@@ -702,6 +702,40 @@ def build_prompts(wb: Workbook, _rng: random.Random, today: date) -> None:
     sheet.append(["q-idea", "", "（草稿）", "(draft)", "草稿"])
 
 
+IDEA_HEADERS = ["idea_id", "title", "description", "proposed_by", "feasibility"]
+IDEAS_ROUND = "ideas-2027"
+IDEAS = [
+    ("river-walk", "河流徒步与水质监测 River walk and water testing", "沿河徒步，一起做简单的水质检测。",
+     "昆明绿色未来协会", "需要检测包（约 ¥800）和 2 名向导"),
+    ("data-sprint", "开放数据冲刺 Open data sprint", "两天时间，把成员的数据整理成开放数据集。", "开放数据联盟",
+     "场地可借用伙伴办公室；需 1 名数据导师"),
+    ("story-night", "故事之夜 Story night", "成员轮流讲述社区项目的故事。", "Civic Works Collective", "成本低，线上线下皆可"),
+    ("farm-visit", "生态农场参访 Eco-farm visit", "参访西南地区的可持续农场。", "成都乡土学堂中心",
+     "交通费较高，需另寻资助"),
+    ("mentor-lunch", "导师午餐会 Mentor lunch", "新成员与资深成员结对午餐。", "Network team 网络秘书处", ""),
+]  # fmt: skip
+
+
+def build_ideas(wb: Workbook, _rng: random.Random, _today: date) -> None:
+    """Event ideas members proposed (a form or the coordinator typed them in), with feasibility notes."""
+    sheet = wb.create_sheet("Ideas")
+    sheet.append(IDEA_HEADERS)
+    for row in IDEAS:
+        sheet.append(list(row))
+    sheet.append(["", "没有编号的点子 An idea without an id", "", "", ""])
+
+
+def ideas_settings(today: date) -> str:
+    """The demo's dot vote, dated around the day the workspace is made (appended to its weaver.toml)."""
+    opens, closes = today - timedelta(days=8), today - timedelta(days=1)
+    return (
+        "\n# event-ideas: members spread dots over the Ideas tab by personal link; the top ideas become draft events\n"
+        f'[ideas]\nround = "{IDEAS_ROUND}"\nopens = "{opens.isoformat()}"\ncloses = "{closes.isoformat()}"\n'
+        'dots = 3                          # each member\'s dots\naudience = "all"\n'
+        "shortlist = 3                     # the top ideas become draft rows of the Events tab\n"
+    )
+
+
 TAB_BUILDERS: list[TabBuilder] = [
     build_members,
     build_events,
@@ -720,6 +754,7 @@ TAB_BUILDERS: list[TabBuilder] = [
     build_funders,
     build_proposals,
     build_empty_tab("Decisions", DECISION_HEADERS),
+    build_ideas,
 ]
 
 
@@ -783,4 +818,6 @@ def create_workspace(
         personalise(config, identity)
     build_workbook(directory / WORKBOOK, today=today)
     write_bank_export(directory, today or date.today())
+    with config.open("a", encoding="utf-8") as handle:
+        handle.write(ideas_settings(today or date.today()))
     return directory

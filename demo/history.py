@@ -28,7 +28,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from connectors.mail import Message, OutboxTransport, Sender
-from demo.build import CLOSED_ROUND, DEMO_SURVEY, DEMO_SURVEY_OPENED_DAYS_AGO, OPEN_ROUND
+from demo.build import CLOSED_ROUND, DEMO_SURVEY, DEMO_SURVEY_OPENED_DAYS_AGO, IDEAS, OPEN_ROUND
 from flows._runtime import build_tables
 from tasks.common.messages import message_action
 from tasks.decisions.decisions import parse_proposals
@@ -42,6 +42,7 @@ from weaver.links import LinkSigner, link_secret
 from weaver.models import parse_consent
 from weaver.state import StateDB, inbox, ledger, local_secret, utcnow
 from weaver.state.decisions import save_response, save_rounds
+from weaver.state.ideas import save_dots
 from weaver.workspace import Workspace
 
 ACTIVITIES = ["线下聚会 In-person gatherings", "线上分享 Online talks", "同伴互助 Peer support",
@@ -88,6 +89,7 @@ def seed_history(root: Path, today: date | None = None, seed: int = 11) -> None:
         _write_export(ws.path(survey.responses_csv), exported, survey, secret, then, tz, rng)
         _store_webhook_submissions(db, webhook, survey, secret, then, rng)
         _seed_decisions(ws, db, members, today - timedelta(days=3), rng)
+        _seed_dots(ws, db, members, rng)
     finally:
         db.close()
 
@@ -214,3 +216,17 @@ def _seed_decisions(ws: Workspace, db: StateDB, members: list[dict[str, Any]], s
                     else (rng.choices(["consent", "stand_aside"], weights=[5, 1])[0], "")
                 )
                 save_response(db, pid, mid, choice, comment, _moment(then, rng))
+
+
+def _seed_dots(ws: Workspace, db: StateDB, members: list[dict[str, Any]], rng: random.Random) -> None:
+    """The dot vote on event ideas closed yesterday: a third of the members placed their dots on the page."""
+    cfg = ws.config.ideas
+    if not cfg.round:
+        return
+    then = datetime.combine(date.fromisoformat(cfg.opens), time(12), ZoneInfo(ws.config.network.timezone))
+    ideas = [row[0] for row in IDEAS]
+    for member in rng.sample(members, k=len(members) // 3):
+        dots: dict[str, int] = {}
+        for idea in rng.choices(ideas, weights=[5, 4, 3, 1, 2], k=cfg.dots):
+            dots[idea] = dots.get(idea, 0) + 1
+        save_dots(db, cfg.round, member["member_id"], dots, _moment(then, rng))

@@ -467,7 +467,9 @@ def ties_add(
 
 @ties_app.command("export")
 def ties_export(
-    out: Annotated[Path, typer.Option(help="Where to write Kumu's connections CSV")] = Path("ties-kumu.csv"),
+    out: Annotated[Path, typer.Option(help="Where to write Kumu's connections CSV (relative to the workspace)")] = Path(
+        "reports/ties-kumu.csv"
+    ),
     config: ConfigOpt = Path("weaver.toml"),
 ) -> None:
     """Write the tie graph as a Kumu connections sheet (From, To, Type, Date, Occasion), by member id."""
@@ -480,6 +482,8 @@ def ties_export(
         ties = load_ties(StateDB(ws.state_url))
     except WeaverError as exc:
         _fail(str(exc))
+    out = ws.path(str(out))  # into the workspace (where engagement-review writes it), not wherever we stand
+    out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(kumu_csv(ties), encoding="utf-8")
     typer.echo(f"{len(ties)} ties written to {out}")
     met, introduced = new_ties(ties, "quarter"), new_ties(ties, "quarter", INTRODUCTIONS)

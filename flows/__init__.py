@@ -59,6 +59,10 @@ FLOWS: dict[str, tuple[str, str]] = {
         "flows.decision_rounds:decision_rounds",
         "Put proposals to members by personal link, remind non-responders, tally and announce at close",
     ),
+    "event-ideas": (
+        "flows.event_ideas:event_ideas",
+        "Members spread dots over co-created event ideas by personal link; the top ideas become draft events",
+    ),
     "social-posts": (
         "flows.social_posts:social_posts",
         "Post approved posts once per channel at their time (posts/ folder or apprise); draft posts for new items",
@@ -89,6 +93,7 @@ WEEKLY_CYCLE: list[str] = [
     "membership-fees",
     "finance",
     "decision-rounds",
+    "event-ideas",
     "social-posts",
     "chat-prompts",
     "site",  # last: it publishes what the others wrote (calendar.ics, the newsletter archive)

@@ -15,7 +15,8 @@ Prefect artifact, the run record, one log line, closing what was opened.
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import ExitStack
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -25,13 +26,16 @@ from typing import TypeVar
 from prefect.utilities.annotations import opaque
 
 from connectors.mail import Message
-from connectors.tables import TableBackend
+from connectors.tables import TableBackend, TableChanged
 from flows._runtime import Runtime, open_runtime
 from tasks.common.approval import Approval, SendPlan, approve_send, decide
 from tasks.common.delivery import Delivery
 from tasks.common.messages import deliver_task
 from weaver.clock import Clock, network_clock, utcnow
 from weaver.config import WeaverConfig
+from weaver.errors import SourceError
+from weaver.i18n import t
+from weaver.locks import table_lock
 from weaver.progress import StepProgress
 from weaver.report import Report, publish_artifact
 from weaver.runs import RunLease
@@ -39,6 +43,7 @@ from weaver.state import StateDB
 from weaver.summary import Summary
 
 S = TypeVar("S", bound=Summary)
+TABLE_TRIES = 3  # read -> plan -> write passes when someone keeps saving the table meanwhile
 
 
 @dataclass
@@ -101,6 +106,28 @@ class Operation:
         """The tables source, as error messages and reports name it."""
         return self.rt.tables.describe()
 
+    # reading and writing tables -----------------------------------------------------------------------
+    def attempts(self, tries: int = TABLE_TRIES) -> Iterator[TableAttempt]:
+        """Read -> plan -> write the tables, again if someone saved them in between (a bounded number of times).
+
+            for attempt in op.attempts():
+                with attempt:
+                    grid = read...; plan = plan...; apply...
+
+        The workspace's table lock is held meanwhile (weaver/locks.py: operations that write tables take
+        turns). When the table was saved by someone else between our read and our write (TableChanged),
+        nothing was written: the block runs again on what is there now. After `tries` the run stops with a
+        message that says so; nothing of theirs has been overwritten.
+        """
+        with ExitStack() as stack:  # released by the last attempt's exit, not only when the loop is collected
+            if not self.dry_run:
+                stack.enter_context(table_lock(self.rt.ws.root, self.name))
+            for number in range(1, tries + 1):
+                attempt = TableAttempt(self.name, self.source, number, tries, stack.close)
+                yield attempt
+                if not attempt.retry:
+                    return
+
     # the one way messages reach people ----------------------------------------------------------------
     def approve(self, messages: Sequence[Message], auto_approve: bool = False) -> Approval:
         """The approval gate, for a flow that must know before doing anything else (e.g. record state)."""
@@ -146,6 +173,10 @@ class Operation:
     def finish(self, report: Report, summary: S, deliveries: Sequence[Delivery] = ()) -> S:
         """Report file and index, artifact, run record, one log line: the same for every operation."""
         report.timezone = self.cfg.network.timezone
+        unevaluated = [c for cells in getattr(self.rt.tables, "unevaluated", {}).values() for c in cells]
+        if unevaluated:  # read as formula text: say so, and how to get the results
+            shown = ", ".join(unevaluated[:10]) + (" …" if len(unevaluated) > 10 else "")
+            report.notes.append(t("tables.formula_without_value", self.lang, n=len(unevaluated), cells=shown))
         if self.approvals:
             summary.approval = "; ".join(a.describe(self.lang) for a in self.approvals)
         previews = next((d.previews for d in deliveries if d.previews is not None), None)
@@ -159,6 +190,36 @@ class Operation:
             self.db.record_sync_run(self.name, self._started or utcnow(), summary.as_dict())
         _log(self.name, self.dry_run, summary)
         return summary
+
+
+@dataclass
+class TableAttempt:
+    """One pass of read -> plan -> write; swallows TableChanged (and asks for another pass) unless it is the last."""
+
+    operation: str
+    source: str
+    number: int
+    tries: int
+    release: Callable[[], None]
+    retry: bool = False
+
+    def __enter__(self) -> TableAttempt:
+        return self
+
+    def __exit__(self, kind: type[BaseException] | None, error: BaseException | None, tb: TracebackType | None) -> bool:
+        if isinstance(error, TableChanged) and self.number < self.tries:
+            logging.getLogger(f"weaver.{self.operation}").warning(
+                "%s: %s; reading it again (attempt %d of %d)", self.operation, error, self.number + 1, self.tries
+            )
+            self.retry = True
+            return True
+        self.release()
+        if not isinstance(error, TableChanged):
+            return False
+        raise SourceError(
+            f"{self.source} was saved by someone else each time we were about to write ({self.tries} tries); "
+            "nothing of theirs was overwritten. Run again when it is quiet."
+        ) from error
 
 
 def _log(name: str, dry_run: bool, summary: Summary) -> None:

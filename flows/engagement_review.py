@@ -41,17 +41,19 @@ def engagement_review(
         auto_approve: Send without waiting for a coordinator's approval, even above [mail] approval_threshold.
     """
     with Operation("engagement-review", workspace, dry_run, as_of) as op:
-        members = read_tab(op.tables, op.cfg.members.tab)
-        attendance = read_optional_tab_task(op.tables, op.cfg.mixing.attendance_tab)
-        events = read_optional_tab_task(op.tables, op.cfg.tabs.events)  # titles for the events people are told of
-        vocabulary = read_optional_tab_task(op.tables, op.cfg.matching.vocabulary_tab)  # 气候 = climate
-        inbox, recorded = load_inbox_task(op.db, ("rsvp",)), load_engagement_task(op.db)
-        known, answers = load_ties_task(op.db), load_met_answers_task(op.db)  # "did you meet?" answers so far
-        checkins = load_checkin_answers_task(op.db)  # weavers' check-in answers, by link
-        links = personal_links_task(op.db, op.cfg, dry_run, str(op.rt.ws.root / "weaver.toml"))
-        plan = plan_review_task(members, attendance, known, inbox, recorded, op.cfg, op.clock.today, op.source,
-                                op.lang, events, vocabulary, links, answers, checkins)  # fmt: skip
-        applied = apply_review_task(plan, op.tables, op.db, dry_run)
+        for attempt in op.attempts():  # again if the sheet is saved between our read and our write
+            with attempt:
+                members = read_tab(op.tables, op.cfg.members.tab)
+                attendance = read_optional_tab_task(op.tables, op.cfg.mixing.attendance_tab)
+                events = read_optional_tab_task(op.tables, op.cfg.tabs.events)  # event titles people are told of
+                vocabulary = read_optional_tab_task(op.tables, op.cfg.matching.vocabulary_tab)  # 气候 = climate
+                inbox, recorded = load_inbox_task(op.db, ("rsvp",)), load_engagement_task(op.db)
+                known, answers = load_ties_task(op.db), load_met_answers_task(op.db)  # "did you meet?" answers
+                checkins = load_checkin_answers_task(op.db)  # weavers' check-in answers, by link
+                links = personal_links_task(op.db, op.cfg, dry_run, str(op.rt.ws.root / "weaver.toml"))
+                plan = plan_review_task(members, attendance, known, inbox, recorded, op.cfg, op.clock.today,
+                                        op.source, op.lang, events, vocabulary, links, answers, checkins)  # fmt: skip
+                applied = apply_review_task(plan, op.tables, op.db, dry_run)
         delivery = op.send(plan.messages, auto_approve)
         made = record_introductions_task(plan, delivery, op.db, dry_run)  # only what went out becomes a tie
         ties = load_ties_task(op.db)

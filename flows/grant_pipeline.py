@@ -50,12 +50,14 @@ def grant_pipeline(
         closing(GrantSources(build_grants_gov(op.rt.ws), build_feed_reader(op.rt.ws))) as sources,
     ):
         cfg, today = op.cfg, op.clock.today
-        grid = read_tab(op.tables, cfg.tabs.opportunities)
-        known = read_known_task(op.db)
-        found = read_opportunity_sources_task(sources, grid, cfg, known.written, op.source)
-        plan = plan_grant_pipeline_task(grid, cfg, found.candidates, known.written, known.history, known.members,
-                                        today, op.source)  # fmt: skip
-        apply_grant_pipeline_task(plan, op.tables, op.db, dry_run)
+        for attempt in op.attempts():  # again if the sheet is saved between our read and our write
+            with attempt:
+                grid = read_tab(op.tables, cfg.tabs.opportunities)
+                known = read_known_task(op.db)
+                found = read_opportunity_sources_task(sources, grid, cfg, known.written, op.source)
+                plan = plan_grant_pipeline_task(grid, cfg, found.candidates, known.written, known.history,
+                                                known.members, today, op.source)  # fmt: skip
+                apply_grant_pipeline_task(plan, op.tables, op.db, dry_run)
         notices = plan_deadline_notices(plan.opportunities, today, cfg.grants.digest_days if send_reminders else (),
                                         op.lang)  # fmt: skip
         digests = build_digests(notices, read_recorded_reminders_task(op.db, notices), cfg, cfg.tabs.opportunities)

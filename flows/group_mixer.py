@@ -62,10 +62,14 @@ def group_mixer(
             seed=seed, balance=balance, keep_together=keep_together, keep_apart=keep_apart, attendees=attendees,
             email_participants=email_participants,
         )  # fmt: skip
-        read = read_mixing_tabs_task(op.tables, op.cfg, op.lang)
-        ties = load_ties_task(op.db)
-        plan = plan_group_mix_task(members, read.attendance, read.groups, ties, op.cfg, params, op.lang, read.titles)
-        applied = apply_group_mix_task(plan, op.tables, op.db, dry_run)
+        for attempt in op.attempts():  # again if the sheet is saved between our read and our write
+            with attempt:
+                read = read_mixing_tabs_task(op.tables, op.cfg, op.lang)
+                ties = load_ties_task(op.db)
+                plan = plan_group_mix_task(
+                    members, read.attendance, read.groups, ties, op.cfg, params, op.lang, read.titles
+                )
+                applied = apply_group_mix_task(plan, op.tables, op.db, dry_run)
         delivery = op.send(plan.messages, auto_approve) if plan.messages else None
         cards = write_cards_task(plan, op.rt.previews_dir(op.name) if dry_run else op.rt.ws.reports)
         report = build_mix_report(plan, delivery, cards, op.lang, dry_run)

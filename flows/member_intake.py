@@ -33,10 +33,12 @@ def member_intake(workspace: str = ".", dry_run: bool = False, submission: str =
         as_of: Welcome the newcomers as if at this date (YYYY-MM-DD) in the network's time zone; empty for now.
     """
     with Operation("member-intake", workspace, dry_run, as_of) as op:
-        joiners = load_joiners_task(op.db, submission)
-        grid = read_tab(op.tables, op.cfg.members.tab) if joiners else []  # nothing waits: no read
-        plan = plan_intake_task(grid, op.cfg, joiners, op.source)
-        result = apply_intake_task(plan, op.tables, op.db, dry_run)
+        for attempt in op.attempts():  # again if the sheet is saved between our read and our write
+            with attempt:
+                joiners = load_joiners_task(op.db, submission)
+                grid = read_tab(op.tables, op.cfg.members.tab) if joiners else []  # nothing waits: no read
+                plan = plan_intake_task(grid, op.cfg, joiners, op.source)
+                result = apply_intake_task(plan, op.tables, op.db, dry_run)
         summary = summarise_intake(plan, result)
         if not dry_run and (summary.added or summary.already_members):  # sync the newcomers, then welcome them
             summary.member_sync = counts(member_sync(workspace=workspace, as_of=as_of))

@@ -41,15 +41,19 @@ def member_sync(workspace: str = ".", dry_run: bool = False, as_of: str = "") ->
     """
     with Operation("member-sync", workspace, dry_run, as_of) as op:
         audience = build_audience(op.rt.ws)  # None unless [mailchimp] is configured
-        grid = read_members_task(op.tables, op.cfg)
-        pulled = (
-            read_audience_task(audience, op.db, op.cfg.mailchimp.list_id) if audience and op.cfg.mailchimp else None
-        )
-        edits = read_member_edits_task(op.db)  # members' own changes from their "my details" page
-        # opaque: Prefect links the tasks but does not walk every cell of the grid, snapshot and plan
-        plan = plan_member_sync_task(opaque(grid), op.cfg, opaque(op.db.member_snapshot()), op.source, edits)
-        audience_plan = plan_audience_sync_task(opaque(plan), opaque(grid), op.cfg, pulled) if pulled else None
-        apply_member_sync_task(opaque(plan), op.tables, op.db, dry_run)
+        for attempt in op.attempts():  # again if the sheet is saved between our read and our write
+            with attempt:
+                grid = read_members_task(op.tables, op.cfg)
+                pulled = (
+                    read_audience_task(audience, op.db, op.cfg.mailchimp.list_id)
+                    if audience and op.cfg.mailchimp
+                    else None
+                )
+                edits = read_member_edits_task(op.db)  # members' own changes from their "my details" page
+                # opaque: Prefect links the tasks but does not walk every cell of the grid, snapshot and plan
+                plan = plan_member_sync_task(opaque(grid), op.cfg, opaque(op.db.member_snapshot()), op.source, edits)
+                audience_plan = plan_audience_sync_task(opaque(plan), opaque(grid), op.cfg, pulled) if pulled else None
+                apply_member_sync_task(opaque(plan), op.tables, op.db, dry_run)
         pushed = apply_audience_sync_task(audience_plan, audience, op.db, dry_run) if audience_plan else None
         report = build_sync_report(plan, op.lang, dry_run)
         if pushed is not None:

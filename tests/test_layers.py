@@ -77,6 +77,7 @@ def test_tasks_hold_one_package_per_operation_plus_common() -> None:
             "finance",
             "funders",
             "decisions",
+            "ideas",
             "site",
             "posts",
             "prompts",

@@ -983,6 +983,50 @@ class DecisionsConfig(_Strict):
         return self.columns.get(name) or name
 
 
+# co-created event ideas (event-ideas) ------------------------------------------------------------------------
+IDEA_FIELDS = ("idea_id", "title", "description", "proposed_by", "feasibility")
+
+
+class IdeasConfig(_Strict):
+    """event-ideas: members spread `dots` over the Ideas tab by personal link; the top ideas become draft events."""
+
+    tab: str = "Ideas"
+    columns: dict[str, str] = Field(default_factory=dict)  # our field -> the Ideas tab's own header
+    round: str = ""  # the name of the current vote, e.g. "2027-spring" (empty: no vote)
+    opens: str = ""  # YYYY-MM-DD
+    closes: str = ""  # YYYY-MM-DD, the vote ends with that day (network time)
+    dots: int = Field(default=3, ge=1, le=20)  # each member's dots, to spread or stack on ideas
+    audience: str = "all"
+    shortlist: int = Field(default=3, ge=1, le=20)  # the top ideas that become draft rows of the Events tab
+    event_days_after_close: int = Field(default=30, ge=1)  # the draft events' placeholder date
+
+    @field_validator("columns")
+    @classmethod
+    def _known_columns(cls, value: dict[str, str]) -> dict[str, str]:
+        _check_keys(value, IDEA_FIELDS)
+        return {k: v.strip() for k, v in value.items()}
+
+    @field_validator("round")
+    @classmethod
+    def _round_id(cls, value: str) -> str:
+        if value and not re.fullmatch(r"[A-Za-z0-9_-]{1,40}", value):
+            raise ValueError("letters, digits, '-' and '_' only (it is in the links)")
+        return value
+
+    @model_validator(mode="after")
+    def _dates(self) -> IdeasConfig:
+        if self.round:
+            for name in ("opens", "closes"):
+                if not re.fullmatch(r"\d{4}-\d{2}-\d{2}", getattr(self, name)):
+                    raise ValueError(f"a round needs '{name}' as YYYY-MM-DD")
+            if self.opens > self.closes:
+                raise ValueError("'closes' is before 'opens'")
+        return self
+
+    def column(self, name: str) -> str:
+        return self.columns.get(name) or name
+
+
 class GoogleFormsConfig(_Strict):
     """Polling Google Forms responses through the Forms API (a backstop for, or instead of, Apps Script)."""
 
@@ -1166,6 +1210,7 @@ class WeaverConfig(_Strict):
     site: SiteConfig = SiteConfig()
     funders: FundersConfig = FundersConfig()
     decisions: DecisionsConfig = DecisionsConfig()
+    ideas: IdeasConfig = IdeasConfig()
     posts: PostsConfig = PostsConfig()
     prompts: PromptsConfig = PromptsConfig()
 

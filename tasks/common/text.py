@@ -11,6 +11,8 @@ import re
 import unicodedata
 from collections.abc import Sequence
 
+from connectors.mail import ascii_address
+
 # Spellings of our two languages in a sheet's language column, in English and Chinese.
 LANGUAGES = {
     "zh": "zh", "zh-cn": "zh", "zh-hans": "zh", "zh-tw": "zh", "zh-hant": "zh", "cn": "zh", "chinese": "zh",
@@ -18,9 +20,10 @@ LANGUAGES = {
     "en": "en", "en-us": "en", "en-gb": "en", "english": "en", "英文": "en", "英语": "en",
 }  # fmt: skip
 
+_NON_ASCII = re.compile(r"[^\x00-\x7f]")
 _EMAIL = re.compile(
     r"^[a-z0-9!#$%&'*+/=?^_`{|}~-]+(\.[a-z0-9!#$%&'*+/=?^_`{|}~-]+)*"
-    r"@([a-z0-9]([a-z0-9-]*[a-z0-9])?\.)+[a-z]{2,63}$"
+    r"@([a-z0-9]([a-z0-9-]*[a-z0-9])?\.)+(?:[a-z]{2,63}|xn--[a-z0-9-]{1,59})$"
 )
 
 
@@ -37,7 +40,17 @@ def normalise_email(value: str) -> str:
 
 
 def is_valid_email(value: str) -> bool:
-    return len(value) <= 254 and _EMAIL.match(value) is not None
+    """A plausible address. An internationalised domain (zoe@exämple.org) is checked in its IDNA form; a
+    local part may hold non-ASCII letters (EAI: 用户@例子.中国), which only a server with SMTPUTF8 takes."""
+    if value.isascii():
+        return len(value) <= 254 and _EMAIL.match(value) is not None
+    local, at, domain = value.rpartition("@")
+    if not at or not local or any(c.isspace() or c in '"(),:;<>[\\]' for c in local):
+        return False
+    ascii_domain = ascii_address(f"x@{domain}")
+    ascii_local = local if local.isascii() else _NON_ASCII.sub("a", local)  # non-ASCII letters are allowed
+    address = f"{ascii_local}@{ascii_domain.rpartition('@')[2]}" if ascii_domain else ""
+    return bool(address) and len(address) <= 254 and _EMAIL.match(address) is not None
 
 
 def normalise_header(value: str) -> str:

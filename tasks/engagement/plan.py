@@ -23,6 +23,7 @@ from connectors.tables import Cell, Grid
 from tasks.common.attendance import Event, RejectedRow, attended, event_titles, events, next_event, parse_attendance
 from tasks.common.links import LinkMaker, checkin_url
 from tasks.common.messages import render
+from tasks.common.tables import number_cell
 from tasks.common.text import normalise_email
 from tasks.common.ties import MET_PURPOSE, Tie, event_ties, met_scope, reoffers
 from tasks.common.vocabulary import Vocabulary
@@ -138,7 +139,7 @@ def plan_writeback(grid: Grid, roster: Roster, scores: Mapping[str, Score]) -> l
             for name, value in values.items():
                 col = cols[name]
                 if (raw[col] if col < len(raw) else "") != value:
-                    cells.append(Cell(row_no, col + 1, value))
+                    cells.append(Cell(row_no, col + 1, number_cell(value) if name == "engagement" else value))
     return cells
 
 

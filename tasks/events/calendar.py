@@ -179,11 +179,20 @@ def calendar_feed(items: Sequence[Published], deadlines: Sequence[Deadline], nam
     cal.add("x-wr-timezone", timezone)
     cal.add("refresh-interval", timedelta(hours=6), parameters={"VALUE": "DURATION"})
     cal.add("x-published-ttl", "PT6H")
+    uids: set[str] = set()  # one VEVENT per UID: a row repeated on a tab (or across tabs) is one entry
     for item in sorted(items, key=lambda i: (i.event.start, i.event.event_id)):
-        vevent = _vevent(item.event, item.sequence, event_uid(item.event.event_id, domain), item.stamp)
+        uid = event_uid(item.event.event_id, domain)
+        if uid in uids:
+            continue
+        uids.add(uid)
+        vevent = _vevent(item.event, item.sequence, uid, item.stamp)
         vevent.add("status", "CONFIRMED")
         cal.add_component(vevent)
     for d in sorted(deadlines, key=lambda d: (d.day, d.row)):
+        same = f"{normalise_text(d.title).casefold()}|{normalise_text(d.funder).casefold()}|{d.day}"
+        if same in uids:  # a near-duplicate row (case, spaces, full-width): the first row's entry stands
+            continue
+        uids.add(same)
         cal.add_component(_deadline_vevent(d, domain, now, deadline_label))
     return _with_zones(cal, [i.event.start.date() for i in items]).to_ical().decode("utf-8")
 

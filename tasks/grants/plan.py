@@ -15,6 +15,7 @@ from prefect.cache_policies import NO_CACHE
 
 from connectors.tables import Cell, Grid
 from tasks.common.money import fee_income
+from tasks.common.tables import number_cell
 from tasks.grants.pipeline import (
     Candidate,
     GrantPlan,
@@ -33,6 +34,8 @@ from tasks.grants.pipeline import (
 from weaver.config import WeaverConfig
 from weaver.errors import SourceError
 from weaver.i18n import t
+
+NUMBER_COLUMNS = frozenset({"days_to_deadline", "weighted_value"})  # written as numbers, not text
 
 
 def plan_grant_pipeline(
@@ -66,7 +69,8 @@ def plan_grant_pipeline(
             stages.append((opp.opp_id, opp.stage, since))
         for name, value in computed_cells(opp, since, today, cfg, lang).items():
             if opp.cells[name] != value:
-                writes.cells.append(Cell(opp.row, layout.cols[name] + 1, value))
+                typed = number_cell(value) if name in NUMBER_COLUMNS else value  # SUM and sort work in the sheet
+                writes.cells.append(Cell(opp.row, layout.cols[name] + 1, typed))
                 opp.cells[name] = value
     totals = pipeline_totals(opps, t("grants.no_date", lang))
     fee_currency = cfg.fee_currency or cfg.base_currency

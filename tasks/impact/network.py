@@ -122,8 +122,7 @@ def layout(graph: nx.Graph, metrics: NetworkMetrics, limit: int = 300) -> Drawin
     drawn = nx.Graph()
     drawn.add_nodes_from(sorted(chosen))
     drawn.add_edges_from(sorted((a, b) if a < b else (b, a) for a, b in graph.subgraph(chosen).edges))
-    pos = nx.spring_layout(drawn, seed=_SEED, iterations=60) if drawn.number_of_nodes() else {}
-    places = {m: (round((float(x) + 1) / 2, 4), round((float(y) + 1) / 2, 4)) for m, (x, y) in pos.items()}
+    places = _pack(drawn)
     newcomers = list(metrics.newcomers_unconnected[: max(1, limit // 5)])
     for i, m in enumerate(newcomers):
         places[m] = (round((i + 0.5) / len(newcomers), 4), NEWCOMER_ROW)
@@ -140,6 +139,29 @@ def _clustering(graph: nx.Graph, estimated: bool) -> float:
 
         return round(average_clustering(graph, trials=20_000, seed=_SEED), 3)
     return round(nx.average_clustering(graph), 3)
+
+
+def _pack(drawn: nx.Graph) -> dict[str, tuple[float, float]]:
+    """Each connected group laid out on its own (seeded spring layout), the largest in the main area and the
+    smaller ones in a grid beside it: one layout of everything would push small groups to the rim and
+    squeeze the network into the middle."""
+    groups = sorted((sorted(c) for c in nx.connected_components(drawn)), key=lambda c: (-len(c), c[0]))
+    if not groups:
+        return {}
+    rest = groups[1:]
+    cols = 2 if len(rest) <= 16 else 4
+    rows = max(1, -(-len(rest) // cols))
+    boxes = [(0.0, 0.0, 0.74 if rest else 1.0, 1.0)]
+    boxes += [(0.77 + (i % cols) * 0.23 / cols, (i // cols) / rows, 0.23 / cols, 1 / rows) for i in range(len(rest))]
+    places: dict[str, tuple[float, float]] = {}
+    for group, (x0, y0, w, h) in zip(groups, boxes, strict=True):
+        pos = nx.spring_layout(drawn.subgraph(group), seed=_SEED, iterations=60)
+        xs, ys = [float(p[0]) for p in pos.values()], [float(p[1]) for p in pos.values()]
+        for m, (x, y) in pos.items():
+            fx = (float(x) - min(xs)) / (max(xs) - min(xs)) if max(xs) > min(xs) else 0.5
+            fy = (float(y) - min(ys)) / (max(ys) - min(ys)) if max(ys) > min(ys) else 0.5
+            places[m] = (round(x0 + w * (0.08 + 0.84 * fx), 4), round(y0 + h * (0.08 + 0.84 * fy), 4))
+    return places
 
 
 def map_svg(drawing: Drawing, metrics: NetworkMetrics, *, title: str, legend: Mapping[str, str],

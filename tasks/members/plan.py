@@ -114,7 +114,7 @@ def parse_members(grid: Grid, layout: Layout, cfg: MembersConfig, default_langua
     width = min(map(len, body), default=0)
     columns = [_column(body, layout.field_cols[name], name, width) for name in names]
     raw_rows = list(zip(*columns, strict=True))  # before typing: a blank row is blank as typed
-    problems, warnings = _type_columns(names, columns, default_language, lang)
+    problems, warnings = _type_columns(names, columns, default_language, lang, set(cfg.required))
     id_col = layout.owned_cols.get("member_id")
     ids = _column(body, id_col, "member_id", width) if id_col is not None else [""] * len(body)
     required = [(names.index(n), t("reason.missing", lang, field=field_label(n, lang))) for n in cfg.required]
@@ -149,12 +149,14 @@ def parse_members(grid: Grid, layout: Layout, cfg: MembersConfig, default_langua
 
 
 def _type_columns(
-    names: list[str], columns: list[list[str]], default_language: str, lang: str
+    names: list[str], columns: list[list[str]], default_language: str, lang: str, required: set[str] = frozenset()
 ) -> tuple[list[str | None], list[list[str] | None]]:
     """Type-check and canonicalise typed fields column by column (values repeat, so each is checked once).
 
     Returns, per row, the first quarantine reason (or None) and the warnings (or None); columns are
-    rewritten in place with canonical values (ISO dates, language codes).
+    rewritten in place with canonical values (ISO dates, language codes). A value that cannot be read in
+    an optional field (a join date that is not a date) is a warning on the row and the field is left
+    empty; only a required field quarantines the member.
     """
     n = len(columns[0]) if columns else 0
     problems: list[str | None] = [None] * n
@@ -171,6 +173,8 @@ def _type_columns(
             if result is None:
                 result = cache[value] = check(value, name, default_language, lang)
             canonical, problem, warning = result
+            if problem and name not in required:
+                canonical, problem, warning = "", None, t("warn.unreadable", lang, reason=problem)
             col[i] = canonical
             if problem and problems[i] is None:
                 problems[i] = problem

@@ -51,7 +51,7 @@ from weaver.ledger import Action
 PAGES = ("home", "events", "opportunities", "newsletter", "stories", "directory")
 # the labels every page uses: site.<label> in weaver/catalogue/site.toml
 LABELS = (
-    "skip", "main_nav", "home_intro", "see_all", "footer",
+    "skip", "main_nav", "home_intro", "colon", "see_all", "footer",
     "nav_home", "nav_events", "nav_opportunities", "nav_newsletter", "nav_stories", "nav_directory",
     "events_none", "event_online", "event_rsvp", "event_when", "event_where", "subscribe",
     "opportunities_none", "deadline", "rolling", "funder", "amount", "closing_soon", "details",

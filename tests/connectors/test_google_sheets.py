@@ -94,6 +94,16 @@ def test_write_is_one_raw_batch_and_formula_text_stays_text(
     assert [r[4] for r in sheets_api.formatted(SID, "Members")] == ["成员编号", formula, "007"]
 
 
+def test_numbers_we_computed_are_stored_as_numbers_and_text_stays_text(
+    tables: GoogleSheetsTables, sheets_api: SheetsStandIn
+) -> None:
+    tables.write_cells("Members", [Cell(2, 5, 42), Cell(2, 6, 7500.5), Cell(3, 5, "013800138000")])
+    assert sheets_api.log[-1].body["valueInputOption"] == "RAW"  # never USER_ENTERED: member text stays text
+    assert sheets_api.log[-1].body["data"][0]["values"][0] == [42, 7500.5]  # JSON numbers
+    tab = sheets_api.spreadsheets[SID].tab("Members")
+    assert tab is not None and tab.get(2, 5) == 42 and tab.get(2, 6) == 7500.5 and tab.get(3, 5) == "013800138000"
+
+
 def test_owned_columns_on_consecutive_rows_go_as_one_range(
     tables: GoogleSheetsTables, sheets_api: SheetsStandIn
 ) -> None:

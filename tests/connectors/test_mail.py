@@ -184,3 +184,33 @@ def test_build_mail_reads_the_password_from_the_environment(tmp_path: Path, monk
     monkeypatch.setenv("WEAVER_TEST_SMTP_PASSWORD", "s3cret")
     smtp = build_mail(Workspace.open(config))
     assert isinstance(smtp, SmtpTransport) and smtp.port == 587 and "s3cret" not in repr(smtp)
+
+
+# internationalised addresses ------------------------------------------------------------------------------
+def test_an_idn_domain_goes_in_its_idna_form_to_a_server_without_smtputf8(server: tuple[Recorder, int]) -> None:
+    recorder, port = server
+    with transport(port).session() as session:
+        assert session.send(message(to="zoe@exämple.org")).ok
+        refused = session.send(message(1, to="用户@例子.中国"))  # no ASCII form of the local part
+    assert recorder.messages[0].rcpt_tos == ["zoe@xn--exmple-cua.org"]
+    assert recorder.messages[0].data.isascii()
+    assert recorder.messages[0].parsed()["To"].addresses[0].addr_spec == "zoe@xn--exmple-cua.org"
+    assert not refused.ok and "SMTPUTF8" in refused.detail and len(recorder.messages) == 1
+
+
+def test_a_server_offering_smtputf8_gets_the_addresses_as_they_are() -> None:
+    with smtp_server(smtputf8=True) as (recorder, port), transport(port).session() as session:
+        assert session.send(message(to="用户@例子.中国")).ok
+        assert session.send(message(1, to="zw@example.cn")).ok  # the next transaction is plain again
+    assert recorder.messages[0].rcpt_tos == ["用户@例子.中国"]
+    assert recorder.messages[1].rcpt_tos == ["zw@example.cn"]
+
+
+def test_an_idn_address_lands_in_the_outbox(tmp_path: Path) -> None:
+    from connectors.mail import OutboxTransport
+
+    outbox = OutboxTransport(tmp_path / "outbox", SENDER)
+    with outbox.session() as session:
+        assert session.send(message(to="zoe@exämple.org")).ok
+    [mail] = outbox.messages()
+    assert mail["To"].addresses[0].addr_spec == "zoe@xn--exmple-cua.org"

@@ -58,3 +58,11 @@ def test_the_folder_channel_writes_one_file_per_post_and_channel(tmp_path: Path)
     assert (tmp_path / "posts" / "welcome-winter.posts-zh.txt").read_text(encoding="utf-8") == (
         "冬季活动季开始了！\n\nhttps://x.org/a.png\n"
     )
+
+
+def test_an_image_link_is_fetched_uploaded_as_media_and_attached_to_the_status() -> None:
+    with MastodonStandIn() as api:
+        out = poster(api, []).post("evt-1", "With a picture", f"{api.url}/files/winter.png")
+        assert out.ok
+        assert [c.route for c in api.log] == ["file", "media", "statuses"]
+        assert api.statuses[0]["media_ids"] == ["m-1"] and api.statuses[0]["content"] == "With a picture"

@@ -174,3 +174,31 @@ def test_a_save_while_we_write_wins_and_nothing_of_ours_lands(rich: Path, monkey
         tables.write_cells("Members", [Cell(2, 4, "ours")])
     assert WorkbookTables(rich).read_tab("Members")[1][2:] == ["theirs"]
     assert not list(rich.parent.glob(".~*"))
+
+
+def test_csv_write_keeps_mode_and_refuses_to_overwrite_a_save_made_after_our_read(tmp_path: Path) -> None:
+    file = tmp_path / "Members.csv"
+    file.write_text("姓名,邮箱\n张伟,zw@example.cn\n", encoding="utf-8")
+    os.chmod(file, 0o644)
+    ours = CsvTables(tmp_path)
+    ours.read_tab("Members")
+    CsvTables(tmp_path).write_cells("Members", [Cell(3, 1, "王芳")])  # someone else saves a new row
+    with pytest.raises(TableChanged, match="Members.csv was saved by someone else after we read it"):
+        ours.write_cells("Members", [Cell(2, 3, "m-1")])
+    assert ours.read_tab("Members")[2] == ["王芳"]
+    ours.write_cells("Members", [Cell(2, 3, "m-1")])
+    assert CsvTables(tmp_path).read_tab("Members") == [["姓名", "邮箱"], ["张伟", "zw@example.cn", "m-1"], ["王芳"]]
+    assert stat.S_IMODE(os.stat(file).st_mode) == 0o644
+    assert not list(tmp_path.glob(".~*"))
+
+
+def test_a_formula_saved_without_its_result_reads_as_its_formula_text(tmp_path: Path) -> None:
+    wb = Workbook()
+    sheet = wb.active
+    sheet.title = "Members"
+    sheet.append(["姓名", "兴趣"])
+    sheet.append(['=CONCAT("Ada"," L")', "math"])
+    wb.save(tmp_path / "f.xlsx")
+    tables = WorkbookTables(tmp_path / "f.xlsx")
+    assert tables.read_tab("Members")[1] == ['=CONCAT("Ada"," L")', "math"]  # not "": the name is not "missing"
+    assert tables.unevaluated == {"Members": ["Members!A2"]}

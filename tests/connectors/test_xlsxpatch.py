@@ -11,7 +11,14 @@ from lxml import etree
 from openpyxl import Workbook, load_workbook
 from python_calamine import CalamineWorkbook
 
-from connectors.xlsxpatch import cell_xml, drop_from_calc_chain, excel_serial, patch_package, patch_sheet
+from connectors.xlsxpatch import (
+    cell_xml,
+    drop_from_calc_chain,
+    excel_serial,
+    formulas_without_value,
+    patch_package,
+    patch_sheet,
+)
 
 MAIN = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
 
@@ -115,3 +122,34 @@ def test_every_other_part_is_copied_unchanged(tmp_path: Path) -> None:
             (i.date_time, i.compress_type) for i in new.infolist()
         ]
     assert changed == ["xl/worksheets/sheet2.xml"] and result.parts_rewritten == ("xl/worksheets/sheet2.xml",)
+
+
+def test_formulas_saved_without_their_result_are_found_with_their_text(tmp_path: Path) -> None:
+    wb = Workbook()
+    sheet = wb.active
+    sheet.title = "Members"
+    sheet.append(["姓名", "兴趣"])
+    sheet.append(['=CONCAT("Ada"," L")', '=B1&"x"'])  # openpyxl stores no result: <f>…</f><v></v>
+    sheet.append(["张伟", "气候"])
+    wb.save(tmp_path / "f.xlsx")
+    with zipfile.ZipFile(tmp_path / "f.xlsx") as zf:
+        assert formulas_without_value(zf, "Members") == [(2, 1, 'CONCAT("Ada"," L")'), (2, 2, 'B1&"x"')]
+    plain = Workbook()
+    plain.active.append(["no formulas here"])
+    plain.save(tmp_path / "p.xlsx")
+    with zipfile.ZipFile(tmp_path / "p.xlsx") as zf:
+        assert formulas_without_value(zf, plain.active.title) == []
+
+
+def test_a_formula_with_its_cached_result_is_not_reported() -> None:
+    xml = sheet('<row r="1"><c r="A1" t="str"><f>1&amp;2</f><v>12</v></c><c r="B1"><f t="shared" si="0">A1</f><v/></c>'
+                '<c r="C1"><f t="shared" si="0"/></c></row>')  # fmt: skip
+    buffer = io.BytesIO()
+    wb = Workbook()
+    wb.active.title = "T"
+    wb.save(buffer)
+    with zipfile.ZipFile(io.BytesIO(buffer.getvalue())) as zin, zipfile.ZipFile(out := io.BytesIO(), "w") as zout:
+        for info in zin.infolist():
+            zout.writestr(info, xml if info.filename == "xl/worksheets/sheet1.xml" else zin.read(info))
+    with zipfile.ZipFile(out) as zf:
+        assert formulas_without_value(zf, "T") == [(1, 2, "A1"), (1, 3, "A1")]  # a shared formula takes its master's

@@ -64,6 +64,15 @@ def test_an_introduction_logged_by_hand_is_a_tie_with_a_followup(demo_ws: Path, 
     assert out.read_text(encoding="utf-8").splitlines()[1] == "m-new,m-old,introduction,2026-11-02,intro:m-new:m-old"
 
 
+def test_ties_export_writes_into_the_workspace_wherever_it_is_run(
+    demo_ws: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    result = runner.invoke(app, ["ties", "export", "-c", str(demo_ws)])
+    assert result.exit_code == 0
+    assert (demo_ws / "reports" / "ties-kumu.csv").is_file() and not (tmp_path / "ties-kumu.csv").exists()
+
+
 def test_an_unknown_tie_source_is_one_line(demo_ws: Path) -> None:
     result = runner.invoke(app, ["ties", "add", "a", "b", "--source", "coffee", "-c", str(demo_ws)])
     assert result.exit_code == 1

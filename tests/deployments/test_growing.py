@@ -27,7 +27,17 @@ def section_commands() -> list[str]:
 
 
 def test_the_section_lists_the_commands_run_here() -> None:
-    assert section_commands() == ["weaver db upgrade -c demo-network", "weaver reconcile -c demo-network"]
+    assert section_commands() == [
+        "weaver db upgrade -c demo-network",  # test_db_upgrade_as_written_on_postgresql
+        "weaver reconcile -c demo-network",  # test_reconcile_as_written
+        # the rest: tests/deployments/test_workers.py runs them in order, from a folder laid out as said
+        "python -m deployments.project -c demo-network --workspace demo-network --pool weaver > prefect.yaml",
+        "prefect work-pool create weaver --type process",
+        "prefect --no-prompt deploy --all",
+        "prefect worker start --pool weaver --name worker-1",
+        "prefect worker start --pool weaver --name worker-2",
+        "weaver reconcile -c demo-network --every 30",
+    ]
 
 
 def weaver(command: str, cwd: Path, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:

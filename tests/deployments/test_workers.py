@@ -6,8 +6,8 @@ run by hand beside its deployment: every email once (0 duplicates), every planne
 from __future__ import annotations
 
 import json
+import os
 import re
-import subprocess
 import sys
 import time
 import urllib.request
@@ -19,6 +19,7 @@ import pytest
 
 from demo.build import create_workspace
 from tests.conftest import PrefectServer
+from tests.deployments.test_growing import section_commands
 from tests.postgres import PostgresServer
 from tests.processes import Background
 from tests.standins.smtp import smtp_server
@@ -30,7 +31,7 @@ pytestmark = pytest.mark.e2e
 
 ROOT = Path(__file__).resolve().parents[2]
 SYNC = "import sys\nfrom flows import load_flow\nload_flow('member-sync')(workspace=sys.argv[1])\n"
-POOL = "weaver-e2e"
+POOL = "weaver"
 OPERATIONS = ("onboarding", "event-invites")
 
 
@@ -64,30 +65,37 @@ def test_two_workers_and_postgresql_send_each_email_once(
         text = re.sub(r'(?m)^backend = "outbox".*$', smtp, text)
         text = re.sub(r"(?m)^approval_threshold = \d+", "approval_threshold = 100000", text)
         config.write_text(text + f'\n[state]\nurl = "{url}"\n', encoding="utf-8")
-        env = prefect_server.env(PYTHONPATH=str(ROOT), PREFECT_WORKER_QUERY_SECONDS="1",
+        # a folder laid out as the README says: this checkout's code, the network, prefect.yaml
+        project = tmp_path / "project"
+        project.mkdir()
+        for name in ("flows", "tasks", "connectors", "deployments", "weaver", "templates", "demo"):
+            (project / name).symlink_to(ROOT / name)
+        os.rename(ws, project / "demo-network")
+        ws = project / "demo-network"
+        env = prefect_server.env(PYTHONPATH=str(project), PREFECT_WORKER_QUERY_SECONDS="1",
                                  PREFECT_WORKER_PREFETCH_SECONDS="5")  # fmt: skip
-        prefect = str(Path(sys.executable).with_name("prefect"))
+        env["PATH"] = f"{Path(sys.executable).parent}:{env.get('PATH', '')}"
         Background([sys.executable, "-c", SYNC, str(ws)], env, tmp_path / "sync.log").finish("member-sync")
-
-        yaml = subprocess.run([sys.executable, "-m", "deployments.project", "-c", str(ws), "--pool", POOL],
-                              cwd=ROOT, env=env, capture_output=True, text=True, check=True).stdout  # fmt: skip
-        (tmp_path / "prefect.yaml").write_text(yaml, encoding="utf-8")
-        pool = [prefect, "work-pool", "create", POOL, "--type", "process"]
-        Background(pool, env, tmp_path / "pool.log", cwd=ROOT).finish("prefect work-pool create")
-        deploy = [prefect, "--no-prompt", "deploy", "--all", "--prefect-file", str(tmp_path / "prefect.yaml")]
-        Background(deploy, env, tmp_path / "deploy.log", cwd=ROOT).finish("prefect deploy --all", timeout=600)
-
-        worker = [prefect, "worker", "start", "--pool", POOL, "--limit", "4"]
-        workers = [Background([*worker, "--name", f"w{i}"], env, tmp_path / f"w{i}.log", cwd=ROOT) for i in (1, 2)]
+        everything = section_commands()
+        commands = everything[everything.index(next(c for c in everything if "deployments.project" in c)) :]
+        workers_and_reconciler = []
+        for i, command in enumerate(commands):  # each as written, from the project folder
+            log = tmp_path / f"step-{i}.log"
+            if command.startswith(("prefect worker start", "weaver reconcile")):
+                workers_and_reconciler.append(Background(["bash", "-c", command], env, log, cwd=project))
+                continue
+            Background(["bash", "-c", command], env, log, cwd=project).finish(command, timeout=600)
+        workers = workers_and_reconciler
         try:
             runs = []
+            assert sum(c.startswith("prefect worker start") for c in commands) == 2  # two workers
             for operation in OPERATIONS:
                 deployment = api(prefect_server, "GET", f"/deployments/name/{operation}/demo")
                 assert deployment["work_pool_name"] == POOL
                 runs.append(api(prefect_server, "POST", f"/deployments/{deployment['id']}/create_flow_run", {})["id"])
             # a coordinator runs onboarding by hand at the same time (outside the deployment's concurrency limit)
-            by_hand = [sys.executable, "-m", "deployments.cli", "run", "onboarding", "-c", str(ws)]
-            Background(by_hand, env, tmp_path / "by-hand.log", cwd=ROOT).finish("weaver run onboarding", timeout=600)
+            by_hand = ["weaver", "run", "onboarding", "-c", "demo-network"]
+            Background(by_hand, env, tmp_path / "by-hand.log", cwd=project).finish("weaver run onboarding", timeout=600)
             states = {run_id: finished(prefect_server, run_id)["state_type"] for run_id in runs}
             assert set(states.values()) == {"COMPLETED"}, "\n".join(w.tail() for w in workers)
         finally:

@@ -23,7 +23,7 @@ def test_first_run_syncs_and_second_run_changes_nothing(demo_ws: Path) -> None:
     first = member_sync(workspace=str(demo_ws))
     assert first["rows_read"] == 300
     assert first["added"] == first["valid"] > 250
-    assert first["quarantined"] == 4 and first["merged"] == 2 and first["blank"] == 3
+    assert first["quarantined"] == 3 and first["merged"] == 2 and first["blank"] == 3  # 明年 as a join date: a warning
     assert first["rows_read"] == first["valid"] + first["merged"] + first["quarantined"] + first["blank"]
     assert Path(first["report"]).is_file()
 

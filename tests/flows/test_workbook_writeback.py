@@ -69,5 +69,46 @@ def test_write_backs_change_only_owned_cells_and_keep_the_coordinators_package(d
     assert b"<v>" + first_name.encode() + b"</v>" in after["xl/worksheets/sheet1.xml"]
     assert WorkbookTables(path).read_tab("汇总 Summary")[1] == ["第一位", first_name]
     assert stat.S_IMODE(os.stat(path).st_mode) == 0o644
-    members = load_workbook(path)["Members"]
-    assert members["A1"].comment is not None
+    book = load_workbook(path)
+    assert book["Members"]["A1"].comment is not None
+    # numbers we compute are number cells (SUM works, sorting is numeric); member text stays text
+    for tab, header in (("Members", "参与度"), ("Opportunities", "加权金额"), ("Opportunities", "距截止天数")):
+        sheet = book[tab]
+        col = next(c.column for c in sheet[1] if c.value == header)
+        filled = [row[col - 1] for row in sheet.iter_rows(min_row=2) if row[col - 1].value not in (None, "")]
+        assert filled and all(c.data_type == "n" and isinstance(c.value, int | float) for c in filled), header
+    assert all(c.data_type == "s" for c in book["Members"]["J"][1:] if c.value), "phone numbers stay text"
+
+
+def test_a_save_between_our_read_and_write_loses_nothing_of_theirs(
+    demo_ws: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from connectors.tables import Cell
+
+    path = demo_ws / "network.xlsx"
+    grid = WorkbookTables(path).read_tab("Members")
+    new_row = len(grid) + 1
+    real_read = WorkbookTables.read_tab
+    saves: list[str] = []
+
+    def read_then_coordinator_saves(self: WorkbookTables, tab: str) -> list[list[str]]:
+        rows = real_read(self, tab)
+        if tab == "Members" and not saves:  # once: right after our first read, the coordinator saves
+            saves.append(tab)
+            coordinator = WorkbookTables(path)
+            coordinator.write_cells("Members", [Cell(new_row, 1, "晚到的人"), Cell(new_row, 2, "late@example.org"),
+                                                Cell(2, 3, "她刚改的兴趣")])  # fmt: skip
+        return rows
+
+    monkeypatch.setattr(WorkbookTables, "read_tab", read_then_coordinator_saves)
+    result = member_sync(workspace=str(demo_ws))
+    monkeypatch.undo()
+
+    after = WorkbookTables(path).read_tab("Members")
+    assert saves == ["Members"]
+    assert after[1][2] == "她刚改的兴趣"  # their edit is kept
+    header = after[0]
+    member_id = header.index("成员编号")
+    assert after[new_row - 1][:2] == ["晚到的人", "late@example.org"]
+    assert after[new_row - 1][member_id]  # planned again on what they saved: the late member is synced too
+    assert result["added"] > 0

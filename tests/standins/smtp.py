@@ -96,10 +96,11 @@ def smtp_server(
     login: tuple[str, str] | None = None,
     starttls: ssl.SSLContext | None = None,
     implicit_tls: ssl.SSLContext | None = None,
+    smtputf8: bool = False,
 ) -> Iterator[tuple[Recorder, int]]:
-    """Run the server for the block; yields the recorder and the port."""
+    """Run the server for the block; yields the recorder and the port. `smtputf8` offers SMTPUTF8 (RFC 6531)."""
     recorder = recorder or Recorder()
-    kwargs: dict[str, Any] = {"auth_require_tls": False}
+    kwargs: dict[str, Any] = {"auth_require_tls": False, "enable_SMTPUTF8": smtputf8}
     if login is not None:
         kwargs.update(auth_required=True, authenticator=_authenticator(*login))
     if starttls is not None:

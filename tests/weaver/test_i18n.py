@@ -39,6 +39,9 @@ from tasks.funders.report import ROW_PROBLEMS as FUNDER_PROBLEMS
 from tasks.funders.report import SUMMARY_KEYS as FUNDER_SUMMARY_KEYS
 from tasks.grants.pipeline import DATE_COLUMNS
 from tasks.grants.report import SKIP_REASONS
+from tasks.ideas.ideas import ROW_PROBLEMS as IDEA_PROBLEMS
+from tasks.ideas.report import STATUSES as IDEA_STATUSES
+from tasks.ideas.report import SUMMARY_KEYS as IDEA_SUMMARY_KEYS
 from tasks.impact.render import MAP_LEGEND, METRIC_KEYS
 from tasks.members.self_service import OUTCOMES as EDIT_OUTCOMES
 from tasks.mixing.mix import NOTICE_CODES
@@ -93,6 +96,10 @@ DECLARED: dict[str, Iterable[str]] = {
     "fin.bank.{}": BANK_PROBLEMS,
     "funders.s.{}": FUNDER_SUMMARY_KEYS,
     "dec.s.{}": DECISION_SUMMARY_KEYS,
+    "ideas.s.{}": IDEA_SUMMARY_KEYS,
+    "ideas.status.{}": IDEA_STATUSES,
+    "ideas.problem.{}": IDEA_PROBLEMS,
+    "ideas.page.{}": ("over_budget", "not_a_number", "unknown_idea"),
     "dec.kind.{}": DECISION_KINDS,
     "dec.status.{}": DECISION_STATUSES,
     "dec.result.{}": DECISION_RESULTS,

@@ -15,10 +15,12 @@ from weaver.state import (
     StateDB,
     as_utc,
     audience,
+    decisions,
     delivery,
     engagement,
     events,
     grants,
+    ideas,
     inbox,
     ledger_keys_like,
     links,
@@ -239,3 +241,34 @@ def test_member_self_service_edits(state_db: StateDB) -> None:
     assert [e["id"] for e in self_service.edit_rows(db, member_id="m-1")] == []
     [conflict] = self_service.edit_rows(db, ("conflict",))
     assert conflict["detail"] == "Makerspace" and conflict["settled_at"] is not None
+
+
+def test_decision_rounds_and_responses(state_db: StateDB) -> None:
+    db = state_db
+    decisions.save_rounds(db, {"p-1": {"title": "Budget", "options": ["yes", "no"]}}, T0)
+    decisions.save_rounds(db, {"p-1": {"title": "Budget 2027", "options": ["yes", "no"]}}, T0)
+    assert decisions.load_round(db, "p-1") == {"title": "Budget 2027", "options": ["yes", "no"]}
+    assert decisions.load_round(db, "p-9") is None
+    decisions.save_response(db, "p-1", "m-1", "yes", "", T0)
+    decisions.save_response(db, "p-1", "m-1", "no", "changed my mind", T0 + timedelta(hours=1))  # replaces
+    [answer] = decisions.responses(db, ["p-1"])
+    assert (answer["choice"], answer["comment"], answer["updated_at"]) == (
+        "no",
+        "changed my mind",
+        T0 + timedelta(hours=1),
+    )
+    assert decisions.responses(db, []) == [] and decisions.response_of(db, "p-1", "m-2") is None
+    assert decisions.response_of(db, "p-1", "m-1")["choice"] == "no"  # type: ignore[index]
+
+
+def test_idea_rounds_and_dots(state_db: StateDB) -> None:
+    db = state_db
+    ideas.save_idea_round(db, "r-1", {"ideas": ["walk", "picnic"], "dots": 3}, T0)
+    ideas.save_idea_round(db, "r-1", {"ideas": ["walk", "picnic", "film"], "dots": 3}, T0)
+    assert ideas.load_idea_round(db, "r-1") == {"ideas": ["walk", "picnic", "film"], "dots": 3}
+    assert ideas.load_idea_round(db, "r-2") is None
+    ideas.save_dots(db, "r-1", "m-1", {"walk": 2, "film": 1}, T0)
+    ideas.save_dots(db, "r-1", "m-1", {"picnic": 3}, T0 + timedelta(minutes=5))  # voting again replaces
+    ideas.save_dots(db, "r-1", "m-2", {"walk": 1}, T0)
+    assert {v["member_id"]: v["dots"] for v in ideas.dots_of(db, "r-1")} == {"m-1": {"picnic": 3}, "m-2": {"walk": 1}}
+    assert [v["member_id"] for v in ideas.dots_of(db, "r-1", "m-2")] == ["m-2"]

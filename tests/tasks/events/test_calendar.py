@@ -95,6 +95,18 @@ def test_the_feed_is_a_subscribable_calendar_without_personal_data() -> None:
     assert "ATTENDEE" not in text and "ORGANIZER" not in text
 
 
+def test_a_row_repeated_on_a_tab_or_across_tabs_is_one_vevent() -> None:
+    climate = Published(event("climate", datetime(2026, 12, 1, 19, 0, tzinfo=SHANGHAI)), 1, STAMP)
+    fund = Deadline(2, "社区基金 Community Fund", "Green Foundation", date(2026, 12, 20), "https://f.example.org")
+    again = Deadline(7, "社区基金  community fund", "GREEN FOUNDATION", date(2026, 12, 20), "")  # a near-duplicate
+    other = Deadline(9, "社区基金 Community Fund", "Green Foundation", date(2027, 1, 20), "")  # another round
+    cal = parsed(calendar_feed([climate, climate], [fund, again, fund, other], "N", "Asia/Shanghai", "x.org", STAMP,
+                               "截止"))  # fmt: skip
+    uids = [str(e["UID"]) for e in cal.events]
+    assert len(uids) == len(set(uids)) == 3
+    assert [e.start for e in cal.events if "deadline" in str(e["UID"])] == [date(2026, 12, 20), date(2027, 1, 20)]
+
+
 def test_an_unchanged_feed_is_recognised_despite_a_new_stamp() -> None:
     items = [Published(event("climate", datetime(2026, 12, 1, 19, 0, tzinfo=SHANGHAI)), 0, STAMP)]
     one = calendar_feed(items, [], "N", "Asia/Shanghai", "x.org", STAMP, "截止").encode()

@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 
-from connectors.tables import Cell
+from connectors.tables import Cell, as_text
 from tasks.grants.pipeline import Candidate, GrantPlan, problem_rows
 from tasks.grants.plan import plan_grant_pipeline
 from weaver.config import WeaverConfig, parse_config
@@ -51,7 +51,7 @@ def applied(grid: list[list[str]], cells: Sequence[Cell]) -> list[list[str]]:
         while len(out) < c.row:
             out.append([])
         out[c.row - 1] += [""] * (c.col - len(out[c.row - 1]))
-        out[c.row - 1][c.col - 1] = c.value
+        out[c.row - 1][c.col - 1] = as_text(c.value)  # a number cell reads back as its plain text
     return out
 
 

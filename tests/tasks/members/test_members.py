@@ -49,8 +49,23 @@ def test_dates_in_the_formats_people_type() -> None:
     assert parse_date("2024-02-30") is None
 
 
+def test_excel_date_serials_are_dates() -> None:
+    assert parse_date("45000") == "2023-03-15"  # a date typed into a text cell, or a cell that lost its format
+    assert parse_date("46363.5") == "2026-12-07"  # with a time of day
+    assert parse_date("123") is None and parse_date("99999") is None and parse_date("45000.x") is None
+
+
 # quarantine ---------------------------------------------------------------------------------------------
-def test_every_quarantine_reason_names_row_and_field() -> None:
+def test_internationalised_addresses_are_valid() -> None:
+    for good in ("zoe@exämple.org", "ZOE@EXÄMPLE.ORG", "用户@例子.中国", "a@xn--fsqu00a.xn--fiqs8s"):
+        assert is_valid_email(normalise_email(good)), good
+    for bad in ("zoe@exä_mple.org", "zoe@exämple", "zoe@-exämple.org", "zoe@exämple..org", "a(b@exämple.org"):
+        assert not is_valid_email(normalise_email(bad)), bad
+    p = plan(grid(row("Zoë", "zoe@exämple.org")))
+    assert [m.email for m in p.deduped.members] == ["zoe@exämple.org"] and not p.parsed.rejected
+
+
+def test_every_quarantine_reason_names_row_and_field_and_optional_fields_only_warn() -> None:
     g = grid(
         row("", "a@example.org"),
         row("No Email", ""),
@@ -65,10 +80,16 @@ def test_every_quarantine_reason_names_row_and_field() -> None:
         2: "name is missing",
         3: "email is missing",
         4: "email is not a valid address",
-        5: "join date is not a date",
-        6: "membership fee is not a number",
     }
-    assert [m.row for m in p.deduped.members] == [7]
+    assert [m.row for m in p.deduped.members] == [5, 6, 7]
+    by_row = {m.row: m for m in p.deduped.members}
+    assert by_row[5].warnings == ["join date is not a date: left empty (an optional field; correct it in the sheet)"]
+    assert by_row[5].fields["joined"] == "" and by_row[6].fields["fee"] == ""
+    assert by_row[6].warnings == [
+        "membership fee is not a number: left empty (an optional field; correct it in the sheet)"
+    ]
+    serial = plan(grid(row("Serial", "s@example.org", joined="45000")))
+    assert serial.deduped.members[0].fields["joined"] == "2023-03-15" and not serial.deduped.members[0].warnings
 
 
 def test_quarantine_reasons_follow_the_network_language() -> None:

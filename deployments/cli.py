@@ -348,6 +348,47 @@ def reconcile(
         _fail(str(exc))
 
 
+@app.command()
+def networks(
+    registry: Annotated[
+        Path, typer.Option("--registry", "-r", help="networks.toml: one [[network]] per workspace")
+    ] = Path("networks.toml"),
+) -> None:
+    """Every network of a registry: its deployments' name, state database, last run, runs now, unknown outcomes."""
+    import tomllib
+
+    from deployments import network_slug
+    from weaver.ledger import Ledger
+    from weaver.state import StateDB
+    from weaver.state.runs import network_overview
+    from weaver.workspace import Workspace
+
+    try:
+        entries = tomllib.loads(registry.read_text(encoding="utf-8")).get("network", [])
+    except (OSError, tomllib.TOMLDecodeError) as exc:
+        _fail(f"{registry}: {exc}")
+    rows = []
+    for number, entry in enumerate(entries, 1):
+        if not isinstance(entry, dict) or not entry.get("workspace"):
+            _fail(f"{registry}: network {number} has no 'workspace'")
+        try:
+            ws = Workspace.open(registry.parent / str(entry["workspace"]))
+            db = StateDB(ws.state_url)
+            seen = network_overview(db, Ledger(db, "networks").now())
+            dialect = db.engine.dialect.name
+            db.close()
+        except WeaverError as exc:
+            _fail(f"{registry}: network {number} ({entry['workspace']}): {exc}")
+        last = (
+            f"{seen['last_operation']} {seen['last_finished']:%Y-%m-%d %H:%M} UTC" if seen["last_finished"] else "never"
+        )
+        rows.append(f"{network_slug(ws.config):20} {dialect:10} last: {last:40} running: {seen['running']}"
+                    f"  unknown: {seen['unknown']}  ({ws.root})")  # fmt: skip
+    for row in rows:
+        typer.echo(row)
+    typer.echo(f"{len(rows)} networks")
+
+
 @ledger_app.command("list")
 def ledger_list(
     config: ConfigOpt = Path("weaver.toml"),

@@ -10,6 +10,7 @@ in every join submission still waiting (after an outage, or a CSV import into th
 from __future__ import annotations
 
 from prefect import flow
+from prefect.utilities.annotations import opaque
 
 from flows import FLOWS, load_flow
 from flows._run import Operation
@@ -37,7 +38,7 @@ def member_intake(workspace: str = ".", dry_run: bool = False, submission: str =
             with attempt:
                 joiners = load_joiners_task(op.db, submission)
                 grid = read_tab(op.tables, op.cfg.members.tab) if joiners else []  # nothing waits: no read
-                plan = plan_intake_task(grid, op.cfg, joiners, op.source)
+                plan = plan_intake_task(opaque(grid), op.cfg, joiners, op.source)  # Prefect: link it, do not walk it
                 result = apply_intake_task(plan, op.tables, op.db, dry_run)
         summary = summarise_intake(plan, result)
         if not dry_run and (summary.added or summary.already_members):  # sync the newcomers, then welcome them

@@ -37,6 +37,7 @@ def test_the_section_lists_the_commands_run_here() -> None:
         "prefect worker start --pool weaver --name worker-1",
         "prefect worker start --pool weaver --name worker-2",
         "weaver reconcile -c demo-network --every 30",
+        "weaver networks -r networks.toml",  # test_networks_as_written
     ]
 
 
@@ -68,3 +69,36 @@ def test_reconcile_as_written(tmp_path: Path, demo_ws: Path, prefect_server: Pre
     done = weaver("weaver reconcile -c demo-network", tmp_path, prefect_server.env())
     assert done.returncode == 0, done.stderr
     assert done.stdout.strip().splitlines()[-1] == "0 crashed, 0 alive, 0 starting"
+
+
+def test_networks_as_written(tmp_path: Path, demo_ws: Path, postgres: PostgresServer) -> None:
+    from datetime import timedelta
+
+    from weaver.ledger import Action, Ledger
+    from weaver.runs import RunLease
+    from weaver.state import StateDB, utcnow
+
+    shutil.copytree(demo_ws, tmp_path / "demo-network")
+    shutil.copytree(demo_ws, tmp_path / "north-network")
+    north = tmp_path / "north-network" / "weaver.toml"
+    url = postgres.database("north")
+    text = north.read_text(encoding="utf-8").replace('[deployments]\nname = "demo"', '[deployments]\nname = "north"')
+    north.write_text(text + f'\n[state]\nurl = "{url}"\n', encoding="utf-8")
+    registry = README.read_text(encoding="utf-8").split("# networks.toml, beside the networks' folders\n", 1)[1]
+    (tmp_path / "networks.toml").write_text(registry.split("```", 1)[0], encoding="utf-8")
+    db = StateDB(url)  # north: a member-sync finished, a run alive now, an email with an unknown outcome
+    db.record_sync_run("member-sync", utcnow() - timedelta(minutes=5), {})
+    lease = RunLease.hold(db, "run-n1", "newsletter", lease=timedelta(hours=1))
+    Ledger(db, "t", lease=timedelta(seconds=-1))._claim([Action("email:x:m-1", "email", "x")])
+    Ledger(db, "t").apply([Action("email:x:m-1", "email", "x")], lambda b: [])  # marks the dead claim unknown
+    try:
+        done = weaver("weaver networks -r networks.toml", tmp_path)
+    finally:
+        lease.end()
+        db.close()
+    assert done.returncode == 0, done.stderr
+    lines = done.stdout.strip().splitlines()
+    assert lines[-1] == "2 networks"
+    assert lines[0].startswith("demo ") and "sqlite" in lines[0] and "last: never" in lines[0]
+    assert lines[1].startswith("north ") and "postgresql" in lines[1] and "last: member-sync " in lines[1]
+    assert "running: 1" in lines[1] and "unknown: 1" in lines[1] and "running: 0  unknown: 0" in lines[0]

@@ -77,7 +77,8 @@ def test_two_workers_and_postgresql_send_each_email_once(
         env["PATH"] = f"{Path(sys.executable).parent}:{env.get('PATH', '')}"
         Background([sys.executable, "-c", SYNC, str(ws)], env, tmp_path / "sync.log").finish("member-sync")
         everything = section_commands()
-        commands = everything[everything.index(next(c for c in everything if "deployments.project" in c)) :]
+        first = everything.index(next(c for c in everything if "deployments.project" in c))
+        commands = everything[first : everything.index("weaver reconcile -c demo-network --every 30") + 1]
         workers_and_reconciler = []
         for i, command in enumerate(commands):  # each as written, from the project folder
             log = tmp_path / f"step-{i}.log"

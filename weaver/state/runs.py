@@ -11,9 +11,9 @@ from collections.abc import Iterable
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Column, DateTime, Integer, String, Table, select
+from sqlalchemy import Column, DateTime, Integer, String, Table, func, select
 
-from weaver.state.core import StateDB, as_utc, chunked, metadata, upsert
+from weaver.state.core import StateDB, as_utc, chunked, ledger, metadata, sync_runs, upsert
 
 run_leases = Table(
     "run_leases",
@@ -63,3 +63,25 @@ def run_leases_of(db: StateDB, flow_run_ids: Iterable[str]) -> dict[str, dict[st
                 row["ended_at"] = as_utc(row["ended_at"]) if row["ended_at"] else None
                 found[row["flow_run_id"]] = row
     return found
+
+
+def network_overview(db: StateDB, now: datetime) -> dict[str, Any]:
+    """What `weaver networks` shows of one network: its last recorded run (operation, when), how many runs
+    hold a live lease now, and how many ledger entries wait for a person (unknown outcomes)."""
+    with db.engine.connect() as conn:
+        last = conn.execute(
+            select(sync_runs.c.flow, sync_runs.c.finished_at).order_by(sync_runs.c.id.desc()).limit(1)
+        ).first()
+        live = conn.execute(
+            select(func.count()).select_from(run_leases)
+            .where(run_leases.c.ended_at.is_(None), run_leases.c.lease_until >= now)
+        ).scalar_one()  # fmt: skip
+        unknown = conn.execute(
+            select(func.count()).select_from(ledger).where(ledger.c.status == "unknown")
+        ).scalar_one()
+    return {
+        "last_operation": last.flow if last else None,
+        "last_finished": as_utc(last.finished_at) if last and last.finished_at else None,
+        "running": int(live),
+        "unknown": int(unknown),
+    }

@@ -70,6 +70,7 @@ DECLARED: dict[str, Iterable[str]] = {
     "ask.s.{}": ASKS_SUMMARY_KEYS,
     "sync.edit.{}": EDIT_OUTCOMES,
     "details.lang.{}": ("zh", "en"),
+    "details.report.{}": ("asked", "asked_before", "later"),
     "invites.sent.{}": SENT_KINDS,
     "invites.file.{}": CALENDAR_FILE_OUTCOMES,
     "invites.change.{}": CHANGES,

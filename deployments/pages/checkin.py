@@ -43,8 +43,9 @@ class CheckinPage:
         if checkin_of(ctx.db, event["event_id"], ctx.link.subject) is not None:
             return self._done(ctx, event, again=True)
         lang = ctx.language
-        return ctx.render("check_in.html", t("checkin.title", lang, title=event["title"]), when=self._when(ctx, event),
-                          question=t("checkin.ask", lang), button=t("checkin.button", lang))  # fmt: skip
+        title = t("event_checkin.title", lang, title=event["title"])
+        return ctx.render("check_in.html", title, when=self._when(ctx, event),
+                          question=t("event_checkin.ask", lang), button=t("event_checkin.button", lang))  # fmt: skip
 
     def post(self, ctx: PageContext) -> PageReply:
         event = self._event(ctx)
@@ -55,9 +56,11 @@ class CheckinPage:
 
     def _done(self, ctx: PageContext, event: dict[str, Any], again: bool) -> PageReply:
         lang, title, when = ctx.language, event["title"], self._when(ctx, event)
-        message = t("checkin.again", lang, title=title, when=when) if again else t("checkin.done", lang, title=title,
-                                                                                    when=when)  # fmt: skip
-        return ctx.render("_message.html", t("checkin.title", lang, title=title), message=message, other="")
+        if again:
+            message = t("event_checkin.again", lang, title=title, when=when)
+        else:
+            message = t("event_checkin.done", lang, title=title, when=when)
+        return ctx.render("_message.html", t("event_checkin.title", lang, title=title), message=message, other="")
 
 
 register(CheckinPage())

@@ -24,6 +24,10 @@ FLOWS: dict[str, tuple[str, str]] = {
         "flows.asks_offers:asks_offers",
         "Weekly asks and offers: introduce a member's need to another's matching offer, digest to those who opted in",
     ),
+    "details-check": (
+        "flows.details_check:details_check",
+        "Once a year, ask each member (in their joining week) whether their details are still right, with their link",
+    ),
     "member-intake": ("flows.member_intake:member_intake", "Add join-form submissions to the members tab"),
     "onboarding": ("flows.onboarding:onboarding", "Welcome new members, pair them with buddies, follow up"),
     "grant-pipeline": (
@@ -83,6 +87,7 @@ WEEKLY_CYCLE: list[str] = [
     "survey-distribution",
     "engagement-review",
     "asks-offers",
+    "details-check",
     "group-mixer",
     "newsletter",
     "membership-fees",

@@ -31,10 +31,12 @@ from flows._runtime import Runtime, open_runtime
 from tasks.common.approval import Approval, SendPlan, approve_send, decide
 from tasks.common.delivery import Delivery
 from tasks.common.messages import deliver_task
+from tasks.common.unsubscribe import LINK_PURPOSE, with_unsubscribe
 from weaver.clock import Clock, network_clock, utcnow
 from weaver.config import WeaverConfig
 from weaver.errors import SourceError
 from weaver.i18n import t
+from weaver.links import LinkSigner, link_secret, link_url
 from weaver.locks import table_lock
 from weaver.progress import StepProgress
 from weaver.report import Report, publish_artifact
@@ -159,10 +161,21 @@ class Operation:
         if not approval.approved:
             return Delivery.held_back(len(messages))
         previews = self.rt.previews_dir(self.name)
+        messages = self.member_mail(messages)  # unsubscribe headers and footer, before the ledger records them
         progress = StepProgress(f"{self.name}: sending")  # a log line every 2 s and a progress bar in the UI
         # opaque: Prefect does not visit every message (and leaves the progress object as it is)
         return deliver_task(opaque(messages), self.rt.mail, self.db, self.name, dry_run=self.dry_run,
                             previews_dir=previews, on_progress=opaque(progress))  # fmt: skip
+
+    def member_mail(self, messages: Sequence[Message]) -> list[Message]:
+        """Member messages with their RFC 8058 unsubscribe headers, List-Id and footer (staff mail untouched)."""
+        if not any(m.member_id for m in messages):
+            return list(messages)
+        secret, _ = link_secret(self.db, self.cfg, self.dry_run, str(self.rt.ws.root / "weaver.toml"))
+        signer = LinkSigner(secret)
+        return with_unsubscribe(
+            messages, self.cfg, lambda m: link_url(self.cfg, LINK_PURPOSE, signer.token(LINK_PURPOSE, m))
+        )
 
     @property
     def held(self) -> bool:

@@ -18,7 +18,13 @@ from tasks.common.tables import read_tab
 from tasks.common.ties import load_ties_task
 from tasks.engagement.apply import apply_review_task, export_tie_graph_task, record_introductions_task
 from tasks.engagement.plan import plan_review_task
-from tasks.engagement.read import load_engagement_task, load_inbox_task, load_met_answers_task, read_optional_tab_task
+from tasks.engagement.read import (
+    load_checkin_answers_task,
+    load_engagement_task,
+    load_inbox_task,
+    load_met_answers_task,
+    read_optional_tab_task,
+)
 from tasks.engagement.report import EngagementSummary, build_review_report, summarise_review
 
 
@@ -43,9 +49,10 @@ def engagement_review(
                 vocabulary = read_optional_tab_task(op.tables, op.cfg.matching.vocabulary_tab)  # 气候 = climate
                 inbox, recorded = load_inbox_task(op.db, ("rsvp",)), load_engagement_task(op.db)
                 known, answers = load_ties_task(op.db), load_met_answers_task(op.db)  # "did you meet?" answers
+                checkins = load_checkin_answers_task(op.db)  # weavers' check-in answers, by link
                 links = personal_links_task(op.db, op.cfg, dry_run, str(op.rt.ws.root / "weaver.toml"))
                 plan = plan_review_task(members, attendance, known, inbox, recorded, op.cfg, op.clock.today,
-                                        op.source, op.lang, events, vocabulary, links, answers)  # fmt: skip
+                                        op.source, op.lang, events, vocabulary, links, answers, checkins)  # fmt: skip
                 applied = apply_review_task(plan, op.tables, op.db, dry_run)
         delivery = op.send(plan.messages, auto_approve)
         made = record_introductions_task(plan, delivery, op.db, dry_run)  # only what went out becomes a tie

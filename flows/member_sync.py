@@ -22,7 +22,9 @@ from tasks.members.apply import apply_member_sync_task
 from tasks.members.audience import (
     add_audience_report,
     apply_audience_sync_task,
+    link_unsubscribes,
     plan_audience_sync_task,
+    plan_link_unsubscribes,
     read_audience_task,
 )
 from tasks.members.plan import plan_member_sync_task
@@ -52,6 +54,7 @@ def member_sync(workspace: str = ".", dry_run: bool = False, as_of: str = "") ->
                 edits = read_member_edits_task(op.db)  # members' own changes from their "my details" page
                 # opaque: Prefect links the tasks but does not walk every cell of the grid, snapshot and plan
                 plan = plan_member_sync_task(opaque(grid), op.cfg, opaque(op.db.member_snapshot()), op.source, edits)
+                plan_link_unsubscribes(plan, grid, op.cfg, link_unsubscribes(op.db))  # before the audience plan
                 audience_plan = plan_audience_sync_task(opaque(plan), opaque(grid), op.cfg, pulled) if pulled else None
                 apply_member_sync_task(opaque(plan), op.tables, op.db, dry_run)
         pushed = apply_audience_sync_task(audience_plan, audience, op.db, dry_run) if audience_plan else None

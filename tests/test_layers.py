@@ -71,6 +71,7 @@ def test_tasks_hold_one_package_per_operation_plus_common() -> None:
             "surveys",
             "newsletter",
             "asks_offers",
+            "details",
             "impact",
             "fees",
             "finance",

@@ -64,6 +64,9 @@ class NetworkConfig(_Strict):
     timezone: str = "UTC"
     default_language: Literal["zh", "en"] = "en"
     languages: tuple[Literal["zh", "en"], ...] = ("zh", "en")
+    # The network's postal address, printed in the footer of every email to members (anti-spam laws and the
+    # large mailbox providers ask bulk senders for one). One line; empty leaves it out.
+    postal_address: str = ""
 
     @field_validator("timezone")
     @classmethod
@@ -443,6 +446,7 @@ class SiteConfig(_Strict):
     """The network's public site: built from the workspace into `folder`, optionally pushed to a git remote."""
 
     folder: str = "site"  # the built site, in the workspace
+    base_url: str = Field(default="", pattern=r"^(https?://.*)?$")  # where the site is served: posts link to it
     title: str = ""  # the site's title; the network's name if empty
     # what a plain "yes" in the directory column shows; a member may list other fields of DIRECTORY_FIELDS
     directory_fields: tuple[str, ...] = ("name", "organisation", "region")

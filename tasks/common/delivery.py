@@ -19,10 +19,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from connectors.mail import MailTransport, Message, Refused
+from tasks.common.unsubscribe import topic_of
 from weaver.ledger import PLANNED, RETRY, Action, ApplyResult, Ledger, Outcome, ProgressFn
 from weaver.models import parse_consent
 from weaver.state import StateDB
 from weaver.state.delivery import add_suppression, members_by_id_or_email, suppression_reasons
+from weaver.state.preferences import preferences_of
 
 
 # consent ------------------------------------------------------------------------------------------------
@@ -38,6 +40,7 @@ def consent_filter(db: StateDB, messages: Sequence[Message]) -> tuple[list[Messa
     ids = {m.member_id for m in messages if m.member_id}
     blocked = suppression_reasons(db, emails)
     state = _member_consent(db, ids, emails)
+    topics_off = {m: set(p["topics_off"]) for m, p in preferences_of(db, ids).items()}
     allowed: list[Message] = []
     dropped: list[Suppressed] = []
     for msg in messages:
@@ -47,6 +50,8 @@ def consent_filter(db: StateDB, messages: Sequence[Message]) -> tuple[list[Messa
             reason = "not an active member" if known is None else (None if known else "no consent")
         if reason is None and state["by_email"].get(msg.to_email.lower()) is False:
             reason = "no consent"  # a staff-addressed message can still not reach a non-consenting member
+        if reason is None and msg.member_id and topic_of(msg) in topics_off.get(msg.member_id, ()):
+            reason = f"turned off {topic_of(msg)}"  # on their preference page
         if reason:
             dropped.append(Suppressed(msg, reason))
         else:

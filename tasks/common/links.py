@@ -17,6 +17,7 @@ from weaver.links import LinkSigner, link_secret, link_url
 from weaver.state import StateDB
 
 LinkMaker = Callable[[str, str, str], str]  # (purpose, member id, scope) -> URL
+CHECKIN = "weaver-checkin"  # the link purpose of a weaver's check-in outcome form (deployments/pages)
 
 
 def personal_links(db: StateDB, config: WeaverConfig, dry_run: bool, where: str,
@@ -31,3 +32,14 @@ def personal_links(db: StateDB, config: WeaverConfig, dry_run: bool, where: str,
 
 
 personal_links_task = task(name="personal-links", cache_policy=NO_CACHE)(personal_links)
+
+
+def link_signer(db: StateDB, config: WeaverConfig, dry_run: bool, where: str) -> LinkSigner:
+    """The signer of the workspace's personal links, for a plan that signs tokens itself (details-check)."""
+    secret, _throwaway = link_secret(db, config, dry_run, where)
+    return LinkSigner(secret)
+
+
+def checkin_url(links: LinkMaker, member_id: str, weaver_id: str, week: str, lang: str) -> str:
+    """The weaver's form for one check-in: about `member_id`, by `weaver_id`, in ISO week `week`."""
+    return f"{links(CHECKIN, member_id, f'{weaver_id}:{week}')}?lang={lang}"

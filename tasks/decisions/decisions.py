@@ -28,6 +28,7 @@ from tasks.common.columns import Columns
 from tasks.common.dates import parse_date
 from tasks.common.text import normalise_text
 from weaver.config import DecisionsConfig
+from weaver.errors import SourceError
 
 FLOW = "decision-rounds"
 PURPOSE = "decide"
@@ -219,3 +220,14 @@ def tally(proposal: Proposal, eligible: Sequence[str], answers: Sequence[Respons
     else:
         out.result = "advice"
     return out
+
+
+def calendar_closes(grid: Grid | None, cfg: DecisionsConfig, today: date, lang: str) -> list[tuple[int, str, date]]:
+    """(row, title, close) of rounds closing today or later: what event-invites puts into calendar.ics."""
+    if not grid or Columns(grid[0], cfg.proposals_tab).find(cfg.column("proposal_id")) is None:
+        return []
+    try:
+        proposals = parse_proposals(grid, cfg).proposals
+    except SourceError:  # a tab missing a required column is decision-rounds' to report, not the calendar's
+        return []
+    return [(p.row, p.title(lang), p.closes) for p in proposals if p.closes >= today]

@@ -21,7 +21,7 @@ from prefect.cache_policies import NO_CACHE
 from connectors.mail import Message
 from connectors.tables import Cell, Grid
 from tasks.common.attendance import Event, RejectedRow, attended, event_titles, events, next_event, parse_attendance
-from tasks.common.links import LinkMaker
+from tasks.common.links import LinkMaker, checkin_url
 from tasks.common.messages import render
 from tasks.common.tables import number_cell
 from tasks.common.text import normalise_email
@@ -69,6 +69,8 @@ class ReviewPlan:
     intro_keys: dict[str, list[str]] = field(default_factory=dict)  # intro ref -> its message keys
     names: dict[str, str] = field(default_factory=dict)  # member id -> name, for the report and the Kumu sheet
     event_titles: dict[str, str] = field(default_factory=dict)  # event id -> title, from the events tab
+    # weaver id -> members whose check-in answer (by link) asked for a follow-up in the last FOLLOW_UP_DAYS
+    followup_requests: dict[str, list[str]] = field(default_factory=dict)
     reoffers: list[Tie] = field(default_factory=list)  # introductions answered "not yet": offered once more
 
     def name(self, member_id: str) -> str:
@@ -145,12 +147,15 @@ def plan_writeback(grid: Grid, roster: Roster, scores: Mapping[str, Score]) -> l
 def plan_review(members_grid: Grid, attendance_grid: Grid, ties: Sequence[Tie], inbox: Sequence[Mapping[str, Any]],
                 recorded: Sequence[Mapping[str, Any]], config: WeaverConfig, today: date, source: str,
                 lang: str, events_grid: Grid = (), vocabulary_grid: Grid = (), links: LinkMaker | None = None,
-                answers: Sequence[Mapping[str, Any]] = ()) -> ReviewPlan:  # fmt: skip
+                answers: Sequence[Mapping[str, Any]] = (),
+                checkin_answers: Sequence[Mapping[str, Any]] = ()) -> ReviewPlan:  # fmt: skip
     """The whole review from what was read; `events_grid` (the events tab, if any) gives events their titles,
     `vocabulary_grid` (the network's zh/en vocabulary, if any) makes 气候 and climate one shared interest.
 
     With `links`, "did you meet?" carries two signed links (yes / not yet); `answers` are the uses of those
-    links so far: an introduction answered "not yet" (and not confirmed since) is offered once more.
+    links so far: an introduction answered "not yet" (and not confirmed since) is offered once more. With
+    `links` too, each check-in in a weaver's digest carries a signed link to its outcome form; the answers given
+    by those links (`checkin_answers`) that asked for a follow-up are listed in that weaver's next digests.
     """
     cfg = config.engagement
     roster = read_roster(members_grid, config, source, lang)
@@ -176,11 +181,29 @@ def plan_review(members_grid: Grid, attendance_grid: Grid, ties: Sequence[Tie], 
                        "engagement_events": len(from_events), "ties": len(ties)},
                       config.members.tab)  # fmt: skip
     plan.event_titles = titles
+    plan.followup_requests = followup_requests(checkin_answers, set(members), today)
     plan.reoffers = [x for x in reoffers(answers, ties) if newcomer_of(x)[0] in members]
     plan.messages = review_messages(plan, members, config, upcoming, lang, links)
     plan.traits = {m: {k: f.get(k, "") for k in ("region", "language", "org_type")} for m, f in members.items()}
     plan.names = {m: str(f.get("name", "")) for m, f in members.items()}
     return plan
+
+
+FOLLOW_UP_DAYS = 21  # a check-in answer asking for a follow-up stays in the weaver's digest this long
+
+
+def followup_requests(answers: Sequence[Mapping[str, Any]], members: set[str], today: date) -> dict[str, list[str]]:
+    """Weaver id -> members (still on the tab) whose recent check-in answer asked for a follow-up."""
+    out: dict[str, list[str]] = {}
+    for a in answers:
+        used = a.get("used_at")
+        day = used.date() if hasattr(used, "date") else None
+        if not (a.get("outcome") or {}).get("followup") or day is None or (today - day).days > FOLLOW_UP_DAYS:
+            continue
+        weaver_id = str(a.get("scope", "")).partition(":")[0]
+        if a.get("subject") in members and a["subject"] not in out.get(weaver_id, []):
+            out.setdefault(weaver_id, []).append(str(a["subject"]))
+    return out
 
 
 def _suggestions(member_id: str, members: Mapping[str, Mapping[str, Any]], config: WeaverConfig,
@@ -224,7 +247,7 @@ def review_messages(plan: ReviewPlan, members: Mapping[str, Mapping[str, Any]], 
         context = {"other": _person(partner, members), **_met_links(links, newcomer, again.ref)}
         out.append(_member_message("intro_reoffer", f"email:intro-reoffer:{again.ref}", newcomer, members, config,
                                    context))  # fmt: skip
-    out += digests(plan, members, config, lang)
+    out += digests(plan, members, config, lang, links)
     return out
 
 
@@ -246,7 +269,7 @@ def _member_message(template: str, key: str, member_id: str, members: Mapping[st
 
 
 def digests(plan: ReviewPlan, members: Mapping[str, Mapping[str, Any]], config: WeaverConfig,
-            lang: str) -> list[Message]:  # fmt: skip
+            lang: str, links: LinkMaker | None = None) -> list[Message]:  # fmt: skip
     """One digest per weaver per week: their check-ins with suggestions, and the introductions around them."""
     year, week, _ = plan.today.isocalendar()
     owner = {s.member_id: a.weaver.id for a in plan.assignments for s in a.members}
@@ -256,19 +279,23 @@ def digests(plan: ReviewPlan, members: Mapping[str, Mapping[str, Any]], config: 
         intros = [i for i in plan.introductions if owner.get(i.newcomer, first) == a.weaver.id]
         asks = [newcomer_of(d) for d in plan.followups_due
                 if owner.get(newcomer_of(d)[0], first) == a.weaver.id]  # fmt: skip
-        if not a.members and not intros and not asks:
+        requested = plan.followup_requests.get(a.weaver.id, [])
+        if not a.members and not intros and not asks and not requested:
             continue
         language = next((x for x in a.weaver.languages if x in ("zh", "en")), config.network.default_language)
         checkins = [{**_person(s.member_id, members), "score": s.score, "reason": t(f"eng.reason.{s.status}", language),
                      "last_active": s.last_active.isoformat() if s.last_active else "-",
-                     "suggestions": plan.suggestions.get(s.member_id, [])} for s in a.members]  # fmt: skip
+                     "suggestions": plan.suggestions.get(s.member_id, []),
+                     "link": checkin_url(links, s.member_id, a.weaver.id, f"{year}-W{week:02d}", language)
+                     if links is not None else ""} for s in a.members]  # fmt: skip
         context = {"network_name": config.network.name, "weaver": a.weaver.name, "week": f"{year}-W{week:02d}",
                    "checkins": checkins, "waiting": len(plan.waiting),
                    "introductions": [{"newcomer": _person(i.newcomer, members)["name"],
                                       "partner": _person(i.partner, members)["name"], "shared": ", ".join(i.shared)}
                                      for i in intros],
                    "followups": [{"newcomer": _person(n, members)["name"], "partner": _person(p, members)["name"]}
-                                 for n, p in asks]}  # fmt: skip
+                                 for n, p in asks],
+                   "requested": [_person(m, members)["name"] for m in requested]}  # fmt: skip
         r = render("weaver_digest", language, context, config.network.default_language)
         out.append(Message(f"email:digest:{a.weaver.id}:{year}-W{week:02d}", a.weaver.email, a.weaver.name,
                            r.subject, r.text, r.html, r.language, None, "weaver_digest"))  # fmt: skip

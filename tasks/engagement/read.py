@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from prefect import task
 from prefect.cache_policies import NO_CACHE
 
 from connectors.tables import Grid, TableBackend
+from tasks.common.links import CHECKIN
 from tasks.common.ties import MET_PURPOSE
 from weaver.state import StateDB
 from weaver.state.engagement import engagement_rows
@@ -21,6 +24,14 @@ def read_optional_tab(tables: TableBackend, tab: str) -> Grid:
 read_optional_tab_task = task(name="read-optional-tab", cache_policy=NO_CACHE)(read_optional_tab)
 load_inbox_task = task(name="load-inbox", cache_policy=NO_CACHE)(inbox_rows)
 load_engagement_task = task(name="load-engagement-events", cache_policy=NO_CACHE)(engagement_rows)
+
+
+def checkin_answers(db: StateDB) -> list[dict[str, Any]]:
+    """What weavers answered through their check-in links (subject, scope, used_at, outcome)."""
+    return uses_of(db, CHECKIN)
+
+
+load_checkin_answers_task = task(name="load-checkin-answers", cache_policy=NO_CACHE)(checkin_answers)
 
 
 def load_met_answers(db: StateDB) -> list[dict]:

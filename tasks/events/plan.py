@@ -19,6 +19,7 @@ from prefect.cache_policies import NO_CACHE
 from connectors.calendar import google_event_id
 from connectors.mail import Message
 from tasks.common.audience import AudienceError, parse_audience
+from tasks.decisions.decisions import calendar_closes
 from tasks.events.calendar import Deadline, Person, Published, calendar_feed, parse_deadlines
 from tasks.events.events import (
     CALENDAR_PURPOSES,
@@ -248,6 +249,9 @@ def _feed(config: WeaverConfig, sources: Sources, decisions: Sequence[Decision],
     report = t("calendar.funder_report", lang)
     deadlines += [Deadline(row, report, funder, day) for row, funder, day in
                   calendar_deadlines(sources.funders_grid, config.funders, today)]  # fmt: skip
+    closes = t("calendar.decision_closes", lang)
+    deadlines += [Deadline(row, title, closes, day) for row, title, day in
+                  calendar_closes(sources.proposals_grid, config.decisions, today, lang)]  # fmt: skip
     name = config.calendar.name or config.network.name
     label = t("calendar.deadline", lang)
     return calendar_feed(items, deadlines, name, config.network.timezone, ctx.domain, ctx.now, label)

@@ -32,6 +32,7 @@ class Sources:
     rsvp_grid: Grid = field(default_factory=list)
     opportunities_grid: Grid = field(default_factory=list)
     funders_grid: Grid = field(default_factory=list)  # report deadlines (funder-stewardship) for calendar.ics
+    proposals_grid: Grid = field(default_factory=list)  # decision rounds' closing days, for calendar.ics
     missing_tabs: list[str] = field(default_factory=list)
     source_name: str = ""
 
@@ -56,8 +57,11 @@ def read_sources(config: WeaverConfig, tables: TableBackend, db: StateDB, calend
         out.source_name = "Google Calendar"
     out.rsvp_grid = _optional_tab(tables, config.tabs.rsvps, out.missing_tabs)
     out.opportunities_grid = _optional_tab(tables, config.tabs.opportunities, out.missing_tabs)
-    if config.funders.tab in tables.tab_names():  # optional: most networks start without one
+    names = set(tables.tab_names())  # the optional tabs below: most networks start without them
+    if config.funders.tab in names:
         out.funders_grid = tables.read_tab(config.funders.tab)
+    if config.decisions.proposals_tab in names:
+        out.proposals_grid = tables.read_tab(config.decisions.proposals_tab)
     return out
 
 

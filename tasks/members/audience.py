@@ -164,6 +164,20 @@ def mark_consent(sync: SyncPlan, grid: Grid, config: WeaverConfig, left: Mapping
     return marked
 
 
+def link_unsubscribes(db: StateDB) -> dict[str, str]:
+    """email -> "unsubscribed" for members who left by the unsubscribe link of one of our emails (read)."""
+    return suppressions_from(db, "link")
+
+
+def plan_link_unsubscribes(sync: SyncPlan, grid: Grid, config: WeaverConfig, left: Mapping[str, str]) -> int:
+    """Carry unsubscribes made on our preference page to the sheet's consent column, in member-sync's one write
+    batch (pure, like `mark_consent`, which it uses); with [mailchimp] the audience sync then unsubscribes them
+    there too, as for any member whose consent turned to no. Returns how many members were marked."""
+    if not left or "consent" not in config.members.columns:
+        return 0
+    return len(mark_consent(sync, grid, config, left))
+
+
 def contact_for(member: Member, status: str, cfg: MailchimpConfig) -> ContactUpsert:
     merge = {tag: member.fields.get(name, "")[:255] for tag, name in cfg.merge_fields.items()}
     return ContactUpsert(member.email, status, merge, member.language, member_tags(member, cfg.tags_from))

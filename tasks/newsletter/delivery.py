@@ -42,8 +42,9 @@ OUTCOME_KEYS = ("period", "delivery", "new_editions", "earlier_editions", "campa
 
 
 def unsubscribe_link(config: WeaverConfig, channel: str) -> str:
-    """Mailchimp fills in *|UNSUB|* per contact; by email, a reply asking to leave reaches the weavers."""
-    return "*|UNSUB|*" if channel == "mailchimp" else f"mailto:{config.mail.from_address}?subject=unsubscribe"
+    """Mailchimp fills in *|UNSUB|* per contact; by email every member message gets its personal unsubscribe
+    link and headers in `Operation.send` (tasks.common.unsubscribe), so the edition carries none."""
+    return "*|UNSUB|*" if channel == "mailchimp" else ""
 
 
 # email --------------------------------------------------------------------------------------------------------
@@ -56,7 +57,7 @@ def newsletter_messages(editions: Sequence[Edition], db: StateDB, config: Weaver
     members = db.member_rows("active")
     keys = [f"newsletter:{e.period}:{e.lang}:{m['member_id']}" for m in members for e in editions]
     done = {k for k, status in Ledger(db, FLOW).statuses(keys).items() if status == DONE}
-    headers = {"List-Unsubscribe": f"<{unsubscribe_link(config, 'email')}>"}
+    headers: dict[str, str] = {}  # List-Unsubscribe and List-Id: added to every member message by Operation.send
     messages: list[Message] = []
     skipped = 0
     for member in members:

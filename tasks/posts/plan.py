@@ -66,13 +66,20 @@ def _opportunity_drafts(
     return out
 
 
-def _newsletter_drafts(sources: PostSources, languages: Sequence[str]) -> list[Draft]:
+def _newsletter_drafts(sources: PostSources, languages: Sequence[str], site_url: str) -> list[Draft]:
+    """One draft per archived period; with `[site] base_url` it links the issue's page on the public site."""
     periods: dict[str, dict[str, str]] = {}
     for edition in sources.editions:
         periods.setdefault(edition.period, {})[edition.lang] = edition.subject
-    return [Draft(f"newsletter:{period}", {code: t("posts.draft.newsletter", code, subject=subjects.get(code) or
-                                                   next(iter(subjects.values()))) for code in languages})
-            for period, subjects in sorted(periods.items())]  # fmt: skip
+    drafts = []
+    for period, subjects in sorted(periods.items()):
+        texts = {}
+        for code in languages:
+            lang = code if code in subjects else next(iter(subjects))
+            link = f"{site_url.rstrip('/')}/newsletter/{period}-{lang}.html" if site_url else ""
+            texts[code] = t("posts.draft.newsletter", code, subject=subjects[lang], link=link).strip()
+        drafts.append(Draft(f"newsletter:{period}", texts))
+    return drafts
 
 
 def plan_posts(sources: PostSources, config: WeaverConfig, now: datetime, today: date) -> PostPlan:
@@ -84,7 +91,7 @@ def plan_posts(sources: PostSources, config: WeaverConfig, now: datetime, today:
     if "opportunities" in cfg.drafts_from:
         drafts += _opportunity_drafts(sources, config, today, languages)
     if "newsletter" in cfg.drafts_from:
-        drafts += _newsletter_drafts(sources, languages)
+        drafts += _newsletter_drafts(sources, languages, config.site.base_url)
     plan_drafts(sources.posts or [], cfg.tab, drafts, plan)
     return plan
 

@@ -38,4 +38,6 @@ def test_owners_hear_once_a_prep_sheet_is_kept_and_report_deadlines_reach_the_ca
     member_sync(workspace=str(demo_ws))
     event_invites(workspace=str(demo_ws), as_of=DAY, auto_approve=True)
     calendar = (demo_ws / "calendar.ics").read_text(encoding="utf-8")
-    assert "报告截止 (腾讯公益慈善基金会)" in calendar.replace("\r\n ", "") and "南都公益基金会" in calendar
+    unfolded = calendar.replace("\r\n ", "")
+    assert "报告截止 (腾讯公益慈善基金会)" in unfolded and "南都公益基金会" in unfolded
+    assert "网络气候行动联合声明 (决策截止)" in unfolded  # a decision round's close is in the calendar too

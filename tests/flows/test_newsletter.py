@@ -222,3 +222,49 @@ def test_recompile_replaces_the_archived_edition_and_mails_only_who_has_not_had_
     after = newsletter(auto_approve=True, workspace=str(demo_ws), **NOVEMBER)  # the recompiled edition stands now
     assert (after["earlier_editions"], after["sent"]) == ("zh, en", 0)
     assert NEW_TITLE in archive.read_text(encoding="utf-8")
+
+
+def test_after_unsubscribing_by_the_emails_own_link_the_next_newsletter_skips_that_member(demo_ws: Path) -> None:
+    """One-click (RFC 8058, no browser) takes effect at once: the next newsletter skips the member, and one who
+    turned the newsletter off on the preference page too; every member's issue carries both headers, List-Id
+    and a footer with the postal address and a link that works; member-sync writes the unsubscribe into the
+    sheet's consent column."""
+    import warnings
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        from starlette.testclient import TestClient
+    from tests.pages import link_rig
+    from weaver.state.preferences import suppression_of
+
+    member_sync(workspace=str(demo_ws))
+    expected = consenting(demo_ws)
+    gone, quiet, third = sorted(expected)[:3]
+    rig = link_rig(demo_ws)
+    with TestClient(rig.app) as client:
+        form = {"Content-Type": "application/x-www-form-urlencoded"}
+        one_click = client.post(f"/l/unsubscribe/{rig.token('unsubscribe', gone)}",
+                                content=b"List-Unsubscribe=One-Click", headers=form)  # fmt: skip
+        assert one_click.status_code == 200
+        client.post(f"/l/unsubscribe/{rig.token('unsubscribe', quiet)}", data={"action": "save", "topic": "events"})
+
+    sent = newsletter(auto_approve=True, workspace=str(demo_ws), **NOVEMBER)
+    by_member = {m["X-Weaver-Key"].rsplit(":", 1)[1]: m for m in outbox(demo_ws).messages()}
+    assert set(by_member) == set(expected) - {gone, quiet} and sent["suppressed"] >= 2
+    for mail in by_member.values():
+        assert mail["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
+        assert mail["List-Id"] == "<members.weaving.example.org>" and "/l/unsubscribe/" in mail["List-Unsubscribe"]
+    mail = by_member[third]
+    https, mailto = (part.strip(" <>") for part in mail["List-Unsubscribe"].split(","))
+    body = mail.get_body(("plain",)).get_content()
+    assert https in body and "1 Example Road" in body and mailto.startswith("mailto:hello@")
+    with TestClient(rig.app) as client:  # the link in the email itself, as a mailbox provider posts it
+        assert client.post("/l/" + https.split("/l/", 1)[1], data={"List-Unsubscribe": "One-Click"}).status_code == 200
+    assert suppression_of(rig.db, mail["To"].addresses[0].addr_spec.lower()) is not None
+
+    member_sync(workspace=str(demo_ws))
+    rows = {r["member_id"]: r for r in StateDB(f"sqlite:///{demo_ws / 'weaver.db'}").member_rows()}
+    assert rows[gone]["fields"]["consent"] == rows[third]["fields"]["consent"] == "unsubscribed"
+    book = load_workbook(demo_ws / "network.xlsx")
+    cells = [str(c.value) for r in book["Members"].iter_rows() for c in r]
+    assert cells.count("unsubscribed") >= 2

@@ -19,6 +19,7 @@ from deployments.pages.met import ANSWERS
 from tasks.asks_offers.report import SUMMARY_KEYS as ASKS_SUMMARY_KEYS
 from tasks.common.approval import APPROVAL_STATES
 from tasks.common.delivery import Delivery
+from tasks.common.unsubscribe import TOPICS
 from tasks.decisions.report import CHOICES as DECISION_CHOICES
 from tasks.decisions.report import KINDS as DECISION_KINDS
 from tasks.decisions.report import RESULTS as DECISION_RESULTS
@@ -69,10 +70,13 @@ DECLARED: dict[str, Iterable[str]] = {
     "ask.s.{}": ASKS_SUMMARY_KEYS,
     "sync.edit.{}": EDIT_OUTCOMES,
     "details.lang.{}": ("zh", "en"),
+    "details.report.{}": ("asked", "asked_before", "later"),
     "invites.sent.{}": SENT_KINDS,
     "invites.file.{}": CALENDAR_FILE_OUTCOMES,
     "invites.change.{}": CHANGES,
     "event.held_in.{}": LANGUAGES,  # an event's language, once recognised, is zh or en
+    "prefs.topic.{}": TOPICS,  # the preference page's topics
+    "prefs.language.{}": LANGUAGES,
     "stage.{}": STAGES,
     "grants.{}": SKIP_REASONS,
     "grants.problem.{}": DATE_COLUMNS,

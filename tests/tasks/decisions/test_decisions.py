@@ -98,3 +98,12 @@ def test_the_proposals_tab_is_read_row_by_row_with_reasons() -> None:
     ]  # fmt: skip
     assert read.problems == [(4, "bad_kind"), (5, "no_options"), (6, "closes_before_opens"), (7, "duplicate_id"),
                              (8, "bad_quorum")]  # fmt: skip
+
+
+def test_rounds_closing_from_today_on_go_to_the_calendar() -> None:
+    from tasks.decisions.decisions import calendar_closes
+
+    grid = [HEADER, ["p1", "主题", "Theme", "", "", "vote", "A; B", "all", "", "2026-11-30", ""],
+            ["p2", "旧", "Old", "", "", "vote", "A; B", "all", "", "2026-11-01", ""]]  # fmt: skip
+    assert calendar_closes(grid, DecisionsConfig(), date(2026, 11, 24), "zh") == [(2, "主题", date(2026, 11, 30))]
+    assert calendar_closes([["no such columns"]], DecisionsConfig(), date(2026, 11, 24), "en") == []

@@ -54,3 +54,49 @@ def test_the_summary_has_no_tie_graph_entry_on_a_dry_run() -> None:
     counts = dict.fromkeys([*keys.split(), "followups_due", "followups_planned", "cells"], 0)
     assert "tie_graph" not in EngagementSummary(**counts)
     assert EngagementSummary(**counts, tie_graph="reports/ties-kumu.csv")["tie_graph"] == "reports/ties-kumu.csv"
+
+
+def test_each_checkin_in_a_weavers_digest_carries_its_signed_outcome_link() -> None:
+    from datetime import UTC, datetime
+
+    from tasks.common.links import CHECKIN
+    from tasks.engagement.plan import digests
+    from weaver.config import parse_config
+    from weaver.links import LinkSigner, link_url
+
+    signer = LinkSigner(b"a test network's link key")
+    config = parse_config({"tables": {"backend": "workbook", "path": "x.xlsx"}})
+
+    def links(purpose: str, subject: str, scope: str = "") -> str:
+        return link_url(config, purpose, signer.token(purpose, subject, scope))
+
+    members = {"m-1": {"name": "王芳", "language": "zh", "region": "华东"}}
+    [mail] = digests(plan(), members, config, "en", links)
+    url = next(w for w in mail.text.split() if f"/l/{CHECKIN}/" in w)
+    link = signer.verify(url.split("/")[-1].split("?")[0], CHECKIN, datetime(2026, 11, 24, tzinfo=UTC))
+    assert (link.subject, link.scope) == ("m-1", "w-lin:2026-W48") and url.endswith("?lang=en")
+    assert "m-1" not in url and f'href="{url}"' in mail.html.replace("&amp;", "&")
+    [plain] = digests(plan(), members, config, "en")  # no signer: no link
+    assert f"/l/{CHECKIN}/" not in plain.text
+
+
+def test_a_check_in_answer_asking_for_a_follow_up_is_in_that_weavers_next_digest() -> None:
+    from datetime import UTC, datetime
+
+    from tasks.engagement.plan import digests, followup_requests
+    from weaver.config import parse_config
+
+    answers = [
+        {"subject": "m-1", "scope": "w-lin:2026-W47", "used_at": datetime(2026, 11, 18, tzinfo=UTC),
+         "outcome": {"met": True, "followup": True}},
+        {"subject": "m-2", "scope": "w-lin:2026-W47", "used_at": datetime(2026, 11, 18, tzinfo=UTC),
+         "outcome": {"met": True, "followup": False}},
+        {"subject": "m-1", "scope": "w-lin:2026-W40", "used_at": datetime(2026, 10, 1, tzinfo=UTC),
+         "outcome": {"followup": True}},  # too old
+    ]  # fmt: skip
+    assert followup_requests(answers, {"m-1", "m-2"}, D) == {"w-lin": ["m-1"]}
+    p = plan()
+    p.followup_requests = {"w-lin": ["m-1"]}
+    config = parse_config({"tables": {"backend": "workbook", "path": "x.xlsx"}})
+    [mail] = digests(p, {"m-1": {"name": "王芳", "language": "zh"}}, config, "en")
+    assert "Follow-ups you asked for after a check-in: 王芳" in mail.text

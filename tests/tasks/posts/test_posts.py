@@ -62,3 +62,23 @@ def test_drafts_are_appended_once_below_the_last_row_and_never_for_a_source_the_
     cells = {(c.row, c.col): c.value for a in plan.drafts for c in plan.cells[a.key]}
     assert cells[(3, 1)] == "evt-new" and cells[(3, 7)] == "草稿" and cells[(3, 8)] == "event:new"
     assert cells[(3, 4)] == "新活动" and cells[(3, 5)] == "New event" and cells[(4, 8)] == "newsletter:2026-11"
+
+
+def test_a_newsletter_draft_links_the_issue_on_the_public_site_when_its_address_is_known(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    from tasks.newsletter.compile import Edition
+    from tasks.posts.plan import plan_posts
+    from tasks.posts.read import PostSources
+    from weaver.config import parse_config
+
+    config = parse_config({"tables": {"backend": "csv", "path": "x"}, "network": {"timezone": TZ},
+                           "posts": {"drafts_from": ["newsletter"]},
+                           "site": {"base_url": "https://network.example.org/"}})  # fmt: skip
+    editions = [Edition("2026-11", "zh", "网络通讯 · 2026年11月", "", "", {}),
+                Edition("2026-11", "en", "Newsletter · November 2026", "", "", {})]  # fmt: skip
+    plan = plan_posts(PostSources([HEADER], None, None, editions), config, NOW, NOW.date())
+    cells = {c.col: c.value for c in plan.cells["post-draft:newsletter:2026-11"]}
+    assert (
+        cells[4]
+        == "新一期网络通讯已发布：网络通讯 · 2026年11月\nhttps://network.example.org/newsletter/2026-11-zh.html"
+    )
+    assert cells[5].endswith("https://network.example.org/newsletter/2026-11-en.html")

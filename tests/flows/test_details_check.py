@@ -1,0 +1,40 @@
+"""details-check end to end on the demo workspace: this week's anniversaries are asked once, each with a
+personal link that opens their own "my details" page."""
+
+from __future__ import annotations
+
+import warnings
+from pathlib import Path
+
+import pytest
+
+with warnings.catch_warnings():
+    warnings.simplefilter("ignore")
+    from starlette.testclient import TestClient
+
+from connectors.mail import OutboxTransport, Sender
+from flows.details_check import details_check
+from flows.member_sync import member_sync
+from tests.conftest import DEMO_DAY
+from tests.pages import link_rig
+
+pytestmark = pytest.mark.usefixtures("prefect_harness")
+
+
+def test_this_weeks_anniversaries_are_asked_once_with_a_link_to_their_own_page(demo_ws: Path) -> None:
+    member_sync(workspace=str(demo_ws))
+    first = details_check(workspace=str(demo_ws), as_of=DEMO_DAY.isoformat(), auto_approve=True)
+    assert first["asked"] > 0 and first["later"] > 0 and first["emails"]["sent"] > 0
+    again = details_check(workspace=str(demo_ws), as_of=DEMO_DAY.isoformat(), auto_approve=True)
+    assert again["asked"] == 0 and again["asked_before"] == first["asked"] and again["emails"]["sent"] == 0
+
+    box = OutboxTransport(demo_ws / "outbox", Sender("a@b.org", "x"))
+    mail = next(m for m in box.messages() if m["X-Weaver-Key"].startswith("email:details-check:"))
+    text = mail.get_body(("plain",)).get_content()
+    url = next(w for w in text.split() if "/l/my-details/" in w)
+    rig = link_rig(demo_ws)  # the receiver's pages, with the same workspace key that signed the email
+    with TestClient(rig.app) as client:
+        page = client.get(url.split("127.0.0.1:8787", 1)[1])
+    member_id = mail["X-Weaver-Key"].split(":")[2]
+    name = next(r["fields"]["name"] for r in rig.db.member_rows() if r["member_id"] == member_id)
+    assert page.status_code == 200 and name in page.text and 'name="needs"' in page.text

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import email.message
 import email.policy
+import hashlib
 import mailbox
 import smtplib
 import ssl
@@ -27,7 +28,7 @@ from email.message import EmailMessage
 from email.mime.base import MIMEBase
 from email.mime.multipart import MIMEMultipart
 from email.mime.text import MIMEText
-from email.utils import format_datetime, formataddr, make_msgid
+from email.utils import format_datetime, formataddr
 from pathlib import Path
 from typing import Any, Protocol
 
@@ -111,11 +112,19 @@ def build_mime(message: Message, sender: Sender) -> email.message.Message:
     mime["From"] = _address(sender.name, sender.address)
     mime["To"] = _address(message.to_name, message.to_email)
     mime["Date"] = format_datetime(utcnow())
-    mime["Message-ID"] = make_msgid(domain=sender.address.rpartition("@")[2] or None)
+    mime["Message-ID"] = message_id(message.key, sender.address)
     mime["X-Weaver-Key"] = message.key  # lets a coordinator (and tests) match a delivered mail to the ledger
     for name, value in message.headers.items():
         mime[name] = value if value.isascii() else Header(value, "utf-8")
     return mime
+
+
+def message_id(key: str, sender_address: str) -> str:
+    """A Message-ID made from the ledger key: a resend of the same message carries the same id, so the
+    coordinator (in the SMTP server's log) and a receiving system recognise it; the key itself is not shown."""
+    digest = hashlib.sha256(key.encode("utf-8")).hexdigest()[:32]
+    domain = sender_address.rpartition("@")[2] or "localhost"
+    return f"<{digest}.weaver@{domain}>"
 
 
 def _address(name: str, address: str) -> str:

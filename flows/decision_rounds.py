@@ -2,7 +2,8 @@
 
 read (the Proposals and Decisions tabs, one read each; members, responses, invitations and outcomes so far)
 -> plan (pure: who takes part, invitations, reminders to non-responders, the tally of closed rounds)
--> apply (open rounds saved for the page; each outcome appended once to the Decisions tab; emails via `op.send`)
+-> apply (open rounds saved for the page; each outcome appended once to the Decisions tab and posted once to the
+chat; emails via `op.send`)
 -> report (artifact + a report file of the run's own). Members answer on the receiver's page /l/decide/<token>.
 """
 
@@ -11,7 +12,8 @@ from __future__ import annotations
 from prefect import flow
 
 from flows._run import Operation
-from tasks.decisions.apply import apply_decisions_task
+from flows._runtime import build_chat
+from tasks.decisions.apply import apply_decisions_task, post_outcomes_task
 from tasks.decisions.plan import plan_decisions_task
 from tasks.decisions.read import read_decisions_task
 from tasks.decisions.report import DecisionSummary, build_decision_report, decision_summary
@@ -37,6 +39,8 @@ def decision_rounds(
                                    LinkSigner(secret), op.cfg, op.clock.today)  # fmt: skip
         applied = apply_decisions_task(plan, state.decisions_grid, op.tables, op.db, op.cfg, op.clock.now, dry_run)
         delivery = op.send(plan.messages, auto_approve) if plan.messages else None
-        summary = decision_summary(plan, applied, delivery)
+        posted = post_outcomes_task(plan, build_chat(op.rt.ws) if plan.chat_posts and not dry_run else None, op.db,
+                                    dry_run)  # fmt: skip
+        summary = decision_summary(plan, applied, delivery, posted)
         report = build_decision_report(plan, summary, op.cfg, dry_run)
         return op.finish(report, summary, deliveries=[delivery] if delivery else [])

@@ -9,6 +9,7 @@ from datetime import datetime
 from prefect import task
 from prefect.cache_policies import NO_CACHE
 
+from connectors.chat import ChatChannel
 from connectors.tables import Cell, Grid, TableBackend
 from tasks.decisions.decisions import FLOW
 from tasks.decisions.plan import DecisionPlan
@@ -37,8 +38,20 @@ def apply_decisions(plan: DecisionPlan, decisions_grid: Grid | None, tables: Tab
     return Ledger(db, FLOW).apply(plan.outcome_rows, append, batch_size=500, dry_run=dry_run)
 
 
+def post_outcomes(plan: DecisionPlan, chat: ChatChannel | None, db: StateDB, dry_run: bool) -> ApplyResult:
+    """Each closed round's outcome posted to the network's chat once (a post is not idempotent: never repeated)."""
+
+    def post(batch: Sequence[Action]) -> list[Outcome]:
+        assert chat is not None
+        return [chat.post(a.payload["title"], a.payload["body"]) for a in batch]
+
+    actions = plan.chat_posts if chat is not None or dry_run else []
+    return Ledger(db, FLOW).apply(actions, post, batch_size=1, dry_run=dry_run)
+
+
 def _nothing(batch: Sequence[Action]) -> list[Outcome]:
     return []
 
 
 apply_decisions_task = task(name="apply-decision-rounds", cache_policy=NO_CACHE)(apply_decisions)
+post_outcomes_task = task(name="post-decision-outcomes", cache_policy=NO_CACHE)(post_outcomes)

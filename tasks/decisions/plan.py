@@ -54,6 +54,7 @@ class DecisionPlan:
     snapshots: dict[str, dict[str, object]] = field(default_factory=dict)  # open rounds, for the page
     messages: list[Message] = field(default_factory=list)
     outcome_rows: list[Action] = field(default_factory=list)  # Decisions tab rows, once per round
+    chat_posts: list[Action] = field(default_factory=list)  # each outcome announced in the chat, once
 
     def count(self, purpose: str) -> int:
         return sum(1 for m in self.messages if m.purpose == purpose)
@@ -93,6 +94,7 @@ def plan_decisions(
             rp.outcome = tally(p, [v.member_id for v in eligible], mine)
             if p.proposal_id not in recorded:
                 plan.outcome_rows.append(_outcome_row(rp.outcome, voters, config))
+            plan.chat_posts.append(_chat_post(rp.outcome, config))
             plan.messages += [_announcement(rp.outcome, v, config) for v in eligible]
     return plan
 
@@ -143,6 +145,16 @@ def _outcome_row(outcome: Outcome, voters: Sequence[Voter], config: WeaverConfig
               counts_text(outcome, lang), objections]  # fmt: skip
     summary = f"decision {p.proposal_id}: {outcome.result}"
     return Action(f"decision-outcome:{p.proposal_id}", "sheet-append", summary, {"values": values}, idempotent=True)
+
+
+def _chat_post(outcome: Outcome, config: WeaverConfig) -> Action:
+    lang = config.network.default_language
+    p = outcome.proposal
+    title = t("dec.chat.title", lang, title=p.title(lang))
+    body = t("dec.chat.body", lang, result=result_text(outcome, lang), counts=counts_text(outcome, lang),
+             responded=outcome.responded, eligible=outcome.eligible)  # fmt: skip
+    return Action(f"chat:decision:{p.proposal_id}", "chat", f"chat post: outcome of {p.proposal_id}",
+                  {"title": title, "body": body})  # fmt: skip
 
 
 plan_decisions_task = task(name="plan-decision-rounds", cache_policy=NO_CACHE)(plan_decisions)

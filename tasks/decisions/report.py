@@ -15,7 +15,7 @@ from weaver.report import Report, Table
 from weaver.summary import Summary
 
 SUMMARY_KEYS = ("proposals", "open_rounds", "closed_rounds", "invitations_sent", "reminders_sent",
-                "outcomes_recorded", "announcements_sent", "rows_to_fix")  # fmt: skip
+                "outcomes_recorded", "announcements_sent", "chat_posts", "rows_to_fix")  # fmt: skip
 STATUSES = ("upcoming", "open", "closed")
 CHOICES = ("consent", "stand_aside", "object", "support", "concern")
 __all__ = ["CHOICES", "KINDS", "RESULTS", "ROW_PROBLEMS", "STATUSES", "SUMMARY_KEYS", "DecisionSummary",
@@ -31,11 +31,13 @@ class DecisionSummary(Summary):
     reminders_sent: int
     outcomes_recorded: int
     announcements_sent: int
+    chat_posts: int
     rows_to_fix: int
     emails: dict[str, Any] = field(default_factory=dict)
 
 
-def decision_summary(plan: DecisionPlan, applied: ApplyResult, delivery: Delivery | None) -> DecisionSummary:
+def decision_summary(plan: DecisionPlan, applied: ApplyResult, delivery: Delivery | None,
+                     posted: ApplyResult) -> DecisionSummary:  # fmt: skip
     done = [a.payload.get("purpose", "") for a in delivery.result.done] if delivery else []
     return DecisionSummary(
         proposals=len(plan.proposals.proposals),
@@ -45,6 +47,7 @@ def decision_summary(plan: DecisionPlan, applied: ApplyResult, delivery: Deliver
         reminders_sent=done.count("decision_reminder"),
         outcomes_recorded=len(applied.done) + (len(applied.skipped) if applied.dry_run else 0),
         announcements_sent=done.count("decision_outcome"),
+        chat_posts=len(posted.done) + (len(posted.skipped) if posted.dry_run else 0),
         rows_to_fix=len(plan.proposals.problems),
         emails=delivery.summary() if delivery else {},
     )

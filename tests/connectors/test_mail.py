@@ -214,3 +214,14 @@ def test_an_idn_address_lands_in_the_outbox(tmp_path: Path) -> None:
         assert session.send(message(to="zoe@exämple.org")).ok
     [mail] = outbox.messages()
     assert mail["To"].addresses[0].addr_spec == "zoe@xn--exmple-cua.org"
+
+
+def test_the_message_id_comes_from_the_ledger_key_so_a_resend_is_recognisable() -> None:
+    from connectors.mail import Message, Sender, build_mime
+
+    sender = Sender("hello@weaving.example.org", "示范网络")
+    one = Message("invite:ev-1:m-1:seq0", "a@example.org", "A", "s", "t", "<p>h</p>", "en", "m-1", "event_invite")
+    other = Message("invite:ev-1:m-2:seq0", "b@example.org", "B", "s", "t", "<p>h</p>", "en", "m-2", "event_invite")
+    first, again = build_mime(one, sender)["Message-ID"], build_mime(one, sender)["Message-ID"]
+    assert first == again and first.endswith("@weaving.example.org>") and "m-1" not in first
+    assert build_mime(other, sender)["Message-ID"] != first

@@ -93,9 +93,10 @@ def test_a_vote_by_personal_links_from_invitation_to_announced_outcome(demo_ws: 
     rows = WorkbookTables(demo_ws / "network.xlsx").read_tab("Decisions")
     [row] = [r for r in rows[1:] if r and r[0] == VOTE]
     assert row[7] == f"选定：{OPTIONS[1]}" and row[5] == "30" and "开放数据 Open data 17" in row[8]
+    assert closed["chat_posts"] == 1 and "决策结果：2027 年度主题" in (demo_ws / "chat.log").read_text(encoding="utf-8")
 
     again = decision_rounds(workspace=str(demo_ws), as_of=day(0), auto_approve=True)
-    assert again["emails"]["sent"] == 0 and again["outcomes_recorded"] == 0
+    assert again["emails"]["sent"] == 0 and again["outcomes_recorded"] == 0 and again["chat_posts"] == 0
     assert WorkbookTables(demo_ws / "network.xlsx").read_tab("Decisions") == rows
 
     with serving(rig.app) as base:

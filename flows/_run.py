@@ -174,7 +174,10 @@ class Operation:
         secret, _ = link_secret(self.db, self.cfg, self.dry_run, str(self.rt.ws.root / "weaver.toml"))
         signer = LinkSigner(secret)
         return with_unsubscribe(
-            messages, self.cfg, lambda m: link_url(self.cfg, LINK_PURPOSE, signer.token(LINK_PURPOSE, m))
+            messages,
+            self.cfg,
+            lambda m: link_url(self.cfg, LINK_PURPOSE, signer.token(LINK_PURPOSE, m)),
+            lambda m: link_url(self.cfg, "my-details", signer.token("my-details", m)),  # the member's own page
         )
 
     @property

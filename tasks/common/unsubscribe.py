@@ -60,10 +60,12 @@ def list_id(config: WeaverConfig) -> str:
     return f"<members.{domain.lower()}>"
 
 
-def with_unsubscribe(messages: Sequence[Message], config: WeaverConfig, url_for: Callable[[str], str]) -> list[Message]:
+def with_unsubscribe(messages: Sequence[Message], config: WeaverConfig, url_for: Callable[[str], str],
+                     details_for: Callable[[str], str] | None = None) -> list[Message]:  # fmt: skip
     """Every member message with its unsubscribe headers and footer; staff messages as they are.
 
-    `url_for(member_id)` is the member's preference/unsubscribe link (`weaver.links.link_url`)."""
+    `url_for(member_id)` is the member's preference/unsubscribe link (`weaver.links.link_url`); with
+    `details_for(member_id)`, the footer also links the member's own "my details" page."""
     mailto = f"mailto:{config.mail.from_address}?subject=unsubscribe"
     out = []
     for message in messages:
@@ -78,18 +80,23 @@ def with_unsubscribe(messages: Sequence[Message], config: WeaverConfig, url_for:
             "List-Unsubscribe-Post": "List-Unsubscribe=One-Click",
             "List-Id": list_id(config),
         }
-        text, page = footer(message.language, url, config.network.postal_address)
+        details = details_for(message.member_id) if details_for is not None else ""
+        text, page = footer(message.language, url, config.network.postal_address, details)
         out.append(replace(message, headers=headers, text=message.text.rstrip("\n") + "\n\n" + text,
                            html=_before_body_end(message.html, page)))  # fmt: skip
     return out
 
 
-def footer(language: str, url: str, postal_address: str) -> tuple[str, str]:
-    """The member footer: (text, html)."""
+def footer(language: str, url: str, postal_address: str, details_url: str = "") -> tuple[str, str]:
+    """The member footer: (text, html); with `details_url`, a link to the member's own details page too."""
     lang = language if language in ("zh", "en") else "en"
-    why, leave = t("mail.footer.why", lang), t("mail.footer.unsubscribe", lang)
+    why, leave, mine = t("mail.footer.why", lang), t("mail.footer.unsubscribe", lang), t("mail.footer.details", lang)
     lines = ["--", why] + ([postal_address] if postal_address else []) + [f"{leave}: {url}"]
+    lines += [f"{mine}: {details_url}"] if details_url else []
     address = f"{html.escape(postal_address)}<br>" if postal_address else ""
+    if details_url:
+        address += f'<a href="{html.escape(details_url)}" style="color:#7b8794">{html.escape(mine)}</a><br>'
+
     page = (
         '<p class="unsubscribe" style="font-size:12px;color:#7b8794;margin:16px auto;max-width:600px;'
         f'padding:0 24px">{html.escape(why)}<br>{address}<a href="{html.escape(url)}" style="color:#7b8794">'

@@ -26,6 +26,7 @@ from weaver.state import (
     links,
     local_secret,
     onboarding,
+    preferences,
     read_cursor,
     save_cursor,
     save_members,
@@ -272,3 +273,18 @@ def test_idea_rounds_and_dots(state_db: StateDB) -> None:
     ideas.save_dots(db, "r-1", "m-2", {"walk": 1}, T0)
     assert {v["member_id"]: v["dots"] for v in ideas.dots_of(db, "r-1")} == {"m-1": {"picnic": 3}, "m-2": {"walk": 1}}
     assert [v["member_id"] for v in ideas.dots_of(db, "r-1", "m-2")] == ["m-2"]
+
+
+def test_member_preferences_and_own_unsubscribes(state_db: StateDB) -> None:
+    db = state_db
+    preferences.save_preferences(db, "m-1", ["surveys", "events", "surveys"], "zh", T0)
+    preferences.save_preferences(db, "m-1", ["newsletter"], "en", T0 + timedelta(days=1))  # replaces
+    found = preferences.preferences_of(db, ["m-1", "m-2", "m-1"])
+    assert list(found) == ["m-1"] and (found["m-1"]["topics_off"], found["m-1"]["language"]) == (["newsletter"], "en")
+    delivery.add_suppression(db, "p1@example.org", "unsubscribed", "link")
+    delivery.add_suppression(db, "p2@example.org", "bounced", "smtp")
+    assert preferences.suppression_of(db, "p1@example.org")["source"] == "link"  # type: ignore[index]
+    assert preferences.suppression_of(db, "p3@example.org") is None
+    assert preferences.lift_own_unsubscribe(db, "p1@example.org")
+    assert not preferences.lift_own_unsubscribe(db, "p2@example.org")  # a bounce stays
+    assert delivery.suppressed_emails(db) == {"p2@example.org"}

@@ -68,3 +68,15 @@ def test_a_topic_turned_off_is_never_sent_other_topics_are(tmp_path: Path) -> No
     allowed, dropped = consent_filter(db, [msg("m-1", "newsletter"), msg("m-1", "event_invite")])
     assert [m.purpose for m in allowed] == ["event_invite"]
     assert [(d.message.purpose, d.reason) for d in dropped] == [("newsletter", "turned off newsletter")]
+
+
+def test_the_footer_links_the_members_own_details_page_too() -> None:
+    def details(member_id: str) -> str:
+        return f"https://weave.example.org/l/my-details/token-{member_id}"
+
+    member, staff = with_unsubscribe([msg("m-1", "event_invite"), msg(None, "weaver_digest")], CONFIG, url, details)
+    assert "查看或修改我的信息: https://weave.example.org/l/my-details/token-m-1" in member.text
+    assert 'href="https://weave.example.org/l/my-details/token-m-1"' in member.html
+    assert "my-details" not in staff.text
+    [plain] = with_unsubscribe([msg("m-1", "event_invite")], CONFIG, url)
+    assert "my-details" not in plain.text

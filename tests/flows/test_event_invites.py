@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
+import warnings
 from collections import Counter
 from collections.abc import Iterator
 from datetime import UTC, date, datetime
@@ -16,16 +18,23 @@ from icalendar import Calendar
 from openpyxl import load_workbook
 from sqlalchemy import select
 
+with warnings.catch_warnings():
+    warnings.simplefilter("ignore")
+    from starlette.testclient import TestClient
+
 from connectors.endpoints import redirect
 from connectors.mail import OutboxTransport, Sender
+from flows._runtime import build_tables
 from flows.event_invites import event_invites
 from flows.member_sync import member_sync
 from tests.flows.gate import PausedRun, approval_threshold_one
+from tests.pages import link_rig
 from tests.standins.calendar import CalendarStandIn
 from weaver.errors import ConfigError
 from weaver.models import parse_consent
 from weaver.state import StateDB, inbox, utcnow
 from weaver.state.events import event_seats, load_event_versions, load_rsvps, load_seats
+from weaver.workspace import Workspace
 
 pytestmark = pytest.mark.usefixtures("prefect_harness")
 
@@ -320,3 +329,18 @@ def test_above_the_threshold_the_send_waits_for_approval_and_a_decline_sends_and
     assert load_event_versions(db) == {} and load_rsvps(db) == [] and load_seats(db) == {}  # nothing recorded
     again = event_invites(workspace=str(ws), as_of=morning, auto_approve=True)  # planned again, all of it
     assert again["sent"]["invite"] > 50 and again["chat_posts"] == 3 and again["calendar_file"] == "written"
+
+
+def test_a_checkin_link_from_an_invitation_fills_the_attendance_tab_once(ws: Path) -> None:
+    event_invites(auto_approve=True, workspace=str(ws))
+    invite = next(m for m in outbox(ws) if str(m["X-Weaver-Key"]).startswith("invite:climate-roundtable:"))
+    [path] = re.findall(r"/l/checkin/[A-Za-z0-9_.-]+", invite.get_body(("plain",)).get_content())
+    with TestClient(link_rig(ws).app) as client:
+        assert client.post(path).status_code == 200 and client.post(path).status_code == 200  # a replay: no 2nd
+    tables = build_tables(Workspace.open(ws))
+    before = tables.read_tab("Attendance")
+    second = event_invites(auto_approve=True, workspace=str(ws))
+    after = tables.read_tab("Attendance")
+    assert second["checkins"] == 1 and len(after) == len(before) + 1 and "climate-roundtable" in after[-1]
+    third = event_invites(auto_approve=True, workspace=str(ws))
+    assert third["checkins"] == 0 and tables.read_tab("Attendance") == after  # a rerun writes nothing

@@ -770,6 +770,7 @@ def build_workbook(path: Path, seed: int = 7, today: date | None = None) -> Path
 # `weaver init` flags -> (section, key) of weaver.toml: the network's own identity instead of the demo's.
 IDENTITY_KEYS: dict[str, tuple[str, str]] = {
     "name": ("network", "name"),
+    "postal_address": ("network", "postal_address"),
     "timezone": ("network", "timezone"),
     "language": ("network", "default_language"),
     "sender": ("mail", "from_address"),
@@ -779,6 +780,10 @@ IDENTITY_KEYS: dict[str, tuple[str, str]] = {
 }
 
 
+# Given as "" these are cleared rather than left as the demo's: a new network must never mail the demo's address.
+CLEARABLE = frozenset({"postal_address"})
+
+
 def personalise(config: Path, identity: Mapping[str, str]) -> None:
     """Set the network's own name, sender and weaver in a weaver.toml, keeping its comments and layout."""
     import json
@@ -786,7 +791,7 @@ def personalise(config: Path, identity: Mapping[str, str]) -> None:
 
     lines = config.read_text(encoding="utf-8").splitlines(keepends=True)
     for flag, value in identity.items():
-        if not value:
+        if not value and flag not in CLEARABLE:
             continue
         section, key = IDENTITY_KEYS[flag]
         current = ""

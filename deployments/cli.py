@@ -229,6 +229,7 @@ def init(
     sender_name: Annotated[str, typer.Option(help="The name member mail comes from (default: --name)")] = "",
     weaver_email: Annotated[str, typer.Option(help="The network weaver's own address (staff digests)")] = "",
     weaver_name: Annotated[str, typer.Option(help="The network weaver's name")] = "",
+    postal_address: Annotated[str, typer.Option(help="The postal address in every member email's footer")] = "",
     timezone: Annotated[str, typer.Option(help="The network's time zone, e.g. Europe/Berlin")] = "",
     language: Annotated[str, typer.Option(help="zh or en: reports and the fallback email language")] = "",
     force: Annotated[bool, typer.Option(help="Overwrite the demo files if they exist")] = False,
@@ -246,6 +247,9 @@ def init(
         identity["sender_name"] = sender_name or identity["name"]
         identity["sender"] = typer.prompt("The address member mail comes from")
         identity["weaver_email"] = typer.prompt("The network weaver's own address")
+        postal_address = postal_address or typer.prompt("The postal address for member email footers", default="")
+    if identity["name"] or postal_address:  # a network of its own never keeps the demo's postal address
+        identity["postal_address"] = postal_address
     from tasks.common.text import is_valid_email
 
     for flag in ("sender", "weaver_email"):

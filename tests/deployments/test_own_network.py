@@ -57,7 +57,7 @@ def test_an_empty_folder_to_the_first_welcome_email(tmp_path: Path) -> None:
     ws = tmp_path / "my-network"
     weaver("init", str(ws), "--name", "Riverside Commons", "--sender", "hello@riverside.example",
            "--weaver-email", "ana@riverside.example", "--weaver-name", "Ana Weaver", "--timezone", "Europe/Berlin",
-           "--language", "en")  # fmt: skip
+           "--language", "en", "--postal-address", "Riverside Commons, 2 River Street, 10115 Berlin")  # fmt: skip
     config = ws / "weaver.toml"
     text = config.read_text(encoding="utf-8")
     assert 'name = "Riverside Commons"' in text and "示范编织网络" not in text.split("[tables]")[0]
@@ -80,6 +80,7 @@ def test_an_empty_folder_to_the_first_welcome_email(tmp_path: Path) -> None:
     assert parseaddr(str(welcome["From"])) == ("Riverside Commons", "hello@riverside.example")
     body = welcome.get_body(("plain",)).get_content()  # type: ignore[union-attr]
     assert "Riverside Commons" in body and "Demo Weaving Network" not in body
+    assert "2 River Street, 10115 Berlin" in body  # our postal address in the footer, never the demo's
 
     # the send showed its progress in the Prefect UI: a progress artifact, at 100% when done
     from prefect.client.orchestration import get_client

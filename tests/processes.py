@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import signal
 import socket
@@ -11,6 +12,7 @@ import urllib.error
 import urllib.request
 from collections.abc import Callable, Mapping
 from pathlib import Path
+from typing import Any
 
 
 def free_port() -> int:
@@ -72,3 +74,21 @@ def http_ok(url: str) -> bool:
             return 200 <= reply.status < 300
     except (urllib.error.URLError, OSError):
         return False
+
+
+RETRIED = (429, 502, 503)  # the answers Prefect's own client retries: a busy server (SQLite locked) says 503
+
+
+def prefect_api(api_url: str, method: str, path: str, body: dict[str, Any] | None = None, tries: int = 6) -> Any:
+    """One call to a Prefect server's REST API, retried like Prefect's client retries a busy server."""
+    data = json.dumps(body).encode() if body is not None else None
+    for attempt in range(tries):
+        request = urllib.request.Request(api_url + path, data=data, method=method,
+                                         headers={"content-type": "application/json"})  # fmt: skip
+        try:
+            with urllib.request.urlopen(request, timeout=10) as reply:
+                return json.loads(reply.read())
+        except urllib.error.HTTPError as exc:
+            if exc.code not in RETRIED or attempt == tries - 1:
+                raise
+        time.sleep(0.5 * 2**attempt)

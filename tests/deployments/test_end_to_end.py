@@ -27,7 +27,7 @@ from deployments.dispatch import Dispatcher, PrefectStarter, Route
 from deployments.signatures import signed_headers
 from flows import FLOWS
 from tests.conftest import PrefectServer
-from tests.processes import Background, free_port, http_ok
+from tests.processes import Background, free_port, http_ok, prefect_api
 from weaver.clock import network_clock, utcnow
 from weaver.state import StateDB
 from weaver.state.submissions import inbox_add, inbox_get
@@ -45,11 +45,7 @@ class Network:
     hooks: str  # http://127.0.0.1:PORT
 
     def api(self, method: str, path: str, body: dict[str, Any] | None = None) -> Any:
-        data = json.dumps(body).encode() if body is not None else None
-        request = urllib.request.Request(self.server.api_url + path, data=data, method=method,
-                                         headers={"content-type": "application/json"})  # fmt: skip
-        with urllib.request.urlopen(request, timeout=10) as reply:
-            return json.loads(reply.read())
+        return prefect_api(self.server.api_url, method, path, body)
 
     def deployment(self, name: str) -> dict[str, Any]:
         return self.api("GET", f"/deployments/name/{name}")

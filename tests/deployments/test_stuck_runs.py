@@ -8,14 +8,12 @@ first message until the kill. The run lease and the claims' lease are 2 s, the r
 
 from __future__ import annotations
 
-import json
 import os
 import re
 import signal
 import sys
 import threading
 import time
-import urllib.request
 from collections import Counter
 from pathlib import Path
 from typing import Any
@@ -24,7 +22,7 @@ import pytest
 
 from demo.build import create_workspace
 from tests.conftest import PrefectServer
-from tests.processes import Background, http_ok
+from tests.processes import Background, http_ok, prefect_api
 from tests.standins.smtp import Received, smtp_server
 from weaver.clock import network_clock
 from weaver.ledger import Ledger
@@ -38,11 +36,7 @@ BOUND = 90.0  # seconds from the kill to Crashed: a new serve's start-up, then o
 
 
 def api(server: PrefectServer, method: str, path: str, body: dict[str, Any] | None = None) -> Any:
-    data = json.dumps(body).encode() if body is not None else None
-    request = urllib.request.Request(server.api_url + path, data=data, method=method,
-                                     headers={"content-type": "application/json"})  # fmt: skip
-    with urllib.request.urlopen(request, timeout=10) as reply:
-        return json.loads(reply.read())
+    return prefect_api(server.api_url, method, path, body)
 
 
 def wait_state(server: PrefectServer, run_id: str, states: set[str], timeout: float) -> dict[str, Any]:

@@ -5,12 +5,10 @@ run by hand beside its deployment: every email once (0 duplicates), every planne
 
 from __future__ import annotations
 
-import json
 import os
 import re
 import sys
 import time
-import urllib.request
 from collections import Counter
 from pathlib import Path
 from typing import Any
@@ -21,7 +19,7 @@ from demo.build import create_workspace
 from tests.conftest import PrefectServer
 from tests.deployments.test_growing import section_commands
 from tests.postgres import PostgresServer
-from tests.processes import Background
+from tests.processes import Background, prefect_api
 from tests.standins.smtp import smtp_server
 from weaver.clock import network_clock
 from weaver.ledger import Ledger
@@ -36,11 +34,7 @@ OPERATIONS = ("onboarding", "event-invites")
 
 
 def api(server: PrefectServer, method: str, path: str, body: dict[str, Any] | None = None) -> Any:
-    data = json.dumps(body).encode() if body is not None else None
-    request = urllib.request.Request(server.api_url + path, data=data, method=method,
-                                     headers={"content-type": "application/json"})  # fmt: skip
-    with urllib.request.urlopen(request, timeout=10) as reply:
-        return json.loads(reply.read())
+    return prefect_api(server.api_url, method, path, body)
 
 
 def finished(server: PrefectServer, run_id: str, timeout: float = 600) -> dict[str, Any]:

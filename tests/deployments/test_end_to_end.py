@@ -29,6 +29,7 @@ from flows import FLOWS
 from tests.conftest import PrefectServer
 from tests.processes import Background, free_port, http_ok, prefect_api
 from weaver.clock import network_clock, utcnow
+from weaver.errors import RetriableError
 from weaver.state import StateDB
 from weaver.state.submissions import inbox_add, inbox_get
 
@@ -136,7 +137,7 @@ def test_a_signed_join_runs_intake_once_and_welcomes_the_newcomer(network: Netwo
 
     # the same submission again: answered 200, and no second run, even when asked for one directly
     assert network.post("tj-1") == (200, {"status": "duplicate", "id": "tally:tj-1"})
-    again = PrefectStarter(network.server.api_url).start("member-intake/demo", {}, "tally:tj-1")
+    again = start_retrying(network.server.api_url, "member-intake/demo", "tally:tj-1")
     assert again == run_id
     assert [r["id"] for r in network.runs_of(intake["id"])] == [run_id]
 
@@ -169,3 +170,15 @@ async def _run_until_dispatched(dispatcher: Dispatcher, db: StateDB, entry: str,
         loop.cancel()
         with contextlib.suppress(asyncio.CancelledError):
             await loop
+
+
+def start_retrying(api_url: str, deployment: str, key: str, tries: int = 6) -> str:
+    """A direct start, retried as the dispatcher retries: a busy server may answer 503 (RetriableError)."""
+    for attempt in range(tries):
+        try:
+            return PrefectStarter(api_url).start(deployment, {}, key)
+        except RetriableError:
+            if attempt == tries - 1:
+                raise
+            time.sleep(0.5 * 2**attempt)
+    raise AssertionError("unreachable")

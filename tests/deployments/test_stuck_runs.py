@@ -30,6 +30,7 @@ from weaver.state import StateDB
 
 pytestmark = pytest.mark.e2e
 
+NAME = "stuck-runs"  # the deployment name of this test's network
 SYNC = "import sys\nfrom flows import load_flow\nload_flow('member-sync')(workspace=sys.argv[1])\n"
 LEASE, INTERVAL = 2, 1
 BOUND = 90.0  # seconds from the kill to Crashed: a new serve's start-up, then one lease plus one interval
@@ -57,6 +58,8 @@ def smtp_workspace(root: Path, port: int) -> Path:
         r'(?m)^backend = "outbox".*$', f'backend = "smtp"\nhost = "127.0.0.1"\nport = {port}\nsecurity = "none"', text
     )
     text = re.sub(r"(?m)^approval_threshold = \d+", "approval_threshold = 100000", text)
+    # its own deployments: the session's server also runs other tests' `<flow>/demo`, whose slots are not ours
+    text = re.sub(r'(?m)^(\[deployments\]\nname = )"demo"', rf'\1"{NAME}"', text)
     config.write_text(text, encoding="utf-8")
     return ws
 
@@ -81,9 +84,9 @@ def test_a_killed_run_is_crashed_its_slot_freed_and_the_next_run_settles(
         first = Background(serve_args, env, ws / "serve-1.log")
         second: Background | None = None
         try:
-            url = f"{prefect_server.api_url}/deployments/name/onboarding/demo"
+            url = f"{prefect_server.api_url}/deployments/name/onboarding/{NAME}"
             first.wait_for(lambda: http_ok(url), "serve", timeout=300)
-            deployment = api(prefect_server, "GET", "/deployments/name/onboarding/demo")
+            deployment = api(prefect_server, "GET", f"/deployments/name/onboarding/{NAME}")
             assert deployment["global_concurrency_limit"]["limit"] == 1
             dead = api(prefect_server, "POST", f"/deployments/{deployment['id']}/create_flow_run", {})["id"]
             assert holding.wait(300), first.tail()

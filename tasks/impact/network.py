@@ -155,13 +155,25 @@ def _pack(drawn: nx.Graph) -> dict[str, tuple[float, float]]:
     boxes += [(0.77 + (i % cols) * 0.23 / cols, (i // cols) / rows, 0.23 / cols, 1 / rows) for i in range(len(rest))]
     places: dict[str, tuple[float, float]] = {}
     for group, (x0, y0, w, h) in zip(groups, boxes, strict=True):
-        pos = nx.spring_layout(drawn.subgraph(group), seed=_SEED, iterations=60)
+        pos = nx.spring_layout(_ordered(drawn, group), seed=_SEED, iterations=60)
         xs, ys = [float(p[0]) for p in pos.values()], [float(p[1]) for p in pos.values()]
         for m, (x, y) in pos.items():
             fx = (float(x) - min(xs)) / (max(xs) - min(xs)) if max(xs) > min(xs) else 0.5
             fy = (float(y) - min(ys)) / (max(ys) - min(ys)) if max(ys) > min(ys) else 0.5
             places[m] = (round(x0 + w * (0.08 + 0.84 * fx), 4), round(y0 + h * (0.08 + 0.84 * fy), 4))
     return places
+
+
+def _ordered(graph: nx.Graph, nodes: list[str]) -> nx.Graph:
+    """The subgraph on `nodes` as a graph of its own, nodes and edges in sorted order.
+
+    `graph.subgraph(nodes)` iterates its nodes in the order of a set (networkx's filter), which changes with
+    Python's hash seed from one process to the next; the seeded layout depends on that order, so the map (and
+    the report's ledger key) changed on every run."""
+    sub = nx.Graph()
+    sub.add_nodes_from(sorted(nodes))
+    sub.add_edges_from(sorted((a, b) if a < b else (b, a) for a, b in graph.subgraph(nodes).edges))
+    return sub
 
 
 def map_svg(drawing: Drawing, metrics: NetworkMetrics, *, title: str, legend: Mapping[str, str],

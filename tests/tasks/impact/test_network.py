@@ -85,3 +85,41 @@ def test_a_large_network_estimates_brokers_from_a_fixed_sample() -> None:
     first = measure(graph, people, DAY, sample_above=20, sample_size=10)
     again = measure(build_graph(people, list(reversed(ties)), DAY), people, DAY, sample_above=20, sample_size=10)
     assert first.estimated and first.brokers == again.brokers and len(first.brokers) == 5
+
+
+MAP_IN_A_PROCESS = """
+import sys
+from datetime import date
+sys.path.insert(0, sys.argv[1])
+from tests.tasks.impact.test_network import DAY, everyone
+from tasks.common.ties import tie
+from tasks.impact.network import build_graph, layout, map_svg, measure
+groups = ["pqrs", "tuvw", "abcdefgh"]  # several components: each is laid out as a subgraph of its own
+ties = [tie(x, y, "group", "e/r1/g1", date(2026, 10, 1)) for g in groups for x in g for y in g if x < y]
+people = everyone("".join(groups))
+graph = build_graph(people, ties, DAY)
+metrics = measure(graph, people, DAY, brokers=1)
+print(map_svg(layout(graph, metrics), metrics, title="map", legend={"member": "member"}))
+"""
+
+
+def test_the_map_is_the_same_in_every_process_whatever_the_hash_seed() -> None:
+    """A subgraph iterates its nodes in a set's order, which follows Python's per-process hash seed: the map
+    (and so the report's ledger key) must not, or every run of the report writes it again."""
+    import os
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    root = str(Path(__file__).resolve().parents[3])
+    svgs = {
+        subprocess.run(
+            [sys.executable, "-c", MAP_IN_A_PROCESS, root],
+            capture_output=True,
+            text=True,
+            check=True,
+            env={**os.environ, "PYTHONHASHSEED": seed},
+        ).stdout  # fmt: skip
+        for seed in ("1", "2", "3", "4")
+    }
+    assert len(svgs) == 1 and next(iter(svgs)).startswith("<svg")

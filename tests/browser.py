@@ -6,7 +6,10 @@ and say why.
 
 from __future__ import annotations
 
+import contextlib
+import os
 import shutil
+import signal
 import subprocess
 import tempfile
 from pathlib import Path
@@ -32,7 +35,7 @@ def dump_dom(page: Path | str) -> str:
     `page` is a file, or the URL of a page a test serves on loopback (`tests.pages.serving`).
     """
     target = page if isinstance(page, str) else page.resolve().as_uri()
-    with tempfile.TemporaryDirectory(prefix="weaver-chromium-") as profile:
+    with tempfile.TemporaryDirectory(prefix="weaver-chromium-", ignore_cleanup_errors=True) as profile:
         args = [chromium(), *FLAGS, f"--user-data-dir={profile}", "--dump-dom", target]
         done = subprocess.run(args, capture_output=True, text=True, encoding="utf-8", timeout=120, check=True)
     return done.stdout
@@ -40,7 +43,7 @@ def dump_dom(page: Path | str) -> str:
 
 def screenshot(page: Path, out: Path, width: int = 1100, height: int = 1400) -> Path:
     """A PNG of the page as headless Chromium draws it at this window size."""
-    with tempfile.TemporaryDirectory(prefix="weaver-chromium-") as profile:
+    with tempfile.TemporaryDirectory(prefix="weaver-chromium-", ignore_cleanup_errors=True) as profile:
         args = [chromium(), *FLAGS, f"--user-data-dir={profile}", "--hide-scrollbars",
                 f"--window-size={width},{height}", f"--screenshot={out}", page.resolve().as_uri()]  # fmt: skip
         subprocess.run(args, capture_output=True, timeout=120, check=True)
@@ -80,10 +83,12 @@ def fill_and_submit(url: str, fields: dict[str, str], timeout: float = 90) -> tu
     from tests.processes import free_port
 
     port = free_port()
-    with tempfile.TemporaryDirectory(prefix="weaver-chromium-") as profile:
+    with tempfile.TemporaryDirectory(prefix="weaver-chromium-", ignore_cleanup_errors=True) as profile:
         args = [chromium(), *FLAGS, f"--user-data-dir={profile}", f"--remote-debugging-port={port}",
                 "--remote-debugging-address=127.0.0.1", url]  # fmt: skip
-        browser = subprocess.Popen(args, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        # its own process group: the renderers and helpers it starts are stopped with it, before the profile
+        # folder is removed (they kept writing into it, and the removal failed now and then)
+        browser = subprocess.Popen(args, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
         try:
             deadline = time.monotonic() + timeout
             target = None
@@ -129,5 +134,6 @@ def fill_and_submit(url: str, fields: dict[str, str], timeout: float = 90) -> tu
                 settle("window.__weaverSubmitted === undefined && document.readyState === 'complete'")
                 return before, str(evaluate("document.documentElement.outerHTML"))
         finally:
-            browser.terminate()
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(browser.pid, signal.SIGTERM)
             browser.wait(10)

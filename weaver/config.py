@@ -1185,6 +1185,31 @@ class ImpactConfig(_Strict):
     sample_size: int = Field(default=32, ge=8)  # sources of that estimate (a fixed seed: the same figures each run)
 
 
+# health digest (issue 16) ---------------------------------------------------------------------------------
+class HealthConfig(_Strict):
+    """The health digest: what needs a person (failed or crashed runs, approvals waiting, unknown outcomes,
+    quarantined rows, bounces and unsubscribes, stale tabs), told to the coordinators, never to members."""
+
+    # staff mail: the coordinator (or a team address) who reads the digest; empty: no email
+    coordinator_email: str = ""
+    coordinator_name: str = ""
+    chat: bool = False  # also post the digest to [chat] (the staff chat: a log file by default, or apprise)
+    period: Literal["daily", "weekly"] = "daily"  # at most one digest per day (or ISO week)
+    language: Literal["", "zh", "en"] = ""  # empty: the network's default language
+    # operation -> days: a tab is stale when the operation that reads it last finished longer ago than this
+    stale_days: dict[str, int] = Field(
+        default_factory=lambda: {"member-sync": 2, "event-invites": 2, "grant-pipeline": 14}
+    )
+
+    @field_validator("stale_days")
+    @classmethod
+    def _positive(cls, value: dict[str, int]) -> dict[str, int]:
+        for name, days in value.items():
+            if days < 1:
+                raise ValueError(f"{name!r}: days must be 1 or more")
+        return value
+
+
 class WeaverConfig(_Strict):
     network: NetworkConfig = NetworkConfig()
     state: StateConfig = StateConfig()
@@ -1217,6 +1242,7 @@ class WeaverConfig(_Strict):
     ideas: IdeasConfig = IdeasConfig()
     posts: PostsConfig = PostsConfig()
     prompts: PromptsConfig = PromptsConfig()
+    health: HealthConfig = HealthConfig()
 
     @model_validator(mode="after")
     def _google_source_needs(self) -> WeaverConfig:

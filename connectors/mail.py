@@ -19,7 +19,7 @@ import mailbox
 import smtplib
 import ssl
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
 from email import encoders
@@ -180,12 +180,23 @@ class Refused(Outcome):
     code: int = 550
 
 
+# Called just before a message is handed over (SMTP: after MAIL FROM and RCPT TO were accepted, before DATA);
+# it records the hand-over durably (`Ledger.hand_over`) and says whether the message may go (False: the claim
+# is no longer ours, the message is not sent).
+BeforeData = Callable[[], bool]
+
+
 class MailSession(Protocol):
-    def send(self, message: Message) -> Outcome: ...
+    def send(self, message: Message, before_data: BeforeData | None = None) -> Outcome: ...
 
 
 class MailTransport(Protocol):
     def describe(self) -> str: ...
+
+    def check_at(self) -> tuple[str, str]:
+        """Where a coordinator checks whether a message arrived: ("smtp", "host:port") -> the server's log,
+        by Message-ID; ("outbox", path) -> the outbox folder."""
+        ...
 
     def session(self) -> Any:
         """A context manager yielding a MailSession: one connection for a whole batch."""
@@ -196,8 +207,11 @@ class _OutboxSession:
     def __init__(self, box: mailbox.Maildir, sender: Sender) -> None:
         self.box, self.sender = box, sender
 
-    def send(self, message: Message) -> Outcome:
-        self.box.add(build_mime(message, self.sender))
+    def send(self, message: Message, before_data: BeforeData | None = None) -> Outcome:
+        mime = build_mime(message, self.sender)
+        if before_data is not None and not before_data():
+            return Outcome.lost_claim()
+        self.box.add(mime)
         return Outcome.success("outbox")
 
 
@@ -210,6 +224,9 @@ class OutboxTransport:
 
     def describe(self) -> str:
         return f"outbox {self.path.name}/"
+
+    def check_at(self) -> tuple[str, str]:
+        return "outbox", str(self.path)
 
     @contextmanager
     def session(self) -> Iterator[MailSession]:
@@ -268,6 +285,9 @@ class SmtpTransport:
 
     def describe(self) -> str:
         return f"smtp {self.host}:{self.port}"
+
+    def check_at(self) -> tuple[str, str]:
+        return "smtp", f"{self.host}:{self.port}"
 
     @contextmanager
     def session(self) -> Iterator[MailSession]:
@@ -353,15 +373,15 @@ class _SmtpSession:
                 pass
             self.drop()
 
-    def send(self, message: Message) -> Outcome:
+    def send(self, message: Message, before_data: BeforeData | None = None) -> Outcome:
         """Hand one message over; retry a transient refusal boundedly, then leave it for a later run."""
         body = wire_bytes(build_mime(message, self.t.sender))
         try:
-            return retry(lambda: self._transact(body, message.to_email), self.t.policy)
+            return retry(lambda: self._transact(body, message.to_email, before_data), self.t.policy)
         except Deferred as exc:  # a server that cannot be reached at all stops the batch instead
             return Outcome.failure(f"deferred: {exc}", retry=True)
 
-    def _transact(self, body: bytes, to: str) -> Outcome:
+    def _transact(self, body: bytes, to: str, before_data: BeforeData | None = None) -> Outcome:
         conn = self.connection()
         sender = self.t.sender.address
         options: list[str] = []
@@ -379,6 +399,9 @@ class _SmtpSession:
             refused = self._expect(conn.rcpt(to), "recipient")
             if refused is not None:
                 return refused
+            if before_data is not None and not before_data():  # recorded as handed over, durably, or not ours
+                self._reset()
+                return Outcome.lost_claim()
             return self._data(conn, body)
         except smtplib.SMTPServerDisconnected:
             self.drop()

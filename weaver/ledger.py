@@ -579,11 +579,7 @@ _MARK = (
     .where(ledger.c.key == bindparam("b_key"))
     .values(status=bindparam("b_status"), detail=bindparam("b_detail"), updated_at=bindparam("b_now"), lease_until=None)
 )
-_RENEW = (
-    update(ledger)
-    .where(ledger.c.detail == bindparam("b_owner"), _HELD)
-    .values(lease_until=bindparam("b_until"))
-)
+_RENEW = update(ledger).where(ledger.c.detail == bindparam("b_owner"), _HELD).values(lease_until=bindparam("b_until"))
 _HAND_OVER = (
     update(ledger)
     # HANDED too: a message deferred (4xx) after DATA is handed over again on its next try

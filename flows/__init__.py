@@ -71,6 +71,10 @@ FLOWS: dict[str, tuple[str, str]] = {
         "flows.chat_prompts:chat_prompts",
         "Post the question of the week, the weekly what's-on digest and event reminders to chat, each once",
     ),
+    "bounces": (
+        "flows.bounces:bounces",
+        "Read bounces from the bounce mailbox (IMAP): suppress hard bounces and repeated soft ones, report them",
+    ),
     "site": (
         "flows.site:site",
         "Build and publish the public site: events, calendar, opportunities, newsletters, stories, members",

@@ -75,6 +75,10 @@ FLOWS: dict[str, tuple[str, str]] = {
         "flows.bounces:bounces",
         "Read bounces from the bounce mailbox (IMAP): suppress hard bounces and repeated soft ones, report them",
     ),
+    "health-digest": (
+        "flows.health_digest:health_digest",
+        "Tell the coordinators what needs a person: failed, crashed or paused runs, unknown outcomes, bounces ...",
+    ),
     "site": (
         "flows.site:site",
         "Build and publish the public site: events, calendar, opportunities, newsletters, stories, members",
@@ -104,7 +108,7 @@ WEEKLY_CYCLE: list[str] = [
 ]
 
 # Shown by `weaver demo` after the weekly cycle, though they run on their own schedules.
-DEMO_EXTRAS: list[str] = ["impact-report"]
+DEMO_EXTRAS: list[str] = ["impact-report", "health-digest"]
 
 
 def load_flow(name: str) -> Any:

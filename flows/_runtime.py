@@ -27,6 +27,7 @@ if TYPE_CHECKING:
     from connectors.imap import BounceMailbox
     from connectors.mail import ReturnPath, Sender
     from connectors.pdf import ChromiumPrinter
+    from connectors.run_history import RunHistory
     from connectors.site import SiteTarget
     from connectors.social import PostChannel
 
@@ -143,6 +144,13 @@ def _build_smtp(ws: Workspace, sender: Sender, return_path: ReturnPath | None = 
         policy=RetryPolicy(attempts=cfg.max_attempts, budget_seconds=cfg.retry_budget_seconds),
         return_path=return_path,
     )
+
+
+def build_run_history(ws: Workspace) -> RunHistory:
+    """The run-history role: the Prefect API the flows run against (the health digest reads it)."""
+    from connectors.run_history import PrefectRunHistory
+
+    return PrefectRunHistory()
 
 
 def build_chat(ws: Workspace) -> ChatChannel:

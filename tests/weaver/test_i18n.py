@@ -40,6 +40,7 @@ from tasks.funders.report import ROW_PROBLEMS as FUNDER_PROBLEMS
 from tasks.funders.report import SUMMARY_KEYS as FUNDER_SUMMARY_KEYS
 from tasks.grants.pipeline import DATE_COLUMNS
 from tasks.grants.report import SKIP_REASONS
+from tasks.health_digest.plan import SECTIONS as HEALTH_SECTIONS
 from tasks.ideas.ideas import ROW_PROBLEMS as IDEA_PROBLEMS
 from tasks.ideas.report import STATUSES as IDEA_STATUSES
 from tasks.ideas.report import SUMMARY_KEYS as IDEA_SUMMARY_KEYS
@@ -118,6 +119,7 @@ DECLARED: dict[str, Iterable[str]] = {
     "posts.reason.{}": POST_REASONS,
     "site.nav_{}": SITE_PAGES,
     "site.field.{}": DIRECTORY_FIELDS,
+    "health.section.{}": HEALTH_SECTIONS,
 }
 # t(variable) where the variable carries a key written as a literal elsewhere (checked by the literal sweep)
 PASS_THROUGH = {

@@ -128,6 +128,10 @@ class MembersConfig(_Strict):
     )
     # fields members may change themselves on their "my details" page (member-sync writes them, mapped only)
     self_service: tuple[str, ...] = ("interests", "needs", "offers", "region", "language")
+    # double opt-in: a join from the public form is added only once its person confirms by the emailed link;
+    # an unconfirmed join expires (reported, its answers erased) after this many days
+    confirm_joins: bool = True
+    confirm_within_days: int = Field(default=7, ge=1, le=90)
 
     @field_validator("self_service")
     @classmethod

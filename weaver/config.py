@@ -1189,7 +1189,7 @@ class HarvestConfig(_Strict):
     """event-harvest: after an event, thanks with a personal harvest link, one reminder, insights, a harvest page."""
 
     thank_within_days: int = Field(default=14, ge=1)  # events that ended longer ago than this get no thanks
-    reminder_days: int = Field(default=4, ge=1)  # one reminder this many days after the thanks, to non-responders
+    reminder_days: int = Field(default=4, ge=1)  # one reminder this many days after the first thanks, to non-responders
     close_days: int = Field(default=21, ge=1)  # days after the end: the page closes, top insights go to the news
     insights_tab: str = "Insights"  # each answer appended once (event, date, tag, quote, consent, name, rating)
     newsletter_top: int = Field(default=3, ge=0)  # consented insights per event offered to the next newsletter

@@ -70,7 +70,7 @@ class HarvestPage:
     def _form(self, ctx: PageContext, event: dict[str, Any], notice: str, status: int = 200) -> PageReply:
         lang = ctx.language
         closes = event["closes_at"].astimezone(ZoneInfo(event["timezone"])).date().isoformat()
-        return ctx.render("harvest.html", t("harvest.page.ask_title", lang, title=event["title"]), status,
+        return ctx.render("harvest_form.html", t("harvest.page.ask_title", lang, title=event["title"]), status,
                           when=self._when(ctx, event), notice=notice, closes=closes,
                           ratings=[(r, t(f"harvest.rating.{r}", lang)) for r in RATINGS],
                           tags=[(x, t(f"harvest.tag.{x}", lang)) for x in TAGS],

@@ -14,7 +14,7 @@ from prefect.cache_policies import NO_CACHE
 
 from connectors.tables import Cell, Grid, TableBackend
 from tasks.harvest.harvest import FLOW
-from tasks.harvest.plan import HarvestPlan, insight_columns, insight_header, last_row, news_columns, page_file
+from tasks.harvest.plan import HarvestPlan, insight_columns, insight_header, last_row, news_columns
 from tasks.harvest.read import HarvestRead
 from weaver.config import WeaverConfig
 from weaver.ledger import Action, ApplyResult, Ledger, Outcome
@@ -27,7 +27,7 @@ class HarvestApplied:
     insights: ApplyResult = field(default_factory=ApplyResult)
     pages: ApplyResult = field(default_factory=ApplyResult)
     news: ApplyResult = field(default_factory=ApplyResult)
-    files: list[str] = field(default_factory=list)  # harvest pages, relative to reports/
+    files: list[tuple[str, str]] = field(default_factory=list)  # (event title, harvest page relative to reports/)
 
 
 def _appender(tables: TableBackend, tab: str, grid: Grid, columns: Callable[[Grid], dict[str, int]],
@@ -74,12 +74,11 @@ def apply_harvest(plan: HarvestPlan, read: HarvestRead, tables: TableBackend, db
 
     def write(batch: Sequence[Action]) -> list[Outcome]:
         for action in batch:
-            name = page_file(action.payload["event_id"], action.payload["lang"])
-            _write(reports / name, action.payload["html"])
+            _write(reports / action.payload["file"], action.payload["html"])
         return [Outcome.success("written") for _ in batch]
 
     out.pages = ledger.apply(plan.pages, write, dry_run=dry_run)
-    out.files = sorted({page_file(a.payload["event_id"], a.payload["lang"]) for a in plan.pages})
+    out.files = sorted({(a.payload["title"], a.payload["file"]) for a in plan.pages})
     return out
 
 

@@ -57,11 +57,12 @@ class Finished:
     answers: list[Answer] = field(default_factory=list)
     thanked: set[str] = field(default_factory=set)  # by an earlier run
     reminded: set[str] = field(default_factory=set)  # by an earlier run
+    opened: datetime | None = None  # when an earlier run first thanked (as of its clock)
 
-    def snapshot(self) -> dict[str, object]:
-        """What the harvest page shows and checks (weaver.state.harvest)."""
+    def snapshot(self, now: datetime) -> dict[str, object]:
+        """What the harvest page shows and checks (weaver.state.harvest); `opened_at` is kept once set."""
         return {"event_id": self.event_id, "title": self.title, "starts_at": self.start, "ends_at": self.end,
-                "closes_at": self.closes, "timezone": self.timezone}  # fmt: skip
+                "closes_at": self.closes, "timezone": self.timezone, "opened_at": self.opened or now}  # fmt: skip
 
 
 def top_insights(answers: list[Answer], n: int) -> list[Answer]:

@@ -4,8 +4,9 @@ run shows.
 
 - thanks: each attendee of an event that ended within `[harvest] thank_within_days`, once (ledger key
   `harvest-thanks:<event>:<member>`); op.send applies consent, suppression and the approval gate.
-- a reminder: once, `[harvest] reminder_days` after the thanks, to an attendee who has not answered, while the
-  harvest is open (`harvest-reminder:<event>:<member>`).
+- a reminder: once, `[harvest] reminder_days` after the run that first thanked (as of its clock, so `as_of`
+  runs replay it), to an attendee thanked by an earlier run who has not answered, while the harvest is open
+  (`harvest-reminder:<event>:<member>`).
 - each answer becomes one row of the Insights tab (`insight:<event>:<member>`), all new rows in one write.
 - each event with answers gets a harvest page per language (`reports/harvest/<event>/`), rewritten only when
   what it shows changes (its ledger key carries a digest of the page).
@@ -79,21 +80,21 @@ def finished_events(read: HarvestRead, config: WeaverConfig, now: datetime) -> l
     for e in sorted(read.events, key=lambda e: (e.end, e.event_id)):
         if e.status != "scheduled" or e.end > now:
             continue
-        if now - e.end > timedelta(days=cfg.thank_within_days) and e.event_id not in read.known:
+        if now - e.end > timedelta(days=cfg.thank_within_days) and e.event_id not in read.opened:
             continue
         closes = e.end + timedelta(days=cfg.close_days)
         members = sorted(m for m in came.get(e.event_id, set()) if m in read.members)
         out.append(Finished(e.event_id, e.title, e.start, e.end, e.timezone, closes,
                             "harvesting" if now < closes else "closed", members, answers.get(e.event_id, []),
                             sent.get(f"harvest-thanks:{e.event_id}", set()),
-                            sent.get(f"harvest-reminder:{e.event_id}", set())))  # fmt: skip
+                            sent.get(f"harvest-reminder:{e.event_id}", set()),
+                            read.opened.get(e.event_id)))  # fmt: skip
     return out
 
 
 def plan_harvest(read: HarvestRead, config: WeaverConfig, now: datetime, signer: LinkSigner) -> HarvestPlan:
     cfg = config.harvest
     plan = HarvestPlan(now, finished_events(read, config, now), insights_tab=cfg.insights_tab, missing=read.missing)
-    thanked_at = {k: at for k, at in read.sent if k.startswith("harvest-thanks:")}
     for f in plan.events:
         if f.status == "closed":
             plan.news += _news_offer(f, read, config)
@@ -101,7 +102,7 @@ def plan_harvest(read: HarvestRead, config: WeaverConfig, now: datetime, signer:
             continue
         if not f.attendees:
             continue
-        plan.snapshots.append(f.snapshot())
+        plan.snapshots.append(f.snapshot(now))
         expires = f.closes + timedelta(days=LINK_DAYS_AFTER_CLOSE)
         answered = {a.member_id for a in f.answers}
         within = now - f.end <= timedelta(days=cfg.thank_within_days)
@@ -111,9 +112,8 @@ def plan_harvest(read: HarvestRead, config: WeaverConfig, now: datetime, signer:
             if within and member_id not in f.thanked:  # the ledger would skip it too; the gate should not count it
                 plan.messages.append(_message("harvest_thanks", thanks_key(f.event_id, member_id), f, member, url,
                                               config))  # fmt: skip
-            at = thanked_at.get(thanks_key(f.event_id, member_id))
-            due = at is not None and now - at >= timedelta(days=cfg.reminder_days)
-            if due and member_id not in answered and member_id not in f.reminded:
+            due = f.opened is not None and now - f.opened >= timedelta(days=cfg.reminder_days)
+            if due and member_id in f.thanked and member_id not in answered and member_id not in f.reminded:
                 plan.messages.append(_message("harvest_reminder", reminder_key(f.event_id, member_id), f, member,
                                               url, config))  # fmt: skip
         plan.pages += _pages(f, read, config)
@@ -162,8 +162,9 @@ def _pages(f: Finished, read: HarvestRead, config: WeaverConfig) -> list[Action]
     for lang in LANGUAGES:
         html = harvest_page(f, names, config.network.name, lang)
         digest = hashlib.sha256(html.encode("utf-8")).hexdigest()[:16]
+        payload = {"file": page_file(f, lang), "title": f.title, "lang": lang, "html": html}
         actions.append(Action(f"harvest-page:{f.event_id}:{lang}:{digest}", "file", f"harvest page of {f.event_id}",
-                              {"event_id": f.event_id, "lang": lang, "html": html}, idempotent=True))  # fmt: skip
+                              payload, idempotent=True))  # fmt: skip
     return actions
 
 
@@ -230,8 +231,10 @@ def last_row(grid: Grid) -> int:
     return max((i + 1 for i, r in enumerate(grid) if any(c.strip() for c in r)), default=0)
 
 
-def page_file(event_id: str, lang: str) -> str:
-    return f"{FOLDER}/{event_id}/harvest-{lang}.html"
+def page_file(f: Finished, lang: str) -> str:
+    """reports/harvest/<day>-<short digest of the event id>/harvest-<lang>.html (the report names the title)."""
+    digest = hashlib.sha256(f.event_id.encode("utf-8")).hexdigest()[:8]
+    return f"{FOLDER}/{_day(f)}-{digest}/harvest-{lang}.html"
 
 
 def snapshot_ids(plan: HarvestPlan) -> Sequence[str]:

@@ -18,7 +18,7 @@ from tasks.harvest.harvest import Answer
 from weaver.config import WeaverConfig
 from weaver.state import StateDB, ledger_keys_like
 from weaver.state.checkins import checkins_for
-from weaver.state.harvest import answers_for, harvested_event_ids
+from weaver.state.harvest import answers_for, harvest_opened
 
 
 @dataclass
@@ -29,7 +29,7 @@ class HarvestRead:
     members: dict[str, dict[str, Any]]  # active members by id
     sent: list[tuple[str, datetime]]  # done ledger keys of thanks and reminders, with when
     answers: list[Answer]
-    known: set[str] = field(default_factory=set)  # events thanked for by an earlier run
+    opened: dict[str, datetime] = field(default_factory=dict)  # events thanked for by an earlier run: since when
     insights: Grid | None = None  # None: no such tab
     news: Grid | None = None
     missing: list[str] = field(default_factory=list)  # tabs we looked for and did not find
@@ -65,7 +65,7 @@ def read_harvest(tables: TableBackend, db: StateDB, config: WeaverConfig, lang: 
         members=members,
         sent=ledger_keys_like(db, ["harvest-thanks:", "harvest-reminder:"]),
         answers=answers,
-        known=harvested_event_ids(db),
+        opened=harvest_opened(db),
         insights=optional(config.harvest.insights_tab),
         news=optional(config.tabs.news),
         missing=missing,

@@ -76,6 +76,7 @@ def build_harvest_report(plan: HarvestPlan, applied: HarvestApplied, summary: Ha
                                                       "answered", "shareable")]  # fmt: skip
     report.tables.append(Table(t("harvest.events", lang), headers, rows))
     if applied.files:
-        report.tables.append(Table(t("harvest.pages", lang), [t("harvest.col.file", lang)],
-                                   [[f"reports/{name}"] for name in applied.files]))  # fmt: skip
+        columns = [t("harvest.col.event", lang), t("harvest.col.file", lang)]
+        pages = [[title, f"reports/{name}"] for title, name in applied.files]
+        report.tables.append(Table(t("harvest.pages", lang), columns, pages))
     return report

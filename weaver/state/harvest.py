@@ -24,6 +24,7 @@ harvest_events = Table(
     Column("ends_at", DateTime(timezone=True), nullable=False),
     Column("closes_at", DateTime(timezone=True), nullable=False),
     Column("timezone", String(64), nullable=False),
+    Column("opened_at", DateTime(timezone=True), nullable=False),  # the run (as of its clock) that first thanked
 )
 
 harvest_answers = Table(
@@ -38,13 +39,15 @@ harvest_answers = Table(
     Column("answered_at", DateTime(timezone=True), nullable=False),
 )
 
-_TIMES = ("starts_at", "ends_at", "closes_at")
+_TIMES = ("starts_at", "ends_at", "closes_at", "opened_at")
 
 
 def save_harvest_events(db: StateDB, rows: Sequence[dict[str, Any]]) -> None:
+    """Insert or update each event; an event already there keeps its `opened_at` (when the reminder counts from)."""
     if rows:
         with db.begin() as conn:
-            upsert(conn, harvest_events, list(rows), "event_id")
+            changing = [c for c in rows[0] if c not in ("event_id", "opened_at")]
+            upsert(conn, harvest_events, list(rows), "event_id", update=changing)
 
 
 def harvest_event(db: StateDB, event_id: str) -> dict[str, Any] | None:
@@ -83,6 +86,8 @@ def answers_for(db: StateDB, event_ids: Sequence[str]) -> list[dict[str, Any]]:
         return [{**r, "answered_at": as_utc(r["answered_at"])} for r in conn.execute(query).mappings()]
 
 
-def harvested_event_ids(db: StateDB) -> set[str]:
+def harvest_opened(db: StateDB) -> dict[str, datetime]:
+    """event id -> when event-harvest first thanked its attendees (as of that run's clock)."""
     with db.engine.connect() as conn:
-        return set(conn.execute(select(harvest_events.c.event_id)).scalars())
+        rows = conn.execute(select(harvest_events.c.event_id, harvest_events.c.opened_at))
+        return {r.event_id: as_utc(r.opened_at) for r in rows}

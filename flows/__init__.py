@@ -75,6 +75,10 @@ FLOWS: dict[str, tuple[str, str]] = {
         "flows.chat_prompts:chat_prompts",
         "Post the question of the week, the weekly what's-on digest and event reminders to chat, each once",
     ),
+    "health-digest": (
+        "flows.health_digest:health_digest",
+        "Tell the coordinators what needs a person: failed, crashed or paused runs, unknown outcomes, bounces ...",
+    ),
     "site": (
         "flows.site:site",
         "Build and publish the public site: events, calendar, opportunities, newsletters, stories, members",
@@ -105,7 +109,7 @@ WEEKLY_CYCLE: list[str] = [
 ]
 
 # Shown by `weaver demo` after the weekly cycle, though they run on their own schedules.
-DEMO_EXTRAS: list[str] = ["impact-report"]
+DEMO_EXTRAS: list[str] = ["impact-report", "health-digest"]
 
 
 def load_flow(name: str) -> Any:

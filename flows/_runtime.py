@@ -26,6 +26,7 @@ if TYPE_CHECKING:
     from connectors.grants import GrantsSearch
     from connectors.mail import Sender
     from connectors.pdf import ChromiumPrinter
+    from connectors.run_history import RunHistory
     from connectors.site import SiteTarget
     from connectors.social import PostChannel
 
@@ -112,6 +113,13 @@ def _build_smtp(ws: Workspace, sender: Sender) -> MailTransport:
         timeout=cfg.timeout_seconds,
         policy=RetryPolicy(attempts=cfg.max_attempts, budget_seconds=cfg.retry_budget_seconds),
     )
+
+
+def build_run_history(ws: Workspace) -> RunHistory:
+    """The run-history role: the Prefect API the flows run against (the health digest reads it)."""
+    from connectors.run_history import PrefectRunHistory
+
+    return PrefectRunHistory()
 
 
 def build_chat(ws: Workspace) -> ChatChannel:

@@ -45,6 +45,7 @@ from tasks.harvest.harvest import RATINGS as HARVEST_RATINGS
 from tasks.harvest.harvest import STATUSES as HARVEST_STATUSES
 from tasks.harvest.harvest import TAGS as HARVEST_TAGS
 from tasks.harvest.report import SUMMARY_KEYS as HARVEST_SUMMARY_KEYS
+from tasks.health_digest.plan import SECTIONS as HEALTH_SECTIONS
 from tasks.ideas.ideas import ROW_PROBLEMS as IDEA_PROBLEMS
 from tasks.ideas.report import STATUSES as IDEA_STATUSES
 from tasks.ideas.report import SUMMARY_KEYS as IDEA_SUMMARY_KEYS
@@ -128,6 +129,7 @@ DECLARED: dict[str, Iterable[str]] = {
     "harvest.consent.{}": HARVEST_CONSENTS,
     "harvest.status.{}": HARVEST_STATUSES,
     "harvest.rating.{}": [str(r) for r in HARVEST_RATINGS],
+    "health.section.{}": HEALTH_SECTIONS,
 }
 # t(variable) where the variable carries a key written as a literal elsewhere (checked by the literal sweep)
 PASS_THROUGH = {

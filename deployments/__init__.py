@@ -43,6 +43,7 @@ DEFAULT_SCHEDULES: dict[str, str] = {
     "funder-stewardship": "45 8 * * *",  # daily: contacts and reports due, prep sheets before meetings
     "decision-rounds": "0 9 * * *",  # daily: rounds open and close by the day; reminders before the close
     "event-ideas": "10 9 * * *",  # daily: invitations when the dot vote opens, the draft events after it closes
+    "bounces": "50 * * * *",  # hourly: a dead address is suppressed before the next sends
     "health-digest": "0 8 * * *",  # daily: what needs a person (failed runs, approvals, unknown outcomes ...)
 }
 FALLBACK_SCHEDULE = "0 9 * * 1"  # an operation nobody scheduled yet: weekly, Monday 09:00

@@ -75,6 +75,10 @@ FLOWS: dict[str, tuple[str, str]] = {
         "flows.chat_prompts:chat_prompts",
         "Post the question of the week, the weekly what's-on digest and event reminders to chat, each once",
     ),
+    "bounces": (
+        "flows.bounces:bounces",
+        "Read bounces from the bounce mailbox (IMAP): suppress hard bounces and repeated soft ones, report them",
+    ),
     "health-digest": (
         "flows.health_digest:health_digest",
         "Tell the coordinators what needs a person: failed, crashed or paused runs, unknown outcomes, bounces ...",

@@ -128,6 +128,10 @@ class MembersConfig(_Strict):
     )
     # fields members may change themselves on their "my details" page (member-sync writes them, mapped only)
     self_service: tuple[str, ...] = ("interests", "needs", "offers", "region", "language")
+    # double opt-in: a join from the public form is added only once its person confirms by the emailed link;
+    # an unconfirmed join expires (reported, its answers erased) after this many days
+    confirm_joins: bool = True
+    confirm_within_days: int = Field(default=7, ge=1, le=90)
 
     @field_validator("self_service")
     @classmethod
@@ -159,6 +163,39 @@ class MembersConfig(_Strict):
         return self
 
 
+class BouncesConfig(_Strict):
+    """`[mail.bounces]`: the IMAP mailbox where delivery-status notifications (bounces) arrive.
+
+    Every email then leaves with a VERP return path, `<local>+<token>@<domain>` of `return_path` (the token is
+    signed with the link key and names the message's ledger key), so each bounce maps to its member and
+    message. The `bounces` operation reads new notifications: a hard one (5.x.x) suppresses the address at
+    once, soft ones (4.x.x) are counted and suppress it at `soft_limit`.
+    """
+
+    return_path: str  # e.g. "bounces@example.org": its mailbox must receive bounces+anything@example.org
+    host: str
+    port: int | None = Field(default=None, ge=1, le=65535)
+    security: Literal["ssl", "starttls", "none"] = "ssl"  # "none" only for a server on the same machine
+    user: str
+    password: SecretRef
+    folder: str = "INBOX"
+    soft_limit: int = Field(default=3, ge=1, le=100)  # soft bounces of one address (distinct messages)
+    match_days: int = Field(default=30, ge=1, le=3650)  # how old a message a bounce may still name
+    timeout_seconds: float = Field(default=30.0, gt=0)
+
+    @field_validator("return_path")
+    @classmethod
+    def _plain_address(cls, value: str) -> str:
+        local, at, domain = value.strip().rpartition("@")
+        if not at or not local or not domain or "+" in local or not value.isascii() or " " in value.strip():
+            raise ValueError(f"{value!r}: an ASCII address without '+' (the token is added after a '+')")
+        return value.strip()
+
+    @property
+    def imap_port(self) -> int:
+        return self.port or (993 if self.security == "ssl" else 143)
+
+
 class MailConfig(_Strict):
     """The email role: the outbox folder (default) or an SMTP server, and the approval gate."""
 
@@ -182,6 +219,8 @@ class MailConfig(_Strict):
     approval_timeout_minutes: int = Field(default=24 * 60, ge=1)
     # how often a paused run looks for the coordinator's answer
     approval_poll_seconds: int = Field(default=10, ge=1, le=300)
+    # where bounces arrive (None: bounces are not read, and mail leaves with the plain from_address)
+    bounces: BouncesConfig | None = None
 
     @model_validator(mode="after")
     def _smtp_needs(self) -> MailConfig:

@@ -3,12 +3,14 @@
 `from weaver.state import StateDB, utcnow, ...` gives the core; an operation's tables and accessors are
 imported from their module (`weaver.state.events`, `.grants`, `.audience`, `.surveys`, `.engagement`,
 `.onboarding`, `.delivery`, `.submissions` for the inbox, `.links` for uses of personal links, `.checkins` for
-check-ins by link, `.harvest` for answers after an event). Every module is imported here so that all tables
-are in the one `metadata` whenever `StateDB` creates them, whichever module a caller imported.
+check-ins by link, `.harvest` for answers after an event, `.bounces` for bounces read from the bounce
+mailbox). Every module is imported here so that all tables are in the one `metadata` whenever `StateDB`
+creates them, whichever module a caller imported.
 """
 
 from weaver.state import (
     audience,
+    bounces,
     checkins,
     decisions,
     delivery,
@@ -20,6 +22,7 @@ from weaver.state import (
     links,
     migrations,
     onboarding,
+    optin,
     preferences,
     runs,
     self_service,
@@ -52,6 +55,7 @@ __all__ = [
     "StateDB",
     "as_utc",
     "audience",
+    "bounces",
     "checkins",
     "chunked",
     "cursors",
@@ -74,6 +78,7 @@ __all__ = [
     "metadata",
     "migrations",
     "onboarding",
+    "optin",
     "preferences",
     "runs",
     "read_cursor",

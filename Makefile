@@ -44,7 +44,7 @@ demo: install browser
 
 test: install browser postgres imap
 	$(BIN)/ruff check .
-	$(BIN)/pytest
+	$(BIN)/pytest --durations=25
 
 lint: install
 	$(BIN)/ruff check . && $(BIN)/ruff format --check .

@@ -15,6 +15,10 @@ FLOWS: dict[str, tuple[str, str]] = {
         "flows.event_invites:event_invites",
         "Invite members to events (.ics), send updates, cancellations and due reminders, write calendar.ics",
     ),
+    "event-harvest": (
+        "flows.event_harvest:event_harvest",
+        "After an event: thank attendees with a personal harvest link, remind once, Insights tab and harvest page",
+    ),
     "group-mixer": ("flows.group_mixer:group_mixer", "Mix an event's attendees into groups so people meet someone new"),
     "engagement-review": (
         "flows.engagement_review:engagement_review",
@@ -93,6 +97,7 @@ WEEKLY_CYCLE: list[str] = [
     "funder-stewardship",  # before event-invites, so calendar.ics has fresh deadlines
     "event-invites",
     "survey-distribution",
+    "event-harvest",  # after event-invites (check-ins written), before the newsletter (its offers)
     "engagement-review",
     "asks-offers",
     "details-check",

@@ -1188,6 +1188,17 @@ class ImpactConfig(_Strict):
     sample_size: int = Field(default=32, ge=8)  # sources of that estimate (a fixed seed: the same figures each run)
 
 
+class HarvestConfig(_Strict):
+    """event-harvest: after an event, thanks with a personal harvest link, one reminder, insights, a harvest page."""
+
+    thank_within_days: int = Field(default=14, ge=1)  # events that ended longer ago than this get no thanks
+    reminder_days: int = Field(default=4, ge=1)  # one reminder this many days after the first thanks, to non-responders
+    close_days: int = Field(default=21, ge=1)  # days after the end: the page closes, top insights go to the news
+    insights_tab: str = "Insights"  # each answer appended once (event, date, tag, quote, consent, name, rating)
+    newsletter_top: int = Field(default=3, ge=0)  # consented insights per event offered to the next newsletter
+    news_status: str = "draft"  # the News tab status of an offer: a coordinator sets it to publish (or "" to publish)
+
+
 # health digest (issue 16) ---------------------------------------------------------------------------------
 class HealthConfig(_Strict):
     """The health digest: what needs a person (failed or crashed runs, approvals waiting, unknown outcomes,
@@ -1237,6 +1248,7 @@ class WeaverConfig(_Strict):
     mailchimp: MailchimpConfig | None = None
     newsletter: NewsletterConfig = NewsletterConfig()
     impact: ImpactConfig = ImpactConfig()
+    harvest: HarvestConfig = HarvestConfig()
     fees: FeesConfig = FeesConfig()
     finance: FinanceConfig = FinanceConfig()
     site: SiteConfig = SiteConfig()

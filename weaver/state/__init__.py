@@ -3,8 +3,9 @@
 `from weaver.state import StateDB, utcnow, ...` gives the core; an operation's tables and accessors are
 imported from their module (`weaver.state.events`, `.grants`, `.audience`, `.surveys`, `.engagement`,
 `.onboarding`, `.delivery`, `.submissions` for the inbox, `.links` for uses of personal links, `.checkins` for
-check-ins by link, `.bounces` for bounces read from the bounce mailbox). Every module is imported here so that
-all tables are in the one `metadata` whenever `StateDB` creates them, whichever module a caller imported.
+check-ins by link, `.harvest` for answers after an event, `.bounces` for bounces read from the bounce
+mailbox). Every module is imported here so that all tables are in the one `metadata` whenever `StateDB`
+creates them, whichever module a caller imported.
 """
 
 from weaver.state import (
@@ -16,6 +17,7 @@ from weaver.state import (
     engagement,
     events,
     grants,
+    harvest,
     ideas,
     links,
     migrations,
@@ -63,6 +65,7 @@ __all__ = [
     "events",
     "self_service",
     "grants",
+    "harvest",
     "ideas",
     "inbox",
     "insert_ignore",

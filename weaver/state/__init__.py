@@ -26,6 +26,7 @@ from weaver.state import (
     preferences,
     runs,
     self_service,
+    stories,
     submissions,
     surveys,
 )
@@ -64,6 +65,7 @@ __all__ = [
     "engagement",
     "events",
     "self_service",
+    "stories",
     "grants",
     "harvest",
     "ideas",

@@ -91,3 +91,15 @@ def harvest_opened(db: StateDB) -> dict[str, datetime]:
     with db.engine.connect() as conn:
         rows = conn.execute(select(harvest_events.c.event_id, harvest_events.c.opened_at))
         return {r.event_id: as_utc(r.opened_at) for r in rows}
+
+
+def all_answers(db: StateDB) -> list[dict[str, Any]]:
+    """Every harvest answer, oldest first."""
+    query = select(harvest_answers).order_by(harvest_answers.c.answered_at, harvest_answers.c.member_id)
+    with db.engine.connect() as conn:
+        return [{**r, "answered_at": as_utc(r["answered_at"])} for r in conn.execute(query).mappings()]
+
+
+def harvest_titles(db: StateDB) -> dict[str, str]:
+    with db.engine.connect() as conn:
+        return {r.event_id: r.title for r in conn.execute(select(harvest_events.c.event_id, harvest_events.c.title))}

@@ -9,7 +9,7 @@ link (`story_consents`). Only a story whose author said yes is ever published.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import JSON, Column, DateTime, String, Table, select
@@ -48,8 +48,8 @@ story_consents = Table(
 def save_round(db: StateDB, round_id: str, opened_at: datetime, closes_at: datetime, picks: int,
                nominees: Sequence[dict[str, str]]) -> None:  # fmt: skip
     """A new round (an existing one is left as it is: its nominees never change once members vote)."""
-    row = {"round_id": round_id, "opened_at": opened_at, "closes_at": closes_at, "picks": picks,
-           "nominees": list(nominees)}  # fmt: skip
+    row = {"round_id": round_id, "opened_at": opened_at.astimezone(UTC), "closes_at": closes_at.astimezone(UTC),
+           "picks": picks, "nominees": list(nominees)}  # fmt: skip  # UTC: SQLite keeps no zone
     with db.begin() as conn:
         conn.execute(insert_ignore(conn, story_rounds), [row])
 
@@ -66,7 +66,7 @@ def load_round(db: StateDB, round_id: str) -> dict[str, Any] | None:
 
 def record_vote(db: StateDB, round_id: str, member_id: str, picks: Sequence[str], at: datetime) -> bool:
     """Record a vote; False when this member had voted in this round already (nothing changes)."""
-    row = {"round_id": round_id, "member_id": member_id, "picks": list(picks), "voted_at": at}
+    row = {"round_id": round_id, "member_id": member_id, "picks": list(picks), "voted_at": at.astimezone(UTC)}
     with db.begin() as conn:
         return bool(conn.execute(insert_ignore(conn, story_votes), [row]).rowcount)
 
@@ -81,7 +81,7 @@ def votes(db: StateDB, round_id: str | None = None) -> list[dict[str, Any]]:
 
 def record_consent(db: StateDB, story_id: str, member_id: str, answer: str, at: datetime) -> bool:
     """Record the author's answer; False when they had answered already (nothing changes)."""
-    row = {"story_id": story_id, "member_id": member_id, "answer": answer, "answered_at": at}
+    row = {"story_id": story_id, "member_id": member_id, "answer": answer, "answered_at": at.astimezone(UTC)}
     with db.begin() as conn:
         return bool(conn.execute(insert_ignore(conn, story_consents), [row]).rowcount)
 

@@ -3,6 +3,12 @@
 from __future__ import annotations
 
 import json
+import os
+import re
+import shlex
+import shutil
+import subprocess
+import sys
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
@@ -112,3 +118,29 @@ def test_old_settled_payloads_are_dropped_keeping_key_status_and_times(tmp_path:
     assert drop_old_payloads(db, datetime.now(UTC) - timedelta(days=90)) == 0  # nothing twice
     again = Ledger(db, "t").apply(actions[:1], lambda batch: [Outcome.success("again") for _ in batch])
     assert [a.key for a in again.already_done] == ["email:0"]  # still never repeated
+
+
+README = Path(__file__).resolve().parents[2] / "README.md"
+
+
+def section_commands() -> list[str]:
+    """The indented command lines of the README's "Compliance: double opt-in, data rights, retention"."""
+    body = README.read_text(encoding="utf-8").split("### Compliance: double opt-in, data rights, retention", 1)[1]
+    body = re.sub(r"```.*?```", "", body.split("\n## ", 1)[0], flags=re.S)
+    return [line.strip() for line in body.splitlines() if line.startswith("    ")]
+
+
+def test_the_readme_commands_run_as_written(tmp_path: Path, demo_ws: Path) -> None:
+    shutil.copytree(demo_ws, tmp_path / "demo-network")
+    export, forget = section_commands()
+    assert export.startswith("weaver member export ") and forget.startswith("weaver member forget ")
+    env = {**os.environ, "PYTHONPATH": str(README.parent)}
+    done = []
+    for command in (export, forget):
+        args = shlex.split(command)
+        run = subprocess.run([sys.executable, "-c", "from deployments.cli import main; main()", *args[1:]],
+                             cwd=tmp_path, env=env, capture_output=True, text=True, timeout=180)  # fmt: skip
+        assert run.returncode == 0, run.stderr
+        done.append(run.stdout)
+    assert "json: " in done[0] and len(list((tmp_path / "demo-network" / "exports").glob("member-*.html"))) == 1
+    assert "now delete row 5 of the tab 'Members'" in done[1]  # Wen Nguyen, the demo's fourth member

@@ -19,7 +19,7 @@ import mailbox
 import smtplib
 import ssl
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
 from email import encoders
@@ -192,20 +192,26 @@ class MailTransport(Protocol):
         ...
 
 
+ReturnPath = Callable[[str], str]  # ledger key -> envelope sender (VERP, tasks/common/return_path.py)
+
+
 class _OutboxSession:
-    def __init__(self, box: mailbox.Maildir, sender: Sender) -> None:
-        self.box, self.sender = box, sender
+    def __init__(self, box: mailbox.Maildir, sender: Sender, return_path: ReturnPath | None = None) -> None:
+        self.box, self.sender, self.return_path = box, sender, return_path
 
     def send(self, message: Message) -> Outcome:
-        self.box.add(build_mime(message, self.sender))
+        mime = build_mime(message, self.sender)
+        if self.return_path is not None:  # what a delivering server writes from the envelope sender
+            mime["Return-Path"] = f"<{self.return_path(message.key)}>"
+        self.box.add(mime)
         return Outcome.success("outbox")
 
 
 class OutboxTransport:
     """A Maildir folder (`outbox/new/*`): each message a file any mail client or `mutt -f` opens."""
 
-    def __init__(self, path: Path, sender: Sender) -> None:
-        self.path, self.sender = Path(path), sender
+    def __init__(self, path: Path, sender: Sender, return_path: ReturnPath | None = None) -> None:
+        self.path, self.sender, self.return_path = Path(path), sender, return_path
         self.sent = 0
 
     def describe(self) -> str:
@@ -215,7 +221,7 @@ class OutboxTransport:
     def session(self) -> Iterator[MailSession]:
         box = mailbox.Maildir(self.path, create=True)
         try:
-            yield _OutboxSession(box, self.sender)
+            yield _OutboxSession(box, self.sender, self.return_path)
         finally:
             box.close()
 
@@ -254,6 +260,7 @@ class SmtpTransport:
         timeout: float = 30.0,
         policy: RetryPolicy | None = None,
         ssl_context: ssl.SSLContext | None = None,
+        return_path: ReturnPath | None = None,
     ) -> None:
         if security not in ("starttls", "ssl", "none"):
             raise FatalError(f"[mail] security {security!r}: expected starttls, ssl or none")
@@ -261,6 +268,7 @@ class SmtpTransport:
         self.username, self._password, self._hint = username, password, password_hint
         self.timeout, self.policy = timeout, policy or RetryPolicy(attempts=4, budget_seconds=60.0)
         self._ssl_context = ssl_context
+        self.return_path = return_path  # the envelope sender per message (VERP); else from_address
         self.calls: Counter[str] = Counter()
 
     def __repr__(self) -> str:  # never the password
@@ -356,14 +364,14 @@ class _SmtpSession:
     def send(self, message: Message) -> Outcome:
         """Hand one message over; retry a transient refusal boundedly, then leave it for a later run."""
         body = wire_bytes(build_mime(message, self.t.sender))
+        envelope = self.t.return_path(message.key) if self.t.return_path else self.t.sender.address
         try:
-            return retry(lambda: self._transact(body, message.to_email), self.t.policy)
+            return retry(lambda: self._transact(body, message.to_email, envelope), self.t.policy)
         except Deferred as exc:  # a server that cannot be reached at all stops the batch instead
             return Outcome.failure(f"deferred: {exc}", retry=True)
 
-    def _transact(self, body: bytes, to: str) -> Outcome:
+    def _transact(self, body: bytes, to: str, sender: str) -> Outcome:
         conn = self.connection()
-        sender = self.t.sender.address
         options: list[str] = []
         conn.command_encoding = "ascii"  # smtplib keeps UTF-8 after an SMTPUTF8 transaction; each starts anew
         if not (sender.isascii() and to.isascii()):  # an internationalised address (zoe@exämple.org)

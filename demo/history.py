@@ -8,6 +8,9 @@
 * **A decision round and a vote went out three days ago** by personal link (the vote closed yesterday);
   some members answered on the page. The first demo run reminds the rest of the open round, and closes the
   vote: its outcome goes to the Decisions tab and is announced.
+* **The placemaking sharing session ended ten days ago**: fourteen members checked in at the door (recorded
+  as check-ins, `weaver.state.checkins`). The first demo run writes them to the Attendance tab (event-invites)
+  and thanks them with a personal harvest link (event-harvest); a rerun sends and writes nothing.
 * **Some members answered since**: a Google Forms CSV export (`survey-responses/checkin-2026.csv`) with their
   personal tokens, two rows with forged tokens and one with none (anonymous), and two submissions that came
   through the webhook receiver into the inbox.
@@ -33,6 +36,7 @@ from flows._runtime import build_tables
 from tasks.common.messages import message_action
 from tasks.decisions.decisions import parse_proposals
 from tasks.decisions.plan import plan_decisions
+from tasks.events.events import parse_events
 from tasks.members.plan import plan_member_sync
 from tasks.surveys.plan import SurveyState, plan_survey
 from tasks.surveys.surveys import Network, Survey, member_token, parse_surveys
@@ -41,6 +45,7 @@ from weaver.ledger import Action, Ledger, Outcome
 from weaver.links import LinkSigner, link_secret
 from weaver.models import parse_consent
 from weaver.state import StateDB, inbox, ledger, local_secret, utcnow
+from weaver.state.checkins import record_checkin, save_checkin_events
 from weaver.state.decisions import save_response, save_rounds
 from weaver.state.ideas import save_dots
 from weaver.workspace import Workspace
@@ -90,6 +95,7 @@ def seed_history(root: Path, today: date | None = None, seed: int = 11) -> None:
         _store_webhook_submissions(db, webhook, survey, secret, then, rng)
         _seed_decisions(ws, db, members, today - timedelta(days=3), rng)
         _seed_dots(ws, db, members, rng)
+        _seed_door_checkins(ws, db, members)
     finally:
         db.close()
 
@@ -230,3 +236,21 @@ def _seed_dots(ws: Workspace, db: StateDB, members: list[dict[str, Any]], rng: r
         for idea in rng.choices(ideas, weights=[5, 4, 3, 1, 2], k=cfg.dots):
             dots[idea] = dots.get(idea, 0) + 1
         save_dots(db, cfg.round, member["member_id"], dots, _moment(then, rng))
+
+
+DOOR_EVENT = "placemaking-sharing"  # ended ten days before the demo day (demo/build.py build_events)
+
+
+def _seed_door_checkins(ws: Workspace, db: StateDB, members: list[dict[str, Any]]) -> None:
+    """Fourteen members checked in at the door of the placemaking session (its own generator: the other
+    seeds draw the same numbers as before)."""
+    cfg = ws.config
+    grid = build_tables(ws).read_tab(cfg.tabs.events)
+    events, _ = parse_events(grid, cfg.events, cfg.tabs.events, cfg.network.timezone, "en", "demo")
+    event = next(e for e in events if e.event_id == DOOR_EVENT)
+    save_checkin_events(db, [{"event_id": event.event_id, "title": event.title, "starts_at": event.start,
+                              "ends_at": event.end, "timezone": event.timezone, "status": "scheduled"}])  # fmt: skip
+    rng = random.Random(1818)
+    consenting = [m for m in members if parse_consent(m["fields"].get("consent", "")) is True]
+    for i, member in enumerate(sorted(rng.sample(consenting, k=14), key=lambda m: m["member_id"])):
+        record_checkin(db, event.event_id, member["member_id"], event.start + timedelta(minutes=3 * i))

@@ -72,7 +72,8 @@ def _print_summary(name: str, summary: Any) -> None:
 
 
 def preflight(config: Path, flows: list[str] | None = None) -> Path:
-    """Validate the config, the tables source and the tabs and columns the flows need, before Prefect starts."""
+    """Validate the config, the tables source, the tabs and columns the flows need and the workspace's own
+    message templates, before Prefect starts."""
     from deployments.checks import check_tables
     from flows._runtime import build_tables
     from weaver.workspace import Workspace
@@ -84,6 +85,11 @@ def preflight(config: Path, flows: list[str] | None = None) -> Path:
         if not source.exists():
             raise WeaverError(f"{source}: the tables source in {ws.root / 'weaver.toml'} does not exist")
     check_tables(ws, build_tables(ws), flows or [])
+    from tasks.common.overrides import check_overrides, workspace_templates
+
+    wording = workspace_templates(ws.root)  # the coordinator's own message templates: usable, or one clear error
+    if wording is not None:
+        check_overrides(wording)
     return ws.root
 
 

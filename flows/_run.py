@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Iterator, Sequence
-from contextlib import ExitStack
+from contextlib import AbstractContextManager, ExitStack
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -28,6 +28,7 @@ from prefect.utilities.annotations import opaque
 from connectors.mail import Message
 from connectors.tables import TableBackend, TableChanged
 from flows._runtime import Runtime, open_runtime
+from tasks.common import overrides
 from tasks.common.approval import Approval, SendPlan, approve_send, decide
 from tasks.common.delivery import Delivery
 from tasks.common.messages import deliver_task
@@ -62,11 +63,19 @@ class Operation:
     _clock: Clock | None = field(default=None, repr=False)
     _started: datetime | None = None
     _lease: RunLease | None = field(default=None, repr=False)
+    _wording: AbstractContextManager[Path | None] | None = field(default=None, repr=False)
 
     # opening and closing ------------------------------------------------------------------------------
     def __enter__(self) -> Operation:
         self._started = started = utcnow()
         self._rt = open_runtime(self.workspace, self.dry_run)
+        wording = overrides.using(self._rt.ws.root)  # the workspace's templates/, checked now (one clear error)
+        try:
+            wording.__enter__()
+        except BaseException:
+            self._rt.close()
+            raise
+        self._wording = wording
         self._clock = network_clock(self.cfg.network.timezone, self.as_of or started)
         self._lease = _hold_lease(self.name, self._rt.db, self.dry_run)
         return self
@@ -74,6 +83,8 @@ class Operation:
     def __exit__(self, kind: type[BaseException] | None, error: BaseException | None, tb: TracebackType | None) -> None:
         if self._lease is not None:
             self._lease.end()
+        if self._wording is not None:
+            self._wording.__exit__(None, None, None)
         if self._rt is not None:
             self._rt.close()
 

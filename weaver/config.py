@@ -166,6 +166,39 @@ class MembersConfig(_Strict):
         return self
 
 
+class BouncesConfig(_Strict):
+    """`[mail.bounces]`: the IMAP mailbox where delivery-status notifications (bounces) arrive.
+
+    Every email then leaves with a VERP return path, `<local>+<token>@<domain>` of `return_path` (the token is
+    signed with the link key and names the message's ledger key), so each bounce maps to its member and
+    message. The `bounces` operation reads new notifications: a hard one (5.x.x) suppresses the address at
+    once, soft ones (4.x.x) are counted and suppress it at `soft_limit`.
+    """
+
+    return_path: str  # e.g. "bounces@example.org": its mailbox must receive bounces+anything@example.org
+    host: str
+    port: int | None = Field(default=None, ge=1, le=65535)
+    security: Literal["ssl", "starttls", "none"] = "ssl"  # "none" only for a server on the same machine
+    user: str
+    password: SecretRef
+    folder: str = "INBOX"
+    soft_limit: int = Field(default=3, ge=1, le=100)  # soft bounces of one address (distinct messages)
+    match_days: int = Field(default=30, ge=1, le=3650)  # how old a message a bounce may still name
+    timeout_seconds: float = Field(default=30.0, gt=0)
+
+    @field_validator("return_path")
+    @classmethod
+    def _plain_address(cls, value: str) -> str:
+        local, at, domain = value.strip().rpartition("@")
+        if not at or not local or not domain or "+" in local or not value.isascii() or " " in value.strip():
+            raise ValueError(f"{value!r}: an ASCII address without '+' (the token is added after a '+')")
+        return value.strip()
+
+    @property
+    def imap_port(self) -> int:
+        return self.port or (993 if self.security == "ssl" else 143)
+
+
 class MailConfig(_Strict):
     """The email role: the outbox folder (default) or an SMTP server, and the approval gate."""
 
@@ -189,6 +222,8 @@ class MailConfig(_Strict):
     approval_timeout_minutes: int = Field(default=24 * 60, ge=1)
     # how often a paused run looks for the coordinator's answer
     approval_poll_seconds: int = Field(default=10, ge=1, le=300)
+    # where bounces arrive (None: bounces are not read, and mail leaves with the plain from_address)
+    bounces: BouncesConfig | None = None
 
     @model_validator(mode="after")
     def _smtp_needs(self) -> MailConfig:
@@ -1156,6 +1191,17 @@ class ImpactConfig(_Strict):
     sample_size: int = Field(default=32, ge=8)  # sources of that estimate (a fixed seed: the same figures each run)
 
 
+class HarvestConfig(_Strict):
+    """event-harvest: after an event, thanks with a personal harvest link, one reminder, insights, a harvest page."""
+
+    thank_within_days: int = Field(default=14, ge=1)  # events that ended longer ago than this get no thanks
+    reminder_days: int = Field(default=4, ge=1)  # one reminder this many days after the first thanks, to non-responders
+    close_days: int = Field(default=21, ge=1)  # days after the end: the page closes, top insights go to the news
+    insights_tab: str = "Insights"  # each answer appended once (event, date, tag, quote, consent, name, rating)
+    newsletter_top: int = Field(default=3, ge=0)  # consented insights per event offered to the next newsletter
+    news_status: str = "draft"  # the News tab status of an offer: a coordinator sets it to publish (or "" to publish)
+
+
 # health digest (issue 16) ---------------------------------------------------------------------------------
 class HealthConfig(_Strict):
     """The health digest: what needs a person (failed or crashed runs, approvals waiting, unknown outcomes,
@@ -1205,6 +1251,7 @@ class WeaverConfig(_Strict):
     mailchimp: MailchimpConfig | None = None
     newsletter: NewsletterConfig = NewsletterConfig()
     impact: ImpactConfig = ImpactConfig()
+    harvest: HarvestConfig = HarvestConfig()
     fees: FeesConfig = FeesConfig()
     finance: FinanceConfig = FinanceConfig()
     site: SiteConfig = SiteConfig()

@@ -30,7 +30,7 @@ from weaver.i18n import t
 from weaver.ledger import Action
 
 SECTIONS = ("failed", "crashed", "paused", "unknown", "quarantined", "bounced", "unsubscribed", "stale", "unreadable")
-BOUNCED = ("bounced", "cleaned")  # a Mailchimp "cleaned" address is a hard bounce there
+BOUNCED = ("bounced", "cleaned", "soft bounces")  # Mailchimp "cleaned" is a hard bounce; "soft bounces": the limit
 NAMES_SHOWN = 20  # names listed per section; the rest are counted
 
 

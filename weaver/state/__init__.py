@@ -3,18 +3,21 @@
 `from weaver.state import StateDB, utcnow, ...` gives the core; an operation's tables and accessors are
 imported from their module (`weaver.state.events`, `.grants`, `.audience`, `.surveys`, `.engagement`,
 `.onboarding`, `.delivery`, `.submissions` for the inbox, `.links` for uses of personal links, `.checkins` for
-check-ins by link). Every module is imported here so that all tables are in the one `metadata` whenever
-`StateDB` creates them, whichever module a caller imported.
+check-ins by link, `.harvest` for answers after an event, `.bounces` for bounces read from the bounce
+mailbox). Every module is imported here so that all tables are in the one `metadata` whenever `StateDB`
+creates them, whichever module a caller imported.
 """
 
 from weaver.state import (
     audience,
+    bounces,
     checkins,
     decisions,
     delivery,
     engagement,
     events,
     grants,
+    harvest,
     ideas,
     links,
     migrations,
@@ -52,6 +55,7 @@ __all__ = [
     "StateDB",
     "as_utc",
     "audience",
+    "bounces",
     "checkins",
     "chunked",
     "cursors",
@@ -61,6 +65,7 @@ __all__ = [
     "events",
     "self_service",
     "grants",
+    "harvest",
     "ideas",
     "inbox",
     "insert_ignore",

@@ -180,12 +180,23 @@ class Refused(Outcome):
     code: int = 550
 
 
+# Called just before a message is handed over (SMTP: after MAIL FROM and RCPT TO were accepted, before DATA);
+# it records the hand-over durably (`Ledger.hand_over`) and says whether the message may go (False: the claim
+# is no longer ours, the message is not sent).
+BeforeData = Callable[[], bool]
+
+
 class MailSession(Protocol):
-    def send(self, message: Message) -> Outcome: ...
+    def send(self, message: Message, before_data: BeforeData | None = None) -> Outcome: ...
 
 
 class MailTransport(Protocol):
     def describe(self) -> str: ...
+
+    def check_at(self) -> tuple[str, str]:
+        """Where a coordinator checks whether a message arrived: ("smtp", "host:port") -> the server's log,
+        by Message-ID; ("outbox", path) -> the outbox folder."""
+        ...
 
     def session(self) -> Any:
         """A context manager yielding a MailSession: one connection for a whole batch."""
@@ -199,10 +210,12 @@ class _OutboxSession:
     def __init__(self, box: mailbox.Maildir, sender: Sender, return_path: ReturnPath | None = None) -> None:
         self.box, self.sender, self.return_path = box, sender, return_path
 
-    def send(self, message: Message) -> Outcome:
+    def send(self, message: Message, before_data: BeforeData | None = None) -> Outcome:
         mime = build_mime(message, self.sender)
         if self.return_path is not None:  # what a delivering server writes from the envelope sender
             mime["Return-Path"] = f"<{self.return_path(message.key)}>"
+        if before_data is not None and not before_data():
+            return Outcome.lost_claim()
         self.box.add(mime)
         return Outcome.success("outbox")
 
@@ -216,6 +229,9 @@ class OutboxTransport:
 
     def describe(self) -> str:
         return f"outbox {self.path.name}/"
+
+    def check_at(self) -> tuple[str, str]:
+        return "outbox", str(self.path)
 
     @contextmanager
     def session(self) -> Iterator[MailSession]:
@@ -276,6 +292,9 @@ class SmtpTransport:
 
     def describe(self) -> str:
         return f"smtp {self.host}:{self.port}"
+
+    def check_at(self) -> tuple[str, str]:
+        return "smtp", f"{self.host}:{self.port}"
 
     @contextmanager
     def session(self) -> Iterator[MailSession]:
@@ -361,16 +380,16 @@ class _SmtpSession:
                 pass
             self.drop()
 
-    def send(self, message: Message) -> Outcome:
+    def send(self, message: Message, before_data: BeforeData | None = None) -> Outcome:
         """Hand one message over; retry a transient refusal boundedly, then leave it for a later run."""
         body = wire_bytes(build_mime(message, self.t.sender))
         envelope = self.t.return_path(message.key) if self.t.return_path else self.t.sender.address
         try:
-            return retry(lambda: self._transact(body, message.to_email, envelope), self.t.policy)
+            return retry(lambda: self._transact(body, message.to_email, envelope, before_data), self.t.policy)
         except Deferred as exc:  # a server that cannot be reached at all stops the batch instead
             return Outcome.failure(f"deferred: {exc}", retry=True)
 
-    def _transact(self, body: bytes, to: str, sender: str) -> Outcome:
+    def _transact(self, body: bytes, to: str, sender: str, before_data: BeforeData | None = None) -> Outcome:
         conn = self.connection()
         options: list[str] = []
         conn.command_encoding = "ascii"  # smtplib keeps UTF-8 after an SMTPUTF8 transaction; each starts anew
@@ -387,6 +406,9 @@ class _SmtpSession:
             refused = self._expect(conn.rcpt(to), "recipient")
             if refused is not None:
                 return refused
+            if before_data is not None and not before_data():  # recorded as handed over, durably, or not ours
+                self._reset()
+                return Outcome.lost_claim()
             return self._data(conn, body)
         except smtplib.SMTPServerDisconnected:
             self.drop()

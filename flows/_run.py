@@ -31,7 +31,7 @@ from flows._runtime import Runtime, build_chat, open_runtime
 from tasks.common import overrides
 from tasks.common.approval import Approval, SendPlan, approve_send, decide
 from tasks.common.approval_notice import tell_approvers
-from tasks.common.delivery import Delivery
+from tasks.common.delivery import Delivery, unknown_note
 from tasks.common.messages import deliver_task
 from tasks.common.unsubscribe import LINK_PURPOSE, with_unsubscribe
 from weaver.clock import Clock, network_clock, utcnow
@@ -218,6 +218,9 @@ class Operation:
         if unevaluated:  # read as formula text: say so, and how to get the results
             shown = ", ".join(unevaluated[:10]) + (" …" if len(unevaluated) > 10 else "")
             report.notes.append(t("tables.formula_without_value", self.lang, n=len(unevaluated), cells=shown))
+        note = unknown_note(deliveries, self.lang)  # where to check: the SMTP server's log, or the outbox
+        if note:
+            report.notes.append(note)
         if self.approvals:
             summary.approval = "; ".join(a.describe(self.lang) for a in self.approvals)
         previews = next((d.previews for d in deliveries if d.previews is not None), None)

@@ -3,8 +3,8 @@
 Every operation that emails anyone uses `deliver`. It is the one place that decides whether a recipient
 may be emailed (`consent_filter`): a member without an explicit yes, or any address on the suppression list
 (unsubscribed, cleaned, bounced), never gets a message, whichever flow planned it. Each message is a ledger
-action keyed by (purpose, member, occasion): claimed, sent, marked one at a time, inside one transport
-session, so a rerun sends nothing twice and a crash leaves at most one message whose outcome is unknown.
+action keyed by (purpose, member, occasion), marked `handed` durably just before its DATA, so a rerun sends
+nothing twice and a crash leaves at most the message in DATA with an unknown outcome (see tasks.common.delivery).
 
 Rendering lives here; delivery and the consent check live in `tasks.common.delivery` (no Prefect import, so the
 CLI and the crash test start fast) and are re-exported here. A send larger than `[mail]

@@ -178,7 +178,8 @@ def test_ledger_unknown_tells_live_claims_from_dead_ones(demo_ws: Path) -> None:
     result = runner.invoke(app, ["ledger", "unknown", "-c", str(demo_ws)])
     assert result.exit_code == 0, result.output
     assert "1 more are being sent now (run run-a)" in result.output
-    assert "1 more were claimed by a run that died" in result.output
+    assert "1 more were held by a run that died" in result.output
+    assert "(1 never handed over are sent then; 0 handed over become unknown)" in result.output
 
 
 def test_a_bad_template_override_stops_the_run_before_prefect_with_one_error_naming_the_file(demo_ws: Path) -> None:

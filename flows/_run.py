@@ -18,7 +18,7 @@ import logging
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import AbstractContextManager, ExitStack
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import Path
 from types import TracebackType
 from typing import TypeVar
@@ -45,6 +45,7 @@ from weaver.progress import StepProgress
 from weaver.report import Report, publish_artifact
 from weaver.runs import RunLease
 from weaver.state import StateDB
+from weaver.state.rights import drop_old_payloads
 from weaver.summary import Summary
 
 S = TypeVar("S", bound=Summary)
@@ -232,6 +233,8 @@ class Operation:
         publish_artifact(report, path)
         if not self.dry_run and not self.held:
             self.db.record_sync_run(self.name, self._started or utcnow(), summary.as_dict())
+        if not self.dry_run:  # retention: old message bodies leave the ledger ([state] ledger_payload_days)
+            drop_old_payloads(self.db, utcnow() - timedelta(days=self.cfg.state.ledger_payload_days))
         _log(self.name, self.dry_run, summary)
         return summary
 

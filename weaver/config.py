@@ -83,6 +83,9 @@ class NetworkConfig(_Strict):
 class StateConfig(_Strict):
     # Empty means a SQLite file `weaver.db` in the workspace; any SQLAlchemy URL is accepted.
     url: str = ""
+    # retention: a settled ledger entry's payload (a message's body, names, addresses) is dropped this many
+    # days after its last change; its key, status and times stay, so a rerun still never repeats it
+    ledger_payload_days: int = Field(default=90, ge=1)
 
 
 class TablesConfig(_Strict):

@@ -17,6 +17,7 @@ from typing import Annotated, Any
 
 import typer
 
+from deployments.rights import member_app
 from weaver.errors import WeaverError
 
 app = typer.Typer(add_completion=False, no_args_is_help=True, help="Network Weaver: run a network's operations.")
@@ -28,6 +29,7 @@ server_app = typer.Typer(no_args_is_help=True, help="The local Prefect server ev
 app.add_typer(server_app, name="server")
 db_app = typer.Typer(no_args_is_help=True, help="The state database (SQLite or PostgreSQL).")
 app.add_typer(db_app, name="db")
+app.add_typer(member_app, name="member")  # data rights: export, forget (deployments/rights.py)
 
 # Set by main() (the installed `weaver` command): flows run against the local server, started if needed.
 # `app` called in-process (the tests' CliRunner, under prefect_harness) keeps whatever Prefect API is current.

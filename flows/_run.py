@@ -18,7 +18,7 @@ import logging
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import AbstractContextManager, ExitStack
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import Path
 from types import TracebackType
 from typing import TypeVar
@@ -27,9 +27,10 @@ from prefect.utilities.annotations import opaque
 
 from connectors.mail import Message
 from connectors.tables import TableBackend, TableChanged
-from flows._runtime import Runtime, open_runtime
+from flows._runtime import Runtime, build_chat, open_runtime
 from tasks.common import overrides
 from tasks.common.approval import Approval, SendPlan, approve_send, decide
+from tasks.common.approval_notice import tell_approvers
 from tasks.common.delivery import Delivery, unknown_note
 from tasks.common.messages import deliver_task
 from tasks.common.unsubscribe import LINK_PURPOSE, with_unsubscribe
@@ -37,12 +38,14 @@ from weaver.clock import Clock, network_clock, utcnow
 from weaver.config import WeaverConfig
 from weaver.errors import SourceError
 from weaver.i18n import t
+from weaver.ledger import current_run_id
 from weaver.links import LinkSigner, link_secret, link_url
 from weaver.locks import table_lock
 from weaver.progress import StepProgress
 from weaver.report import Report, publish_artifact
 from weaver.runs import RunLease
 from weaver.state import StateDB
+from weaver.state.rights import drop_old_payloads
 from weaver.summary import Summary
 
 S = TypeVar("S", bound=Summary)
@@ -145,7 +148,8 @@ class Operation:
     def approve(self, messages: Sequence[Message], auto_approve: bool = False) -> Approval:
         """The approval gate, for a flow that must know before doing anything else (e.g. record state)."""
         poll = self.cfg.mail.approval_poll_seconds
-        approval = approve_send(messages, self.rt, self.name, auto_approve=auto_approve, poll_seconds=poll)
+        approval = approve_send(messages, self.rt, self.name, auto_approve=auto_approve, poll_seconds=poll,
+                                notify=self.tell_approvers)  # fmt: skip
         self.approvals.append(approval)
         return approval
 
@@ -156,9 +160,20 @@ class Operation:
         counted in the people it reaches; `previews` writes what the coordinator looks at."""
         plan = SendPlan(self.name, recipients, recipients, {purpose: recipients})
         poll = self.cfg.mail.approval_poll_seconds
-        approval = decide(plan, self.rt, previews, auto_approve=auto_approve, poll_seconds=poll)
+        approval = decide(plan, self.rt, previews, auto_approve=auto_approve, poll_seconds=poll,
+                          notify=lambda p: self.tell_approvers(p, []))  # fmt: skip
         self.approvals.append(approval)
         return approval
+
+    def tell_approvers(self, plan: SendPlan, pending: Sequence[Message]) -> None:
+        """Just before the run pauses: `[mail] approvers` (staff mail) and the chat are told, once per pause."""
+        mail = self.cfg.mail
+        if not mail.approvers and not mail.approval_chat:
+            return
+        secret, _ = link_secret(self.db, self.cfg, self.dry_run, str(self.rt.ws.root / "weaver.toml"))
+        chat = build_chat(self.rt.ws) if mail.approval_chat else None
+        tell_approvers(plan, pending, self.cfg, self.db, self.rt.mail, chat, LinkSigner(secret), current_run_id(),
+                       utcnow())  # fmt: skip
 
     def send(
         self, messages: Sequence[Message], auto_approve: bool = False, approval: Approval | None = None
@@ -218,6 +233,8 @@ class Operation:
         publish_artifact(report, path)
         if not self.dry_run and not self.held:
             self.db.record_sync_run(self.name, self._started or utcnow(), summary.as_dict())
+        if not self.dry_run:  # retention: old message bodies leave the ledger ([state] ledger_payload_days)
+            drop_old_payloads(self.db, utcnow() - timedelta(days=self.cfg.state.ledger_payload_days))
         _log(self.name, self.dry_run, summary)
         return summary
 

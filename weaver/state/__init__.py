@@ -9,6 +9,7 @@ creates them, whichever module a caller imported.
 """
 
 from weaver.state import (
+    approvals,
     audience,
     bounces,
     checkins,
@@ -26,6 +27,7 @@ from weaver.state import (
     preferences,
     runs,
     self_service,
+    stories,
     submissions,
     surveys,
 )
@@ -54,6 +56,7 @@ from weaver.state.core import (
 __all__ = [
     "StateDB",
     "as_utc",
+    "approvals",
     "audience",
     "bounces",
     "checkins",
@@ -64,6 +67,7 @@ __all__ = [
     "engagement",
     "events",
     "self_service",
+    "stories",
     "grants",
     "harvest",
     "ideas",

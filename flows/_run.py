@@ -27,9 +27,10 @@ from prefect.utilities.annotations import opaque
 
 from connectors.mail import Message
 from connectors.tables import TableBackend, TableChanged
-from flows._runtime import Runtime, open_runtime
+from flows._runtime import Runtime, build_chat, open_runtime
 from tasks.common import overrides
 from tasks.common.approval import Approval, SendPlan, approve_send, decide
+from tasks.common.approval_notice import tell_approvers
 from tasks.common.delivery import Delivery, unknown_note
 from tasks.common.messages import deliver_task
 from tasks.common.unsubscribe import LINK_PURPOSE, with_unsubscribe
@@ -37,6 +38,7 @@ from weaver.clock import Clock, network_clock, utcnow
 from weaver.config import WeaverConfig
 from weaver.errors import SourceError
 from weaver.i18n import t
+from weaver.ledger import current_run_id
 from weaver.links import LinkSigner, link_secret, link_url
 from weaver.locks import table_lock
 from weaver.progress import StepProgress
@@ -146,7 +148,8 @@ class Operation:
     def approve(self, messages: Sequence[Message], auto_approve: bool = False) -> Approval:
         """The approval gate, for a flow that must know before doing anything else (e.g. record state)."""
         poll = self.cfg.mail.approval_poll_seconds
-        approval = approve_send(messages, self.rt, self.name, auto_approve=auto_approve, poll_seconds=poll)
+        approval = approve_send(messages, self.rt, self.name, auto_approve=auto_approve, poll_seconds=poll,
+                                notify=self.tell_approvers)  # fmt: skip
         self.approvals.append(approval)
         return approval
 
@@ -157,9 +160,20 @@ class Operation:
         counted in the people it reaches; `previews` writes what the coordinator looks at."""
         plan = SendPlan(self.name, recipients, recipients, {purpose: recipients})
         poll = self.cfg.mail.approval_poll_seconds
-        approval = decide(plan, self.rt, previews, auto_approve=auto_approve, poll_seconds=poll)
+        approval = decide(plan, self.rt, previews, auto_approve=auto_approve, poll_seconds=poll,
+                          notify=lambda p: self.tell_approvers(p, []))  # fmt: skip
         self.approvals.append(approval)
         return approval
+
+    def tell_approvers(self, plan: SendPlan, pending: Sequence[Message]) -> None:
+        """Just before the run pauses: `[mail] approvers` (staff mail) and the chat are told, once per pause."""
+        mail = self.cfg.mail
+        if not mail.approvers and not mail.approval_chat:
+            return
+        secret, _ = link_secret(self.db, self.cfg, self.dry_run, str(self.rt.ws.root / "weaver.toml"))
+        chat = build_chat(self.rt.ws) if mail.approval_chat else None
+        tell_approvers(plan, pending, self.cfg, self.db, self.rt.mail, chat, LinkSigner(secret), current_run_id(),
+                       utcnow())  # fmt: skip
 
     def send(
         self, messages: Sequence[Message], auto_approve: bool = False, approval: Approval | None = None

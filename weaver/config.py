@@ -199,6 +199,14 @@ class BouncesConfig(_Strict):
         return self.port or (993 if self.security == "ssl" else 143)
 
 
+class Approver(_Strict):
+    """Someone told when a run pauses for approval (staff mail, never member mail)."""
+
+    email: str
+    name: str = ""
+    language: Literal["", "zh", "en"] = ""  # empty: the network's default language
+
+
 class MailConfig(_Strict):
     """The email role: the outbox folder (default) or an SMTP server, and the approval gate."""
 
@@ -222,6 +230,10 @@ class MailConfig(_Strict):
     approval_timeout_minutes: int = Field(default=24 * 60, ge=1)
     # how often a paused run looks for the coordinator's answer
     approval_poll_seconds: int = Field(default=10, ge=1, le=300)
+    # who is told (staff email; and/or the staff chat with approval_chat) when a run pauses for approval, with
+    # the count, a link to a preview page the receiver serves and a link to the paused run in the Prefect UI
+    approvers: tuple[Approver, ...] = ()
+    approval_chat: bool = False
     # where bounces arrive (None: bounces are not read, and mail leaves with the plain from_address)
     bounces: BouncesConfig | None = None
 

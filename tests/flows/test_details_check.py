@@ -59,3 +59,24 @@ def test_the_dry_run_previews_the_coordinators_own_wording(demo_ws: Path) -> Non
     assert english and chinese and not any("Please look at your page:" in p for p in chinese)
     assert all("Once a year we ask" not in p for p in english)  # the package's English wording is replaced
     assert OutboxTransport(demo_ws / "outbox", Sender("a@b.org", "x")).messages() == []
+
+
+def test_when_the_run_pauses_for_approval_the_approvers_are_told_once(demo_ws: Path) -> None:
+    from tests.flows.gate import PausedRun, approval_threshold_one
+
+    config = approval_threshold_one(demo_ws) / "weaver.toml"
+    text = config.read_text(encoding="utf-8").replace(
+        "approval_threshold = 1", 'approval_threshold = 1\napprovers = [{ email = "coord@weaving.example.org", '
+        'name = "Coordinator", language = "en" }]\napproval_chat = true')  # fmt: skip
+    config.write_text(text, encoding="utf-8")
+    member_sync(workspace=str(demo_ws))
+    run = PausedRun("details-check", lambda: details_check(workspace=str(demo_ws), as_of=DEMO_DAY.isoformat()))
+    box = OutboxTransport(demo_ws / "outbox", Sender("a@b.org", "x"))
+    [notice] = box.messages()  # the approver's email, before anything is sent to members
+    body = notice.get_body(("plain",)).get_content()
+    assert notice["Subject"].startswith("Approval needed: details-check would email")
+    assert f"/runs/flow-run/{run.flow_run_id}" in body and "/l/approval-preview/" in body
+    assert "List-Unsubscribe" not in notice  # staff mail
+    assert f"/runs/flow-run/{run.flow_run_id}" in (demo_ws / "chat.log").read_text(encoding="utf-8")
+    declined = run.answer(False)
+    assert declined["emails"]["sent"] == 0 and len(box.messages()) == 1

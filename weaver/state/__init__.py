@@ -9,6 +9,7 @@ creates them, whichever module a caller imported.
 """
 
 from weaver.state import (
+    approvals,
     audience,
     bounces,
     checkins,
@@ -54,6 +55,7 @@ from weaver.state.core import (
 __all__ = [
     "StateDB",
     "as_utc",
+    "approvals",
     "audience",
     "bounces",
     "checkins",

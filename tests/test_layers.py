@@ -82,6 +82,7 @@ def test_tasks_hold_one_package_per_operation_plus_common() -> None:
             "posts",
             "prompts",
             "harvest",
+            "stories",
             "bounces",
             "health_digest",
         ]

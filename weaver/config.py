@@ -1214,6 +1214,19 @@ class HarvestConfig(_Strict):
     news_status: str = "draft"  # the News tab status of an offer: a coordinator sets it to publish (or "" to publish)
 
 
+class StoriesConfig(_Strict):
+    """stories: nominated from harvest insights and survey answers, voted on by members, published with consent."""
+
+    questions: tuple[str, ...] = ("story", "故事")  # a survey question whose title contains one of these
+    min_chars: int = Field(default=15, ge=1)  # shorter quotes are not nominated
+    nominees: int = Field(default=5, ge=1, le=20)  # stories put to members in one round
+    min_nominees: int = Field(default=2, ge=1)  # a round opens when this many new candidates wait
+    round_days: int = Field(default=7, ge=1)  # a round is open this long
+    picks: int = Field(default=2, ge=1)  # stories each member may pick
+    winners: int = Field(default=2, ge=1)  # the most voted stories whose authors are asked to consent
+    news_status: str = "publish"  # the News tab status of a consented story (the newsletter's feature)
+
+
 # health digest (issue 16) ---------------------------------------------------------------------------------
 class HealthConfig(_Strict):
     """The health digest: what needs a person (failed or crashed runs, approvals waiting, unknown outcomes,
@@ -1264,6 +1277,7 @@ class WeaverConfig(_Strict):
     newsletter: NewsletterConfig = NewsletterConfig()
     impact: ImpactConfig = ImpactConfig()
     harvest: HarvestConfig = HarvestConfig()
+    stories: StoriesConfig = StoriesConfig()
     fees: FeesConfig = FeesConfig()
     finance: FinanceConfig = FinanceConfig()
     site: SiteConfig = SiteConfig()

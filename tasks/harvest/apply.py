@@ -30,7 +30,7 @@ class HarvestApplied:
     files: list[tuple[str, str]] = field(default_factory=list)  # (event title, harvest page relative to reports/)
 
 
-def _appender(tables: TableBackend, tab: str, grid: Grid, columns: Callable[[Grid], dict[str, int]],
+def appender(tables: TableBackend, tab: str, grid: Grid, columns: Callable[[Grid], dict[str, int]],
               header: list[str] | None) -> Callable[[Sequence[Action]], list[Outcome]]:  # fmt: skip
     def append(batch: Sequence[Action]) -> list[Outcome]:
         cells: list[Cell] = []
@@ -62,14 +62,14 @@ def apply_harvest(plan: HarvestPlan, read: HarvestRead, tables: TableBackend, db
     out = HarvestApplied()
     lang = config.network.default_language
     if read.insights is not None:
-        append = _appender(tables, config.harvest.insights_tab, read.insights, insight_columns, insight_header(lang))
+        append = appender(tables, config.harvest.insights_tab, read.insights, insight_columns, insight_header(lang))
         out.insights = ledger.apply(plan.insights, append, batch_size=100_000, dry_run=dry_run)
     if read.news is not None and read.news:
 
         def news(grid: Grid) -> dict[str, int]:
             return news_columns(grid, lang)
 
-        offer = _appender(tables, config.tabs.news, read.news, news, None)
+        offer = appender(tables, config.tabs.news, read.news, news, None)
         out.news = ledger.apply(plan.news, offer, batch_size=100_000, dry_run=dry_run)
 
     def write(batch: Sequence[Action]) -> list[Outcome]:

@@ -60,6 +60,9 @@ from tasks.prompts.report import KINDS as PROMPT_KINDS
 from tasks.prompts.report import SUMMARY_KEYS as PROMPT_SUMMARY_KEYS
 from tasks.site.plan import LABELS as SITE_LABELS
 from tasks.site.plan import PAGES as SITE_PAGES
+from tasks.stories.report import STATUSES as STORY_STATUSES
+from tasks.stories.report import SUMMARY_KEYS as STORY_SUMMARY_KEYS
+from tasks.stories.stories import ANSWERS as STORY_ANSWERS
 from tasks.surveys.surveys import SURVEY_STATUSES
 from weaver import i18n
 from weaver.config import DIRECTORY_FIELDS, STAGES
@@ -129,6 +132,10 @@ DECLARED: dict[str, Iterable[str]] = {
     "harvest.consent.{}": HARVEST_CONSENTS,
     "harvest.status.{}": HARVEST_STATUSES,
     "harvest.rating.{}": [str(r) for r in HARVEST_RATINGS],
+    "stories.s.{}": STORY_SUMMARY_KEYS,
+    "stories.status.{}": STORY_STATUSES,
+    "stories.consent.{}": STORY_ANSWERS,
+    "stories.consent.done.{}": STORY_ANSWERS,
     "health.section.{}": HEALTH_SECTIONS,
 }
 # t(variable) where the variable carries a key written as a literal elsewhere (checked by the literal sweep)

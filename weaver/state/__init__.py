@@ -27,6 +27,7 @@ from weaver.state import (
     preferences,
     runs,
     self_service,
+    stories,
     submissions,
     surveys,
 )
@@ -66,6 +67,7 @@ __all__ = [
     "engagement",
     "events",
     "self_service",
+    "stories",
     "grants",
     "harvest",
     "ideas",

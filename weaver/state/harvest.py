@@ -8,7 +8,7 @@ the harvest closes, what the page shows); the harvest page records one answer pe
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import Column, DateTime, Integer, String, Table, Text, select
@@ -45,9 +45,10 @@ _TIMES = ("starts_at", "ends_at", "closes_at", "opened_at")
 def save_harvest_events(db: StateDB, rows: Sequence[dict[str, Any]]) -> None:
     """Insert or update each event; an event already there keeps its `opened_at` (when the reminder counts from)."""
     if rows:
-        with db.begin() as conn:
+        utc = [{k: v.astimezone(UTC) if isinstance(v, datetime) else v for k, v in r.items()} for r in rows]
+        with db.begin() as conn:  # in UTC: SQLite keeps no zone, and reads give UTC back
             changing = [c for c in rows[0] if c not in ("event_id", "opened_at")]
-            upsert(conn, harvest_events, list(rows), "event_id", update=changing)
+            upsert(conn, harvest_events, utc, "event_id", update=changing)
 
 
 def harvest_event(db: StateDB, event_id: str) -> dict[str, Any] | None:
@@ -60,7 +61,7 @@ def record_answer(db: StateDB, event_id: str, member_id: str, rating: int | None
                   consent: str, at: datetime) -> bool:  # fmt: skip
     """Record an answer; False when this member had already answered for this event (nothing changes)."""
     row = {"event_id": event_id, "member_id": member_id, "rating": rating, "tag": tag, "quote": quote,
-           "consent": consent, "answered_at": at}  # fmt: skip
+           "consent": consent, "answered_at": at.astimezone(UTC)}  # fmt: skip
     with db.begin() as conn:
         return bool(conn.execute(insert_ignore(conn, harvest_answers), [row]).rowcount)
 
@@ -91,3 +92,15 @@ def harvest_opened(db: StateDB) -> dict[str, datetime]:
     with db.engine.connect() as conn:
         rows = conn.execute(select(harvest_events.c.event_id, harvest_events.c.opened_at))
         return {r.event_id: as_utc(r.opened_at) for r in rows}
+
+
+def all_answers(db: StateDB) -> list[dict[str, Any]]:
+    """Every harvest answer, oldest first."""
+    query = select(harvest_answers).order_by(harvest_answers.c.answered_at, harvest_answers.c.member_id)
+    with db.engine.connect() as conn:
+        return [{**r, "answered_at": as_utc(r["answered_at"])} for r in conn.execute(query).mappings()]
+
+
+def harvest_titles(db: StateDB) -> dict[str, str]:
+    with db.engine.connect() as conn:
+        return {r.event_id: r.title for r in conn.execute(select(harvest_events.c.event_id, harvest_events.c.title))}

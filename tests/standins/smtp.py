@@ -55,9 +55,14 @@ class Recorder:
     on_data: Callable[[Received], str | None] | None = None  # may return a reply instead of 250
     on_rcpt: Callable[[str], None] | None = None  # runs before a recipient is answered (the client waits)
     hang_up_after_data: set[str] = field(default_factory=set)  # take the message, then drop the line
+    pipelining: bool = False  # say PIPELINING after EHLO (aiosmtpd takes pipelined commands but does not say so)
     messages: list[Received] = field(default_factory=list)
     connections: int = 0
     lock: threading.Lock = field(default_factory=threading.Lock)
+
+    async def handle_EHLO(self, server: Any, session: Any, envelope: Any, hostname: str, responses: Any) -> Any:
+        session.host_name = hostname
+        return [*responses[:-1], "250-PIPELINING", responses[-1]] if self.pipelining else responses
 
     async def handle_RCPT(self, server: Any, session: Any, envelope: Any, address: str, options: list[str]) -> str:
         if self.on_rcpt is not None:

@@ -47,8 +47,9 @@ apply_intake_task = task(name="apply-member-intake", cache_policy=NO_CACHE)(appl
 
 def record_optin(plan: OptInPlan, delivery: Delivery, db: StateDB, now: datetime, dry_run: bool) -> list[str]:
     """Joins whose confirm email went out now wait for it (their inbox entries stay open, as dispatched);
-    expired ones are closed and their answers erased; confirmation markers are settled. Returns the entry
-    ids now waiting for their confirmation."""
+    expired ones, and those the central consent check would not mail (suppressed, forgotten, a member who
+    said no), are closed and their answers erased; confirmation markers are settled. Returns the entry ids
+    now waiting for their confirmation."""
     if dry_run:
         return []
     sent = {a.key for a in (*delivery.result.done, *delivery.result.already_done)}
@@ -56,6 +57,11 @@ def record_optin(plan: OptInPlan, delivery: Delivery, db: StateDB, now: datetime
     record_asked(db, [(entry, now, plan.expires_at or now) for entry in asked])
     inbox_mark(db, asked, DISPATCHED, "waiting for the person's confirmation")
     expire_joins(db, [j.entry_id for j in plan.expired], now, f"expired: not confirmed within {plan.days} days")
+    refused = {s.message.key: s.reason for s in delivery.suppressed}  # the central check would not mail them
+    for joiner in plan.asked:  # closed now, else they would wait for a confirmation that cannot come
+        reason = refused.get(confirm_key(joiner.entry_id))
+        if reason:
+            expire_joins(db, [joiner.entry_id], now, f"not asked to confirm: {reason}")
     inbox_mark(db, plan.markers, PROCESSED, "confirmation taken in")
     return asked
 

@@ -3,11 +3,13 @@
 `from weaver.state import StateDB, utcnow, ...` gives the core; an operation's tables and accessors are
 imported from their module (`weaver.state.events`, `.grants`, `.audience`, `.surveys`, `.engagement`,
 `.onboarding`, `.delivery`, `.submissions` for the inbox, `.links` for uses of personal links, `.checkins` for
-check-ins by link, `.bounces` for bounces read from the bounce mailbox). Every module is imported here so that
-all tables are in the one `metadata` whenever `StateDB` creates them, whichever module a caller imported.
+check-ins by link, `.harvest` for answers after an event, `.bounces` for bounces read from the bounce
+mailbox). Every module is imported here so that all tables are in the one `metadata` whenever `StateDB`
+creates them, whichever module a caller imported.
 """
 
 from weaver.state import (
+    approvals,
     audience,
     bounces,
     checkins,
@@ -16,6 +18,7 @@ from weaver.state import (
     engagement,
     events,
     grants,
+    harvest,
     ideas,
     links,
     migrations,
@@ -24,6 +27,7 @@ from weaver.state import (
     preferences,
     runs,
     self_service,
+    stories,
     submissions,
     surveys,
 )
@@ -52,6 +56,7 @@ from weaver.state.core import (
 __all__ = [
     "StateDB",
     "as_utc",
+    "approvals",
     "audience",
     "bounces",
     "checkins",
@@ -62,7 +67,9 @@ __all__ = [
     "engagement",
     "events",
     "self_service",
+    "stories",
     "grants",
+    "harvest",
     "ideas",
     "inbox",
     "insert_ignore",

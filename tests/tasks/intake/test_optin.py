@@ -4,12 +4,19 @@ from __future__ import annotations
 
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
+from tasks.common.delivery import Delivery, Suppressed, message_action
+from tasks.intake.apply import record_optin
 from tasks.intake.intake import Joiner
 from tasks.intake.optin import confirm_key, plan_optin
 from tasks.intake.read import JoinQueue
 from tests.helpers import config
+from weaver.ledger import ApplyResult
 from weaver.links import BadLink, LinkSigner
+from weaver.state import StateDB
+from weaver.state.optin import confirmations_of
+from weaver.state.submissions import inbox_add, inbox_get
 
 CFG = config()
 NOW = datetime(2026, 11, 24, 9, 0, tzinfo=UTC)
@@ -81,3 +88,18 @@ def test_with_confirm_joins_off_every_join_goes_straight_on() -> None:
     cfg = CFG.model_copy(update={"members": CFG.members.model_copy(update={"confirm_joins": False})})
     plan = plan_optin(JoinQueue([joiner("tally:1")]), cfg, NOW, SIGNER)
     assert [j.entry_id for j in plan.confirmed] == ["tally:1"] and plan.messages == []
+
+
+def test_a_join_the_central_check_will_not_mail_is_closed_not_left_waiting(tmp_path: Path) -> None:
+    db = StateDB(f"sqlite:///{tmp_path / 'weaver.db'}")
+    for entry in ("tally:gone", "tally:ok"):
+        inbox_add(db, entry, "tally", "join", "join", {"fields": {"name": "Wen", "email": "wen@example.org"}})
+    plan = plan_optin(JoinQueue([joiner("tally:gone"), joiner("tally:ok")]), CFG, NOW, SIGNER)
+    gone, ok = plan.messages
+    result = ApplyResult(done=[message_action(ok)])
+    asked = record_optin(plan, Delivery(result, [Suppressed(gone, "forgotten")]), db, NOW, dry_run=False)
+    assert asked == ["tally:ok"]
+    closed = inbox_get(db, "tally:gone")
+    assert (closed["status"], closed["detail"], closed["payload"]) == ("failed", "not asked to confirm: forgotten", {})
+    assert inbox_get(db, "tally:ok")["status"] == "dispatched"
+    assert confirmations_of(db, ["tally:ok", "tally:gone"]).keys() == {"tally:ok"}

@@ -40,6 +40,7 @@ from deployments.pages import PageContext
 from deployments.pages.stories import StoryConsentPage, StoryVotePage
 from flows._runtime import build_tables
 from tasks.common.messages import message_action
+from tasks.common.unsubscribe import signed_member_mail
 from tasks.decisions.decisions import parse_proposals
 from tasks.decisions.plan import plan_decisions
 from tasks.events.events import parse_events
@@ -128,18 +129,24 @@ def _send_invitations(ws: Workspace, db: StateDB, survey: Survey, members: list[
     """Invite, as the flow did four days ago: through the ledger, into the outbox, only with a yes to email."""
     consenting = [m for m in members if parse_consent(m["fields"].get("consent", "")) is True]
     plan = plan_survey(survey, consenting, SurveyState(), secret, network, clock)
-    then = clock.now
+    _sent_in_the_past(ws, db, "survey-distribution", plan.invites, clock.now)  # four days ago
+    return consenting
+
+
+def _sent_in_the_past(ws: Workspace, db: StateDB, flow: str, messages: Sequence[Message], then: datetime) -> None:
+    """Into the outbox through the ledger, as `flow` sent them at `then`: member mail with its unsubscribe
+    headers and footer, exactly as `Operation.send` adds them."""
+    messages = signed_member_mail(messages, db, ws.config, str(ws.root / "weaver.toml"))
     outbox = OutboxTransport(ws.outbox, Sender(ws.config.mail.from_address, ws.config.mail.from_name))
     with outbox.session() as session:
 
         def send(batch: Sequence[Action]) -> list[Outcome]:
             return [session.send(Message.from_payload(a.payload)) for a in batch]
 
-        result = Ledger(db, "survey-distribution").apply([message_action(m) for m in plan.invites], send)
-    with db.begin() as conn:  # the past: these went out four days ago, not a moment ago
-        sent = [a.key for a in result.done]
-        conn.execute(ledger.update().where(ledger.c.key.in_(sent)).values(created_at=then, updated_at=then))
-    return consenting
+        result = Ledger(db, flow).apply([message_action(m) for m in messages], send)
+    with db.begin() as conn:  # the past: these went out then, not a moment ago
+        keys = [a.key for a in result.done]
+        conn.execute(ledger.update().where(ledger.c.key.in_(keys)).values(created_at=then, updated_at=then))
 
 
 def _answer(member: dict[str, Any], rng: random.Random) -> dict[str, str]:
@@ -207,16 +214,7 @@ def _seed_decisions(ws: Workspace, db: StateDB, members: list[dict[str, Any]], s
     save_rounds(db, plan.snapshots, then)
     consenting = {m["member_id"] for m in members if parse_consent(m["fields"].get("consent", "")) is True}
     invites = [m for m in plan.messages if m.purpose == "decision_invite" and m.member_id in consenting]
-    outbox = OutboxTransport(ws.outbox, Sender(cfg.mail.from_address, cfg.mail.from_name))
-    with outbox.session() as session:
-
-        def send(batch: Sequence[Action]) -> list[Outcome]:
-            return [session.send(Message.from_payload(a.payload)) for a in batch]
-
-        result = Ledger(db, "decision-rounds").apply([message_action(m) for m in invites], send)
-    with db.begin() as conn:  # sent three days ago, not a moment ago
-        keys = [a.key for a in result.done]
-        conn.execute(ledger.update().where(ledger.c.key.in_(keys)).values(created_at=then, updated_at=then))
+    _sent_in_the_past(ws, db, "decision-rounds", invites, then)  # three days ago
     for round_ in plan.rounds:
         invited = sorted(m.member_id for m in invites if m.key.split(":")[1] == round_.proposal.proposal_id)
         pid = round_.proposal.proposal_id

@@ -292,7 +292,7 @@ def _seed_stories(ws: Workspace, db: StateDB, members: list[dict[str, Any]], tod
     signer = LinkSigner(secret)
     plan = plan_stories(StoriesRead(found, [], [], {}, by_id), cfg, opened, signer)
     open_round(plan, db, False)
-    _send_as_of(ws, db, "stories", plan.messages, opened)
+    _sent_in_the_past(ws, db, "stories", plan.messages, opened)
     round_id = plan.new_round["round_id"] if plan.new_round else ""
     texts = {n["story_id"]: n for n in (plan.new_round or {}).get("nominees", [])}
     weights = {s: w for s, w in zip(texts, [2, 6, 5, 1], strict=False)}
@@ -306,7 +306,7 @@ def _seed_stories(ws: Workspace, db: StateDB, members: list[dict[str, Any]], tod
     closed = opened + timedelta(days=cfg.stories.round_days, hours=1)
     state = StoriesRead([], load_rounds(db), votes(db), {}, by_id)
     asks = plan_stories(state, cfg, closed, signer).messages
-    _send_as_of(ws, db, "stories", asks, closed)
+    _sent_in_the_past(ws, db, "stories", asks, closed)
     first = next(m for m in asks if m.purpose == "story_consent")
     story = first.key.split(":", 1)[1]
     token = signer.token(CONSENT, str(first.member_id), f"{round_id}|{story}")
@@ -321,20 +321,6 @@ def _seed_stories(ws: Workspace, db: StateDB, members: list[dict[str, Any]], tod
         closed + timedelta(hours=20),
         {"answer": "name"},
     )
-
-
-def _send_as_of(ws: Workspace, db: StateDB, flow: str, messages: Sequence[Message], then: datetime) -> None:
-    """Messages sent at `then`, through the ledger into the outbox (only members who said yes to email)."""
-    outbox = OutboxTransport(ws.outbox, Sender(ws.config.mail.from_address, ws.config.mail.from_name))
-    with outbox.session() as session:
-
-        def send(batch: Sequence[Action]) -> list[Outcome]:
-            return [session.send(Message.from_payload(a.payload)) for a in batch]
-
-        result = Ledger(db, flow).apply([message_action(m) for m in messages], send)
-    with db.begin() as conn:
-        keys = [a.key for a in result.done]
-        conn.execute(ledger.update().where(ledger.c.key.in_(keys)).values(created_at=then, updated_at=then))
 
 
 def _post(context: Any, page: Any, ws: Workspace, db: StateDB, signer: LinkSigner, token: str, purpose: str,

@@ -639,7 +639,7 @@ class FormConfig(_Strict):
     """One form that posts to `POST /hooks/<form name>`."""
 
     provider: Literal["typeform", "tally", "google_forms"]
-    kind: Literal["join", "rsvp", "survey"]
+    kind: Literal["join", "rsvp", "survey", "checkin"]  # checkin: hidden field `event`; event-invites records it
     secret: SecretRef  # required: the receiver does not start without it
     # The flow started for each submission; None: by kind (join: member-intake); "": store only, the
     # flow that consumes this kind reads the inbox on its own schedule.

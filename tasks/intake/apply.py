@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from prefect import task
 from prefect.cache_policies import NO_CACHE
 
 from connectors.tables import TableBackend
+from tasks.common.prefect_task import task
 from tasks.intake.intake import IntakePlan, intake_key
 from weaver.ledger import Action, ApplyResult, Ledger, Outcome
 from weaver.state import StateDB

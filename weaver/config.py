@@ -83,6 +83,9 @@ class NetworkConfig(_Strict):
 class StateConfig(_Strict):
     # Empty means a SQLite file `weaver.db` in the workspace; any SQLAlchemy URL is accepted.
     url: str = ""
+    # retention: a settled ledger entry's payload (a message's body, names, addresses) is dropped this many
+    # days after its last change; its key, status and times stay, so a rerun still never repeats it
+    ledger_payload_days: int = Field(default=90, ge=1)
 
 
 class TablesConfig(_Strict):
@@ -128,6 +131,10 @@ class MembersConfig(_Strict):
     )
     # fields members may change themselves on their "my details" page (member-sync writes them, mapped only)
     self_service: tuple[str, ...] = ("interests", "needs", "offers", "region", "language")
+    # double opt-in: a join from the public form is added only once its person confirms by the emailed link;
+    # an unconfirmed join expires (reported, its answers erased) after this many days
+    confirm_joins: bool = True
+    confirm_within_days: int = Field(default=7, ge=1, le=90)
 
     @field_validator("self_service")
     @classmethod
@@ -159,6 +166,47 @@ class MembersConfig(_Strict):
         return self
 
 
+class BouncesConfig(_Strict):
+    """`[mail.bounces]`: the IMAP mailbox where delivery-status notifications (bounces) arrive.
+
+    Every email then leaves with a VERP return path, `<local>+<token>@<domain>` of `return_path` (the token is
+    signed with the link key and names the message's ledger key), so each bounce maps to its member and
+    message. The `bounces` operation reads new notifications: a hard one (5.x.x) suppresses the address at
+    once, soft ones (4.x.x) are counted and suppress it at `soft_limit`.
+    """
+
+    return_path: str  # e.g. "bounces@example.org": its mailbox must receive bounces+anything@example.org
+    host: str
+    port: int | None = Field(default=None, ge=1, le=65535)
+    security: Literal["ssl", "starttls", "none"] = "ssl"  # "none" only for a server on the same machine
+    user: str
+    password: SecretRef
+    folder: str = "INBOX"
+    soft_limit: int = Field(default=3, ge=1, le=100)  # soft bounces of one address (distinct messages)
+    match_days: int = Field(default=30, ge=1, le=3650)  # how old a message a bounce may still name
+    timeout_seconds: float = Field(default=30.0, gt=0)
+
+    @field_validator("return_path")
+    @classmethod
+    def _plain_address(cls, value: str) -> str:
+        local, at, domain = value.strip().rpartition("@")
+        if not at or not local or not domain or "+" in local or not value.isascii() or " " in value.strip():
+            raise ValueError(f"{value!r}: an ASCII address without '+' (the token is added after a '+')")
+        return value.strip()
+
+    @property
+    def imap_port(self) -> int:
+        return self.port or (993 if self.security == "ssl" else 143)
+
+
+class Approver(_Strict):
+    """Someone told when a run pauses for approval (staff mail, never member mail)."""
+
+    email: str
+    name: str = ""
+    language: Literal["", "zh", "en"] = ""  # empty: the network's default language
+
+
 class MailConfig(_Strict):
     """The email role: the outbox folder (default) or an SMTP server, and the approval gate."""
 
@@ -176,12 +224,21 @@ class MailConfig(_Strict):
     timeout_seconds: float = Field(default=30.0, gt=0)
     # a message refused for now (4xx) is tried this many times in all, then left for the next run
     max_attempts: int = Field(default=4, ge=1, le=10)
+    # smtp: connections sending at once (each hands over one message at a time); a server that takes fewer
+    # from one client is respected (the extra ones are given up)
+    connections: int = Field(default=3, ge=1, le=8)
     retry_budget_seconds: float = Field(default=60.0, ge=0, le=900)
     # a send to more recipients than this waits for a coordinator's approval in the Prefect UI
     approval_threshold: int = Field(default=50, ge=0)
     approval_timeout_minutes: int = Field(default=24 * 60, ge=1)
     # how often a paused run looks for the coordinator's answer
     approval_poll_seconds: int = Field(default=10, ge=1, le=300)
+    # who is told (staff email; and/or the staff chat with approval_chat) when a run pauses for approval, with
+    # the count, a link to a preview page the receiver serves and a link to the paused run in the Prefect UI
+    approvers: tuple[Approver, ...] = ()
+    approval_chat: bool = False
+    # where bounces arrive (None: bounces are not read, and mail leaves with the plain from_address)
+    bounces: BouncesConfig | None = None
 
     @model_validator(mode="after")
     def _smtp_needs(self) -> MailConfig:
@@ -532,6 +589,35 @@ def _check_cron(value: str) -> str:
 Cron = Annotated[str, AfterValidator(_check_cron)]
 
 
+def _days_before(value: tuple[int, ...]) -> tuple[int, ...]:
+    """Reminder thresholds in days before a date: each once, the farthest first."""
+    if any(d < 0 for d in value):
+        raise ValueError("days must be 0 or more")
+    return tuple(sorted(set(value), reverse=True))
+
+
+DaysBefore = Annotated[tuple[int, ...], AfterValidator(_days_before)]
+
+
+def _headers(known: tuple[str, ...]) -> Any:
+    """`our field -> the tab's own header`: every key one of `known`, every header stripped."""
+
+    def check(value: dict[str, str]) -> dict[str, str]:
+        _check_keys(value, known)
+        return {k: v.strip() for k, v in value.items()}
+
+    return Annotated[dict[str, str], AfterValidator(check)]
+
+
+class _MappedTab(_Strict):
+    """A tab whose headers a coordinator may rename: `column(field)` is the header to look for."""
+
+    columns: dict[str, str] = Field(default_factory=dict)  # our field -> the tab's own header
+
+    def column(self, name: str) -> str:
+        return self.columns.get(name) or name
+
+
 class DeploymentsConfig(_Strict):
     """How this network's flows appear in Prefect: `<flow>/<name>`, with tags and a process limit."""
 
@@ -553,7 +639,7 @@ class FormConfig(_Strict):
     """One form that posts to `POST /hooks/<form name>`."""
 
     provider: Literal["typeform", "tally", "google_forms"]
-    kind: Literal["join", "rsvp", "survey"]
+    kind: Literal["join", "rsvp", "survey", "checkin"]  # checkin: hidden field `event`; event-invites records it
     secret: SecretRef  # required: the receiver does not start without it
     # The flow started for each submission; None: by kind (join: member-intake); "": store only, the
     # flow that consumes this kind reads the inbox on its own schedule.
@@ -657,13 +743,17 @@ class FeedConfig(_Strict):
         return _currency_code(value) if value else ""
 
 
+_Opportunity = _headers(OPPORTUNITY_FIELDS)
+_GrantOwned = _headers(GRANT_OWNED_FIELDS)
+
+
 class GrantsConfig(_Strict):
     """The grant pipeline: the opportunities tab (named in [tabs]), imports, money and reminders."""
 
     header_row: int = Field(default=1, ge=1)
     # our field -> the sheet's own header; unmapped fields use these English defaults
-    columns: dict[str, str] = Field(default_factory=dict)
-    owned_columns: dict[str, str] = Field(default_factory=dict)
+    columns: _Opportunity = Field(default_factory=dict)
+    owned_columns: _GrantOwned = Field(default_factory=dict)
     # money: amounts are summed per currency; a rate converts 1 unit of a currency into base_currency
     base_currency: str = ""
     rates: dict[str, Decimal] = Field(default_factory=dict)
@@ -683,24 +773,12 @@ class GrantsConfig(_Strict):
     )
     stale_days: int = Field(default=30, ge=1)
     stale_stages: tuple[str, ...] = ("research", "qualifying", "writing")
-    digest_days: tuple[int, ...] = (14, 7, 2)  # owners hear once per threshold as a deadline comes near
+    digest_days: DaysBefore = (14, 7, 2)  # owners hear once per threshold as a deadline comes near
     default_owner: str = ""  # a staff email for imported opportunities
     max_new_per_run: int = Field(default=50, ge=0)  # imports beyond this wait for the next run
     grants_gov: GrantsGovConfig = GrantsGovConfig()
     feeds: tuple[FeedConfig, ...] = ()
     feed_timeout_seconds: float = Field(default=20.0, gt=0)
-
-    @field_validator("columns")
-    @classmethod
-    def _known_columns(cls, value: dict[str, str]) -> dict[str, str]:
-        _check_keys(value, OPPORTUNITY_FIELDS)
-        return {k: v.strip() for k, v in value.items()}
-
-    @field_validator("owned_columns")
-    @classmethod
-    def _known_owned(cls, value: dict[str, str]) -> dict[str, str]:
-        _check_keys(value, GRANT_OWNED_FIELDS)
-        return {k: v.strip() for k, v in value.items()}
 
     @field_validator("base_currency", "fee_currency")
     @classmethod
@@ -731,13 +809,6 @@ class GrantsConfig(_Strict):
     def _stages(cls, value: tuple[str, ...]) -> tuple[str, ...]:
         _check_keys(dict.fromkeys(value), STAGES)
         return value
-
-    @field_validator("digest_days")
-    @classmethod
-    def _days(cls, value: tuple[int, ...]) -> tuple[int, ...]:
-        if any(d < 0 for d in value):
-            raise ValueError("days must be 0 or more")
-        return tuple(sorted(set(value), reverse=True))
 
     @model_validator(mode="after")
     def _rates_need_base(self) -> GrantsConfig:
@@ -795,11 +866,14 @@ DEFAULT_PAYMENT_HEADERS = {
 }
 
 
+_Payments = _headers(PAYMENT_FIELDS)
+
+
 class FeesConfig(_Strict):
     """membership-fees: renewal reminders before the members' paid-until date, receipts, the overdue list."""
 
     # days before paid-until when a member hears, once per threshold and paid-until date
-    reminder_days: tuple[int, ...] = (30, 7, 1)
+    reminder_days: DaysBefore = (30, 7, 1)
     # after paid-until passes: at most this many emails per paid-until date, this many days apart
     overdue_reminders: int = Field(default=2, ge=0, le=10)
     overdue_every_days: int = Field(default=14, ge=1)
@@ -808,7 +882,7 @@ class FeesConfig(_Strict):
     currency: str = ""  # the members tab's fee column; empty means [grants] fee_currency, then base_currency
     # the Payments tab: a row per payment received (a coordinator's entry or a bank export pasted in)
     payments_tab: str = "Payments"
-    payment_columns: dict[str, str] = Field(default_factory=dict)  # our field -> the tab's own header
+    payment_columns: _Payments = Field(default_factory=dict)  # our field -> the tab's own header
     term_months: int = Field(default=12, ge=1, le=120)  # a payment without a paid-until date renews this long
     # a payment made this close to paid-until (or later) renews that term; an earlier one is taken as already
     # counted in the members tab's paid-until date (so a coordinator who also updates the sheet is not
@@ -821,23 +895,10 @@ class FeesConfig(_Strict):
     coordinator_email: str = ""  # gets the overdue list when it changes (empty: only in the report)
     coordinator_name: str = ""
 
-    @field_validator("reminder_days")
-    @classmethod
-    def _days(cls, value: tuple[int, ...]) -> tuple[int, ...]:
-        if any(d < 0 for d in value):
-            raise ValueError("days must be 0 or more")
-        return tuple(sorted(set(value), reverse=True))
-
     @field_validator("currency")
     @classmethod
     def _code(cls, value: str) -> str:
         return _currency_code(value) if value else ""
-
-    @field_validator("payment_columns")
-    @classmethod
-    def _known_columns(cls, value: dict[str, str]) -> dict[str, str]:
-        _check_keys(value, PAYMENT_FIELDS)
-        return {k: v.strip() for k, v in value.items()}
 
     @model_validator(mode="after")
     def _window_inside_term(self) -> FeesConfig:
@@ -880,29 +941,21 @@ class BankImportConfig(_Strict):
         return _currency_code(value) if value else ""
 
 
+_Budget = _headers(BUDGET_FIELDS)
+_Transactions = _headers(TRANSACTION_FIELDS)
+
+
 class FinanceConfig(_Strict):
     """finance: the Budget tab against the Transactions tab (and bank exports), owners' alerts, the report."""
 
     budget_tab: str = "Budget"
     transactions_tab: str = "Transactions"
-    budget_columns: dict[str, str] = Field(default_factory=dict)  # our field -> the tab's own header
-    transaction_columns: dict[str, str] = Field(default_factory=dict)
+    budget_columns: _Budget = Field(default_factory=dict)  # our field -> the tab's own header
+    transaction_columns: _Transactions = Field(default_factory=dict)
     alert_percents: tuple[int, ...] = (80, 100)  # owners hear once as a line's spending reaches each
     # a bank line whose description contains a keyword is put on that budget line (keyword -> line)
     categories: dict[str, str] = Field(default_factory=dict)
     bank_imports: tuple[BankImportConfig, ...] = ()
-
-    @field_validator("budget_columns")
-    @classmethod
-    def _known_budget(cls, value: dict[str, str]) -> dict[str, str]:
-        _check_keys(value, BUDGET_FIELDS)
-        return {k: v.strip() for k, v in value.items()}
-
-    @field_validator("transaction_columns")
-    @classmethod
-    def _known_transactions(cls, value: dict[str, str]) -> dict[str, str]:
-        _check_keys(value, TRANSACTION_FIELDS)
-        return {k: v.strip() for k, v in value.items()}
 
     @field_validator("alert_percents")
     @classmethod
@@ -929,31 +982,18 @@ class FinanceConfig(_Strict):
 FUNDER_FIELDS = ("funder", "owner", "cadence", "last_contact", "report_due", "next_meeting", "notes")
 
 
-class FundersConfig(_Strict):
+_Funders = _headers(FUNDER_FIELDS)
+
+
+class FundersConfig(_MappedTab):
     """funder-stewardship: the Funders tab, owners reminded to keep in touch and before reports, prep sheets."""
 
     tab: str = "Funders"
-    columns: dict[str, str] = Field(default_factory=dict)  # our field -> the tab's own header
-    report_days: tuple[int, ...] = (30, 7, 1)  # an owner hears once per threshold before a report is due
+    columns: _Funders = Field(default_factory=dict)  # our field -> the tab's own header
+    report_days: DaysBefore = (30, 7, 1)  # an owner hears once per threshold before a report is due
     prep_days: int = Field(default=3, ge=0)  # a meeting this close gets a prep sheet for its owner
     # a folder of the workspace with impact fact sheets (any file); the newest is named in each prep sheet
     fact_sheets: str = ""
-
-    @field_validator("columns")
-    @classmethod
-    def _known_columns(cls, value: dict[str, str]) -> dict[str, str]:
-        _check_keys(value, FUNDER_FIELDS)
-        return {k: v.strip() for k, v in value.items()}
-
-    @field_validator("report_days")
-    @classmethod
-    def _days(cls, value: tuple[int, ...]) -> tuple[int, ...]:
-        if any(d < 0 for d in value):
-            raise ValueError("days must be 0 or more")
-        return tuple(sorted(set(value), reverse=True))
-
-    def column(self, name: str) -> str:
-        return self.columns.get(name) or name
 
 
 # decision rounds (decision-rounds) -------------------------------------------------------------------------
@@ -961,41 +1001,31 @@ PROPOSAL_FIELDS = ("proposal_id", "title_zh", "title_en", "text_zh", "text_en", 
                    "opens", "closes", "quorum")  # fmt: skip
 
 
-class DecisionsConfig(_Strict):
+_Proposals = _headers(PROPOSAL_FIELDS)
+
+
+class DecisionsConfig(_MappedTab):
     """decision-rounds: the Proposals tab, personal links to vote or respond, reminders, outcomes."""
 
     proposals_tab: str = "Proposals"
     decisions_tab: str = "Decisions"  # outcomes are appended here (created by a coordinator, any headers)
-    columns: dict[str, str] = Field(default_factory=dict)  # our field -> the Proposals tab's own header
-    reminder_days: tuple[int, ...] = (2,)  # non-responders hear once per threshold before the close
+    columns: _Proposals = Field(default_factory=dict)  # our field -> the Proposals tab's own header
+    reminder_days: DaysBefore = (2,)  # non-responders hear once per threshold before the close
     link_days_after_close: int = Field(default=30, ge=0)  # a link still opens (read-only) this long after
-
-    @field_validator("columns")
-    @classmethod
-    def _known_columns(cls, value: dict[str, str]) -> dict[str, str]:
-        _check_keys(value, PROPOSAL_FIELDS)
-        return {k: v.strip() for k, v in value.items()}
-
-    @field_validator("reminder_days")
-    @classmethod
-    def _days(cls, value: tuple[int, ...]) -> tuple[int, ...]:
-        if any(d < 0 for d in value):
-            raise ValueError("days must be 0 or more")
-        return tuple(sorted(set(value), reverse=True))
-
-    def column(self, name: str) -> str:
-        return self.columns.get(name) or name
 
 
 # co-created event ideas (event-ideas) ------------------------------------------------------------------------
 IDEA_FIELDS = ("idea_id", "title", "description", "proposed_by", "feasibility")
 
 
-class IdeasConfig(_Strict):
+_Ideas = _headers(IDEA_FIELDS)
+
+
+class IdeasConfig(_MappedTab):
     """event-ideas: members spread `dots` over the Ideas tab by personal link; the top ideas become draft events."""
 
     tab: str = "Ideas"
-    columns: dict[str, str] = Field(default_factory=dict)  # our field -> the Ideas tab's own header
+    columns: _Ideas = Field(default_factory=dict)  # our field -> the Ideas tab's own header
     round: str = ""  # the name of the current vote, e.g. "2027-spring" (empty: no vote)
     opens: str = ""  # YYYY-MM-DD
     closes: str = ""  # YYYY-MM-DD, the vote ends with that day (network time)
@@ -1003,12 +1033,6 @@ class IdeasConfig(_Strict):
     audience: str = "all"
     shortlist: int = Field(default=3, ge=1, le=20)  # the top ideas that become draft rows of the Events tab
     event_days_after_close: int = Field(default=30, ge=1)  # the draft events' placeholder date
-
-    @field_validator("columns")
-    @classmethod
-    def _known_columns(cls, value: dict[str, str]) -> dict[str, str]:
-        _check_keys(value, IDEA_FIELDS)
-        return {k: v.strip() for k, v in value.items()}
 
     @field_validator("round")
     @classmethod
@@ -1026,9 +1050,6 @@ class IdeasConfig(_Strict):
             if self.opens > self.closes:
                 raise ValueError("'closes' is before 'opens'")
         return self
-
-    def column(self, name: str) -> str:
-        return self.columns.get(name) or name
 
 
 class GoogleFormsConfig(_Strict):
@@ -1185,6 +1206,55 @@ class ImpactConfig(_Strict):
     sample_size: int = Field(default=32, ge=8)  # sources of that estimate (a fixed seed: the same figures each run)
 
 
+class HarvestConfig(_Strict):
+    """event-harvest: after an event, thanks with a personal harvest link, one reminder, insights, a harvest page."""
+
+    thank_within_days: int = Field(default=14, ge=1)  # events that ended longer ago than this get no thanks
+    reminder_days: int = Field(default=4, ge=1)  # one reminder this many days after the first thanks, to non-responders
+    close_days: int = Field(default=21, ge=1)  # days after the end: the page closes, top insights go to the news
+    insights_tab: str = "Insights"  # each answer appended once (event, date, tag, quote, consent, name, rating)
+    newsletter_top: int = Field(default=3, ge=0)  # consented insights per event offered to the next newsletter
+    news_status: str = "draft"  # the News tab status of an offer: a coordinator sets it to publish (or "" to publish)
+
+
+class StoriesConfig(_Strict):
+    """stories: nominated from harvest insights and survey answers, voted on by members, published with consent."""
+
+    questions: tuple[str, ...] = ("story", "故事")  # a survey question whose title contains one of these
+    min_chars: int = Field(default=15, ge=1)  # shorter quotes are not nominated
+    nominees: int = Field(default=5, ge=1, le=20)  # stories put to members in one round
+    min_nominees: int = Field(default=2, ge=1)  # a round opens when this many new candidates wait
+    round_days: int = Field(default=7, ge=1)  # a round is open this long
+    picks: int = Field(default=2, ge=1)  # stories each member may pick
+    winners: int = Field(default=2, ge=1)  # the most voted stories whose authors are asked to consent
+    news_status: str = "publish"  # the News tab status of a consented story (the newsletter's feature)
+
+
+# health digest (issue 16) ---------------------------------------------------------------------------------
+class HealthConfig(_Strict):
+    """The health digest: what needs a person (failed or crashed runs, approvals waiting, unknown outcomes,
+    quarantined rows, bounces and unsubscribes, stale tabs), told to the coordinators, never to members."""
+
+    # staff mail: the coordinator (or a team address) who reads the digest; empty: no email
+    coordinator_email: str = ""
+    coordinator_name: str = ""
+    chat: bool = False  # also post the digest to [chat] (the staff chat: a log file by default, or apprise)
+    period: Literal["daily", "weekly"] = "daily"  # at most one digest per day (or ISO week)
+    language: Literal["", "zh", "en"] = ""  # empty: the network's default language
+    # operation -> days: a tab is stale when the operation that reads it last finished longer ago than this
+    stale_days: dict[str, int] = Field(
+        default_factory=lambda: {"member-sync": 2, "event-invites": 2, "grant-pipeline": 14}
+    )
+
+    @field_validator("stale_days")
+    @classmethod
+    def _positive(cls, value: dict[str, int]) -> dict[str, int]:
+        for name, days in value.items():
+            if days < 1:
+                raise ValueError(f"{name!r}: days must be 1 or more")
+        return value
+
+
 class WeaverConfig(_Strict):
     network: NetworkConfig = NetworkConfig()
     state: StateConfig = StateConfig()
@@ -1209,6 +1279,8 @@ class WeaverConfig(_Strict):
     mailchimp: MailchimpConfig | None = None
     newsletter: NewsletterConfig = NewsletterConfig()
     impact: ImpactConfig = ImpactConfig()
+    harvest: HarvestConfig = HarvestConfig()
+    stories: StoriesConfig = StoriesConfig()
     fees: FeesConfig = FeesConfig()
     finance: FinanceConfig = FinanceConfig()
     site: SiteConfig = SiteConfig()
@@ -1217,6 +1289,7 @@ class WeaverConfig(_Strict):
     ideas: IdeasConfig = IdeasConfig()
     posts: PostsConfig = PostsConfig()
     prompts: PromptsConfig = PromptsConfig()
+    health: HealthConfig = HealthConfig()
 
     @model_validator(mode="after")
     def _google_source_needs(self) -> WeaverConfig:

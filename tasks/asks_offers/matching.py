@@ -137,22 +137,6 @@ def plan_matches(people: Sequence[Person], ties: Sequence[Tie], today: date, fol
     return out
 
 
-def match_followups(ties: Sequence[Tie], followup_days: int, today: date,
-                    catch_up_days: int = 30) -> tuple[list[Tie], list[tuple[Tie, date]]]:  # fmt: skip
-    """Introductions whose "did you meet?" is due today (or missed by at most `catch_up_days`), and those
-    planned later, with their date."""
-    due, planned = [], []
-    for t in ties:
-        if t.source != SOURCE:
-            continue
-        when = t.met_on + timedelta(days=followup_days)
-        if when > today:
-            planned.append((t, when))
-        elif (today - when).days <= catch_up_days:
-            due.append(t)
-    return due, planned
-
-
 Listed = tuple[Person, tuple[Tag, ...], bool]  # a person, their asks (or offers), whether they meet the reader's
 
 

@@ -21,10 +21,10 @@ from prefect.cache_policies import NO_CACHE
 from connectors.mail import Message
 from connectors.tables import Grid
 from tasks.asks_offers.matching import (
+    SOURCE,
     Board,
     Match,
     Person,
-    match_followups,
     need_ref,
     parse_ref,
     participants,
@@ -32,7 +32,7 @@ from tasks.asks_offers.matching import (
 )
 from tasks.common.messages import render
 from tasks.common.prefect_task import task
-from tasks.common.ties import Tie
+from tasks.common.ties import Tie, due_followups
 from tasks.common.vocabulary import Tag, Vocabulary
 from tasks.members.plan import dedupe, locate_columns, parse_members
 from weaver.config import WeaverConfig
@@ -94,7 +94,7 @@ def plan_asks_offers(members_grid: Grid, vocabulary_grid: Grid, ties: Sequence[T
     people = participants(members, vocabulary)
     year, week_no, _ = today.isocalendar()
     matches = plan_matches(people, ties, today, cfg.followup_days, cfg.per_offerer) if cfg.introductions else []
-    due, planned = match_followups(ties, cfg.followup_days, today)
+    due, planned = due_followups(ties, SOURCE, cfg.followup_days, today)
     by_id = {p.member_id: p for p in people}
     plan = AsksPlan(today, f"{year}-W{week_no:02d}", people, len(members), "asks_offers" in config.members.columns,
                     matches, [d for d in due if parse_ref(d.ref)[0] in by_id], planned,

@@ -18,7 +18,7 @@ import io
 from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 from typing import Any
 
 from prefect.cache_policies import NO_CACHE
@@ -155,6 +155,25 @@ def reoffers(answers: Iterable[Mapping[str, Any]], ties: Iterable[Tie]) -> list[
         if parsed and parsed[0] == "not-yet" and parsed[1] in intros and parsed[1] not in met:
             out[parsed[1]] = intros[parsed[1]]
     return [out[ref] for ref in sorted(out)]
+
+
+def due_followups(ties: Iterable[Tie], source: str, followup_days: int, today: date,
+                  catch_up_days: int = 30) -> tuple[list[Tie], list[tuple[Tie, date]]]:  # fmt: skip
+    """Introductions of `source` whose "did you meet?" is due, and those planned later (with their date).
+
+    Due: on or before today, and not more than `catch_up_days` ago (a review that did not run for a while
+    still asks; a months-old "did you meet?" would only puzzle people).
+    """
+    due, planned = [], []
+    for t in ties:
+        if t.source != source:
+            continue
+        when = t.met_on + timedelta(days=followup_days)
+        if when > today:
+            planned.append((t, when))
+        elif (today - when).days <= catch_up_days:
+            due.append(t)
+    return due, planned
 
 
 KUMU_HEADERS = ["From", "To", "Type", "Date", "Occasion"]

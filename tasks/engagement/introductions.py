@@ -16,7 +16,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date
 from typing import Any
 
 from tasks.common.ties import Tie, tie
@@ -83,25 +83,6 @@ def plan_introductions(scores: Mapping[str, Score], members: Mapping[str, Mappin
             load[best[1]] = load.get(best[1], 0) + 1
             out.append(Introduction(newcomer.member_id, best[1], best[2]))
     return out
-
-
-def followups(ties: Sequence[Tie], followup_days: int, today: date,
-              catch_up_days: int = 30) -> tuple[list[Tie], list[tuple[Tie, date]]]:  # fmt: skip
-    """Introductions whose "did you meet?" is due, and those planned later (with their date).
-
-    Due: on or before today, and not more than `catch_up_days` ago (a review that did not run for a while
-    still asks; a months-old "did you meet?" would only puzzle people).
-    """
-    due, planned = [], []
-    for t in ties:
-        if t.source != "introduction":
-            continue
-        when = t.met_on + timedelta(days=followup_days)
-        if when > today:
-            planned.append((t, when))
-        elif (today - when).days <= catch_up_days:
-            due.append(t)
-    return due, planned
 
 
 def newcomer_of(t: Tie) -> tuple[str, str]:

@@ -25,9 +25,9 @@ from tasks.common.messages import render
 from tasks.common.prefect_task import task
 from tasks.common.tables import number_cell
 from tasks.common.text import normalise_email
-from tasks.common.ties import MET_PURPOSE, Tie, event_ties, met_scope, reoffers
+from tasks.common.ties import MET_PURPOSE, Tie, due_followups, event_ties, met_scope, reoffers
 from tasks.common.vocabulary import Vocabulary
-from tasks.engagement.introductions import Introduction, followups, newcomer_of, plan_introductions
+from tasks.engagement.introductions import Introduction, newcomer_of, plan_introductions
 from tasks.engagement.score import (
     NEWCOMER,
     Assignment,
@@ -172,7 +172,7 @@ def plan_review(members_grid: Grid, attendance_grid: Grid, ties: Sequence[Tie], 
                    for a in assignments for s in a.members}  # fmt: skip
     vocabulary = Vocabulary.from_grid(vocabulary_grid, config.matching.vocabulary_tab) if vocabulary_grid else None
     intros = plan_introductions(scores, members, ties, vocabulary=vocabulary) if cfg.introductions else []
-    due, planned = followups(ties, cfg.followup_days, today, catch_up_days=30)
+    due, planned = due_followups(ties, "introduction", cfg.followup_days, today)
     past = attended(records, before=today)
     co = [x for e in past.values() for x in event_ties(e.attendees, e.event_id, e.day)]
     plan = ReviewPlan(today, scores, assignments, waiting, suggestions, intros, due, planned, co,

@@ -2,7 +2,7 @@
 
 It counts TCP connections, refuses chosen recipients for good (550) or for now (451), checks a login,
 speaks STARTTLS or TLS from the start with a throw-away certificate, and can run a hook on each message
-(the crash test kills the sender there).
+or recipient (the crash test kills the sender there: during DATA, or before it).
 """
 
 from __future__ import annotations
@@ -53,12 +53,20 @@ class Recorder:
     refuse: dict[str, str] = field(default_factory=dict)  # address -> "550 ..." (for good)
     defer: dict[str, int] = field(default_factory=dict)  # address -> how many times to answer 451 first
     on_data: Callable[[Received], str | None] | None = None  # may return a reply instead of 250
+    on_rcpt: Callable[[str], None] | None = None  # runs before a recipient is answered (the client waits)
     hang_up_after_data: set[str] = field(default_factory=set)  # take the message, then drop the line
+    pipelining: bool = False  # say PIPELINING after EHLO (aiosmtpd takes pipelined commands but does not say so)
     messages: list[Received] = field(default_factory=list)
     connections: int = 0
     lock: threading.Lock = field(default_factory=threading.Lock)
 
+    async def handle_EHLO(self, server: Any, session: Any, envelope: Any, hostname: str, responses: Any) -> Any:
+        session.host_name = hostname
+        return [*responses[:-1], "250-PIPELINING", responses[-1]] if self.pipelining else responses
+
     async def handle_RCPT(self, server: Any, session: Any, envelope: Any, address: str, options: list[str]) -> str:
+        if self.on_rcpt is not None:
+            self.on_rcpt(address)
         if address in self.refuse:
             return self.refuse[address]
         if self.defer.get(address, 0) > 0:

@@ -39,6 +39,41 @@ def test_unknown_member_field(tmp_path: Path) -> None:
     assert str(err.value).startswith(f"{path}: [members] key 'columns': unknown key 'emial' (known: name, email,")
 
 
+@pytest.mark.parametrize(
+    ("table", "key", "field"),
+    [
+        ("grants", "columns", "deadline"),
+        ("fees", "payment_columns", "paid_on"),
+        ("finance", "budget_columns", "owner"),
+        ("finance", "transaction_columns", "description"),
+        ("funders", "columns", "report_due"),
+        ("decisions", "columns", "closes"),
+        ("ideas", "columns", "feasibility"),
+    ],
+)
+def test_every_tab_mapping_names_an_unknown_field_and_strips_headers(
+    tmp_path: Path, table: str, key: str, field: str
+) -> None:
+    base = '[tables]\npath = "x.xlsx"\n'
+    path = write(tmp_path, base + f'[{table}.{key}]\n{field} = "  列 "\nemial = "x"\n')
+    with pytest.raises(ConfigError) as err:
+        load_config(path)
+    assert str(err.value).startswith(f"{path}: [{table}] key '{key}': unknown key 'emial' (known: ")
+    config = load_config(write(tmp_path, base + f'[{table}.{key}]\n{field} = "  列 "\n'))
+    assert getattr(getattr(config, table), key) == {field: "列"}
+
+
+@pytest.mark.parametrize(("table", "key"), [("grants", "digest_days"), ("fees", "reminder_days"),
+                                            ("funders", "report_days"), ("decisions", "reminder_days")])  # fmt: skip
+def test_reminder_days_are_counted_once_farthest_first_and_never_negative(tmp_path: Path, table: str, key: str) -> None:
+    base = '[tables]\npath = "x.xlsx"\n'
+    config = load_config(write(tmp_path, base + f"[{table}]\n{key} = [1, 7, 30, 7]\n"))
+    assert getattr(getattr(config, table), key) == (30, 7, 1)
+    with pytest.raises(ConfigError) as err:
+        load_config(write(tmp_path, base + f"[{table}]\n{key} = [3, -1]\n"))
+    assert str(err.value) == f"{tmp_path / 'weaver.toml'}: [{table}] key '{key}': days must be 0 or more"
+
+
 def test_unknown_top_level_table(tmp_path: Path) -> None:
     path = write(tmp_path, '[tables]\npath = "x.xlsx"\n[mebers]\ntab = "M"\n')
     with pytest.raises(ConfigError) as err:
@@ -163,3 +198,15 @@ def test_grants_section_errors_name_the_key(tmp_path: Path, grants: str, message
 def test_the_demo_config_has_rates_and_grants_gov_off() -> None:
     cfg = load_config(Path(__file__).parents[2] / "demo" / "weaver.toml").grants
     assert cfg.rate("USD") is not None and cfg.rate("GBP") is None and not cfg.grants_gov.enabled
+
+
+def test_mail_bounces_needs_a_plain_return_path_and_a_password_reference(tmp_path: Path) -> None:
+    base = '[tables]\npath = "x.xlsx"\n[mail.bounces]\nhost = "imap.example.org"\nuser = "b"\n'
+    good = load_config(write(tmp_path, base + 'return_path = "bounces@example.org"\npassword = { env = "P" }\n'))
+    assert good.mail.bounces is not None and good.mail.bounces.imap_port == 993 and good.mail.bounces.soft_limit == 3
+    with pytest.raises(
+        ConfigError, match=r"\[mail.bounces\] key 'return_path': 'bounces\+x@example.org': an ASCII address without"
+    ):
+        load_config(write(tmp_path, base + 'return_path = "bounces+x@example.org"\npassword = { env = "P" }\n'))
+    with pytest.raises(ConfigError, match="password"):
+        load_config(write(tmp_path, base + 'return_path = "bounces@example.org"\npassword = "s3cret"\n'))

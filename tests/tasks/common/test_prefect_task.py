@@ -71,3 +71,11 @@ def test_tasks_get_plain_values_linked_to_their_upstream_runs_without_a_walk(
     monkeypatch.setattr(tasks.common.prefect_task, "_opaque", lambda value: value)  # Prefect's default
     walk_check(2_000)
     assert visits > ours + 40_000, (ours, visits)  # every row and cell, twice
+
+
+def test_every_task_module_uses_our_decorator() -> None:
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[3] / "tasks"
+    direct = [str(p) for p in root.rglob("*.py") if "from prefect import task\n" in p.read_text(encoding="utf-8")]
+    assert direct == [], "use `from tasks.common.prefect_task import task`: " + ", ".join(direct)

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 
-from tasks.common.ties import tie
-from tasks.engagement.introductions import followups, newcomer_of, plan_introductions
+from tasks.common.ties import due_followups, tie
+from tasks.engagement.introductions import newcomer_of, plan_introductions
 from tasks.engagement.score import ENGAGED, NEWCOMER, QUIET, Score
 
 TODAY = date(2026, 11, 24)
@@ -62,7 +62,7 @@ def test_did_you_meet_is_due_after_the_followup_days_and_planned_before() -> Non
         tie("new-2", "vet-a", "introduction", "intro:new-2:vet-a", TODAY - timedelta(days=3)),
         tie("new-3", "vet-c", "introduction", "intro:new-3:vet-c", TODAY - timedelta(days=90)),  # long past
     ]
-    due, planned = followups(made, 14, TODAY)
+    due, planned = due_followups(made, "introduction", 14, TODAY)
     assert [d.ref for d in due] == ["intro:new-1:vet-b"]
     assert [(p.ref, when) for p, when in planned] == [("intro:new-2:vet-a", TODAY + timedelta(days=11))]
     assert newcomer_of(due[0]) == ("new-1", "vet-b")

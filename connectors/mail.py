@@ -19,6 +19,7 @@ import hashlib
 import mailbox
 import os
 import queue
+import re
 import smtplib
 import socket
 import ssl
@@ -526,6 +527,9 @@ class _SmtpSession:
     def __init__(self, transport: SmtpTransport) -> None:
         self.t = transport
         self._conn: smtplib.SMTP | None = None
+        # the next message's wire bytes, built while the server works on this one's DATA (see `_data`)
+        self._meanwhile: Message | None = None
+        self._prepared: tuple[Message, bytes] | None = None
 
     def connection(self) -> smtplib.SMTP:
         if self._conn is None:
@@ -534,7 +538,14 @@ class _SmtpSession:
         return self._conn
 
     def send_all(self, items: Sequence[Handing]) -> list[Outcome]:
-        return [item.done(self.send(item.message, item.before_data)) for item in items]
+        outcomes = []
+        for i, item in enumerate(items):
+            self._meanwhile = items[i + 1].message if i + 1 < len(items) else None
+            try:
+                outcomes.append(item.done(self.send(item.message, item.before_data)))
+            finally:
+                self._meanwhile = None
+        return outcomes
 
     def drop(self) -> None:
         _close(self._conn)
@@ -550,7 +561,8 @@ class _SmtpSession:
 
     def send(self, message: Message, before_data: BeforeData | None = None) -> Outcome:
         """Hand one message over; retry a transient refusal boundedly, then leave it for a later run."""
-        body = wire_message(message, self.t.sender)
+        prepared, self._prepared = self._prepared, None
+        body = prepared[1] if prepared is not None and prepared[0] is message else wire_message(message, self.t.sender)
         envelope = self.t.return_path(message.key) if self.t.return_path else self.t.sender.address
         try:
             return retry(lambda: self._transact(body, message.to_email, envelope, before_data), self.t.policy)
@@ -607,8 +619,16 @@ class _SmtpSession:
         return Refused(False, f"recipient refused ({code})", code=code)
 
     def _data(self, conn: smtplib.SMTP, body: bytes) -> Outcome:
+        """DATA as smtplib sends it, and while the server takes the message in, the next one is built."""
         try:
-            code, _ = conn.data(body)
+            code, reply = conn.docmd("DATA")
+            if code != 354:
+                raise smtplib.SMTPDataError(code, reply)
+            conn.send(_DOT.sub(b"..", body) + b".\r\n")  # the wire bytes end in CRLF
+            following = self._meanwhile
+            if following is not None and self._prepared is None:
+                self._prepared = (following, wire_message(following, self.t.sender))
+            code, _ = conn.getreply()
         except smtplib.SMTPDataError:
             raise
         except (smtplib.SMTPServerDisconnected, OSError):
@@ -636,6 +656,9 @@ class _SmtpSession:
                 self._conn.rset()
         except (smtplib.SMTPException, OSError):
             self.drop()
+
+
+_DOT = re.compile(rb"(?m)^\.")  # a line starting with "." gets another one (RFC 5321 4.5.2)
 
 
 def _close(conn: smtplib.SMTP | None) -> None:

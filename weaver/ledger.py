@@ -613,6 +613,9 @@ _ORPHAN = (
 )
 
 
+_OURS = object()  # a bind parameter the caller gives (b_*), as opposed to a literal of the statement
+
+
 class _Hot:
     """The two statements every email runs (its hand-over mark and its outcome) on one DBAPI connection held
     while applying, compiled once for the database's dialect: SQLAlchemy's per-call machinery (a connection
@@ -623,14 +626,26 @@ class _Hot:
         dialect = db.engine.dialect
         self.raw = db.engine.raw_connection()
         self.positional = dialect.positional
-        self.compiled = {name: stmt.compile(dialect=dialect) for name, stmt in (("hand", _HAND_OVER), ("mark", _MARK))}
-        self.sql = {name: str(c) for name, c in self.compiled.items()}
+        self.sql: dict[str, str] = {}
+        # per statement: (bind name, its fixed value or _OURS for a caller's b_* value, its bind processor)
+        self.binds: dict[str, list[tuple[str, Any, Any]]] = {}
+        for name, stmt in (("hand", _HAND_OVER), ("mark", _MARK)):
+            compiled = stmt.compile(dialect=dialect)
+            dummy = {k: None for k in compiled.binds if k.startswith("b_")}
+            fixed = compiled.construct_params(dummy)  # literals of the statement (statuses); the b_* are ours
+            processors = compiled._bind_processors
+            order = compiled.positiontup if self.positional else list(fixed)
+            self.sql[name] = str(compiled)
+            self.binds[name] = [(k, _OURS if k.startswith("b_") else fixed[k], processors.get(k)) for k in order or ()]
 
     def _bind(self, name: str, row: dict[str, Any]) -> Any:
-        compiled = self.compiled[name]
-        processors = compiled._bind_processors
-        params = {k: processors[k](v) if k in processors else v for k, v in compiled.construct_params(row).items()}
-        return [params[k] for k in compiled.positiontup or ()] if self.positional else params
+        values = []
+        for key, fixed, process in self.binds[name]:
+            value = row[key] if fixed is _OURS else fixed
+            values.append(process(value) if process is not None else value)
+        if self.positional:
+            return values
+        return {key: value for (key, _, _), value in zip(self.binds[name], values, strict=True)}
 
     def run(self, name: str, rows: Sequence[dict[str, Any]]) -> int:
         """Run one statement for each row; the number of rows it changed."""

@@ -13,13 +13,13 @@ from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from prefect import task
 from prefect.cache_policies import NO_CACHE
 
 from connectors.calendar import google_event_id
 from connectors.mail import Message
 from tasks.common.audience import AudienceError, parse_audience
 from tasks.common.links import LinkMaker
+from tasks.common.prefect_task import task
 from tasks.decisions.decisions import calendar_closes
 from tasks.events.calendar import Deadline, Person, Published, calendar_feed, parse_deadlines
 from tasks.events.events import (

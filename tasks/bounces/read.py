@@ -11,11 +11,11 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Any
 
-from prefect import task
 from prefect.cache_policies import NO_CACHE
 
 from connectors.imap import BounceMailbox, Fetched
 from tasks.bounces.dsn import Bounce, parse_bounce
+from tasks.common.prefect_task import task
 from tasks.common.return_path import return_path_token
 from weaver.config import BouncesConfig, WeaverConfig
 from weaver.links import link_secret

@@ -15,12 +15,12 @@ from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from prefect import task
 from prefect.cache_policies import NO_CACHE
 
 from connectors.tables import Cell, Grid, TableBackend
 from tasks.common.attendance import HEADERS, parse_attendance
 from tasks.common.columns import Columns
+from tasks.common.prefect_task import task
 from tasks.common.text import normalise_email
 from weaver.config import WeaverConfig
 from weaver.errors import SourceError

@@ -154,10 +154,10 @@ COUNT = 40
 KINDS = ("rcpt", "data", "rcpt", "late", "rcpt", "data")
 
 
-def _start(url: str, port: int) -> subprocess.Popen[bytes]:
+def _start(url: str, port: int, connections: int = 1) -> subprocess.Popen[bytes]:
     # a one-second lease: a killed sender's claim is orphaned a second later (see _lease_expired)
     env = {**os.environ, "PYTHONPATH": str(ROOT), "WEAVER_CLAIM_LEASE_SECONDS": "1"}
-    cmd = [sys.executable, "-m", "tests.tasks.crash_sender", url, str(port), str(COUNT)]
+    cmd = [sys.executable, "-m", "tests.tasks.crash_sender", url, str(port), str(COUNT), str(connections)]
     return subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
 
 
@@ -281,3 +281,30 @@ def test_killing_the_sender_before_or_during_data_resends_or_reports_it_and_neve
         assert again.exit_code == 1 and "only unknown emails are confirmed" in again.output
         assert _start(url, port).wait(timeout=120) == 0  # a rerun sends nothing
         assert Counter(recorder.keys()) == Counter(everything)
+
+
+def test_killing_a_sender_with_a_pool_of_connections_leaves_at_most_one_unknown_per_connection(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'weaver.db'}"
+    db = StateDB(url)
+    with smtp_server(Recorder(pipelining=True)) as (recorder, port):
+        proc = _start(url, port, connections=3)
+
+        def on_data(_received: Received) -> None:
+            if len(recorder.messages) == 10:  # the server holds the 10th message; the other connections are busy
+                proc.send_signal(signal.SIGKILL)
+
+        recorder.on_data = on_data
+        proc.wait(timeout=120)
+        assert proc.returncode == -signal.SIGKILL, proc.stderr.read().decode()[-2000:] if proc.stderr else ""
+        recorder.on_data = None
+        settled = Counter(statuses(db).values())
+        assert 1 <= settled["handed"] <= 3  # one message at a time per connection
+        _lease_expired(db)
+        assert _start(url, port, connections=3).wait(timeout=120) == 0
+        delivered = Counter(recorder.keys())
+        everything = {m.key for m in crash_messages(COUNT)}
+        final = statuses(db)
+        unknown = {k for k, s in final.items() if s == "unknown"}
+        assert max(delivered.values()) == 1  # 0 duplicates
+        assert set(delivered) | unknown == everything and 1 <= len(unknown) <= 3
+        assert {k for k, s in final.items() if s == "done"} == set(delivered) - unknown  # the rest: sent on their own

@@ -5,8 +5,9 @@ Both tokens are for the door (`subject` = "door"), scoped to one event, and made
 for the coordinator who puts the page on a screen or prints it. The event must be one event-invites invited to
 and is not cancelled (`weaver.state.checkins`). The walk-in page takes check-ins only from two hours before the
 start to two hours after the end; an address is matched to an active member (normalised, as member-sync stores
-it) and checked in once, like a personal link; an address that is no member's checks nobody in, and the page
-says so without naming anyone. A GET never changes anything.
+it) and checked in once, like a personal link; an address that is no member's checks nobody in. The page gives
+every address the same answer, naming no one: the door is open to anyone who sees the QR code, so it must not
+tell who is a member (or show a member's name to whoever types their address). A GET never changes anything.
 """
 
 from __future__ import annotations
@@ -20,7 +21,6 @@ import segno
 from deployments.pages import PageContext, PageReply, refusal, register
 from tasks.common.text import normalise_email
 from tasks.events.messages import format_span
-from tasks.harvest.render import member_name
 from weaver.i18n import t
 from weaver.state.checkins import active_member_by_email, checkin_event, record_checkin
 
@@ -81,11 +81,9 @@ class WalkinPage:
         if not event["starts_at"] - WINDOW <= ctx.now <= event["ends_at"] + WINDOW:
             return self._form(ctx, event, t("door.not_now", lang), 409)
         member = active_member_by_email(ctx.db, normalise_email(ctx.form.get("email", "")))
-        if member is None:
-            return self._form(ctx, event, t("door.unknown", lang), 404)
-        first = record_checkin(ctx.db, event["event_id"], member["member_id"], ctx.now)
-        key = "door.welcome" if first else "door.again"
-        message = t(key, lang, name=member_name(member), title=event["title"])
+        if member is not None:
+            record_checkin(ctx.db, event["event_id"], member["member_id"], ctx.now)  # once: a repeat changes nothing
+        message = t("door.received", lang, title=event["title"])  # the same for a member, a repeat and a stranger
         return ctx.render("_message.html", t("door.title", lang, title=event["title"]), message=message, other="")
 
     def _form(self, ctx: PageContext, event: dict[str, Any], notice: str, status: int = 200) -> PageReply:

@@ -65,11 +65,12 @@ def test_a_walk_in_member_checks_in_once_by_email_and_a_stranger_checks_in_nobod
     with TestClient(rig.app) as client:
         path = walkin_path(client.get(door(rig)).text)
         assert client.get(path).status_code == 200 and checkins_for(rig.db, [EVENT]) == []
-        stranger = client.post(path, data={"email": "someone@else.org"})
-        assert stranger.status_code == 404 and "Ana" not in stranger.text and checkins_for(rig.db, [EVENT]) == []
+        stranger = client.post(path, data={"email": "someone@else.org"}, params={"lang": "en"})
+        assert stranger.status_code == 200 and checkins_for(rig.db, [EVENT]) == []
         first = client.post(path, data={"email": "  Ana.Garcia@Example.org "}, params={"lang": "en"})
         again = client.post(path, data={"email": "ana.garcia@example.org"}, params={"lang": "en"})
-    assert first.status_code == 200 and "Welcome, Ana Garcia" in first.text and "already" in again.text
+    # one answer for all: the page never tells who is a member, nor shows a member's name to whoever typed it
+    assert first.text == again.text == stranger.text and "Ana" not in first.text and "if this is a member" in first.text
     assert [c["member_id"] for c in checkins_for(rig.db, [EVENT])] == ["m-ana"]
     assert checkin_of(rig.db, EVENT, "m-ana")["written_at"] is None  # event-invites writes it to the tab next
 

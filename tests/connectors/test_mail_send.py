@@ -56,6 +56,17 @@ def test_a_pool_of_connections_sends_each_message_once(tmp_path: Path) -> None:
     assert statuses(db) == {"done": 120}
 
 
+def test_a_pool_respects_a_server_that_takes_fewer_connections(tmp_path: Path) -> None:
+    db = StateDB(f"sqlite:///{tmp_path / 'w.db'}")
+    with smtp_server(Recorder(pipelining=True, max_connections=1)) as (recorder, port):
+        transport = smtp(port, connections=3)
+        messages = [staff(i) for i in range(60)]
+        delivery = deliver(messages, transport, db, "t")
+    assert transport.calls["connection refused"] >= 1  # the extra connections were answered 421 and given up
+    assert Counter(recorder.keys()) == Counter(m.key for m in messages) and len(delivery.result.done) == 60
+    assert statuses(db) == {"done": 60}
+
+
 def test_the_outbox_writes_whole_files_into_new(tmp_path: Path) -> None:
     db = StateDB(f"sqlite:///{tmp_path / 'w.db'}")
     outbox = OutboxTransport(tmp_path / "outbox", SENDER)

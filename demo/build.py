@@ -754,6 +754,7 @@ TAB_BUILDERS: list[TabBuilder] = [
     build_funders,
     build_proposals,
     build_empty_tab("Decisions", DECISION_HEADERS),
+    build_empty_tab("Insights", ["活动编号", "活动", "日期", "标签", "引述", "同意分享", "姓名", "评分", "回答时间"]),
     build_ideas,
 ]
 

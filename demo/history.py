@@ -8,6 +8,13 @@
 * **A decision round and a vote went out three days ago** by personal link (the vote closed yesterday);
   some members answered on the page. The first demo run reminds the rest of the open round, and closes the
   vote: its outcome goes to the Decisions tab and is announced.
+* **The placemaking sharing session ended ten days ago**: fourteen members checked in at the door (recorded
+  as check-ins, `weaver.state.checkins`). The first demo run writes them to the Attendance tab (event-invites)
+  and thanks them with a personal harvest link (event-harvest); a rerun sends and writes nothing.
+* **A story round opened twelve days ago** with four stories from last year's check-in: members voted on the
+  page (through its real handler), the round closed five days ago, the two most voted stories' authors were
+  asked whether we may publish, and one said yes (with her name) on the consent page. The first demo run puts
+  that story in the News tab (the newsletter's feature) and the impact report's stories section.
 * **Some members answered since**: a Google Forms CSV export (`survey-responses/checkin-2026.csv`) with their
   personal tokens, two rows with forged tokens and one with none (anonymous), and two submissions that came
   through the webhook receiver into the inbox.
@@ -22,18 +29,26 @@ from __future__ import annotations
 import csv
 import random
 from collections.abc import Sequence
-from datetime import date, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
 from connectors.mail import Message, OutboxTransport, Sender
 from demo.build import CLOSED_ROUND, DEMO_SURVEY, DEMO_SURVEY_OPENED_DAYS_AGO, IDEAS, OPEN_ROUND
+from deployments.pages import PageContext
+from deployments.pages.stories import StoryConsentPage, StoryVotePage
 from flows._runtime import build_tables
 from tasks.common.messages import message_action
+from tasks.common.unsubscribe import signed_member_mail
 from tasks.decisions.decisions import parse_proposals
 from tasks.decisions.plan import plan_decisions
+from tasks.events.events import parse_events
 from tasks.members.plan import plan_member_sync
+from tasks.stories.apply import open_round
+from tasks.stories.plan import plan_stories
+from tasks.stories.read import StoriesRead
+from tasks.stories.stories import CONSENT, VOTE, Candidate, story_id
 from tasks.surveys.plan import SurveyState, plan_survey
 from tasks.surveys.surveys import Network, Survey, member_token, parse_surveys
 from weaver.clock import Clock, network_clock
@@ -41,8 +56,10 @@ from weaver.ledger import Action, Ledger, Outcome
 from weaver.links import LinkSigner, link_secret
 from weaver.models import parse_consent
 from weaver.state import StateDB, inbox, ledger, local_secret, utcnow
+from weaver.state.checkins import record_checkin, save_checkin_events
 from weaver.state.decisions import save_response, save_rounds
 from weaver.state.ideas import save_dots
+from weaver.state.stories import load_rounds, votes
 from weaver.workspace import Workspace
 
 ACTIVITIES = ["线下聚会 In-person gatherings", "线上分享 Online talks", "同伴互助 Peer support",
@@ -90,6 +107,8 @@ def seed_history(root: Path, today: date | None = None, seed: int = 11) -> None:
         _store_webhook_submissions(db, webhook, survey, secret, then, rng)
         _seed_decisions(ws, db, members, today - timedelta(days=3), rng)
         _seed_dots(ws, db, members, rng)
+        _seed_door_checkins(ws, db, members)
+        _seed_stories(ws, db, members, today)
     finally:
         db.close()
 
@@ -110,18 +129,24 @@ def _send_invitations(ws: Workspace, db: StateDB, survey: Survey, members: list[
     """Invite, as the flow did four days ago: through the ledger, into the outbox, only with a yes to email."""
     consenting = [m for m in members if parse_consent(m["fields"].get("consent", "")) is True]
     plan = plan_survey(survey, consenting, SurveyState(), secret, network, clock)
-    then = clock.now
+    _sent_in_the_past(ws, db, "survey-distribution", plan.invites, clock.now)  # four days ago
+    return consenting
+
+
+def _sent_in_the_past(ws: Workspace, db: StateDB, flow: str, messages: Sequence[Message], then: datetime) -> None:
+    """Into the outbox through the ledger, as `flow` sent them at `then`: member mail with its unsubscribe
+    headers and footer, exactly as `Operation.send` adds them."""
+    messages = signed_member_mail(messages, db, ws.config, str(ws.root / "weaver.toml"))
     outbox = OutboxTransport(ws.outbox, Sender(ws.config.mail.from_address, ws.config.mail.from_name))
     with outbox.session() as session:
 
         def send(batch: Sequence[Action]) -> list[Outcome]:
             return [session.send(Message.from_payload(a.payload)) for a in batch]
 
-        result = Ledger(db, "survey-distribution").apply([message_action(m) for m in plan.invites], send)
-    with db.begin() as conn:  # the past: these went out four days ago, not a moment ago
-        sent = [a.key for a in result.done]
-        conn.execute(ledger.update().where(ledger.c.key.in_(sent)).values(created_at=then, updated_at=then))
-    return consenting
+        result = Ledger(db, flow).apply([message_action(m) for m in messages], send)
+    with db.begin() as conn:  # the past: these went out then, not a moment ago
+        keys = [a.key for a in result.done]
+        conn.execute(ledger.update().where(ledger.c.key.in_(keys)).values(created_at=then, updated_at=then))
 
 
 def _answer(member: dict[str, Any], rng: random.Random) -> dict[str, str]:
@@ -189,16 +214,7 @@ def _seed_decisions(ws: Workspace, db: StateDB, members: list[dict[str, Any]], s
     save_rounds(db, plan.snapshots, then)
     consenting = {m["member_id"] for m in members if parse_consent(m["fields"].get("consent", "")) is True}
     invites = [m for m in plan.messages if m.purpose == "decision_invite" and m.member_id in consenting]
-    outbox = OutboxTransport(ws.outbox, Sender(cfg.mail.from_address, cfg.mail.from_name))
-    with outbox.session() as session:
-
-        def send(batch: Sequence[Action]) -> list[Outcome]:
-            return [session.send(Message.from_payload(a.payload)) for a in batch]
-
-        result = Ledger(db, "decision-rounds").apply([message_action(m) for m in invites], send)
-    with db.begin() as conn:  # sent three days ago, not a moment ago
-        keys = [a.key for a in result.done]
-        conn.execute(ledger.update().where(ledger.c.key.in_(keys)).values(created_at=then, updated_at=then))
+    _sent_in_the_past(ws, db, "decision-rounds", invites, then)  # three days ago
     for round_ in plan.rounds:
         invited = sorted(m.member_id for m in invites if m.key.split(":")[1] == round_.proposal.proposal_id)
         pid = round_.proposal.proposal_id
@@ -230,3 +246,87 @@ def _seed_dots(ws: Workspace, db: StateDB, members: list[dict[str, Any]], rng: r
         for idea in rng.choices(ideas, weights=[5, 4, 3, 1, 2], k=cfg.dots):
             dots[idea] = dots.get(idea, 0) + 1
         save_dots(db, cfg.round, member["member_id"], dots, _moment(then, rng))
+
+
+DOOR_EVENT = "placemaking-sharing"  # ended ten days before the demo day (demo/build.py build_events)
+
+
+def _seed_door_checkins(ws: Workspace, db: StateDB, members: list[dict[str, Any]]) -> None:
+    """Fourteen members checked in at the door of the placemaking session (its own generator: the other
+    seeds draw the same numbers as before)."""
+    cfg = ws.config
+    grid = build_tables(ws).read_tab(cfg.tabs.events)
+    events, _ = parse_events(grid, cfg.events, cfg.tabs.events, cfg.network.timezone, "en", "demo")
+    event = next(e for e in events if e.event_id == DOOR_EVENT)
+    save_checkin_events(db, [{"event_id": event.event_id, "title": event.title, "starts_at": event.start,
+                              "ends_at": event.end, "timezone": event.timezone, "status": "scheduled"}])  # fmt: skip
+    rng = random.Random(1818)
+    consenting = [m for m in members if parse_consent(m["fields"].get("consent", "")) is True]
+    for i, member in enumerate(sorted(rng.sample(consenting, k=14), key=lambda m: m["member_id"])):
+        record_checkin(
+            db, event.event_id, member["member_id"], (event.start + timedelta(minutes=3 * i)).astimezone(UTC)
+        )
+
+
+EARLIER_STORIES = [  # last year's check-in answers to "a story worth sharing", nominated for the first round
+    "去年在成都的社区营造工作坊上认识了两位伙伴，我们一起把老旧院落改成了邻里共享空间，现在每周都有活动。",
+    "Through the network's mentoring pairing I met a finance lead in Nairobi; our small-donor income doubled.",
+    "数据工作组帮我们把十年的项目记录整理成公开数据集，资助方第一次主动来联系我们。",
+    "A peer-support circle kept our team going through the hardest quarter we have had.",
+]
+EARLIER_TITLE = "2025 年度成员问卷 Member check-in 2025"
+
+
+def _seed_stories(ws: Workspace, db: StateDB, members: list[dict[str, Any]], today: date) -> None:
+    """The first story round, through the real planning code, the ledger and the pages' own handlers."""
+    cfg, tz = ws.config, ZoneInfo(ws.config.network.timezone)
+    rng = random.Random(1919)
+    consenting = [m for m in members if parse_consent(m["fields"].get("consent", "")) is True]
+    by_id = {m["member_id"]: m for m in consenting}
+    opened = datetime.combine(today - timedelta(days=12), time(11, 30), tz)
+    authors = rng.sample(consenting, k=len(EARLIER_STORIES))
+    found = [Candidate(story_id(f"survey:checkin-2025:{a['member_id']}"), a["member_id"], text, "survey",
+                       EARLIER_TITLE, opened - timedelta(days=300 - i))
+             for i, (a, text) in enumerate(zip(authors, EARLIER_STORIES, strict=True))]  # fmt: skip
+    secret, _ = link_secret(db, cfg, False, str(ws.root / "weaver.toml"))
+    signer = LinkSigner(secret)
+    plan = plan_stories(StoriesRead(found, [], [], {}, by_id), cfg, opened, signer)
+    open_round(plan, db, False)
+    _sent_in_the_past(ws, db, "stories", plan.messages, opened)
+    round_id = plan.new_round["round_id"] if plan.new_round else ""
+    texts = {n["story_id"]: n for n in (plan.new_round or {}).get("nominees", [])}
+    weights = {s: w for s, w in zip(texts, [2, 6, 5, 1], strict=False)}
+    voters = rng.sample(consenting, k=len(consenting) // 4)
+    for i, voter in enumerate(voters):
+        picks = rng.sample(list(texts), k=2, counts=[weights[s] for s in texts])
+        picks = sorted(set(picks))
+        when = opened + timedelta(hours=2 + i * 2)
+        token = signer.token(VOTE, voter["member_id"], round_id)
+        _post(PageContext, StoryVotePage(), ws, db, signer, token, VOTE, when, {"story": "\n".join(picks)})
+    closed = opened + timedelta(days=cfg.stories.round_days, hours=1)
+    state = StoriesRead([], load_rounds(db), votes(db), {}, by_id)
+    asks = plan_stories(state, cfg, closed, signer).messages
+    _sent_in_the_past(ws, db, "stories", asks, closed)
+    first = next(m for m in asks if m.purpose == "story_consent")
+    story = first.key.split(":", 1)[1]
+    token = signer.token(CONSENT, str(first.member_id), f"{round_id}|{story}")
+    _post(
+        PageContext,
+        StoryConsentPage(),
+        ws,
+        db,
+        signer,
+        token,
+        CONSENT,
+        closed + timedelta(hours=20),
+        {"answer": "name"},
+    )
+
+
+def _post(context: Any, page: Any, ws: Workspace, db: StateDB, signer: LinkSigner, token: str, purpose: str,
+          when: datetime, form: dict[str, str]) -> None:  # fmt: skip
+    """A member's click on a page: the token verified as the receiver does, then the page's own POST handler."""
+    link = signer.verify(token, purpose, when)
+    reply = page.post(context(ws, db, signer, link, when, "POST", form))
+    if reply.status != 200:
+        raise AssertionError(f"demo history: the {purpose} page answered {reply.status}")

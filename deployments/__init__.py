@@ -33,6 +33,8 @@ DEFAULT_SCHEDULES: dict[str, str] = {
     "asks-offers": "0 9 * * 2",  # weekly, Tuesdays: one digest per member and week
     "details-check": "30 9 * * 3",  # weekly, Wednesdays: this week's joining anniversaries, once a year each
     "group-mixer": "",  # per event, by hand
+    "stories": "30 11 * * *",  # daily: a round opens when stories wait, closes on its day; consented ones go out
+    "event-harvest": "0 11 * * *",  # daily: thanks the day after an event, the reminder and the close on their day
     "impact-report": "0 8 28 3,6,9,12 *",  # quarterly, near the quarter's end (rerun as of its last day to close it)
     "social-posts": "*/15 * * * *",  # every quarter hour: a post goes out close to its time
     "chat-prompts": "0 * * * *",  # hourly: questions on their day, Monday's digest, reminders a day ahead
@@ -42,6 +44,7 @@ DEFAULT_SCHEDULES: dict[str, str] = {
     "funder-stewardship": "45 8 * * *",  # daily: contacts and reports due, prep sheets before meetings
     "decision-rounds": "0 9 * * *",  # daily: rounds open and close by the day; reminders before the close
     "event-ideas": "10 9 * * *",  # daily: invitations when the dot vote opens, the draft events after it closes
+    "bounces": "50 * * * *",  # hourly: a dead address is suppressed before the next sends
     "health-digest": "0 8 * * *",  # daily: what needs a person (failed runs, approvals, unknown outcomes ...)
 }
 FALLBACK_SCHEDULE = "0 9 * * 1"  # an operation nobody scheduled yet: weekly, Monday 09:00

@@ -17,6 +17,7 @@ from typing import Annotated, Any
 
 import typer
 
+from deployments.rights import member_app
 from weaver.errors import WeaverError
 
 app = typer.Typer(add_completion=False, no_args_is_help=True, help="Network Weaver: run a network's operations.")
@@ -28,6 +29,7 @@ server_app = typer.Typer(no_args_is_help=True, help="The local Prefect server ev
 app.add_typer(server_app, name="server")
 db_app = typer.Typer(no_args_is_help=True, help="The state database (SQLite or PostgreSQL).")
 app.add_typer(db_app, name="db")
+app.add_typer(member_app, name="member")  # data rights: export, forget (deployments/rights.py)
 
 # Set by main() (the installed `weaver` command): flows run against the local server, started if needed.
 # `app` called in-process (the tests' CliRunner, under prefect_harness) keeps whatever Prefect API is current.
@@ -70,7 +72,8 @@ def _print_summary(name: str, summary: Any) -> None:
 
 
 def preflight(config: Path, flows: list[str] | None = None) -> Path:
-    """Validate the config, the tables source and the tabs and columns the flows need, before Prefect starts."""
+    """Validate the config, the tables source, the tabs and columns the flows need and the workspace's own
+    message templates, before Prefect starts."""
     from deployments.checks import check_tables
     from flows._runtime import build_tables
     from weaver.workspace import Workspace
@@ -82,6 +85,11 @@ def preflight(config: Path, flows: list[str] | None = None) -> Path:
         if not source.exists():
             raise WeaverError(f"{source}: the tables source in {ws.root / 'weaver.toml'} does not exist")
     check_tables(ws, build_tables(ws), flows or [])
+    from tasks.common.overrides import check_overrides, workspace_templates
+
+    wording = workspace_templates(ws.root)  # the coordinator's own message templates: usable, or one clear error
+    if wording is not None:
+        check_overrides(wording)
     return ws.root
 
 
@@ -307,6 +315,31 @@ def webhooks(
         _fail(str(exc))
 
 
+@app.command("door-link")
+def door_link(
+    event: Annotated[str, typer.Argument(help="The event's id (one event-invites invited to)")],
+    config: ConfigOpt = Path("weaver.toml"),
+) -> None:
+    """Print the door page's address for EVENT: a QR code walk-ins scan to check in with their email."""
+    from deployments.pages.door import DOOR, SUBJECT
+    from weaver.links import LinkSigner, link_secret, link_url
+    from weaver.state import StateDB
+    from weaver.state.checkins import checkin_event
+    from weaver.workspace import Workspace
+
+    try:
+        ws = Workspace.open(config)
+        db = StateDB(ws.state_url)
+        found = checkin_event(db, event)
+        if found is None or found["status"] != "scheduled":
+            _fail(f"door-link: no event {event!r} that event-invites invited to (or it was cancelled)")
+        secret, _ = link_secret(db, ws.config, False, str(ws.root / "weaver.toml"))
+        db.close()
+    except WeaverError as exc:
+        _fail(str(exc))
+    typer.echo(link_url(ws.config, DOOR, LinkSigner(secret).token(DOOR, SUBJECT, event)))
+
+
 @db_app.command("upgrade")
 def db_upgrade(config: ConfigOpt = Path("weaver.toml")) -> None:
     """Move the workspace's state database to this weaver's schema (keeps every row; safe to repeat)."""
@@ -416,8 +449,10 @@ def ledger_list(
 
 @ledger_app.command("unknown")
 def ledger_unknown(config: ConfigOpt = Path("weaver.toml")) -> None:
-    """Emails whose outcome is unknown (the sender died mid-send): check them, then resend on your word."""
-    from weaver.ledger import CLAIMED, UNKNOWN, Ledger
+    """Emails whose outcome is unknown (the sender died while handing them over): check them, then confirm or
+    resend. Shows each recipient's name and address on your terminal (never in a log) and its Message-ID."""
+    from connectors.mail import message_id
+    from weaver.ledger import CLAIMED, HANDED, UNKNOWN, Ledger
     from weaver.state import StateDB
     from weaver.workspace import Workspace
 
@@ -425,24 +460,68 @@ def ledger_unknown(config: ConfigOpt = Path("weaver.toml")) -> None:
         ws = Workspace.open(config)
         ledger = Ledger(StateDB(ws.state_url), "cli")
         unknown = ledger.entries(status=UNKNOWN, kind="email")
-        claimed = ledger.entries(status=CLAIMED, kind="email")
-        live = {e["key"] for e in ledger.live_claims(e["key"] for e in claimed)}
+        held = ledger.entries(status=CLAIMED, kind="email") + ledger.entries(status=HANDED, kind="email")
+        live = {e["key"] for e in ledger.live_claims(e["key"] for e in held)}
     except WeaverError as exc:
         _fail(str(exc))
+    sender = ws.config.mail.from_address
     for e in unknown:
         about = e["payload"] or {}
         when = e["updated_at"].strftime("%Y-%m-%d %H:%M") if e["updated_at"] else ""
-        member = about.get("member_id") or "staff"
-        typer.echo(f"{e['key']}  {about.get('purpose', '')} to {member} ({about.get('language', '')})  {when}")
+        to = f"{about.get('to_name', '')} <{about.get('to_email', '?')}>".strip()
+        typer.echo(f"{e['key']}  {about.get('purpose', '')} to {to} ({about.get('language', '')})  {when}  "
+                   f"Message-ID {message_id(e['key'], sender)}")  # fmt: skip
     typer.echo(f"{len(unknown)} emails with an unknown outcome")
     if live:
-        runs = ", ".join(sorted({e["run_id"] or "?" for e in claimed if e["key"] in live}))
+        runs = ", ".join(sorted({e["run_id"] or "?" for e in held if e["key"] in live}))
         typer.echo(f"{len(live)} more are being sent now (run {runs}): their run holds a live lease")
-    if len(claimed) > len(live):
-        dead = len(claimed) - len(live)
-        typer.echo(f"{dead} more were claimed by a run that died: rerun the operation to settle them")
+    dead = [e for e in held if e["key"] not in live]
+    if dead:
+        handed = sum(e["status"] == HANDED for e in dead)
+        typer.echo(f"{len(dead)} more were held by a run that died: rerun the operation to settle them")
+        typer.echo(f"  ({len(dead) - handed} never handed over are sent then; {handed} handed over become unknown)")
     if unknown:
-        typer.echo(f"check whether they arrived, then: weaver ledger resend KEY... -c {ws.root}")
+        typer.echo(f"check whether they arrived: {_where_to_check(ws)}")
+        typer.echo(f"then: weaver ledger confirm KEY... -c {ws.root}   (those that arrived)")
+        typer.echo(f"      weaver ledger resend KEY... -c {ws.root}    (those that did not)")
+
+
+def _where_to_check(ws: Any) -> str:
+    """Where an email handed over shows up: the SMTP server's log (by Message-ID), or the outbox folder."""
+    mail = ws.config.mail
+    if mail.backend == "smtp":
+        return f"the log of the SMTP server {mail.host}:{mail.smtp_port}, by Message-ID"
+    return f"the outbox folder {ws.outbox} (the files carry the same Message-ID)"
+
+
+@ledger_app.command("confirm")
+def ledger_confirm(
+    keys: Annotated[list[str], typer.Argument(help="Keys of unknown emails you checked arrived")],
+    config: ConfigOpt = Path("weaver.toml"),
+) -> None:
+    """Mark unknown emails as delivered after you checked they arrived (server log or outbox, by Message-ID)."""
+    from weaver.ledger import UNKNOWN, Ledger
+    from weaver.state import StateDB
+    from weaver.workspace import Workspace
+
+    try:
+        ws = Workspace.open(config)
+        ledger = Ledger(StateDB(ws.state_url), "cli")
+        found = {e["key"]: e["status"] for e in ledger.entries(kind="email", keys=keys)}
+        wanted = [k for k in dict.fromkeys(keys) if found.get(k) == UNKNOWN]
+        confirmed = ledger.confirm(wanted)
+    except WeaverError as exc:
+        _fail(str(exc))
+    for key in dict.fromkeys(keys):
+        if key not in found:
+            typer.echo(f"not confirmed  {key}: no such email in the ledger")
+        elif found[key] != UNKNOWN:
+            typer.echo(f"not confirmed  {key}: status is {found[key]}, only unknown emails are confirmed")
+        else:
+            typer.echo(f"confirmed      {key}: delivered")
+    typer.echo(f"{confirmed} of {len(set(keys))} confirmed as delivered")
+    if confirmed < len(set(keys)):
+        raise typer.Exit(1)
 
 
 @ledger_app.command("resend")

@@ -15,6 +15,14 @@ FLOWS: dict[str, tuple[str, str]] = {
         "flows.event_invites:event_invites",
         "Invite members to events (.ics), send updates, cancellations and due reminders, write calendar.ics",
     ),
+    "event-harvest": (
+        "flows.event_harvest:event_harvest",
+        "After an event: thank attendees with a personal harvest link, remind once, Insights tab and harvest page",
+    ),
+    "stories": (
+        "flows.stories:stories",
+        "Stories from insights and survey answers: members vote by personal link, published only with the author's yes",
+    ),
     "group-mixer": ("flows.group_mixer:group_mixer", "Mix an event's attendees into groups so people meet someone new"),
     "engagement-review": (
         "flows.engagement_review:engagement_review",
@@ -71,6 +79,10 @@ FLOWS: dict[str, tuple[str, str]] = {
         "flows.chat_prompts:chat_prompts",
         "Post the question of the week, the weekly what's-on digest and event reminders to chat, each once",
     ),
+    "bounces": (
+        "flows.bounces:bounces",
+        "Read bounces from the bounce mailbox (IMAP): suppress hard bounces and repeated soft ones, report them",
+    ),
     "health-digest": (
         "flows.health_digest:health_digest",
         "Tell the coordinators what needs a person: failed, crashed or paused runs, unknown outcomes, bounces ...",
@@ -89,6 +101,8 @@ WEEKLY_CYCLE: list[str] = [
     "funder-stewardship",  # before event-invites, so calendar.ics has fresh deadlines
     "event-invites",
     "survey-distribution",
+    "event-harvest",  # after event-invites (check-ins written), before the newsletter (its offers)
+    "stories",  # after survey-distribution and event-harvest (its candidates), before the newsletter
     "engagement-review",
     "asks-offers",
     "details-check",

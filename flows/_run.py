@@ -16,9 +16,9 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Iterator, Sequence
-from contextlib import ExitStack
+from contextlib import AbstractContextManager, ExitStack
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import Path
 from types import TracebackType
 from typing import TypeVar
@@ -27,21 +27,25 @@ from prefect.utilities.annotations import opaque
 
 from connectors.mail import Message
 from connectors.tables import TableBackend, TableChanged
-from flows._runtime import Runtime, open_runtime
+from flows._runtime import Runtime, build_chat, open_runtime
+from tasks.common import overrides
 from tasks.common.approval import Approval, SendPlan, approve_send, decide
-from tasks.common.delivery import Delivery
+from tasks.common.approval_notice import tell_approvers
+from tasks.common.delivery import Delivery, unknown_note
 from tasks.common.messages import deliver_task
-from tasks.common.unsubscribe import LINK_PURPOSE, with_unsubscribe
+from tasks.common.unsubscribe import signed_member_mail
 from weaver.clock import Clock, network_clock, utcnow
 from weaver.config import WeaverConfig
 from weaver.errors import SourceError
 from weaver.i18n import t
-from weaver.links import LinkSigner, link_secret, link_url
+from weaver.ledger import current_run_id
+from weaver.links import LinkSigner, link_secret
 from weaver.locks import table_lock
 from weaver.progress import StepProgress
 from weaver.report import Report, publish_artifact
 from weaver.runs import RunLease
 from weaver.state import StateDB
+from weaver.state.rights import drop_old_payloads
 from weaver.summary import Summary
 
 S = TypeVar("S", bound=Summary)
@@ -61,11 +65,19 @@ class Operation:
     _clock: Clock | None = field(default=None, repr=False)
     _started: datetime | None = None
     _lease: RunLease | None = field(default=None, repr=False)
+    _wording: AbstractContextManager[Path | None] | None = field(default=None, repr=False)
 
     # opening and closing ------------------------------------------------------------------------------
     def __enter__(self) -> Operation:
         self._started = started = utcnow()
         self._rt = open_runtime(self.workspace, self.dry_run)
+        wording = overrides.using(self._rt.ws.root)  # the workspace's templates/, checked now (one clear error)
+        try:
+            wording.__enter__()
+        except BaseException:
+            self._rt.close()
+            raise
+        self._wording = wording
         self._clock = network_clock(self.cfg.network.timezone, self.as_of or started)
         self._lease = _hold_lease(self.name, self._rt.db, self.dry_run)
         return self
@@ -73,6 +85,8 @@ class Operation:
     def __exit__(self, kind: type[BaseException] | None, error: BaseException | None, tb: TracebackType | None) -> None:
         if self._lease is not None:
             self._lease.end()
+        if self._wording is not None:
+            self._wording.__exit__(None, None, None)
         if self._rt is not None:
             self._rt.close()
 
@@ -134,7 +148,8 @@ class Operation:
     def approve(self, messages: Sequence[Message], auto_approve: bool = False) -> Approval:
         """The approval gate, for a flow that must know before doing anything else (e.g. record state)."""
         poll = self.cfg.mail.approval_poll_seconds
-        approval = approve_send(messages, self.rt, self.name, auto_approve=auto_approve, poll_seconds=poll)
+        approval = approve_send(messages, self.rt, self.name, auto_approve=auto_approve, poll_seconds=poll,
+                                notify=self.tell_approvers)  # fmt: skip
         self.approvals.append(approval)
         return approval
 
@@ -145,9 +160,20 @@ class Operation:
         counted in the people it reaches; `previews` writes what the coordinator looks at."""
         plan = SendPlan(self.name, recipients, recipients, {purpose: recipients})
         poll = self.cfg.mail.approval_poll_seconds
-        approval = decide(plan, self.rt, previews, auto_approve=auto_approve, poll_seconds=poll)
+        approval = decide(plan, self.rt, previews, auto_approve=auto_approve, poll_seconds=poll,
+                          notify=lambda p: self.tell_approvers(p, []))  # fmt: skip
         self.approvals.append(approval)
         return approval
+
+    def tell_approvers(self, plan: SendPlan, pending: Sequence[Message]) -> None:
+        """Just before the run pauses: `[mail] approvers` (staff mail) and the chat are told, once per pause."""
+        mail = self.cfg.mail
+        if not mail.approvers and not mail.approval_chat:
+            return
+        secret, _ = link_secret(self.db, self.cfg, self.dry_run, str(self.rt.ws.root / "weaver.toml"))
+        chat = build_chat(self.rt.ws) if mail.approval_chat else None
+        tell_approvers(plan, pending, self.cfg, self.db, self.rt.mail, chat, LinkSigner(secret), current_run_id(),
+                       utcnow())  # fmt: skip
 
     def send(
         self, messages: Sequence[Message], auto_approve: bool = False, approval: Approval | None = None
@@ -169,16 +195,7 @@ class Operation:
 
     def member_mail(self, messages: Sequence[Message]) -> list[Message]:
         """Member messages with their RFC 8058 unsubscribe headers, List-Id and footer (staff mail untouched)."""
-        if not any(m.member_id for m in messages):
-            return list(messages)
-        secret, _ = link_secret(self.db, self.cfg, self.dry_run, str(self.rt.ws.root / "weaver.toml"))
-        signer = LinkSigner(secret)
-        return with_unsubscribe(
-            messages,
-            self.cfg,
-            lambda m: link_url(self.cfg, LINK_PURPOSE, signer.token(LINK_PURPOSE, m)),
-            lambda m: link_url(self.cfg, "my-details", signer.token("my-details", m)),  # the member's own page
-        )
+        return signed_member_mail(messages, self.db, self.cfg, str(self.rt.ws.root / "weaver.toml"), self.dry_run)
 
     @property
     def held(self) -> bool:
@@ -193,6 +210,9 @@ class Operation:
         if unevaluated:  # read as formula text: say so, and how to get the results
             shown = ", ".join(unevaluated[:10]) + (" …" if len(unevaluated) > 10 else "")
             report.notes.append(t("tables.formula_without_value", self.lang, n=len(unevaluated), cells=shown))
+        note = unknown_note(deliveries, self.lang)  # where to check: the SMTP server's log, or the outbox
+        if note:
+            report.notes.append(note)
         if self.approvals:
             summary.approval = "; ".join(a.describe(self.lang) for a in self.approvals)
         previews = next((d.previews for d in deliveries if d.previews is not None), None)
@@ -204,6 +224,8 @@ class Operation:
         publish_artifact(report, path)
         if not self.dry_run and not self.held:
             self.db.record_sync_run(self.name, self._started or utcnow(), summary.as_dict())
+        if not self.dry_run:  # retention: old message bodies leave the ledger ([state] ledger_payload_days)
+            drop_old_payloads(self.db, utcnow() - timedelta(days=self.cfg.state.ledger_payload_days))
         _log(self.name, self.dry_run, summary)
         return summary
 

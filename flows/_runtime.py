@@ -24,7 +24,8 @@ if TYPE_CHECKING:
     from connectors.feeds import FeedSource
     from connectors.forms import FormsSource
     from connectors.grants import GrantsSearch
-    from connectors.mail import Sender
+    from connectors.imap import BounceMailbox
+    from connectors.mail import ReturnPath, Sender
     from connectors.pdf import ChromiumPrinter
     from connectors.run_history import RunHistory
     from connectors.site import SiteTarget
@@ -47,7 +48,7 @@ class Runtime:
     def mail(self) -> MailTransport:
         """The configured mail transport, built on first use (flows that send nothing never build it)."""
         if self._mail is None:
-            self._mail = build_mail(self.ws)
+            self._mail = build_mail(self.ws, build_return_path(self.ws, self.db, self.dry_run))
         return self._mail
 
     def previews_dir(self, flow: str) -> Path:
@@ -80,18 +81,47 @@ def build_tables(ws: Workspace) -> TableBackend:
     raise ConfigError(f"{ws.root / 'weaver.toml'}: [tables] backend {cfg.backend!r} is not available yet")
 
 
-def build_mail(ws: Workspace) -> MailTransport:
-    """The configured mail transport; an SMTP password is resolved here, at the entry point."""
+def build_mail(ws: Workspace, return_path: ReturnPath | None = None) -> MailTransport:
+    """The configured mail transport; an SMTP password is resolved here, at the entry point.
+
+    `return_path` gives each message its envelope sender (VERP, see `build_return_path`)."""
     from connectors.mail import OutboxTransport, Sender
 
     cfg = ws.config.mail
     sender = Sender(cfg.from_address, cfg.from_name)
     if cfg.backend == "outbox":
-        return OutboxTransport(ws.outbox, sender)
-    return _build_smtp(ws, sender)
+        return OutboxTransport(ws.outbox, sender, return_path)
+    return _build_smtp(ws, sender, return_path)
 
 
-def _build_smtp(ws: Workspace, sender: Sender) -> MailTransport:
+def build_return_path(ws: Workspace, db: StateDB, dry_run: bool) -> ReturnPath | None:
+    """With `[mail.bounces]`: ledger key -> `bounces+<signed token>@domain`, so a bounce names its message."""
+    bounces = ws.config.mail.bounces
+    if bounces is None:
+        return None
+    from tasks.common.return_path import return_path_for
+    from weaver.links import link_secret
+
+    secret, _ = link_secret(db, ws.config, dry_run, str(ws.root / "weaver.toml"))
+    return return_path_for(bounces.return_path, secret)
+
+
+def build_bounce_mailbox(ws: Workspace) -> BounceMailbox | None:
+    """The IMAP mailbox of `[mail.bounces]` (its password resolved here), or None when not configured."""
+    from connectors.imap import BounceMailbox
+    from weaver.secrets import resolve_secret
+
+    cfg = ws.config.mail.bounces
+    if cfg is None:
+        return None
+    password = resolve_secret(cfg.password, "[mail.bounces] password", str(ws.root / "weaver.toml"))
+    return BounceMailbox(
+        cfg.host, cfg.imap_port, cfg.user, password, folder=cfg.folder, security=cfg.security,
+        timeout=cfg.timeout_seconds,
+    )  # fmt: skip
+
+
+def _build_smtp(ws: Workspace, sender: Sender, return_path: ReturnPath | None = None) -> MailTransport:
     from connectors.mail import SmtpTransport
     from connectors.retry import RetryPolicy
     from weaver.secrets import resolve_secret
@@ -112,6 +142,8 @@ def _build_smtp(ws: Workspace, sender: Sender) -> MailTransport:
         password_hint=hint,
         timeout=cfg.timeout_seconds,
         policy=RetryPolicy(attempts=cfg.max_attempts, budget_seconds=cfg.retry_budget_seconds),
+        return_path=return_path,
+        connections=cfg.connections,
     )
 
 

@@ -30,6 +30,7 @@ from tasks.members.audience import (
 from tasks.members.plan import plan_member_sync_task
 from tasks.members.read import read_member_edits_task, read_members_task
 from tasks.members.report import SyncSummary, build_sync_report, summarise_sync
+from tasks.members.rights import add_forgotten_note, refuse_forgotten
 
 
 @flow(name="member-sync")
@@ -46,6 +47,7 @@ def member_sync(workspace: str = ".", dry_run: bool = False, as_of: str = "") ->
         for attempt in op.attempts():  # again if the sheet is saved between our read and our write
             with attempt:
                 grid = read_members_task(op.tables, op.cfg)
+                grid, forgotten = refuse_forgotten(grid, op.cfg, op.db, op.source)  # data rights: never re-added
                 pulled = (
                     read_audience_task(audience, op.db, op.cfg.mailchimp.list_id)
                     if audience and op.cfg.mailchimp
@@ -59,6 +61,7 @@ def member_sync(workspace: str = ".", dry_run: bool = False, as_of: str = "") ->
                 apply_member_sync_task(opaque(plan), op.tables, op.db, dry_run)
         pushed = apply_audience_sync_task(audience_plan, audience, op.db, dry_run) if audience_plan else None
         report = build_sync_report(plan, op.lang, dry_run)
+        add_forgotten_note(report, forgotten, op.lang)
         if pushed is not None:
             add_audience_report(report, pushed, op.lang)
-        return op.finish(report, summarise_sync(plan, pushed.summary() if pushed else None))
+        return op.finish(report, summarise_sync(plan, pushed.summary() if pushed else None, forgotten))

@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING
 import pytest
 
 if TYPE_CHECKING:
+    from tests.imap import DovecotServer
     from tests.postgres import PostgresServer
     from tests.standins.sheets import SheetsStandIn
     from weaver.state import StateDB
@@ -112,6 +113,21 @@ def postgres() -> Iterator[PostgresServer]:
     if bindir is None:
         pytest.skip("PostgreSQL is not installed (initdb not found): `make test` installs Debian's postgresql")
     server = PostgresServer(bindir).start()
+    try:
+        yield server
+    finally:
+        server.stop()
+
+
+@pytest.fixture(scope="session")
+def dovecot() -> Iterator[DovecotServer]:
+    """A real IMAP server (Debian's Dovecot) on loopback for the session (skipped, saying why, without it)."""
+    from tests.imap import DovecotServer, dovecot_binary
+
+    binary = dovecot_binary()
+    if binary is None:
+        pytest.skip("Dovecot is not installed: `make test` installs Debian's dovecot-imapd")
+    server = DovecotServer(binary).start()
     try:
         yield server
     finally:

@@ -81,6 +81,9 @@ def test_tasks_hold_one_package_per_operation_plus_common() -> None:
             "site",
             "posts",
             "prompts",
+            "harvest",
+            "stories",
+            "bounces",
             "health_digest",
         ]
     )

@@ -83,6 +83,9 @@ class NetworkConfig(_Strict):
 class StateConfig(_Strict):
     # Empty means a SQLite file `weaver.db` in the workspace; any SQLAlchemy URL is accepted.
     url: str = ""
+    # retention: a settled ledger entry's payload (a message's body, names, addresses) is dropped this many
+    # days after its last change; its key, status and times stay, so a rerun still never repeats it
+    ledger_payload_days: int = Field(default=90, ge=1)
 
 
 class TablesConfig(_Strict):
@@ -128,6 +131,10 @@ class MembersConfig(_Strict):
     )
     # fields members may change themselves on their "my details" page (member-sync writes them, mapped only)
     self_service: tuple[str, ...] = ("interests", "needs", "offers", "region", "language")
+    # double opt-in: a join from the public form is added only once its person confirms by the emailed link;
+    # an unconfirmed join expires (reported, its answers erased) after this many days
+    confirm_joins: bool = True
+    confirm_within_days: int = Field(default=7, ge=1, le=90)
 
     @field_validator("self_service")
     @classmethod
@@ -159,6 +166,47 @@ class MembersConfig(_Strict):
         return self
 
 
+class BouncesConfig(_Strict):
+    """`[mail.bounces]`: the IMAP mailbox where delivery-status notifications (bounces) arrive.
+
+    Every email then leaves with a VERP return path, `<local>+<token>@<domain>` of `return_path` (the token is
+    signed with the link key and names the message's ledger key), so each bounce maps to its member and
+    message. The `bounces` operation reads new notifications: a hard one (5.x.x) suppresses the address at
+    once, soft ones (4.x.x) are counted and suppress it at `soft_limit`.
+    """
+
+    return_path: str  # e.g. "bounces@example.org": its mailbox must receive bounces+anything@example.org
+    host: str
+    port: int | None = Field(default=None, ge=1, le=65535)
+    security: Literal["ssl", "starttls", "none"] = "ssl"  # "none" only for a server on the same machine
+    user: str
+    password: SecretRef
+    folder: str = "INBOX"
+    soft_limit: int = Field(default=3, ge=1, le=100)  # soft bounces of one address (distinct messages)
+    match_days: int = Field(default=30, ge=1, le=3650)  # how old a message a bounce may still name
+    timeout_seconds: float = Field(default=30.0, gt=0)
+
+    @field_validator("return_path")
+    @classmethod
+    def _plain_address(cls, value: str) -> str:
+        local, at, domain = value.strip().rpartition("@")
+        if not at or not local or not domain or "+" in local or not value.isascii() or " " in value.strip():
+            raise ValueError(f"{value!r}: an ASCII address without '+' (the token is added after a '+')")
+        return value.strip()
+
+    @property
+    def imap_port(self) -> int:
+        return self.port or (993 if self.security == "ssl" else 143)
+
+
+class Approver(_Strict):
+    """Someone told when a run pauses for approval (staff mail, never member mail)."""
+
+    email: str
+    name: str = ""
+    language: Literal["", "zh", "en"] = ""  # empty: the network's default language
+
+
 class MailConfig(_Strict):
     """The email role: the outbox folder (default) or an SMTP server, and the approval gate."""
 
@@ -176,12 +224,21 @@ class MailConfig(_Strict):
     timeout_seconds: float = Field(default=30.0, gt=0)
     # a message refused for now (4xx) is tried this many times in all, then left for the next run
     max_attempts: int = Field(default=4, ge=1, le=10)
+    # smtp: connections sending at once (each hands over one message at a time); a server that takes fewer
+    # from one client is respected (the extra ones are given up)
+    connections: int = Field(default=3, ge=1, le=8)
     retry_budget_seconds: float = Field(default=60.0, ge=0, le=900)
     # a send to more recipients than this waits for a coordinator's approval in the Prefect UI
     approval_threshold: int = Field(default=50, ge=0)
     approval_timeout_minutes: int = Field(default=24 * 60, ge=1)
     # how often a paused run looks for the coordinator's answer
     approval_poll_seconds: int = Field(default=10, ge=1, le=300)
+    # who is told (staff email; and/or the staff chat with approval_chat) when a run pauses for approval, with
+    # the count, a link to a preview page the receiver serves and a link to the paused run in the Prefect UI
+    approvers: tuple[Approver, ...] = ()
+    approval_chat: bool = False
+    # where bounces arrive (None: bounces are not read, and mail leaves with the plain from_address)
+    bounces: BouncesConfig | None = None
 
     @model_validator(mode="after")
     def _smtp_needs(self) -> MailConfig:
@@ -582,7 +639,7 @@ class FormConfig(_Strict):
     """One form that posts to `POST /hooks/<form name>`."""
 
     provider: Literal["typeform", "tally", "google_forms"]
-    kind: Literal["join", "rsvp", "survey"]
+    kind: Literal["join", "rsvp", "survey", "checkin"]  # checkin: hidden field `event`; event-invites records it
     secret: SecretRef  # required: the receiver does not start without it
     # The flow started for each submission; None: by kind (join: member-intake); "": store only, the
     # flow that consumes this kind reads the inbox on its own schedule.
@@ -1149,6 +1206,30 @@ class ImpactConfig(_Strict):
     sample_size: int = Field(default=32, ge=8)  # sources of that estimate (a fixed seed: the same figures each run)
 
 
+class HarvestConfig(_Strict):
+    """event-harvest: after an event, thanks with a personal harvest link, one reminder, insights, a harvest page."""
+
+    thank_within_days: int = Field(default=14, ge=1)  # events that ended longer ago than this get no thanks
+    reminder_days: int = Field(default=4, ge=1)  # one reminder this many days after the first thanks, to non-responders
+    close_days: int = Field(default=21, ge=1)  # days after the end: the page closes, top insights go to the news
+    insights_tab: str = "Insights"  # each answer appended once (event, date, tag, quote, consent, name, rating)
+    newsletter_top: int = Field(default=3, ge=0)  # consented insights per event offered to the next newsletter
+    news_status: str = "draft"  # the News tab status of an offer: a coordinator sets it to publish (or "" to publish)
+
+
+class StoriesConfig(_Strict):
+    """stories: nominated from harvest insights and survey answers, voted on by members, published with consent."""
+
+    questions: tuple[str, ...] = ("story", "故事")  # a survey question whose title contains one of these
+    min_chars: int = Field(default=15, ge=1)  # shorter quotes are not nominated
+    nominees: int = Field(default=5, ge=1, le=20)  # stories put to members in one round
+    min_nominees: int = Field(default=2, ge=1)  # a round opens when this many new candidates wait
+    round_days: int = Field(default=7, ge=1)  # a round is open this long
+    picks: int = Field(default=2, ge=1)  # stories each member may pick
+    winners: int = Field(default=2, ge=1)  # the most voted stories whose authors are asked to consent
+    news_status: str = "publish"  # the News tab status of a consented story (the newsletter's feature)
+
+
 # health digest (issue 16) ---------------------------------------------------------------------------------
 class HealthConfig(_Strict):
     """The health digest: what needs a person (failed or crashed runs, approvals waiting, unknown outcomes,
@@ -1198,6 +1279,8 @@ class WeaverConfig(_Strict):
     mailchimp: MailchimpConfig | None = None
     newsletter: NewsletterConfig = NewsletterConfig()
     impact: ImpactConfig = ImpactConfig()
+    harvest: HarvestConfig = HarvestConfig()
+    stories: StoriesConfig = StoriesConfig()
     fees: FeesConfig = FeesConfig()
     finance: FinanceConfig = FinanceConfig()
     site: SiteConfig = SiteConfig()

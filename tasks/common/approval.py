@@ -113,16 +113,30 @@ def approval_form(plan: SendPlan, lang: str) -> type[SendApproval]:
 
 
 def approve_send(
-    messages: Sequence[Message], rt: SendContext, flow: str, *, auto_approve: bool = False, poll_seconds: int = 10
+    messages: Sequence[Message],
+    rt: SendContext,
+    flow: str,
+    *,
+    auto_approve: bool = False,
+    poll_seconds: int = 10,
+    notify: Callable[[SendPlan, Sequence[Message]], object] | None = None,
 ) -> Approval:
-    """The gate every send passes before `deliver`; returns whether to send, and why."""
+    """The gate every send passes before `deliver`; returns whether to send, and why. `notify` tells the
+    approvers (tasks/common/approval_notice.py) just before the run pauses, with the messages waiting."""
     pending, _suppressed = pending_messages(rt.db, messages)
+    tell = (lambda plan: notify(plan, pending)) if notify is not None else None
     return decide(summarise_send(flow, pending), rt, lambda: write_previews(pending, rt.previews_dir(flow)),
-                  auto_approve=auto_approve, poll_seconds=poll_seconds)  # fmt: skip
+                  auto_approve=auto_approve, poll_seconds=poll_seconds, notify=tell)  # fmt: skip
 
 
 def decide(
-    plan: SendPlan, rt: SendContext, previews: Callable[[], Path], *, auto_approve: bool, poll_seconds: int
+    plan: SendPlan,
+    rt: SendContext,
+    previews: Callable[[], Path],
+    *,
+    auto_approve: bool,
+    poll_seconds: int,
+    notify: Callable[[SendPlan], object] | None = None,
 ) -> Approval:
     """The gate's one rule for any send, counted in recipients: by our email, or a campaign an audience
     service sends for us. `previews` writes what the coordinator will look at, only when they must decide."""
@@ -137,6 +151,8 @@ def decide(
     plan = replace(plan, previews=str(previews()))
     if not _can_pause():
         return Approval(False, "needs-approval", plan)
+    if notify is not None:  # the approvers hear of it (once per pause) before the run waits for them
+        notify(plan)
     return _ask(plan, rt.lang, rt.ws.config.mail.approval_timeout_minutes * 60, poll_seconds)
 
 

@@ -3,24 +3,27 @@
 Every operation that emails anyone goes through `deliver` (re-exported by `tasks.common.messages`). It is the one
 place that decides whether a recipient may be emailed (`consent_filter`): a member without an explicit
 yes, or any address on the suppression list (unsubscribed, cleaned, bounced), never gets a message,
-whichever flow planned it. Each message is a ledger action keyed by (purpose, member, occasion): claimed,
-sent, marked one at a time inside one transport session, so a rerun sends nothing twice and a crash leaves
-at most one message whose outcome is unknown. A recipient the server refuses for good is added to the
-suppression list as bounced. Kept free of Prefect so the `weaver ledger` commands and the crash test start
-fast; `tasks.common.messages` holds the task wrappers.
+whichever flow planned it. Each message is a ledger action keyed by (purpose, member, occasion): claimed in
+batches, marked `handed` durably just before its DATA (with the outcomes of the messages before it, one commit
+per message), inside one transport session. A rerun sends nothing twice; after a crash the claims that never
+reached DATA are sent again automatically, and at most the one message in DATA has an unknown outcome. A
+recipient the server refuses for good is added to the suppression list as bounced. Kept free of Prefect so the
+`weaver ledger` commands and the crash test start fast; `tasks.common.messages` holds the task wrappers.
 """
 
 from __future__ import annotations
 
 import html
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
 
-from connectors.mail import MailTransport, Message, Refused
+from connectors.mail import Handing, MailTransport, Message, Refused
 from tasks.common.unsubscribe import topic_of
-from weaver.ledger import PLANNED, RETRY, Action, ApplyResult, Ledger, Outcome, ProgressFn
+from weaver.i18n import t
+from weaver.ledger import Action, ApplyResult, Ledger, Outcome, ProgressFn
 from weaver.models import parse_consent
 from weaver.state import StateDB
 from weaver.state.delivery import add_suppression, members_by_id_or_email, suppression_reasons
@@ -84,6 +87,7 @@ class Delivery:
     previews: Path | None = None
     bounced: list[str] = field(default_factory=list)  # ledger keys whose recipient was refused for good
     held: int = 0  # messages the approval gate held back (not approved): none is in the ledger
+    check_at: tuple[str, str] = ("", "")  # where a coordinator checks an unknown outcome: (smtp|outbox, where)
 
     @classmethod
     def held_back(cls, count: int) -> Delivery:
@@ -103,9 +107,23 @@ class Delivery:
         }
 
 
+def unknown_note(deliveries: Sequence[Delivery], lang: str) -> str | None:
+    """The report's note when emails have an unknown outcome: how many, and where the coordinator checks
+    them (the SMTP server's log by Message-ID, or the outbox folder), then confirm or resend."""
+    unknown = [d for d in deliveries if d.result.unknown]
+    if not unknown:
+        return None
+    kind, where = unknown[0].check_at
+    if kind == "smtp":
+        place = t("delivery.check_smtp", lang, where=where)
+    else:
+        place = t("delivery.check_outbox", lang, where=where)
+    return t("delivery.unknown_note", lang, n=sum(len(d.result.unknown) for d in unknown), where=place)
+
+
 def message_action(message: Message) -> Action:
     summary = f"{message.purpose or 'email'} to {message.member_id or 'staff'} ({message.language})"
-    return Action(message.key, "email", summary, message.to_payload(), idempotent=False)
+    return Action(message.key, "email", summary, message.to_payload(), idempotent=False, marks_hand_over=True)
 
 
 def deliver(
@@ -129,24 +147,35 @@ def deliver(
         return Delivery(result, dropped, path)
     _cancel_planned(ledger, dropped)
     if not _sendable(ledger, actions):  # a rerun with nothing left to send opens no connection
-        return Delivery(ledger.apply(actions, _never), dropped)
+        return Delivery(ledger.apply(actions, _never), dropped, check_at=transport.check_at())
     bounced: list[str] = []
+    by_key = {m.key: m for m in allowed}
+
+    def noted(key: str, message: Message) -> Callable[[Outcome], None]:
+        def after(outcome: Outcome) -> None:
+            ledger.settle(key, outcome)  # durable at once: before this connection's next DATA
+            if isinstance(outcome, Refused):  # never again, from any flow
+                suppress(db, message.to_email, "bounced", "smtp")
+                bounced.append(key)
+
+        return after
+
     with transport.session() as session:
 
         def send(batch: Sequence[Action]) -> list[Outcome]:
-            outcomes = []
+            items = []
             for action in batch:
-                message = Message.from_payload(action.payload)
-                outcome = session.send(message)
-                if isinstance(outcome, Refused):  # never again, from any flow
-                    suppress(db, message.to_email, "bounced", "smtp")
-                    bounced.append(message.key)
-                outcomes.append(outcome)
-            return outcomes
+                message = by_key.get(action.key) or Message.from_payload(action.payload)
+                items.append(Handing(message, partial(ledger.hand_over, action.key), noted(action.key, message)))
+            return session.send_all(items)
 
-        # one message per claim: a crash can leave at most one message whose outcome is unknown
-        result = ledger.apply(actions, send, batch_size=1, on_progress=on_progress)
-    return Delivery(result, dropped, bounced=bounced)
+        # claims in batches; the hand-over mark before each DATA is what keeps a crash to at most one unknown
+        # outcome per connection: a claim that never reached it is simply sent again by a later run
+        result = ledger.apply(actions, send, batch_size=CLAIM_BATCH, on_progress=on_progress)
+    return Delivery(result, dropped, bounced=bounced, check_at=transport.check_at())
+
+
+CLAIM_BATCH = 50  # claims per transaction; after a crash they wait for their lease to lapse, then go again
 
 
 def _cancel_planned(ledger: Ledger, dropped: Sequence[Suppressed]) -> None:
@@ -159,15 +188,14 @@ def _cancel_planned(ledger: Ledger, dropped: Sequence[Suppressed]) -> None:
 
 
 def _sendable(ledger: Ledger, actions: Sequence[Action]) -> bool:
-    statuses = ledger.statuses(a.key for a in actions)
-    return any(statuses.get(a.key) in (None, RETRY, PLANNED) for a in actions)
+    return bool(ledger.pending(actions))
 
 
 def pending_messages(db: StateDB, messages: Sequence[Message]) -> tuple[list[Message], list[Suppressed]]:
     """What `deliver` would actually send now: allowed by consent and not sent (or tried) before."""
     allowed, dropped = consent_filter(db, messages)
-    statuses = Ledger(db, "plan").statuses(m.key for m in allowed)
-    return [m for m in allowed if statuses.get(m.key) in (None, RETRY, PLANNED)], dropped
+    pending = {a.key for a in Ledger(db, "plan").pending([message_action(m) for m in allowed])}
+    return [m for m in allowed if m.key in pending], dropped
 
 
 def _never(batch: Sequence[Action]) -> list[Outcome]:

@@ -19,18 +19,18 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
-from prefect import task
 from prefect.cache_policies import NO_CACHE
 
 from connectors.mail import Message
 from tasks.common.messages import render
+from tasks.common.prefect_task import task
 from tasks.health_digest.read import CHAT_PREFIX, EMAIL_PREFIX, HealthFacts
 from weaver.config import WeaverConfig
 from weaver.i18n import t
 from weaver.ledger import Action
 
 SECTIONS = ("failed", "crashed", "paused", "unknown", "quarantined", "bounced", "unsubscribed", "stale", "unreadable")
-BOUNCED = ("bounced", "cleaned")  # a Mailchimp "cleaned" address is a hard bounce there
+BOUNCED = ("bounced", "cleaned", "soft bounces")  # Mailchimp "cleaned" is a hard bounce; "soft bounces": the limit
 NAMES_SHOWN = 20  # names listed per section; the rest are counted
 
 

@@ -12,10 +12,10 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
-from prefect import task
 from prefect.cache_policies import NO_CACHE
 
 from tasks.common.attendance import RejectedRow, event_titles, parse_attendance
+from tasks.common.prefect_task import task
 from tasks.common.text import normalise_email
 from tasks.engagement.score import attendance_activities, event_activities, inbox_activities
 from tasks.impact import figures as f
@@ -111,6 +111,7 @@ def plan_impact(read: ImpactRead, config: WeaverConfig, today: date, lang: str, 
     before = measure(build_graph(everyone, read.ties, before_day, cfg.events_together), everyone, before_day, **options)
     delta = change(now, before)
     plan = ImpactPlan(figures, now, before, delta, names, rejected=rejected, pdf=pdf)
+    stories = [s for s in read.stories if quarter.start <= _day(s["answered_at"]) <= end]
     drawing = layout(graph, now, cfg.map_people)
     for language in languages:
         title = t("impact.map.title", language, quarter=quarter.label)
@@ -118,11 +119,19 @@ def plan_impact(read: ImpactRead, config: WeaverConfig, today: date, lang: str, 
         anonymous = map_svg(drawing, now, title=title, legend=legend(language))
         plan.pages[language] = Pages(
             language,
-            report_page(figures, now, before, delta, named, names, language),
+            report_page(
+                figures, now, before, delta, named, names, language, stories=_stories(stories, names, language)
+            ),
             factsheet_page(figures, now, delta, anonymous, language),
             anonymous,
         )
     return plan
+
+
+def _stories(stories: Sequence[dict], names: dict[str, str], lang: str) -> list[tuple[str, str, str]]:
+    """(text, who, title) of the quarter's consented stories: the author's name only when they said so."""
+    return [(s["text"], names.get(s["author"], "") if s["answer"] == "name" else t("stories.anonymous", lang),
+             s.get("title", "")) for s in stories]  # fmt: skip
 
 
 def _day(value: object) -> date:

@@ -9,16 +9,17 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from prefect import task
 from prefect.cache_policies import NO_CACHE
 
 from connectors.tables import Grid, TableBackend
+from tasks.common.prefect_task import task
 from tasks.common.ties import Tie, load_ties
 from tasks.engagement.read import read_optional_tab
 from tasks.surveys.surveys import parse_surveys
 from weaver.config import WeaverConfig
 from weaver.state import StateDB
 from weaver.state.engagement import engagement_rows
+from weaver.state.stories import published_stories
 from weaver.state.submissions import inbox_rows
 from weaver.state.surveys import stored_responses
 
@@ -33,6 +34,7 @@ class ImpactRead:
     inbox: list[dict[str, Any]] = field(default_factory=list)
     responses: list[dict[str, Any]] = field(default_factory=list)
     survey_titles: dict[str, str] = field(default_factory=dict)
+    stories: list[dict[str, Any]] = field(default_factory=list)  # published with their authors' consent
 
 
 def read_impact(tables: TableBackend, db: StateDB, config: WeaverConfig, lang: str) -> ImpactRead:
@@ -47,6 +49,7 @@ def read_impact(tables: TableBackend, db: StateDB, config: WeaverConfig, lang: s
         inbox=inbox_rows(db, ("rsvp",)),
         responses=stored_responses(db, sorted(titles)) if titles else [],
         survey_titles=titles,
+        stories=published_stories(db),
     )
 
 

@@ -8,7 +8,7 @@ of the run: the same records give the same pages, so a rerun writes nothing new.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from html import escape
 
 from tasks.impact.figures import Figures
@@ -87,7 +87,8 @@ def headline(fig: Figures, net: NetworkMetrics, lang: str) -> list[tuple[str, st
 
 
 def report_page(fig: Figures, net: NetworkMetrics, before: NetworkMetrics, change: Mapping[str, float],
-                map_svg: str, names: Mapping[str, str], lang: str) -> str:  # fmt: skip
+                map_svg: str, names: Mapping[str, str], lang: str,
+                stories: Sequence[tuple[str, str, str]] = ()) -> str:  # fmt: skip
     q, m = fig.quarter, fig.members
     title = t("impact.title", lang, network=fig.network_name, quarter=q.label)
     body = [f"<h1>{escape(title)}</h1>",
@@ -155,6 +156,13 @@ def report_page(fig: Figures, net: NetworkMetrics, before: NetworkMetrics, chang
         if rows:
             body.append(_table([t("impact.col.question", lang), t("impact.col.top_answer", lang),
                                 t("impact.col.share", lang)], rows))  # fmt: skip
+    # stories: only those their authors agreed to publish (the stories operation)
+    body.append(f"<h2>{escape(t('stories.impact.heading', lang))}</h2>")
+    if not stories:
+        body.append(f"<p class=sub>{escape(t('stories.impact.none', lang))}</p>")
+    for text, who, about in stories:
+        cite = " · ".join(x for x in (who, about) if x)
+        body.append(f'<blockquote class="story"><p>{escape(text)}</p><p class=sub>{escape(cite)}</p></blockquote>')
     return _page(title, "".join(body), lang)
 
 

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from datetime import datetime
 
 from connectors.tables import Cell
 from weaver.ledger import Action
@@ -28,6 +29,11 @@ class Joiner:
     entry_id: str
     fields: Mapping[str, str]
     submitted_at: str = ""
+    # double opt-in (`tasks.intake.optin`): when the confirm email went out, until when it holds, and whether
+    # the person confirmed by its link
+    asked_at: datetime | None = None
+    expires_at: datetime | None = None
+    confirmed: bool = False
 
 
 @dataclass

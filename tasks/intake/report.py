@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any
 
-from tasks.intake.intake import IntakePlan, intake_key
+from tasks.intake.intake import IntakePlan, Joiner, intake_key
+from tasks.intake.optin import OptInPlan
 from weaver.i18n import t
 from weaver.ledger import ApplyResult
 from weaver.report import Report, Table
@@ -23,6 +25,9 @@ class IntakeSummary(Summary):
     already_members: int
     rejected: int
     unknown: int
+    asked_to_confirm: int = 0  # confirm emails sent by this run (double opt-in)
+    waiting_for_confirmation: int = 0  # asked earlier, still in time
+    expired: int = 0  # never confirmed, closed now (reported by name)
     rows: list[int] = field(default_factory=list)
     member_sync: dict[str, Any] | None = None  # the sync that gave the newcomers member ids (counts only)
     onboarding: dict[str, Any] | None = None  # the welcome that followed (counts only)
@@ -32,9 +37,15 @@ class IntakeSummary(Summary):
         return [k for k in super()._keys() if k not in _AFTERWARDS or getattr(self, k) is not None]
 
 
-def summarise_intake(plan: IntakePlan, result: ApplyResult) -> IntakeSummary:
+def summarise_intake(
+    plan: IntakePlan, result: ApplyResult, optin: OptInPlan | None = None, asked: Sequence[str] = ()
+) -> IntakeSummary:
+    optin = optin or OptInPlan()
     return IntakeSummary(
-        submissions=len(plan.joiners),
+        submissions=len(plan.joiners) + len(optin.asked) + len(optin.waiting) + len(optin.expired),
+        asked_to_confirm=len(asked) if asked else (len(optin.asked) if result.dry_run else 0),
+        waiting_for_confirmation=len(optin.waiting),
+        expired=len(optin.expired),
         added=len(result.done),
         already_added=len(result.already_done),
         already_members=len(plan.known),
@@ -49,15 +60,24 @@ def counts(summary: Mapping[str, Any]) -> dict[str, Any]:
     return {k: v for k, v in summary.items() if isinstance(v, int | dict)}
 
 
-def build_intake_report(plan: IntakePlan, result: ApplyResult, lang: str, dry_run: bool) -> Report:
+def build_intake_report(
+    plan: IntakePlan,
+    result: ApplyResult,
+    lang: str,
+    dry_run: bool,
+    optin: OptInPlan | None = None,
+    asked: Sequence[str] = (),
+) -> Report:
     """Counts, then the new rows, the known members and the rejected submissions, each by the joiner's name.
 
     A rejected submission also shows its inbox id: it stays in the inbox as failed, and that is how a
     coordinator finds it there.
     """
-    s = summarise_intake(plan, result)
+    optin = optin or OptInPlan()
+    s = summarise_intake(plan, result, optin, asked)
     report = Report("member-intake", t("intake.title", lang), lang)
-    labels = ("submissions", "added", "already_added", "already_members", "rejected", "unknown")
+    labels = ("submissions", "asked_to_confirm", "waiting_for_confirmation", "expired", "added", "already_added",
+              "already_members", "rejected", "unknown")  # fmt: skip
     report.summary = [(t(f"intake.{k}", lang), str(s[k])) for k in labels]
     if dry_run:
         report.notes.append(t("sync.dry_run", lang))
@@ -71,4 +91,23 @@ def build_intake_report(plan: IntakePlan, result: ApplyResult, lang: str, dry_ru
     reasons = [[names[e], e, why] for e, why in plan.rejected.items()]
     headers = [cols[0], t("col.submission", lang), t("col.reason", lang)]
     report.tables.append(Table(t("intake.rejected_table", lang), headers, reasons))
+    _optin_tables(report, optin, lang)
     return report
+
+
+def _optin_tables(report: Report, optin: OptInPlan, lang: str) -> None:
+    """Who was asked to confirm, and whose request expired unconfirmed (by name; their answers are erased)."""
+
+    def name(joiner: Joiner) -> str:
+        return str(joiner.fields.get("name") or "") or "—"
+
+    def day(when: datetime | None) -> str:
+        return when.date().isoformat() if when else ""
+
+    cols = [t("col.member", lang), t("col.submission", lang), t("intake.asked_on", lang)]
+    waiting = [[name(j), j.entry_id, day(j.asked_at)] for j in optin.waiting]
+    if waiting:
+        report.tables.append(Table(t("intake.waiting_table", lang), cols, waiting))
+    expired = [[name(j), j.entry_id, day(j.asked_at)] for j in optin.expired]
+    if expired:  # the coordinator's list of requests that lapsed (the people never confirmed)
+        report.tables.append(Table(t("intake.expired_table", lang, days=optin.days), cols, expired))

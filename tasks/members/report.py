@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -28,14 +29,17 @@ class SyncSummary(Summary):
     quarantine_reasons: dict[str, int] = field(default_factory=dict)
     audience: dict[str, Any] | None = None  # with [mailchimp]: what the audience sync did
     member_changes: dict[str, int] = field(default_factory=dict)  # members' own changes, by outcome
+    forgotten_rows: list[int] = field(default_factory=list)  # rows of forgotten people: refused, to be deleted
 
 
-def summarise_sync(plan: SyncPlan, audience: dict[str, Any] | None = None) -> SyncSummary:
+def summarise_sync(
+    plan: SyncPlan, audience: dict[str, Any] | None = None, forgotten_rows: Sequence[int] = ()
+) -> SyncSummary:
     changes: dict[str, int] = {}
     for e in plan.edits:
         changes[e.outcome] = changes.get(e.outcome, 0) + 1
     return SyncSummary(**sync_summary(plan), quarantine_reasons=quarantine_reasons(plan), audience=audience,
-                       member_changes=changes)  # fmt: skip
+                       member_changes=changes, forgotten_rows=list(forgotten_rows))  # fmt: skip
 
 
 def sync_summary(plan: SyncPlan) -> dict[str, int]:

@@ -225,3 +225,32 @@ def test_the_message_id_comes_from_the_ledger_key_so_a_resend_is_recognisable() 
     first, again = build_mime(one, sender)["Message-ID"], build_mime(one, sender)["Message-ID"]
     assert first == again and first.endswith("@weaving.example.org>") and "m-1" not in first
     assert build_mime(other, sender)["Message-ID"] != first
+
+
+# VERP: each message's own envelope sender ------------------------------------------------------------------
+def test_with_a_return_path_each_message_leaves_with_its_own_envelope_sender(server: tuple[Recorder, int]) -> None:
+    from tasks.common.return_path import return_path_for, return_path_token
+
+    recorder, port = server
+    verp = return_path_for("bounces@weaving.example.org", b"k" * 32)
+    with transport(port, return_path=verp).session() as session:
+        assert session.send(message(1)).ok and session.send(message(2)).ok
+    first, second = recorder.messages
+    assert first.mail_from == f"bounces+{return_path_token(b'k' * 32, 'test:welcome:m-1')}@weaving.example.org"
+    assert second.mail_from != first.mail_from and second.mail_from.startswith("bounces+")
+    assert first.parsed()["From"].addresses[0].addr_spec == SENDER.address  # the From people see is unchanged
+    with transport(port).session() as session:  # without [mail.bounces]: the from_address, as before
+        assert session.send(message(3)).ok
+    assert recorder.messages[-1].mail_from == SENDER.address
+
+
+def test_the_outbox_records_the_return_path_as_a_delivering_server_would(tmp_path: Path) -> None:
+    from connectors.mail import OutboxTransport
+    from tasks.common.return_path import return_path_for
+
+    verp = return_path_for("bounces@weaving.example.org", b"k" * 32)
+    box = OutboxTransport(tmp_path / "outbox", SENDER, verp)
+    with box.session() as session:
+        session.send(message(1))
+    [mail] = box.messages()
+    assert mail["Return-Path"] == f"<{verp('test:welcome:m-1')}>"

@@ -178,4 +178,22 @@ def test_ledger_unknown_tells_live_claims_from_dead_ones(demo_ws: Path) -> None:
     result = runner.invoke(app, ["ledger", "unknown", "-c", str(demo_ws)])
     assert result.exit_code == 0, result.output
     assert "1 more are being sent now (run run-a)" in result.output
-    assert "1 more were claimed by a run that died" in result.output
+    assert "1 more were held by a run that died" in result.output
+    assert "(1 never handed over are sent then; 0 handed over become unknown)" in result.output
+
+
+def test_a_bad_template_override_stops_the_run_before_prefect_with_one_error_naming_the_file(demo_ws: Path) -> None:
+    folder = demo_ws / "templates" / "en"
+    folder.mkdir(parents=True)
+    (folder / "details_check.txt").write_text("Hello {{ nme }}\n", encoding="utf-8")
+    result = runner.invoke(app, ["run", "details-check", "-c", str(demo_ws), "--dry-run"])
+    assert result.exit_code == 1 and "Traceback" not in result.output
+    lines = result.output.strip().splitlines()
+    assert (
+        lines[0]
+        == f"weaver: {demo_ws / 'templates'}: the message templates that override the package's are not usable:"
+    )
+    assert lines[1].startswith(f"  - {folder / 'details_check.txt'}: unknown variable nme (this message knows: ")
+    assert lines[2] == f"  - {folder / 'details_check'}.subject is missing: an override of details_check needs its " \
+                       "subject beside its text"  # fmt: skip
+    assert not (demo_ws / "reports").exists()  # nothing ran

@@ -38,3 +38,45 @@ def test_this_weeks_anniversaries_are_asked_once_with_a_link_to_their_own_page(d
     member_id = mail["X-Weaver-Key"].split(":")[2]
     name = next(r["fields"]["name"] for r in rig.db.member_rows() if r["member_id"] == member_id)
     assert page.status_code == 200 and name in page.text and 'name="needs"' in page.text
+
+
+def test_the_dry_run_previews_the_coordinators_own_wording(demo_ws: Path) -> None:
+    folder = demo_ws / "templates" / "en"
+    folder.mkdir(parents=True)
+    (folder / "details_check.subject").write_text(
+        "{{ name }}, a yearly check from {{ network_name }}", encoding="utf-8"
+    )
+    (folder / "details_check.txt").write_text(
+        "Dear {{ name }},\n\nPlease look at your page:\n{{ url }}\n", encoding="utf-8"
+    )
+    member_sync(workspace=str(demo_ws))
+    plan = details_check(workspace=str(demo_ws), as_of=DEMO_DAY.isoformat(), dry_run=True, auto_approve=True)
+    index = Path(plan["previews"]).read_text(encoding="utf-8")
+    assert "a yearly check from" in index  # the subjects of the English messages, in the previews' index
+    pages = [p.read_text(encoding="utf-8") for p in Path(plan["previews"]).parent.glob("email_details-check_*.html")]
+    english = [p for p in pages if "Please look at your page:" in p]
+    chinese = [p for p in pages if 'lang="zh"' in p]
+    assert english and chinese and not any("Please look at your page:" in p for p in chinese)
+    assert all("Once a year we ask" not in p for p in english)  # the package's English wording is replaced
+    assert OutboxTransport(demo_ws / "outbox", Sender("a@b.org", "x")).messages() == []
+
+
+def test_when_the_run_pauses_for_approval_the_approvers_are_told_once(demo_ws: Path) -> None:
+    from tests.flows.gate import PausedRun, approval_threshold_one
+
+    config = approval_threshold_one(demo_ws) / "weaver.toml"
+    text = config.read_text(encoding="utf-8").replace(
+        "approval_threshold = 1", 'approval_threshold = 1\napprovers = [{ email = "coord@weaving.example.org", '
+        'name = "Coordinator", language = "en" }]\napproval_chat = true')  # fmt: skip
+    config.write_text(text, encoding="utf-8")
+    member_sync(workspace=str(demo_ws))
+    run = PausedRun("details-check", lambda: details_check(workspace=str(demo_ws), as_of=DEMO_DAY.isoformat()))
+    box = OutboxTransport(demo_ws / "outbox", Sender("a@b.org", "x"))
+    [notice] = box.messages()  # the approver's email, before anything is sent to members
+    body = notice.get_body(("plain",)).get_content()
+    assert notice["Subject"].startswith("Approval needed: details-check would email")
+    assert f"/runs/flow-run/{run.flow_run_id}" in body and "/l/approval-preview/" in body
+    assert "List-Unsubscribe" not in notice  # staff mail
+    assert f"/runs/flow-run/{run.flow_run_id}" in (demo_ws / "chat.log").read_text(encoding="utf-8")
+    declined = run.answer(False)
+    assert declined["emails"]["sent"] == 0 and len(box.messages()) == 1

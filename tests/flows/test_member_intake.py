@@ -2,6 +2,11 @@
 
 from __future__ import annotations
 
+import mailbox
+import warnings
+from datetime import UTC, datetime, timedelta
+from email.header import decode_header, make_header
+from email.message import Message
 from pathlib import Path
 
 import pytest
@@ -13,9 +18,15 @@ from deployments import samples
 from deployments.submissions import parse_submission
 from flows.member_intake import member_intake
 from tests.conftest import DEMO_DAY
+from tests.pages import link_rig
 from weaver.state import StateDB, inbox
+from weaver.state.optin import confirmations_of, join_confirmations, record_asked
 from weaver.state.submissions import inbox_add, inbox_get
 from weaver.workspace import Workspace
+
+with warnings.catch_warnings():  # Starlette 1.x would rather drive its TestClient with httpx2; httpx works
+    warnings.simplefilter("ignore")
+    from starlette.testclient import TestClient
 
 pytestmark = pytest.mark.usefixtures("prefect_harness")
 DAY = DEMO_DAY.isoformat()
@@ -23,11 +34,17 @@ DAY = DEMO_DAY.isoformat()
 ANSWERS = {**samples.DEMO_JOIN, "姓名 Name": '=HYPERLINK("http://x.example","Ana")'}
 
 
-def submit(ws: Path, submission: str, answers: dict | None = None) -> StateDB:
+def submit(ws: Path, submission: str, answers: dict | None = None, confirmed: bool = True) -> StateDB:
+    """A join in the inbox; `confirmed`: its person already confirmed it by the emailed link (double opt-in)."""
     fields = Workspace.open(ws).config.webhooks.forms["join"].fields
     sub = parse_submission("tally", "join", samples.tally(submission, answers or ANSWERS), fields)
     db = StateDB(f"sqlite:///{ws / 'weaver.db'}")
     inbox_add(db, sub.inbox_id, "tally", "join", "join", sub.payload)
+    if confirmed:
+        asked = datetime(2026, 11, 24, tzinfo=UTC)
+        record_asked(db, [(sub.inbox_id, asked, asked + timedelta(days=7))])
+        with db.begin() as conn:
+            conn.execute(update(join_confirmations).values(confirmed_at=asked))
     return db
 
 
@@ -89,3 +106,53 @@ def test_dry_run_writes_nothing_and_leaves_the_inbox(demo_ws: Path) -> None:
     assert plan["submissions"] == 1 and "member_sync" not in plan
     assert (demo_ws / "network.xlsx").read_bytes() == workbook
     assert inbox_get(db, "tally:r-1")["status"] == "received"
+
+
+def mails_to(ws: Path, address: str) -> list[Message]:
+    return [m for m in mailbox.Maildir(ws / "outbox", create=False) if address in str(m.get("To", ""))]
+
+
+def subject(mail: Message) -> str:
+    return str(make_header(decode_header(mail["Subject"])))
+
+
+def text_of(mail: Message) -> str:
+    part = next(p for p in mail.walk() if p.get_content_type() == "text/plain")
+    return part.get_payload(decode=True).decode(part.get_content_charset() or "utf-8")
+
+
+def test_a_join_is_welcomed_only_once_its_person_confirms_and_an_unconfirmed_one_expires(demo_ws: Path) -> None:
+    before = members(demo_ws)
+    db = submit(demo_ws, "r-9", confirmed=False)
+    asked = member_intake(workspace=str(demo_ws), as_of=DAY, submission="tally:r-9")
+    assert (asked["asked_to_confirm"], asked["added"]) == (1, 0) and "onboarding" not in asked
+    assert members(demo_ws) == before  # not in the sheet, so in no digest, directory or matching
+    [confirm] = mails_to(demo_ws, "ana.lima@example.org")  # the confirm email, and no welcome
+    assert "confirm" in subject(confirm).lower() and "List-Unsubscribe" not in confirm
+    assert inbox_get(db, "tally:r-9")["status"] == "dispatched"
+    again = member_intake(workspace=str(demo_ws), as_of=DAY, submission="tally:r-9")
+    assert (again["asked_to_confirm"], again["waiting_for_confirmation"]) == (0, 1)
+    assert len(mails_to(demo_ws, "ana.lima@example.org")) == 1  # asked once
+
+    # the person opens the link from the email and presses the button (the receiver's page)
+    path = next(w for w in text_of(confirm).split() if "/l/confirm-join/" in w).split("/l/", 1)[1]
+    when = confirmations_of(db, ["tally:r-9"])["tally:r-9"]["asked_at"] + timedelta(hours=2)
+    with TestClient(link_rig(demo_ws, clock=lambda: when).app) as client:
+        assert "confirmed" in client.post(f"/l/{path}", data={"action": "confirm"}).text
+    welcomed = member_intake(workspace=str(demo_ws), as_of=DAY, submission="confirmed:tally:r-9")
+    assert welcomed["added"] == 1 and welcomed["member_sync"]["added"] >= 1
+    assert any("welcome" in subject(m).lower() for m in mails_to(demo_ws, "ana.lima@example.org"))
+    assert inbox_get(db, "tally:r-9")["status"] == "processed"
+    assert inbox_get(db, "confirmed:tally:r-9")["status"] == "processed"
+
+    # another join is never confirmed: eight days later the run reports it and erases its answers
+    submit(demo_ws, "r-10", {**samples.DEMO_JOIN, "姓名 Name": "Bo Late", "邮箱 Email": "bo@example.org"},
+           confirmed=False)  # fmt: skip
+    member_intake(workspace=str(demo_ws), as_of=DAY, submission="tally:r-10")
+    later = (DEMO_DAY + timedelta(days=8)).isoformat()
+    expired = member_intake(workspace=str(demo_ws), as_of=later, submission="tally:r-10")
+    assert (expired["expired"], expired["added"]) == (1, 0)
+    assert "Bo Late" in Path(expired["report"]).read_text(encoding="utf-8")
+    entry = inbox_get(db, "tally:r-10")
+    assert entry["status"] == "failed" and entry["payload"] == {} and entry["detail"].startswith("expired")
+    assert not any("bo@example.org" in str(r) for r in members(demo_ws))

@@ -198,3 +198,15 @@ def test_grants_section_errors_name_the_key(tmp_path: Path, grants: str, message
 def test_the_demo_config_has_rates_and_grants_gov_off() -> None:
     cfg = load_config(Path(__file__).parents[2] / "demo" / "weaver.toml").grants
     assert cfg.rate("USD") is not None and cfg.rate("GBP") is None and not cfg.grants_gov.enabled
+
+
+def test_mail_bounces_needs_a_plain_return_path_and_a_password_reference(tmp_path: Path) -> None:
+    base = '[tables]\npath = "x.xlsx"\n[mail.bounces]\nhost = "imap.example.org"\nuser = "b"\n'
+    good = load_config(write(tmp_path, base + 'return_path = "bounces@example.org"\npassword = { env = "P" }\n'))
+    assert good.mail.bounces is not None and good.mail.bounces.imap_port == 993 and good.mail.bounces.soft_limit == 3
+    with pytest.raises(
+        ConfigError, match=r"\[mail.bounces\] key 'return_path': 'bounces\+x@example.org': an ASCII address without"
+    ):
+        load_config(write(tmp_path, base + 'return_path = "bounces+x@example.org"\npassword = { env = "P" }\n'))
+    with pytest.raises(ConfigError, match="password"):
+        load_config(write(tmp_path, base + 'return_path = "bounces@example.org"\npassword = "s3cret"\n'))

@@ -40,6 +40,11 @@ from tasks.funders.report import ROW_PROBLEMS as FUNDER_PROBLEMS
 from tasks.funders.report import SUMMARY_KEYS as FUNDER_SUMMARY_KEYS
 from tasks.grants.pipeline import DATE_COLUMNS
 from tasks.grants.report import SKIP_REASONS
+from tasks.harvest.harvest import CONSENTS as HARVEST_CONSENTS
+from tasks.harvest.harvest import RATINGS as HARVEST_RATINGS
+from tasks.harvest.harvest import STATUSES as HARVEST_STATUSES
+from tasks.harvest.harvest import TAGS as HARVEST_TAGS
+from tasks.harvest.report import SUMMARY_KEYS as HARVEST_SUMMARY_KEYS
 from tasks.health_digest.plan import SECTIONS as HEALTH_SECTIONS
 from tasks.ideas.ideas import ROW_PROBLEMS as IDEA_PROBLEMS
 from tasks.ideas.report import STATUSES as IDEA_STATUSES
@@ -55,6 +60,9 @@ from tasks.prompts.report import KINDS as PROMPT_KINDS
 from tasks.prompts.report import SUMMARY_KEYS as PROMPT_SUMMARY_KEYS
 from tasks.site.plan import LABELS as SITE_LABELS
 from tasks.site.plan import PAGES as SITE_PAGES
+from tasks.stories.report import STATUSES as STORY_STATUSES
+from tasks.stories.report import SUMMARY_KEYS as STORY_SUMMARY_KEYS
+from tasks.stories.stories import ANSWERS as STORY_ANSWERS
 from tasks.surveys.surveys import SURVEY_STATUSES
 from weaver import i18n
 from weaver.config import DIRECTORY_FIELDS, STAGES
@@ -119,10 +127,20 @@ DECLARED: dict[str, Iterable[str]] = {
     "posts.reason.{}": POST_REASONS,
     "site.nav_{}": SITE_PAGES,
     "site.field.{}": DIRECTORY_FIELDS,
+    "harvest.s.{}": HARVEST_SUMMARY_KEYS,
+    "harvest.tag.{}": HARVEST_TAGS,
+    "harvest.consent.{}": HARVEST_CONSENTS,
+    "harvest.status.{}": HARVEST_STATUSES,
+    "harvest.rating.{}": [str(r) for r in HARVEST_RATINGS],
+    "stories.s.{}": STORY_SUMMARY_KEYS,
+    "stories.status.{}": STORY_STATUSES,
+    "stories.consent.{}": STORY_ANSWERS,
+    "stories.consent.done.{}": STORY_ANSWERS,
     "health.section.{}": HEALTH_SECTIONS,
 }
 # t(variable) where the variable carries a key written as a literal elsewhere (checked by the literal sweep)
 PASS_THROUGH = {
+    ("deployments/pages/harvest.py", "_message"),  # self._message(ctx, event, "harvest.page.<x>")
     ("tasks/grants/pipeline.py", "problem_rows"),  # opp.problems: ("column", "grants.problem.<x>")
     ("tasks/mixing/report.py", "row"),  # row("mix.m.<x>", ...)
     ("tasks/surveys/surveys.py", "fail"),  # fail(column, "survey.<x>")

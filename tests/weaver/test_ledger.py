@@ -214,3 +214,104 @@ def test_claims_record_the_run() -> None:
     from weaver.ledger import current_run_id
 
     assert current_run_id().endswith(f":{__import__('os').getpid()}")
+
+
+# emails marked "handed" just before DATA ----------------------------------------------------------------
+def emails(n: int) -> list[Action]:
+    """Emails whose performer marks the hand-over point (`Ledger.hand_over`), as `deliver` does."""
+    return [Action(f"email:welcome:m-{i}", "email", f"welcome m-{i}", {"i": i}, marks_hand_over=True) for i in range(n)]
+
+
+class Handing:
+    """A performer like `deliver`'s: hand over (durably) just before DATA, then note the outcome."""
+
+    def __init__(self, ledger: Ledger, db: StateDB) -> None:
+        self.ledger, self.db = ledger, db
+        self.performed: list[str] = []
+        self.seen_before_data: list[dict[str, str]] = []  # the ledger as another process sees it, at each DATA
+
+    def __call__(self, batch: Sequence[Action]) -> list[Outcome]:
+        outcomes = []
+        for action in batch:
+            assert self.ledger.hand_over(action.key)
+            self.seen_before_data.append(Ledger(self.db, "reader").statuses(a.key for a in batch))
+            self.performed.append(action.key)
+            outcome = Outcome.success("sent")
+            self.ledger.settle(action.key, outcome)
+            outcomes.append(outcome)
+        return outcomes
+
+
+def test_an_email_claimed_but_never_handed_over_is_sent_again_once_its_lease_expired(db: StateDB) -> None:
+    crashed = Ledger(db, "t", lease=EXPIRED)
+    crashed._claim(emails(3))  # the process died after claiming, before any DATA
+    ledger = Ledger(db, "t")
+    perform = Handing(ledger, db)
+    result = ledger.apply(emails(3), perform)
+    assert perform.performed == [a.key for a in emails(3)] and result.unknown == [] and len(result.done) == 3
+    assert set(Ledger(db, "t").statuses(a.key for a in emails(3)).values()) == {"done"}
+
+
+def test_an_email_handed_over_when_its_sender_died_is_unknown_and_not_sent_again(db: StateDB) -> None:
+    crashed = Ledger(db, "t", run_id="run-a", lease=timedelta(hours=1))
+    crashed._claim(emails(2))
+    assert crashed.hand_over("email:welcome:m-0")  # then the process died during m-0's DATA
+    assert Ledger(db, "t").statuses(["email:welcome:m-0"]) == {"email:welcome:m-0": "handed"}
+    live = Ledger(db, "t", run_id="run-b").apply(emails(2), Recorder())
+    assert len(live.in_flight) == 2 and live.unknown == []  # its lease still runs: left alone
+    crashed.lease = EXPIRED
+    crashed.renew()
+    ledger = Ledger(db, "t", run_id="run-c")
+    perform = Handing(ledger, db)
+    result = ledger.apply(emails(2), perform)
+    assert [a.key for a in result.unknown] == ["email:welcome:m-0"]  # it may have arrived
+    assert perform.performed == ["email:welcome:m-1"]  # never handed over: sent again
+    assert Ledger(db, "t").statuses(a.key for a in emails(2)) == {
+        "email:welcome:m-0": "unknown", "email:welcome:m-1": "done"}  # fmt: skip
+
+
+def test_each_outcome_is_durable_before_the_next_message_is_handed_over(db: StateDB) -> None:
+    ledger = Ledger(db, "t")
+    perform = Handing(ledger, db)
+    ledger.apply(emails(4), perform, batch_size=4)  # four claims in one transaction
+    keys = [a.key for a in emails(4)]
+    for i, seen in enumerate(perform.seen_before_data):
+        # at message i's DATA: the ones before are done, i is handed, the rest only claimed
+        assert [seen[k] for k in keys] == ["done"] * i + ["handed"] + ["claimed"] * (3 - i)
+    assert set(Ledger(db, "t").statuses(keys).values()) == {"done"}
+
+
+def test_a_claim_that_is_no_longer_ours_is_not_handed_over(db: StateDB) -> None:
+    slow = Ledger(db, "t", lease=EXPIRED)
+    slow._claim(emails(1))
+    taker = Ledger(db, "t")
+    assert taker._claim(emails(1)) == {"email:welcome:m-0"}  # the lease lapsed: another run took it
+    assert not slow.hand_over("email:welcome:m-0")  # so the slow one must not send it
+    assert taker.hand_over("email:welcome:m-0")
+
+
+def test_a_batch_failing_midway_keeps_what_was_noted_and_sorts_the_rest(db: StateDB) -> None:
+    ledger = Ledger(db, "t")
+
+    def perform(batch: Sequence[Action]) -> list[Outcome]:
+        ledger.hand_over(batch[0].key)
+        ledger.settle(batch[0].key, Outcome.success())
+        ledger.hand_over(batch[1].key)  # then the line drops and cannot be reopened
+        raise RetriableError("cannot reconnect")
+
+    with pytest.raises(RetriableError):
+        ledger.apply(emails(3), perform, batch_size=3)
+    assert Ledger(db, "t").statuses(a.key for a in emails(3)) == {
+        "email:welcome:m-0": "done", "email:welcome:m-1": "unknown", "email:welcome:m-2": "retry"}  # fmt: skip
+
+
+def test_confirm_settles_a_checked_unknown_email_as_delivered(db: StateDB) -> None:
+    crashed = Ledger(db, "t", lease=EXPIRED)
+    crashed._claim(emails(2))
+    crashed.hand_over("email:welcome:m-0")
+    Ledger(db, "t").apply(emails(1), Recorder())  # m-0 becomes unknown
+    ledger = Ledger(db, "t")
+    assert ledger.confirm(["email:welcome:m-0", "email:welcome:m-1"]) == 1  # m-1 is not unknown: untouched
+    assert ledger.statuses(a.key for a in emails(2)) == {"email:welcome:m-0": "done", "email:welcome:m-1": "claimed"}
+    rec = Recorder()
+    assert len(Ledger(db, "t").apply(emails(1), rec).already_done) == 1 and rec.performed == []

@@ -3,25 +3,31 @@
 `from weaver.state import StateDB, utcnow, ...` gives the core; an operation's tables and accessors are
 imported from their module (`weaver.state.events`, `.grants`, `.audience`, `.surveys`, `.engagement`,
 `.onboarding`, `.delivery`, `.submissions` for the inbox, `.links` for uses of personal links, `.checkins` for
-check-ins by link). Every module is imported here so that all tables are in the one `metadata` whenever
-`StateDB` creates them, whichever module a caller imported.
+check-ins by link, `.harvest` for answers after an event, `.bounces` for bounces read from the bounce
+mailbox). Every module is imported here so that all tables are in the one `metadata` whenever `StateDB`
+creates them, whichever module a caller imported.
 """
 
 from weaver.state import (
+    approvals,
     audience,
+    bounces,
     checkins,
     decisions,
     delivery,
     engagement,
     events,
     grants,
+    harvest,
     ideas,
     links,
     migrations,
     onboarding,
+    optin,
     preferences,
     runs,
     self_service,
+    stories,
     submissions,
     surveys,
 )
@@ -50,7 +56,9 @@ from weaver.state.core import (
 __all__ = [
     "StateDB",
     "as_utc",
+    "approvals",
     "audience",
+    "bounces",
     "checkins",
     "chunked",
     "cursors",
@@ -59,7 +67,9 @@ __all__ = [
     "engagement",
     "events",
     "self_service",
+    "stories",
     "grants",
+    "harvest",
     "ideas",
     "inbox",
     "insert_ignore",
@@ -72,6 +82,7 @@ __all__ = [
     "metadata",
     "migrations",
     "onboarding",
+    "optin",
     "preferences",
     "runs",
     "read_cursor",

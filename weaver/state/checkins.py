@@ -14,7 +14,7 @@ from typing import Any
 
 from sqlalchemy import Column, DateTime, String, Table, Text, select, update
 
-from weaver.state.core import StateDB, as_utc, insert_ignore, metadata, upsert
+from weaver.state.core import StateDB, as_utc, insert_ignore, members, metadata, upsert
 
 checkin_events = Table(
     "checkin_events",
@@ -84,3 +84,24 @@ def mark_written(db: StateDB, pairs: Sequence[tuple[str, str]], at: datetime) ->
                 .where(event_checkins.c.event_id == event_id, event_checkins.c.member_id == member_id)
                 .values(written_at=at)
             )
+
+
+def checkins_for(db: StateDB, event_ids: Sequence[str]) -> list[dict[str, Any]]:
+    """Every check-in to these events (written to the Attendance tab or not), oldest first."""
+    if not event_ids:
+        return []
+    query = (
+        select(event_checkins)
+        .where(event_checkins.c.event_id.in_(list(event_ids)))
+        .order_by(event_checkins.c.checked_in_at, event_checkins.c.event_id, event_checkins.c.member_id)
+    )
+    with db.engine.connect() as conn:
+        return [{**r, "checked_in_at": as_utc(r["checked_in_at"])} for r in conn.execute(query).mappings()]
+
+
+def active_member_by_email(db: StateDB, email: str) -> dict[str, Any] | None:
+    """The active member with this (normalised) address, for a walk-in at the door; None when there is none."""
+    query = select(members).where(members.c.email == email, members.c.status == "active")
+    with db.engine.connect() as conn:
+        row = conn.execute(query).mappings().first()
+    return dict(row) if row is not None else None

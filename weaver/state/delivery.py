@@ -17,12 +17,16 @@ from weaver.state.core import StateDB, chunked, insert_ignore, members, suppress
 def suppression_reasons(db: StateDB, emails: Iterable[str]) -> dict[str, str]:
     """email -> reason for the given (lowercased) addresses that are on the suppression list."""
     found: dict[str, str] = {}
+    emails = set(emails)
     with db.engine.connect() as conn:
         for part in chunked(sorted(emails), 500):
             rows = conn.execute(
                 select(suppressions.c.email, suppressions.c.reason).where(suppressions.c.email.in_(part))
             )
             found.update({r.email: r.reason for r in rows})
+    from weaver.state.rights import FORGOTTEN, forgotten_among  # a forgotten address is kept only as a hash
+
+    found.update(dict.fromkeys(forgotten_among(db, emails - set(found)), FORGOTTEN))
     return found
 
 

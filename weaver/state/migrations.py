@@ -61,10 +61,17 @@ def _ledger_leases(conn: Connection) -> None:
     add_column(conn, "ledger", "lease_until", timestamp)
 
 
+def _emails_handed(conn: Connection) -> None:
+    """Email claims now get a `handed` mark just before DATA, and a claim without it is sent again after a
+    crash. A claim made before that mark existed may have been in DATA: it counts as handed (unknown)."""
+    conn.exec_driver_sql("UPDATE ledger SET status = 'handed' WHERE status = 'claimed' AND kind = 'email'")
+
+
 MIGRATIONS: list[Migration] = [
     Migration(1, "baseline", _baseline),
     Migration(2, "ledger claims record their run and a lease", _ledger_leases),
     Migration(3, "run leases (a table create_all makes)", _baseline),
+    Migration(4, "email claims made before hand-over marks count as handed", _emails_handed),
 ]
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import os
 import random
 import signal
@@ -10,7 +11,7 @@ import sys
 import threading
 import time
 from collections import Counter
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from datetime import timedelta
 from pathlib import Path
 
@@ -18,10 +19,10 @@ import pytest
 from sqlalchemy import select
 from typer.testing import CliRunner
 
-from connectors.mail import Message, Sender, SmtpTransport
+from connectors.mail import Message, OutboxTransport, Sender, SmtpTransport, message_id
 from connectors.retry import RetryPolicy
 from deployments.cli import app
-from tasks.common.delivery import deliver, resend
+from tasks.common.delivery import Delivery, deliver, resend, unknown_note
 from tests.standins.smtp import Received, Recorder, smtp_server
 from tests.tasks.crash_sender import messages as crash_messages
 from weaver.errors import FatalError
@@ -127,14 +128,36 @@ def test_resend_sends_only_unknown_or_failed_messages(db: StateDB, server: tuple
     assert recorder.keys() == [ok.key]  # a bounced address stays suppressed even on a resend
 
 
+def test_the_report_says_where_to_check_an_unknown_outcome(db: StateDB, tmp_path: Path) -> None:
+    first = member(db, 0)
+    outbox = OutboxTransport(tmp_path / "outbox", SENDER)
+    delivery = deliver([first], outbox, db, "t")  # the outbox backend hands over through the ledger too
+    assert statuses(db) == {first.key: "done"} and len(outbox.messages()) == 1
+    assert unknown_note([delivery], "en") is None  # nothing unknown: no note
+    delivery.result.unknown.append(delivery.result.done[0])
+    assert delivery.check_at == ("outbox", str(tmp_path / "outbox"))
+    assert f"Check the outbox folder {tmp_path / 'outbox'};" in (unknown_note([delivery], "en") or "")
+    over_smtp = Delivery(delivery.result, check_at=smtp(2525).check_at())
+    note = unknown_note([over_smtp], "en") or ""
+    assert (
+        note.startswith("1 emails have an unknown outcome") and "the log of the SMTP server 127.0.0.1:2525, by" in note
+    )
+    assert "weaver ledger confirm" in note and "SMTP 服务器 127.0.0.1:2525 的日志" in (
+        unknown_note([over_smtp], "zh") or ""
+    )
+
+
 # crash test ------------------------------------------------------------------------------------------------
-COUNT = 30
+COUNT = 40
+# where each crash happens: "rcpt" = while the server answers RCPT TO (before DATA: nothing handed over),
+# "data" = while the server holds the message's DATA (before it answers), "late" = a moment after that
+KINDS = ("rcpt", "data", "rcpt", "late", "rcpt", "data")
 
 
-def _start(url: str, port: int) -> subprocess.Popen[bytes]:
+def _start(url: str, port: int, connections: int = 1) -> subprocess.Popen[bytes]:
     # a one-second lease: a killed sender's claim is orphaned a second later (see _lease_expired)
     env = {**os.environ, "PYTHONPATH": str(ROOT), "WEAVER_CLAIM_LEASE_SECONDS": "1"}
-    cmd = [sys.executable, "-m", "tests.tasks.crash_sender", url, str(port), str(COUNT)]
+    cmd = [sys.executable, "-m", "tests.tasks.crash_sender", url, str(port), str(COUNT), str(connections)]
     return subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
 
 
@@ -145,50 +168,71 @@ def _lease_expired(db: StateDB) -> None:
         time.sleep(0.1)
 
 
-def _killer(proc: subprocess.Popen[bytes], recorder: Recorder, rng: random.Random) -> Callable[[Received], None]:
-    """Kill the sender when the server holds its n-th next message: before answering, or just after."""
-    target = len(recorder.messages) + rng.randint(1, 6)
-    before_reply = rng.random() < 0.5
-    delay = rng.uniform(0, 0.004)
+def _key_of(address: str) -> str:
+    return f"crash:welcome:p-{address.split('@')[0][1:]}"  # p007@example.org -> crash:welcome:p-007
 
-    def on_data(_received: Received) -> None:
-        if len(recorder.messages) != target:
-            return
-        if before_reply:
-            proc.send_signal(signal.SIGKILL)
-        else:
-            threading.Timer(delay, proc.send_signal, (signal.SIGKILL,)).start()
 
-    return on_data
+def _arm(proc: subprocess.Popen[bytes], recorder: Recorder, rng: random.Random, kind: str) -> list[str]:
+    """Kill the sender at its n-th next message, where `kind` says; returns (once it fired) the key it hit.
+
+    A kill in DATA never hits a run's first message: that is the one an RCPT kill left, sent again on its own.
+    """
+    target = rng.randint(1, 6) if kind == "rcpt" else rng.randint(2, 6)
+    hit: list[str] = []
+    seen = {"rcpt": 0, "data": 0}
+
+    def on_rcpt(address: str) -> None:
+        seen["rcpt"] += 1
+        if kind == "rcpt" and seen["rcpt"] == target:
+            hit.append(_key_of(address))
+            proc.send_signal(signal.SIGKILL)  # before the answer: the sender never reaches DATA
+
+    def on_data(received: Received) -> None:
+        seen["data"] += 1
+        if kind != "rcpt" and seen["data"] == target:
+            hit.append(_key_of(received.rcpt_tos[0]))
+            if kind == "data":
+                proc.send_signal(signal.SIGKILL)  # the server holds the message and has not answered
+            else:
+                threading.Timer(rng.uniform(0, 0.004), proc.send_signal, (signal.SIGKILL,)).start()
+
+    recorder.on_rcpt, recorder.on_data = on_rcpt, on_data
+    return hit
 
 
 def _workspace(tmp_path: Path, url: str, port: int) -> Path:
     (tmp_path / "weaver.toml").write_text(
         f'[state]\nurl = "{url}"\n[tables]\nbackend = "csv"\npath = "tables"\n'
-        f'[mail]\nbackend = "smtp"\nhost = "127.0.0.1"\nport = {port}\nsecurity = "none"\n',
+        f'[mail]\nbackend = "smtp"\nhost = "127.0.0.1"\nport = {port}\nsecurity = "none"\n'
+        'from_address = "hello@weaving.example.org"\n',
         encoding="utf-8",
     )
     return tmp_path
 
 
-def test_killing_the_sender_at_random_points_never_delivers_twice(tmp_path: Path) -> None:
+def test_killing_the_sender_before_or_during_data_resends_or_reports_it_and_never_delivers_twice(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
     rng = random.Random(20261124)
     url = f"sqlite:///{tmp_path / 'weaver.db'}"
     db = StateDB(url)
-    crashes = 0
+    killed: dict[str, list[str]] = {"rcpt": [], "data": [], "late": []}
     with smtp_server() as (recorder, port):
-        for _ in range(6):
+        for kind in KINDS:
             proc = _start(url, port)
-            recorder.on_data = _killer(proc, recorder, rng)
+            hit = _arm(proc, recorder, rng, kind)
             proc.wait(timeout=120)
-            if proc.returncode == 0:
-                break
             assert proc.returncode == -signal.SIGKILL, proc.stderr.read().decode()[-2000:] if proc.stderr else ""
-            crashes += 1
-            settled = Counter(statuses(db).values())
-            assert settled["claimed"] <= 1 and settled["claimed"] + settled["unknown"] <= crashes
+            [key] = hit
+            killed[kind].append(key)
+            settled = statuses(db)
+            assert Counter(settled.values())["handed"] <= 1  # at most the one message in DATA
+            if kind == "rcpt":  # died before DATA: recorded as claimed only, never as handed over
+                assert settled[key] == "claimed" and key not in recorder.keys()
+            elif kind == "data":  # died while the server held it: handed over, outcome not known to us
+                assert settled[key] == "handed" and key in recorder.keys()
             _lease_expired(db)  # until then the next run would take the dead sender for a live one
-        recorder.on_data = None
+        recorder.on_rcpt = recorder.on_data = None
         for _ in range(3):  # rerun until done
             if _start(url, port).wait(timeout=120) == 0:
                 break
@@ -196,24 +240,71 @@ def test_killing_the_sender_at_random_points_never_delivers_twice(tmp_path: Path
         everything = {m.key for m in crash_messages(COUNT)}
         final = statuses(db)
         unknown = {k for k, s in final.items() if s == "unknown"}
-        assert crashes >= 3
-        assert max(delivered.values()) == 1  # no message delivered twice
+        assert max(delivered.values()) == 1  # 0 duplicates
         assert set(delivered) | unknown == everything  # each one delivered, or listed as unknown
         assert {k for k, s in final.items() if s == "done"} <= set(delivered)
-        assert 1 <= len(unknown) <= crashes  # at most one per crash
+        # a kill before DATA: sent again by the next run on its own, never unknown (unless a later kill in DATA
+        # hit the same message again)
+        hit_in_data = set(killed["data"]) | set(killed["late"])
+        again = [k for k in killed["rcpt"] if k not in hit_in_data]
+        assert len(killed["rcpt"]) == 3 and len(again) >= 2
+        assert all(final[k] == "done" and delivered[k] == 1 for k in again)
+        # a kill during DATA: unknown (it did arrive: the coordinator checks the server's log)
+        assert all(final[k] == "unknown" for k in killed["data"]) and len(killed["data"]) == 2
+        assert set(killed["data"]) <= unknown and len(unknown) <= len(killed["data"]) + len(killed["late"])
 
         ws = _workspace(tmp_path, url, port)
         runner = CliRunner()
-        listing = runner.invoke(app, ["ledger", "unknown", "-c", str(ws)])
-        assert listing.exit_code == 0 and all(key in listing.output for key in unknown)
-        assert "@" not in listing.output  # keys and member ids, never addresses
-        # the coordinator checks the server's log: resend only those that never arrived
+        with caplog.at_level(logging.DEBUG):
+            listing = runner.invoke(app, ["ledger", "unknown", "-c", str(ws)])
+        assert listing.exit_code == 0, listing.output
+        for key in unknown:  # name, address and Message-ID for the coordinator's check
+            n = key.rsplit("-", 1)[1]
+            line = next(row for row in listing.output.splitlines() if row.startswith(key))
+            assert f"成员 {int(n)} <p{n}@example.org>" in line and message_id(key, SENDER.address) in line
+        assert f"the log of the SMTP server 127.0.0.1:{port}, by Message-ID" in listing.output
+        assert "@example.org" not in caplog.text  # on the terminal only, never in a log
+        # the coordinator finds the Message-IDs in the server's log: confirm those, resend the others
+        arrived = sorted(unknown & set(delivered))
+        confirmed = runner.invoke(app, ["ledger", "confirm", *arrived, "-c", str(ws)])
+        assert confirmed.exit_code == 0 and f"{len(arrived)} of {len(arrived)} confirmed" in confirmed.output
         missing = sorted(unknown - set(delivered))
         if missing:
             result = runner.invoke(app, ["ledger", "resend", *missing, "-c", str(ws), "--yes"])
             assert result.exit_code == 0, result.output
         assert Counter(recorder.keys()) == Counter(everything)  # now every message exactly once
-        done_key = next(k for k, s in statuses(db).items() if s == "done")
+        assert set(statuses(db).values()) == {"done"}
+        done_key = next(iter(everything))
         refused = runner.invoke(app, ["ledger", "resend", done_key, "-c", str(ws), "--yes"])
         assert refused.exit_code == 1 and "status is done" in refused.output
+        again = runner.invoke(app, ["ledger", "confirm", done_key, "-c", str(ws)])
+        assert again.exit_code == 1 and "only unknown emails are confirmed" in again.output
+        assert _start(url, port).wait(timeout=120) == 0  # a rerun sends nothing
         assert Counter(recorder.keys()) == Counter(everything)
+
+
+def test_killing_a_sender_with_a_pool_of_connections_leaves_at_most_one_unknown_per_connection(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'weaver.db'}"
+    db = StateDB(url)
+    with smtp_server(Recorder(pipelining=True)) as (recorder, port):
+        proc = _start(url, port, connections=3)
+
+        def on_data(_received: Received) -> None:
+            if len(recorder.messages) == 10:  # the server holds the 10th message; the other connections are busy
+                proc.send_signal(signal.SIGKILL)
+
+        recorder.on_data = on_data
+        proc.wait(timeout=120)
+        assert proc.returncode == -signal.SIGKILL, proc.stderr.read().decode()[-2000:] if proc.stderr else ""
+        recorder.on_data = None
+        settled = Counter(statuses(db).values())
+        assert 1 <= settled["handed"] <= 3  # one message at a time per connection
+        _lease_expired(db)
+        assert _start(url, port, connections=3).wait(timeout=120) == 0
+        delivered = Counter(recorder.keys())
+        everything = {m.key for m in crash_messages(COUNT)}
+        final = statuses(db)
+        unknown = {k for k, s in final.items() if s == "unknown"}
+        assert max(delivered.values()) == 1  # 0 duplicates
+        assert set(delivered) | unknown == everything and 1 <= len(unknown) <= 3
+        assert {k for k, s in final.items() if s == "done"} == set(delivered) - unknown  # the rest: sent on their own

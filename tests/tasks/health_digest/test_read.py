@@ -7,11 +7,10 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-from sqlalchemy import Column, DateTime, Integer, MetaData, String, Table
-
 from tasks.health_digest.read import digest_since, read_health
 from weaver.ledger import Action, Ledger, Outcome
 from weaver.state import StateDB, save_members, utcnow
+from weaver.state.bounces import record_bounces
 from weaver.state.delivery import add_suppression
 from weaver.state.health import bounces_since, last_finished, suppressions_since, unknown_outcomes
 
@@ -42,7 +41,7 @@ def test_the_facts_a_digest_reads(state_db: StateDB) -> None:
     assert [(s["reason"], s["name"]) for s in found] == [("bounced", "王芳"), ("unsubscribed", "")]
     assert suppressions_since(state_db, utcnow() + timedelta(minutes=1)) == []
     assert set(last_finished(state_db)) == {"member-sync", "onboarding"}
-    assert bounces_since(state_db, before) is None  # no such table here
+    assert bounces_since(state_db, before) == 0  # the bounces operation's table, empty here
 
     facts = read_health(state_db, NoRuns(), Path("."), utcnow(), "daily")  # type: ignore[arg-type]
     assert facts.runs_error == "Prefect API: ConnectionError" and facts.quarantined == 3 and len(facts.unknown) == 1
@@ -57,12 +56,10 @@ def test_since_is_the_last_digest_sent_else_one_period_back(state_db: StateDB) -
     assert last is not None and since == last and last > now - timedelta(days=30)
 
 
-def test_a_bounces_table_is_read_when_it_exists(state_db: StateDB) -> None:
-    table = Table("bounces", MetaData(), Column("id", Integer, primary_key=True), Column("email", String(320)),
-                  Column("received_at", DateTime(timezone=True)))  # fmt: skip
-    table.create(state_db.engine)
+def test_the_bounces_the_bounces_operation_recorded_are_counted(state_db: StateDB) -> None:
     now = utcnow()
-    with state_db.begin() as conn:
-        conn.execute(table.insert(), [{"email": "a@x.org", "received_at": now - timedelta(days=3)},
-                                      {"email": "b@x.org", "received_at": now}])  # fmt: skip
+    rows = [{"dsn_id": f"<{n}@mx>", "email": f"{n}@x.org", "member_id": None, "ledger_key": f"email:x:{n}",
+             "kind": "hard", "status": "5.1.1", "diagnostic": "", "received_at": at}
+            for n, at in (("a", now - timedelta(days=3)), ("b", now))]  # fmt: skip
+    record_bounces(state_db, rows, [], None)
     assert bounces_since(state_db, now - timedelta(days=1)) == 1

@@ -1,0 +1,1 @@
+"""bounces: delivery-status notifications from the bounce mailbox -> suppressed addresses, counted soft bounces."""

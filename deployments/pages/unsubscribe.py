@@ -23,6 +23,7 @@ from tasks.common.delivery import suppress
 from tasks.common.unsubscribe import LINK_PURPOSE, TOPICS
 from weaver.i18n import LANGUAGES, t
 from weaver.state.preferences import lift_own_unsubscribe, preferences_of, save_preferences, suppression_of
+from weaver.state.self_service import record_edits
 
 
 class PreferencePage:
@@ -66,6 +67,11 @@ class PreferencePage:
         language = ctx.form.get("language", "")
         language = language if language in LANGUAGES else ""
         save_preferences(ctx.db, member["member_id"], [n for n in TOPICS if n not in chosen], language, ctx.now)
+        if language and language != str((member.get("fields") or {}).get("language") or ""):
+            # a change of language reaches the sheet's language column (and so every later email) at the next
+            # member-sync, as a change on "my details" does: written into the member's own cell, conflicts shown
+            record_edits(ctx.db, f"prefs:{member['member_id']}:{ctx.now.isoformat()}", member["member_id"],
+                         {"language": language}, ctx.now)  # fmt: skip
         if chosen:
             lift_own_unsubscribe(ctx.db, email)
         return self.get(ctx, t("prefs.saved", ctx.language))

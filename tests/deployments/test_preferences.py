@@ -81,3 +81,32 @@ def test_chromium_shows_the_preference_page_in_chinese_and_english(rig: LinkRig)
     assert zh.count('type="checkbox"') == 4 and zh.count("checked") >= 4
     assert 'lang="en"' in en and "Your email preferences" in en and "Unsubscribe from everything" in en
     assert "Introductions to other members and group assignments" in en and "m-en@example.org" not in en
+
+
+@pytest.mark.usefixtures("prefect_harness")
+def test_a_language_chosen_on_the_page_reaches_the_sheet_at_the_next_member_sync(demo_ws: Path) -> None:
+    from flows.member_sync import member_sync
+    from tasks.common.unsubscribe import TOPICS
+    from tests.deployments.test_my_details import cell_changes, members_tab
+    from weaver.state.self_service import edit_rows
+
+    member_sync(workspace=str(demo_ws))
+    rig = link_rig(demo_ws)
+    member = sorted((r for r in rig.db.member_rows() if r["fields"].get("language") == "zh"),
+                    key=lambda r: r["member_id"])[0]  # fmt: skip
+    token = rig.token("unsubscribe", member["member_id"])
+    with TestClient(rig.app) as client:
+        client.post(f"/l/unsubscribe/{token}", data={"action": "save", "topic": list(TOPICS), "language": "en"})
+    assert [(e["field"], e["value"]) for e in edit_rows(rig.db)] == [("language", "en")]
+
+    before = members_tab(demo_ws)
+    member_sync(workspace=str(demo_ws), dry_run=True)  # a dry run changes nothing
+    assert members_tab(demo_ws) == before and len(edit_rows(rig.db)) == 1
+
+    synced = member_sync(workspace=str(demo_ws))
+    after = members_tab(demo_ws)
+    row = next(i for i, r in enumerate(after, start=1) if member["email"] in r[1].lower())
+    assert cell_changes(before, after) == {(row, "语言"): "en"}  # only the member's own language cell
+    assert synced["member_changes"] == {"applied": 1}
+    state = next(r for r in rig.db.member_rows() if r["member_id"] == member["member_id"])
+    assert state["fields"]["language"] == "en"  # what every later run's planning reads for this member

@@ -40,6 +40,7 @@ from deployments.pages import PageContext
 from deployments.pages.stories import StoryConsentPage, StoryVotePage
 from flows._runtime import build_tables
 from tasks.common.messages import message_action
+from tasks.common.unsubscribe import signed_member_mail
 from tasks.decisions.decisions import parse_proposals
 from tasks.decisions.plan import plan_decisions
 from tasks.events.events import parse_events
@@ -128,18 +129,24 @@ def _send_invitations(ws: Workspace, db: StateDB, survey: Survey, members: list[
     """Invite, as the flow did four days ago: through the ledger, into the outbox, only with a yes to email."""
     consenting = [m for m in members if parse_consent(m["fields"].get("consent", "")) is True]
     plan = plan_survey(survey, consenting, SurveyState(), secret, network, clock)
-    then = clock.now
+    _sent_in_the_past(ws, db, "survey-distribution", plan.invites, clock.now)  # four days ago
+    return consenting
+
+
+def _sent_in_the_past(ws: Workspace, db: StateDB, flow: str, messages: Sequence[Message], then: datetime) -> None:
+    """Into the outbox through the ledger, as `flow` sent them at `then`: member mail with its unsubscribe
+    headers and footer, exactly as `Operation.send` adds them."""
+    messages = signed_member_mail(messages, db, ws.config, str(ws.root / "weaver.toml"))
     outbox = OutboxTransport(ws.outbox, Sender(ws.config.mail.from_address, ws.config.mail.from_name))
     with outbox.session() as session:
 
         def send(batch: Sequence[Action]) -> list[Outcome]:
             return [session.send(Message.from_payload(a.payload)) for a in batch]
 
-        result = Ledger(db, "survey-distribution").apply([message_action(m) for m in plan.invites], send)
-    with db.begin() as conn:  # the past: these went out four days ago, not a moment ago
-        sent = [a.key for a in result.done]
-        conn.execute(ledger.update().where(ledger.c.key.in_(sent)).values(created_at=then, updated_at=then))
-    return consenting
+        result = Ledger(db, flow).apply([message_action(m) for m in messages], send)
+    with db.begin() as conn:  # the past: these went out then, not a moment ago
+        keys = [a.key for a in result.done]
+        conn.execute(ledger.update().where(ledger.c.key.in_(keys)).values(created_at=then, updated_at=then))
 
 
 def _answer(member: dict[str, Any], rng: random.Random) -> dict[str, str]:
@@ -207,16 +214,7 @@ def _seed_decisions(ws: Workspace, db: StateDB, members: list[dict[str, Any]], s
     save_rounds(db, plan.snapshots, then)
     consenting = {m["member_id"] for m in members if parse_consent(m["fields"].get("consent", "")) is True}
     invites = [m for m in plan.messages if m.purpose == "decision_invite" and m.member_id in consenting]
-    outbox = OutboxTransport(ws.outbox, Sender(cfg.mail.from_address, cfg.mail.from_name))
-    with outbox.session() as session:
-
-        def send(batch: Sequence[Action]) -> list[Outcome]:
-            return [session.send(Message.from_payload(a.payload)) for a in batch]
-
-        result = Ledger(db, "decision-rounds").apply([message_action(m) for m in invites], send)
-    with db.begin() as conn:  # sent three days ago, not a moment ago
-        keys = [a.key for a in result.done]
-        conn.execute(ledger.update().where(ledger.c.key.in_(keys)).values(created_at=then, updated_at=then))
+    _sent_in_the_past(ws, db, "decision-rounds", invites, then)  # three days ago
     for round_ in plan.rounds:
         invited = sorted(m.member_id for m in invites if m.key.split(":")[1] == round_.proposal.proposal_id)
         pid = round_.proposal.proposal_id
@@ -294,7 +292,7 @@ def _seed_stories(ws: Workspace, db: StateDB, members: list[dict[str, Any]], tod
     signer = LinkSigner(secret)
     plan = plan_stories(StoriesRead(found, [], [], {}, by_id), cfg, opened, signer)
     open_round(plan, db, False)
-    _send_as_of(ws, db, "stories", plan.messages, opened)
+    _sent_in_the_past(ws, db, "stories", plan.messages, opened)
     round_id = plan.new_round["round_id"] if plan.new_round else ""
     texts = {n["story_id"]: n for n in (plan.new_round or {}).get("nominees", [])}
     weights = {s: w for s, w in zip(texts, [2, 6, 5, 1], strict=False)}
@@ -308,7 +306,7 @@ def _seed_stories(ws: Workspace, db: StateDB, members: list[dict[str, Any]], tod
     closed = opened + timedelta(days=cfg.stories.round_days, hours=1)
     state = StoriesRead([], load_rounds(db), votes(db), {}, by_id)
     asks = plan_stories(state, cfg, closed, signer).messages
-    _send_as_of(ws, db, "stories", asks, closed)
+    _sent_in_the_past(ws, db, "stories", asks, closed)
     first = next(m for m in asks if m.purpose == "story_consent")
     story = first.key.split(":", 1)[1]
     token = signer.token(CONSENT, str(first.member_id), f"{round_id}|{story}")
@@ -323,20 +321,6 @@ def _seed_stories(ws: Workspace, db: StateDB, members: list[dict[str, Any]], tod
         closed + timedelta(hours=20),
         {"answer": "name"},
     )
-
-
-def _send_as_of(ws: Workspace, db: StateDB, flow: str, messages: Sequence[Message], then: datetime) -> None:
-    """Messages sent at `then`, through the ledger into the outbox (only members who said yes to email)."""
-    outbox = OutboxTransport(ws.outbox, Sender(ws.config.mail.from_address, ws.config.mail.from_name))
-    with outbox.session() as session:
-
-        def send(batch: Sequence[Action]) -> list[Outcome]:
-            return [session.send(Message.from_payload(a.payload)) for a in batch]
-
-        result = Ledger(db, flow).apply([message_action(m) for m in messages], send)
-    with db.begin() as conn:
-        keys = [a.key for a in result.done]
-        conn.execute(ledger.update().where(ledger.c.key.in_(keys)).values(created_at=then, updated_at=then))
 
 
 def _post(context: Any, page: Any, ws: Workspace, db: StateDB, signer: LinkSigner, token: str, purpose: str,

@@ -315,6 +315,31 @@ def webhooks(
         _fail(str(exc))
 
 
+@app.command("door-link")
+def door_link(
+    event: Annotated[str, typer.Argument(help="The event's id (one event-invites invited to)")],
+    config: ConfigOpt = Path("weaver.toml"),
+) -> None:
+    """Print the door page's address for EVENT: a QR code walk-ins scan to check in with their email."""
+    from deployments.pages.door import DOOR, SUBJECT
+    from weaver.links import LinkSigner, link_secret, link_url
+    from weaver.state import StateDB
+    from weaver.state.checkins import checkin_event
+    from weaver.workspace import Workspace
+
+    try:
+        ws = Workspace.open(config)
+        db = StateDB(ws.state_url)
+        found = checkin_event(db, event)
+        if found is None or found["status"] != "scheduled":
+            _fail(f"door-link: no event {event!r} that event-invites invited to (or it was cancelled)")
+        secret, _ = link_secret(db, ws.config, False, str(ws.root / "weaver.toml"))
+        db.close()
+    except WeaverError as exc:
+        _fail(str(exc))
+    typer.echo(link_url(ws.config, DOOR, LinkSigner(secret).token(DOOR, SUBJECT, event)))
+
+
 @db_app.command("upgrade")
 def db_upgrade(config: ConfigOpt = Path("weaver.toml")) -> None:
     """Move the workspace's state database to this weaver's schema (keeps every row; safe to repeat)."""

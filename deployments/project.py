@@ -1,12 +1,21 @@
 """`prefect.yaml` for `prefect deploy`: the same deployments as `deployments.serve`, on a process work pool.
 
     python -m deployments.project -c demo --workspace demo-network > prefect.yaml    # (make prefect-yaml)
+    python -m deployments.project -r networks.toml > prefect.yaml    # every network of a registry, one pool
     prefect work-pool create weaver --type process
     prefect deploy --all          # from the project folder: workers run the flows from here
     prefect worker start --pool weaver
 
 The file is generated from `flows.FLOWS` and a network's weaver.toml, so it lists every operation with the
 network's schedules (in its time zone), tags and a concurrency limit of one run per flow.
+
+With a registry (`-r networks.toml`, the file `weaver networks` reads) it lists every operation of every
+network in one file, all on one work pool: deployment `<operation>/<network>` (Prefect always shows a
+deployment under its flow, so the UI's Deployments page reads "onboarding / north-network"), tagged
+`network:<network>` (the UI's tag filter shows one network's deployments). A deployment named after the
+operation alone would read "onboarding / onboarding" and could exist once per server, so two networks could
+not both have one. Each run's `workspace` parameter is the registry's path as written (relative to the
+registry's folder, where prefect.yaml lives and the workers run).
 """
 
 from __future__ import annotations
@@ -17,7 +26,7 @@ import sys
 from pathlib import Path
 
 from deployments import DeploymentSpec, plan_deployments
-from weaver.errors import WeaverError
+from weaver.errors import ConfigError, WeaverError
 from weaver.workspace import Workspace
 
 HEADER = """\
@@ -30,6 +39,42 @@ HEADER = """\
 def _q(value: object) -> str:
     """A YAML scalar: JSON's quoting is valid YAML and keeps Chinese text readable."""
     return json.dumps(value, ensure_ascii=False)
+
+
+def registry_workspaces(registry: Path) -> list[tuple[str, Path]]:
+    """(the workspace as written, its folder) for each `[[network]]` of a networks.toml."""
+    import tomllib
+
+    try:
+        entries = tomllib.loads(registry.read_text(encoding="utf-8")).get("network", [])
+    except (OSError, tomllib.TOMLDecodeError) as exc:
+        raise ConfigError(f"{registry}: {exc}") from None
+    found = []
+    for number, entry in enumerate(entries, 1):
+        if not isinstance(entry, dict) or not str(entry.get("workspace") or "").strip():
+            raise ConfigError(f"{registry}: network {number} has no 'workspace'")
+        found.append((str(entry["workspace"]), registry.parent / str(entry["workspace"])))
+    if not found:
+        raise ConfigError(f"{registry}: no [[network]] entries")
+    return found
+
+
+def plan_registry(registry: Path, only: list[str] | None = None) -> list[tuple[DeploymentSpec, str]]:
+    """Every network's deployments (each with its workspace parameter), refusing two networks of one name."""
+    planned: list[tuple[DeploymentSpec, str]] = []
+    owners: dict[str, str] = {}
+    for written, folder in registry_workspaces(registry):
+        try:
+            specs = plan_deployments(Workspace.open(folder))
+        except WeaverError as exc:
+            raise ConfigError(f"{registry}: network {written!r}: {exc}") from None
+        slug = specs[0].name
+        if slug in owners:
+            raise ConfigError(f"{registry}: {written!r} and {owners[slug]!r} both deploy as {slug!r}: "
+                              "give one a [deployments] name of its own")  # fmt: skip
+        owners[slug] = written
+        planned += [(spec, written) for spec in specs if only is None or spec.flow in only]
+    return planned
 
 
 def _deployment(spec: DeploymentSpec, workspace: str, pool: str) -> list[str]:
@@ -51,9 +96,13 @@ def _deployment(spec: DeploymentSpec, workspace: str, pool: str) -> list[str]:
 
 
 def render_prefect_yaml(specs: list[DeploymentSpec], workspace: str, pool: str, config: str) -> str:
+    return render_many([(spec, workspace) for spec in specs], pool, config)
+
+
+def render_many(planned: list[tuple[DeploymentSpec, str]], pool: str, config: str) -> str:
     lines = [HEADER.format(config=config).rstrip("\n"), "name: network-weaver", "prefect-version: 3.9.1", ""]
     lines += ["build: null", "push: null", "", "deployments:"]
-    for spec in specs:
+    for spec, workspace in planned:
         lines += _deployment(spec, workspace, pool)
     return "\n".join(lines) + "\n"
 
@@ -62,8 +111,19 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m deployments.project", description=__doc__.splitlines()[0])
     parser.add_argument("-c", "--config", type=Path, default=Path("weaver.toml"), help="weaver.toml or its folder")
     parser.add_argument("--workspace", help="the workspace parameter of every run (default: the config's folder)")
+    parser.add_argument("-r", "--registry", type=Path, help="networks.toml: every network's deployments in one file")
+    parser.add_argument("--only", help="these operations only, comma-separated (e.g. member-sync,onboarding)")
     parser.add_argument("--pool", default="weaver", help="the process work pool (default: weaver)")
     args = parser.parse_args(argv)
+    only = [o.strip() for o in args.only.split(",") if o.strip()] if args.only else None
+    if args.registry is not None:
+        try:
+            planned = plan_registry(args.registry, only)
+        except WeaverError as exc:
+            print(f"weaver: {exc}", file=sys.stderr)
+            return 1
+        sys.stdout.write(render_many(planned, args.pool, str(args.registry)))
+        return 0
     try:
         ws = Workspace.open(args.config)
         specs = plan_deployments(ws)
@@ -71,6 +131,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"weaver: {exc}", file=sys.stderr)
         return 1
     workspace = args.workspace or str(ws.root)
+    specs = [spec for spec in specs if only is None or spec.flow in only]
     sys.stdout.write(render_prefect_yaml(specs, workspace, args.pool, str(args.config)))
     return 0
 

@@ -33,13 +33,13 @@ from tasks.common.approval import Approval, SendPlan, approve_send, decide
 from tasks.common.approval_notice import tell_approvers
 from tasks.common.delivery import Delivery, unknown_note
 from tasks.common.messages import deliver_task
-from tasks.common.unsubscribe import LINK_PURPOSE, with_unsubscribe
+from tasks.common.unsubscribe import signed_member_mail
 from weaver.clock import Clock, network_clock, utcnow
 from weaver.config import WeaverConfig
 from weaver.errors import SourceError
 from weaver.i18n import t
 from weaver.ledger import current_run_id
-from weaver.links import LinkSigner, link_secret, link_url
+from weaver.links import LinkSigner, link_secret
 from weaver.locks import table_lock
 from weaver.progress import StepProgress
 from weaver.report import Report, publish_artifact
@@ -195,16 +195,7 @@ class Operation:
 
     def member_mail(self, messages: Sequence[Message]) -> list[Message]:
         """Member messages with their RFC 8058 unsubscribe headers, List-Id and footer (staff mail untouched)."""
-        if not any(m.member_id for m in messages):
-            return list(messages)
-        secret, _ = link_secret(self.db, self.cfg, self.dry_run, str(self.rt.ws.root / "weaver.toml"))
-        signer = LinkSigner(secret)
-        return with_unsubscribe(
-            messages,
-            self.cfg,
-            lambda m: link_url(self.cfg, LINK_PURPOSE, signer.token(LINK_PURPOSE, m)),
-            lambda m: link_url(self.cfg, "my-details", signer.token("my-details", m)),  # the member's own page
-        )
+        return signed_member_mail(messages, self.db, self.cfg, str(self.rt.ws.root / "weaver.toml"), self.dry_run)
 
     @property
     def held(self) -> bool:

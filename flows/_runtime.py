@@ -143,6 +143,7 @@ def _build_smtp(ws: Workspace, sender: Sender, return_path: ReturnPath | None = 
         timeout=cfg.timeout_seconds,
         policy=RetryPolicy(attempts=cfg.max_attempts, budget_seconds=cfg.retry_budget_seconds),
         return_path=return_path,
+        connections=cfg.connections,
     )
 
 

@@ -224,6 +224,9 @@ class MailConfig(_Strict):
     timeout_seconds: float = Field(default=30.0, gt=0)
     # a message refused for now (4xx) is tried this many times in all, then left for the next run
     max_attempts: int = Field(default=4, ge=1, le=10)
+    # smtp: connections sending at once (each hands over one message at a time); a server that takes fewer
+    # from one client is respected (the extra ones are given up)
+    connections: int = Field(default=3, ge=1, le=8)
     retry_budget_seconds: float = Field(default=60.0, ge=0, le=900)
     # a send to more recipients than this waits for a coordinator's approval in the Prefect UI
     approval_threshold: int = Field(default=50, ge=0)
@@ -636,7 +639,7 @@ class FormConfig(_Strict):
     """One form that posts to `POST /hooks/<form name>`."""
 
     provider: Literal["typeform", "tally", "google_forms"]
-    kind: Literal["join", "rsvp", "survey"]
+    kind: Literal["join", "rsvp", "survey", "checkin"]  # checkin: hidden field `event`; event-invites records it
     secret: SecretRef  # required: the receiver does not start without it
     # The flow started for each submission; None: by kind (join: member-intake); "": store only, the
     # flow that consumes this kind reads the inbox on its own schedule.

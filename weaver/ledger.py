@@ -165,6 +165,7 @@ class Ledger:
         self._unwritten: dict[str, tuple[str, str]] = {}
         self._written: set[str] = set()  # keys whose outcome a hand-over transaction already wrote
         self._lock = threading.Lock()  # a pool of connections hands over from several threads
+        self._hot: _Hot | None = None  # the hand-over and outcome statements, on a connection held while applying
 
     # the clock of leases ----------------------------------------------------------------------------
     def now(self) -> datetime:
@@ -201,6 +202,22 @@ class Ledger:
         finally:
             stop.set()
             thread.join(5)
+
+    @contextmanager
+    def _holding(self) -> Iterator[None]:
+        """Close the connection the hand-over statements held (if any) when applying ends."""
+        try:
+            yield
+        finally:
+            with self._lock:
+                if self._hot is not None:
+                    self._hot.close()
+                    self._hot = None
+
+    def _hot_path(self) -> _Hot:
+        if self._hot is None:
+            self._hot = _Hot(self.db)
+        return self._hot
 
     # reading -----------------------------------------------------------------------------------------
     def statuses(self, keys: Iterable[str]) -> dict[str, str]:
@@ -262,7 +279,7 @@ class Ledger:
             result.skipped.extend(pending)
             return result
         finished = 0
-        with self._renewing():
+        with self._renewing(), self._holding():
             for batch in chunked(pending, batch_size):
                 claimed = self._claim(batch)
                 result.skipped.extend(a for a in batch if a.key not in claimed)
@@ -407,12 +424,13 @@ class Ledger:
         """
         now = utcnow()
         with self._lock:
-            with self.db.begin() as conn:
-                self._write_noted(conn, now)
-                res = conn.execute(_HAND_OVER, {"b_key": key, "b_owner": self.owner, "b_now": now})
+            hot = self._hot_path()
+            with hot.transaction():
+                self._write_noted(hot, now)
+                handed = hot.run("hand", [{"b_key": key, "b_owner": self.owner, "b_now": now}])
             self._written.update(self._unwritten)
             self._unwritten.clear()
-        return res.rowcount == 1
+        return handed == 1
 
     def settle(self, key: str, outcome: Outcome) -> None:
         """Write an outcome as soon as it is known, in its own commit: a message the server took is `handed`
@@ -425,14 +443,15 @@ class Ledger:
 
     def _flush_noted(self) -> None:
         if self._unwritten:
-            with self.db.begin() as conn:
-                self._write_noted(conn, utcnow())
+            hot = self._hot_path()
+            with hot.transaction():
+                self._write_noted(hot, utcnow())
             self._written.update(self._unwritten)
             self._unwritten.clear()
 
-    def _write_noted(self, conn: Any, now: datetime) -> None:
+    def _write_noted(self, hot: _Hot, now: datetime) -> None:
         if self._unwritten:
-            conn.execute(_MARK, [
+            hot.run("mark", [
                 {"b_key": k, "b_status": status, "b_detail": detail, "b_now": now}
                 for k, (status, detail) in self._unwritten.items()
             ])  # fmt: skip
@@ -592,6 +611,65 @@ _ORPHAN = (
     .where(or_(ledger.c.lease_until.is_(None), ledger.c.lease_until < bindparam("b_now")))
     .values(status=UNKNOWN, detail=bindparam("b_detail"), updated_at=bindparam("b_now"), lease_until=None)
 )
+
+
+_OURS = object()  # a bind parameter the caller gives (b_*), as opposed to a literal of the statement
+
+
+class _Hot:
+    """The two statements every email runs (its hand-over mark and its outcome) on one DBAPI connection held
+    while applying, compiled once for the database's dialect: SQLAlchemy's per-call machinery (a connection
+    from the pool, an execution context, parameter processing) cost several times SQLite's own commit.
+    Values pass through the same bind processors SQLAlchemy uses, so the rows are the same."""
+
+    def __init__(self, db: StateDB) -> None:
+        dialect = db.engine.dialect
+        self.raw = db.engine.raw_connection()
+        self.positional = dialect.positional
+        self.sql: dict[str, str] = {}
+        # per statement: (bind name, its fixed value or _OURS for a caller's b_* value, its bind processor)
+        self.binds: dict[str, list[tuple[str, Any, Any]]] = {}
+        for name, stmt in (("hand", _HAND_OVER), ("mark", _MARK)):
+            compiled = stmt.compile(dialect=dialect)
+            dummy = {k: None for k in compiled.binds if k.startswith("b_")}
+            fixed = compiled.construct_params(dummy)  # literals of the statement (statuses); the b_* are ours
+            processors = compiled._bind_processors
+            order = compiled.positiontup if self.positional else list(fixed)
+            self.sql[name] = str(compiled)
+            self.binds[name] = [(k, _OURS if k.startswith("b_") else fixed[k], processors.get(k)) for k in order or ()]
+
+    def _bind(self, name: str, row: dict[str, Any]) -> Any:
+        values = []
+        for key, fixed, process in self.binds[name]:
+            value = row[key] if fixed is _OURS else fixed
+            values.append(process(value) if process is not None else value)
+        if self.positional:
+            return values
+        return {key: value for (key, _, _), value in zip(self.binds[name], values, strict=True)}
+
+    def run(self, name: str, rows: Sequence[dict[str, Any]]) -> int:
+        """Run one statement for each row; the number of rows it changed."""
+        cursor = self.raw.cursor()
+        try:
+            if len(rows) == 1:
+                cursor.execute(self.sql[name], self._bind(name, rows[0]))
+            else:
+                cursor.executemany(self.sql[name], [self._bind(name, r) for r in rows])
+            return int(cursor.rowcount)
+        finally:
+            cursor.close()
+
+    @contextmanager
+    def transaction(self) -> Iterator[None]:
+        try:
+            yield
+        except BaseException:
+            self.raw.rollback()
+            raise
+        self.raw.commit()
+
+    def close(self) -> None:
+        self.raw.close()
 
 
 def _mark_of(outcome: Outcome) -> tuple[str, str]:

@@ -5,12 +5,12 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from prefect import task
 from prefect.cache_policies import NO_CACHE
 
 from connectors.chat import ChatChannel
 from tasks.asks_offers.plan import AsksPlan
 from tasks.common.delivery import Delivery
+from tasks.common.prefect_task import task
 from tasks.common.ties import Tie, save_ties
 from weaver.ledger import Action, ApplyResult, Ledger, Outcome
 from weaver.state import StateDB

@@ -16,7 +16,6 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
-from prefect import task
 from prefect.cache_policies import NO_CACHE
 
 from connectors.mail import Message
@@ -32,6 +31,7 @@ from tasks.asks_offers.matching import (
     plan_matches,
 )
 from tasks.common.messages import render
+from tasks.common.prefect_task import task
 from tasks.common.ties import Tie, due_followups
 from tasks.common.vocabulary import Tag, Vocabulary
 from tasks.members.plan import dedupe, locate_columns, parse_members

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from prefect import task
 from prefect.cache_policies import NO_CACHE
 
 from connectors.tables import Grid, TableBackend
+from tasks.common.prefect_task import task
 
 
 def read_vocabulary(tables: TableBackend, tab: str) -> Grid:

@@ -4,10 +4,10 @@ notifications again and records them once). A dry run records nothing."""
 
 from __future__ import annotations
 
-from prefect import task
 from prefect.cache_policies import NO_CACHE
 
 from tasks.bounces.plan import BouncePlan
+from tasks.common.prefect_task import task
 from weaver.state import StateDB, utcnow
 from weaver.state.bounces import record_bounces
 

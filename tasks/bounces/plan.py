@@ -12,11 +12,11 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from prefect import task
 from prefect.cache_policies import NO_CACHE
 
 from tasks.bounces.dsn import HARD, SOFT, UNKNOWN, Bounce
 from tasks.bounces.read import Read
+from tasks.common.prefect_task import task
 
 SOURCE = "bounce"  # the suppression list's source for what this operation adds
 HARD_REASON, SOFT_REASON = "bounced", "soft bounces"

@@ -11,11 +11,11 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Any
 
-from prefect import task
 from prefect.cache_policies import NO_CACHE
 
 from connectors.imap import BounceMailbox, Fetched
 from tasks.bounces.dsn import Bounce, parse_bounce
+from tasks.common.prefect_task import task
 from tasks.common.return_path import return_path_token
 from weaver.config import BouncesConfig, WeaverConfig
 from weaver.links import link_secret
@@ -49,6 +49,8 @@ def read_bounces(mailbox: BounceMailbox, db: StateDB, config: WeaverConfig, dry_
     assert cfg is not None, "[mail.bounces] is configured"
     fetched: Fetched = mailbox.fetch_new(read_cursor(db, cursor_key(cfg)))
     notifications = [parse_bounce(raw, cfg.return_path) for _uid, raw in fetched.messages]
+    if not any(notifications):  # nothing new (the hourly run's usual case): no ledger scan
+        return Read(notifications, fetched.cursor, fetched.more)
     secret, _ = link_secret(db, config, dry_run, where)
     since = utcnow() - timedelta(days=cfg.match_days)
     by_token = {return_path_token(secret, row["key"]): row for row in recent_emails(db, since)}

@@ -15,11 +15,12 @@ from __future__ import annotations
 
 import html
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
 
-from connectors.mail import MailTransport, Message, Refused
+from connectors.mail import Handing, MailTransport, Message, Refused
 from tasks.common.unsubscribe import topic_of
 from weaver.i18n import t
 from weaver.ledger import Action, ApplyResult, Ledger, Outcome, ProgressFn
@@ -148,22 +149,28 @@ def deliver(
     if not _sendable(ledger, actions):  # a rerun with nothing left to send opens no connection
         return Delivery(ledger.apply(actions, _never), dropped, check_at=transport.check_at())
     bounced: list[str] = []
+    by_key = {m.key: m for m in allowed}
+
+    def noted(key: str, message: Message) -> Callable[[Outcome], None]:
+        def after(outcome: Outcome) -> None:
+            ledger.settle(key, outcome)  # durable at once: before this connection's next DATA
+            if isinstance(outcome, Refused):  # never again, from any flow
+                suppress(db, message.to_email, "bounced", "smtp")
+                bounced.append(key)
+
+        return after
+
     with transport.session() as session:
 
         def send(batch: Sequence[Action]) -> list[Outcome]:
-            outcomes = []
+            items = []
             for action in batch:
-                message = Message.from_payload(action.payload)
-                outcome = session.send(message, before_data=lambda key=action.key: ledger.hand_over(key))
-                ledger.settle(action.key, outcome)  # written with the next hand-over: before its DATA
-                if isinstance(outcome, Refused):  # never again, from any flow
-                    suppress(db, message.to_email, "bounced", "smtp")
-                    bounced.append(message.key)
-                outcomes.append(outcome)
-            return outcomes
+                message = by_key.get(action.key) or Message.from_payload(action.payload)
+                items.append(Handing(message, partial(ledger.hand_over, action.key), noted(action.key, message)))
+            return session.send_all(items)
 
-        # claims in batches; the hand-over mark (one commit per message) is what keeps a crash to at most
-        # one unknown outcome: a claim that never reached it is simply sent again by a later run
+        # claims in batches; the hand-over mark before each DATA is what keeps a crash to at most one unknown
+        # outcome per connection: a claim that never reached it is simply sent again by a later run
         result = ledger.apply(actions, send, batch_size=CLAIM_BATCH, on_progress=on_progress)
     return Delivery(result, dropped, bounced=bounced, check_at=transport.check_at())
 

@@ -9,9 +9,9 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import datetime
 
-from prefect import task
 from prefect.cache_policies import NO_CACHE
 
+from tasks.common.prefect_task import task
 from weaver.config import WeaverConfig
 from weaver.links import LinkSigner, link_secret, link_url
 from weaver.state import StateDB

@@ -21,7 +21,6 @@ from typing import Any
 
 import css_inline
 from jinja2 import ChoiceLoader, Environment, FileSystemLoader, StrictUndefined, TemplateNotFound, select_autoescape
-from prefect import task
 from prefect.cache_policies import NO_CACHE
 
 from tasks.common import overrides
@@ -37,6 +36,7 @@ from tasks.common.delivery import (  # noqa: F401  (the messaging core's public 
     suppress,
     write_previews,
 )
+from tasks.common.prefect_task import task
 from weaver.errors import ConfigError
 
 TEMPLATES = Path(__file__).resolve().parents[2] / "templates"

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import re
 
-from prefect import task
 from prefect.cache_policies import NO_CACHE
 
 from connectors.tables import CellValue, Grid, TableBackend
+from tasks.common.prefect_task import task
 
 _NUMBER = re.compile(r"-?\d+(\.\d+)?")
 

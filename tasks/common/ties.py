@@ -21,10 +21,10 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any
 
-from prefect import task
 from prefect.cache_policies import NO_CACHE
 
 from connectors.tables import Cell, TableBackend
+from tasks.common.prefect_task import task
 from weaver.ledger import Action, ApplyResult, Ledger, Outcome
 from weaver.state import StateDB
 from weaver.state.engagement import TIE_SOURCES, record_ties, tie_rows

@@ -25,6 +25,8 @@ from dataclasses import replace
 from connectors.mail import Message
 from weaver.config import WeaverConfig
 from weaver.i18n import t
+from weaver.links import LinkSigner, link_secret, link_url
+from weaver.state import StateDB
 
 LINK_PURPOSE = "unsubscribe"
 TOPICS = ("newsletter", "events", "surveys", "introductions")  # introductions covers groups too
@@ -85,6 +87,24 @@ def with_unsubscribe(messages: Sequence[Message], config: WeaverConfig, url_for:
         out.append(replace(message, headers=headers, text=message.text.rstrip("\n") + "\n\n" + text,
                            html=_before_body_end(message.html, page)))  # fmt: skip
     return out
+
+
+def signed_member_mail(messages: Sequence[Message], db: StateDB, config: WeaverConfig, where: str,
+                       dry_run: bool = False) -> list[Message]:  # fmt: skip
+    """`with_unsubscribe` with the workspace's link key: each member's own signed preference and details links.
+
+    Every path that mails members goes through here (`Operation.send`, the demo's seeded past), so no member
+    email leaves without its way out."""
+    if not any(m.member_id for m in messages):
+        return list(messages)
+    secret, _ = link_secret(db, config, dry_run, where)
+    signer = LinkSigner(secret)
+    return with_unsubscribe(
+        messages,
+        config,
+        lambda m: link_url(config, LINK_PURPOSE, signer.token(LINK_PURPOSE, m)),
+        lambda m: link_url(config, "my-details", signer.token("my-details", m)),  # the member's own page
+    )
 
 
 def footer(language: str, url: str, postal_address: str, details_url: str = "") -> tuple[str, str]:

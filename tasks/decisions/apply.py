@@ -6,11 +6,11 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime
 
-from prefect import task
 from prefect.cache_policies import NO_CACHE
 
 from connectors.chat import ChatChannel
 from connectors.tables import Cell, Grid, TableBackend
+from tasks.common.prefect_task import task
 from tasks.decisions.decisions import FLOW
 from tasks.decisions.plan import DecisionPlan
 from weaver.config import WeaverConfig

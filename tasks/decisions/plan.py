@@ -9,12 +9,12 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 from typing import Any
 
-from prefect import task
 from prefect.cache_policies import NO_CACHE
 
 from connectors.mail import Message
 from tasks.common.audience import parse_audience
 from tasks.common.messages import render
+from tasks.common.prefect_task import task
 from tasks.decisions.decisions import PURPOSE, Outcome, Proposal, Proposals, Response, tally
 from weaver.config import WeaverConfig
 from weaver.i18n import t

@@ -3,9 +3,9 @@ the ledger), which is the whole effect of this operation."""
 
 from __future__ import annotations
 
-from prefect import task
 from prefect.cache_policies import NO_CACHE
 
+from tasks.common.prefect_task import task
 from weaver.state import StateDB, ledger_keys_like
 
 

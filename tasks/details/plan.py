@@ -16,12 +16,12 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
 
-from prefect import task
 from prefect.cache_policies import NO_CACHE
 
 from connectors.mail import Message
 from tasks.common.dates import parse_date
 from tasks.common.messages import render
+from tasks.common.prefect_task import task
 from weaver.config import WeaverConfig
 from weaver.i18n import field_label
 from weaver.links import LinkSigner, link_url

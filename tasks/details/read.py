@@ -5,10 +5,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from prefect import task
 from prefect.cache_policies import NO_CACHE
 
 from tasks.common.links import link_signer  # noqa: F401  (the flow's signer, shared with engagement-review)
+from tasks.common.prefect_task import task
 from weaver.state import StateDB
 
 

@@ -5,11 +5,11 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from prefect import task
 from prefect.cache_policies import NO_CACHE
 
 from connectors.tables import TableBackend
 from tasks.common.delivery import Delivery
+from tasks.common.prefect_task import task
 from tasks.common.ties import Tie, kumu_csv, kumu_elements_csv, save_ties, write_cells_and_ties
 from tasks.engagement.plan import ReviewPlan, introduced
 from weaver.ledger import ApplyResult

@@ -15,7 +15,6 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
-from prefect import task
 from prefect.cache_policies import NO_CACHE
 
 from connectors.mail import Message
@@ -23,6 +22,7 @@ from connectors.tables import Cell, Grid
 from tasks.common.attendance import Event, RejectedRow, attended, event_titles, events, next_event, parse_attendance
 from tasks.common.links import LinkMaker, checkin_url
 from tasks.common.messages import render
+from tasks.common.prefect_task import task
 from tasks.common.tables import number_cell
 from tasks.common.text import normalise_email
 from tasks.common.ties import MET_PURPOSE, Tie, due_followups, event_ties, met_scope, reoffers

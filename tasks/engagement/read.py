@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from prefect import task
 from prefect.cache_policies import NO_CACHE
 
 from connectors.tables import Grid, TableBackend
 from tasks.common.links import CHECKIN
+from tasks.common.prefect_task import task
 from tasks.common.ties import MET_PURPOSE
 from weaver.state import StateDB
 from weaver.state.engagement import engagement_rows

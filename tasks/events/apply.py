@@ -11,13 +11,13 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from prefect import task
 from prefect.cache_policies import NO_CACHE
 
 from connectors.calendar import CalendarTarget
 from connectors.chat import ChatChannel
 from connectors.mail import Message
 from tasks.common.messages import Delivery, consent_filter
+from tasks.common.prefect_task import task
 from tasks.events.calendar import same_calendar
 from tasks.events.checkins import CheckinsWritten
 from tasks.events.plan import FLOW, InvitesPlan, split_messages

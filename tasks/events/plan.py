@@ -13,13 +13,13 @@ from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from prefect import task
 from prefect.cache_policies import NO_CACHE
 
 from connectors.calendar import google_event_id
 from connectors.mail import Message
 from tasks.common.audience import AudienceError, parse_audience
 from tasks.common.links import LinkMaker
+from tasks.common.prefect_task import task
 from tasks.decisions.decisions import calendar_closes
 from tasks.events.calendar import Deadline, Person, Published, calendar_feed, parse_deadlines
 from tasks.events.events import (
@@ -45,6 +45,7 @@ from tasks.events.rsvps import (
     Directory,
     Unusable,
     assign_seats,
+    calendar_answers,
     inbox_answers,
     latest,
     merge,
@@ -142,6 +143,7 @@ def _select(events: list[Event], only_event: str, audience: str, lang: str) -> l
 
 
 def _collect_rsvps(config: WeaverConfig, sources: Sources, state: State, known_events: set[str], now: datetime,
+                   google_ids: Mapping[str, str] | None = None,
                    ) -> tuple[Collected, Collected, dict[tuple[str, str, str], Answer]]:  # fmt: skip
     lang = config.network.default_language
     people = Directory({m["email"]: m["member_id"] for m in state.members},
@@ -150,6 +152,8 @@ def _collect_rsvps(config: WeaverConfig, sources: Sources, state: State, known_e
     zone = ZoneInfo(config.network.timezone)
     tab = tab_answers(sources.rsvp_grid, config.events, config.tabs.rsvps, people, stored, zone, now, lang)
     inbox = inbox_answers(state.inbox, config.events, people, lang)
+    calendar = calendar_answers(sources.google_items or [], google_ids or {}, people, stored, now)
+    inbox.answers += calendar.answers  # Google Calendar's Accept/Decline: RSVPs of the source "calendar"
     return tab, inbox, merge(state.answers, [*tab.answers, *inbox.answers])
 
 
@@ -177,7 +181,8 @@ def plan_event_invites(config: WeaverConfig, sources: Sources, state: State, now
     decisions = [decide(e, state.versions.get(e.event_id), now) for e in events]
     chosen = [d for d in decisions if d.event.event_id in selected]
     known = {e.event_id for e in events} | {p.event_id for p in problems if p.event_id}
-    tab, inbox, merged = _collect_rsvps(config, sources, state, known, now)
+    google_ids = {e.google_id: e.event_id for e in events if e.google_id}
+    tab, inbox, merged = _collect_rsvps(config, sources, state, known, now, google_ids)
     effective = latest(merged.values())
     seats = _seats(chosen, effective, state.seats)
     members = {m["member_id"]: m for m in state.members}

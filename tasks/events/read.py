@@ -10,11 +10,11 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from prefect import task
 from prefect.cache_policies import NO_CACHE
 
 from connectors.calendar import SyncTokenExpired
 from connectors.tables import Grid, TableBackend
+from tasks.common.prefect_task import task
 from tasks.events.events import key_prefixes
 from tasks.events.rsvps import Answer
 from weaver.config import WeaverConfig

@@ -105,6 +105,9 @@ def build_invites_report(plan: InvitesPlan, applied: Applied, summary: InvitesSu
     for key in ("already_sent", "suppressed", "failed", "outcome_unknown", "rsvps_read", "rsvps_unusable",
                 "waitlisted", "chat_posts", "checkins"):  # fmt: skip
         report.summary.append((t(f"invites.{key}", lang), str(summary[key])))
+    if applied.checkins.from_forms or applied.checkins.form_refused:
+        report.notes.append(t("invites.form_checkins", lang, n=applied.checkins.from_forms,
+                              refused=applied.checkins.form_refused))  # fmt: skip
     if applied.checkins.missing_tab:
         report.notes.append(t("invites.checkins_missing_tab", lang, tab=applied.checkins.missing_tab))
     if applied.checkins.written:  # names and titles, never ids

@@ -47,7 +47,7 @@ def parse_response(value: Any) -> str | None:
 class Answer:
     event_id: str
     member_id: str
-    source: str  # tab | inbox
+    source: str  # tab | inbox | calendar
     response: str
     submitted_at: datetime  # UTC
 
@@ -133,6 +133,37 @@ def inbox_answers(rows: Iterable[Mapping[str, Any]], cfg: EventsConfig, people: 
         when = _timestamp(payload.get("submitted_at")) or _aware(row["received_at"])
         out.answers.append(Answer(*answer[:2], "inbox", answer[2], when.astimezone(UTC)))  # type: ignore[call-arg]
         out.processed.append(row["id"])
+    return out
+
+
+GOOGLE_RESPONSES = {"accepted": YES, "declined": NO, "tentative": MAYBE}  # needsAction: no answer yet
+
+
+def calendar_answers(items: Iterable[Mapping[str, Any]], event_of: Mapping[str, str], people: Directory,
+                     stored: Stored, now: datetime) -> Collected:  # fmt: skip
+    """Attendees' Accept / Decline / Maybe in Google Calendar (`responseStatus`), as RSVPs from the source
+    `calendar`. `items` are the calendar's events as the sync token keeps them; `event_of` maps a Google event id to
+    ours. The time of an answer is the event's `updated` when the answer changed, else when it was first seen
+    (an unchanged answer never outvotes a newer one from the tab or a form). Guests who are not members, the
+    organiser and rooms are no RSVP of ours."""
+    out = Collected([], [], [])
+    for item in items:
+        event_id = event_of.get(str(item.get("id", "")))
+        if not event_id:
+            continue
+        for guest in item.get("attendees") or []:
+            if guest.get("organizer") or guest.get("self") or guest.get("resource"):
+                continue
+            response = GOOGLE_RESPONSES.get(str(guest.get("responseStatus", "")))
+            member_id = people.member(str(guest.get("email", "")), "")
+            if response is None or member_id is None:
+                continue
+            known = stored.get((event_id, member_id, "calendar"))
+            if known is not None and known.response == response:
+                when = known.submitted_at
+            else:
+                when = _timestamp(item.get("updated")) or now
+            out.answers.append(Answer(event_id, member_id, "calendar", response, when.astimezone(UTC)))
     return out
 
 

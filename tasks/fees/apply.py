@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from prefect import task
 from prefect.cache_policies import NO_CACHE
 
+from tasks.common.prefect_task import task
 from tasks.fees.fees import FLOW
 from tasks.fees.plan import FeePlan
 from weaver.ledger import Action, ApplyResult, Ledger, Outcome

@@ -8,12 +8,12 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
-from prefect import task
 from prefect.cache_policies import NO_CACHE
 
 from connectors.mail import Message
 from tasks.common.messages import render
 from tasks.common.money import money
+from tasks.common.prefect_task import task
 from tasks.fees.fees import Due, FeeMember, Payment, Payments, add_months, by_email, reminder_due, renewed_until
 from weaver.config import FeesConfig, WeaverConfig
 from weaver.ledger import Action

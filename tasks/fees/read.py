@@ -3,10 +3,10 @@ and the overdue emails earlier runs sent (the ledger)."""
 
 from __future__ import annotations
 
-from prefect import task
 from prefect.cache_policies import NO_CACHE
 
 from connectors.tables import TableBackend
+from tasks.common.prefect_task import task
 from tasks.fees.fees import FeeMember, Payments, fee_member, parse_payments
 from weaver.config import WeaverConfig
 from weaver.state import StateDB, ledger_keys_like

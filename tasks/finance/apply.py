@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from prefect import task
 from prefect.cache_policies import NO_CACHE
 
 from connectors.tables import TableBackend
+from tasks.common.prefect_task import task
 from tasks.finance.finance import FLOW
 from tasks.finance.plan import FinancePlan, cells_of
 from weaver.config import WeaverConfig

@@ -8,13 +8,13 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date
 
-from prefect import task
 from prefect.cache_policies import NO_CACHE
 
 from connectors.mail import Message
 from connectors.tables import Cell, Grid
 from tasks.common.messages import render
 from tasks.common.money import Totals, cell_number, money, money_totals
+from tasks.common.prefect_task import task
 from tasks.finance.finance import (
     BankFile,
     BudgetLine,

@@ -5,10 +5,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from prefect import task
 from prefect.cache_policies import NO_CACHE
 
 from connectors.tables import Grid, TableBackend
+from tasks.common.prefect_task import task
 from tasks.finance.finance import BankFile
 from weaver.config import WeaverConfig
 from weaver.state import StateDB, ledger_keys_like

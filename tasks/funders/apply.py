@@ -6,9 +6,9 @@ import re
 from collections.abc import Sequence
 from pathlib import Path
 
-from prefect import task
 from prefect.cache_policies import NO_CACHE
 
+from tasks.common.prefect_task import task
 from tasks.funders.funders import FLOW
 from tasks.funders.plan import FunderPlan
 from weaver.ledger import Action, ApplyResult, Ledger, Outcome

@@ -6,11 +6,11 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
-from prefect import task
 from prefect.cache_policies import NO_CACHE
 
 from connectors.mail import Message
 from tasks.common.messages import render
+from tasks.common.prefect_task import task
 from tasks.funders.funders import Funder, Funders, PipelineItem, of_funder
 from weaver.config import WeaverConfig
 from weaver.i18n import t

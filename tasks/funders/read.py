@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from prefect import task
 from prefect.cache_policies import NO_CACHE
 
 from connectors.tables import TableBackend
+from tasks.common.prefect_task import task
 from tasks.funders.funders import Funders, PipelineItem, parse_funders, parse_pipeline
 from weaver.config import WeaverConfig
 from weaver.workspace import Workspace

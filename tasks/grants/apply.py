@@ -5,10 +5,10 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import replace
 
-from prefect import task
 from prefect.cache_policies import NO_CACHE
 
 from connectors.tables import TableBackend
+from tasks.common.prefect_task import task
 from tasks.grants.digests import record_reminders
 from tasks.grants.pipeline import GrantPlan
 from weaver.ledger import Action, ApplyResult, Ledger, Outcome

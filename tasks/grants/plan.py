@@ -10,11 +10,11 @@ from collections.abc import Mapping, Sequence
 from dataclasses import replace
 from datetime import date
 
-from prefect import task
 from prefect.cache_policies import NO_CACHE
 
 from connectors.tables import Cell, Grid
 from tasks.common.money import fee_income
+from tasks.common.prefect_task import task
 from tasks.common.tables import number_cell
 from tasks.grants.pipeline import (
     Candidate,

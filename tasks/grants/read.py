@@ -12,12 +12,12 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date
 
-from prefect import task
 from prefect.cache_policies import NO_CACHE
 
 from connectors.feeds import FeedEntry, FeedSource
 from connectors.grants import GrantHit, GrantsQuery, GrantsSearch
 from connectors.tables import Grid
+from tasks.common.prefect_task import task
 from tasks.grants.digests import recorded_reminders
 from tasks.grants.pipeline import Candidate
 from tasks.grants.plan import enrich, new_candidates

@@ -9,10 +9,10 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from prefect import task
 from prefect.cache_policies import NO_CACHE
 
 from connectors.tables import Cell, Grid, TableBackend
+from tasks.common.prefect_task import task
 from tasks.harvest.harvest import FLOW
 from tasks.harvest.plan import HarvestPlan, insight_columns, insight_header, last_row, news_columns
 from tasks.harvest.read import HarvestRead

@@ -23,12 +23,12 @@ from datetime import datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from prefect import task
 from prefect.cache_policies import NO_CACHE
 
 from connectors.mail import Message
 from connectors.tables import Grid
 from tasks.common.messages import render
+from tasks.common.prefect_task import task
 from tasks.common.text import normalise_header
 from tasks.events.messages import format_span
 from tasks.harvest.harvest import FLOW, PURPOSE, Answer, Finished, reminder_key, thanks_key, top_insights

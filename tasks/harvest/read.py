@@ -7,11 +7,11 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from prefect import task
 from prefect.cache_policies import NO_CACHE
 
 from connectors.tables import Grid, TableBackend
 from tasks.common.attendance import Attendance, parse_attendance
+from tasks.common.prefect_task import task
 from tasks.common.text import normalise_email
 from tasks.events.events import Event, parse_events
 from tasks.harvest.harvest import Answer

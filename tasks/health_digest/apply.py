@@ -5,10 +5,10 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from prefect import task
 from prefect.cache_policies import NO_CACHE
 
 from connectors.chat import ChatChannel
+from tasks.common.prefect_task import task
 from tasks.health_digest.plan import DigestPlan
 from weaver.ledger import Action, ApplyResult, Ledger, Outcome
 from weaver.state import StateDB

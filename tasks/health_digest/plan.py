@@ -19,11 +19,11 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
-from prefect import task
 from prefect.cache_policies import NO_CACHE
 
 from connectors.mail import Message
 from tasks.common.messages import render
+from tasks.common.prefect_task import task
 from tasks.health_digest.read import CHAT_PREFIX, EMAIL_PREFIX, HealthFacts
 from weaver.config import WeaverConfig
 from weaver.i18n import t

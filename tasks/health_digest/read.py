@@ -13,10 +13,10 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from prefect import task
 from prefect.cache_policies import NO_CACHE
 
 from connectors.run_history import RunHistory, RunProblem
+from tasks.common.prefect_task import task
 from weaver.state import StateDB, ledger_keys_like
 from weaver.state.health import bounces_since, last_finished, suppressions_since, unknown_outcomes
 

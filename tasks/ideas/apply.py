@@ -6,11 +6,11 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime
 
-from prefect import task
 from prefect.cache_policies import NO_CACHE
 
 from connectors.tables import Cell, Grid, TableBackend
 from tasks.common.columns import Columns
+from tasks.common.prefect_task import task
 from tasks.ideas.ideas import FLOW
 from tasks.ideas.plan import IdeasPlan
 from weaver.config import WeaverConfig

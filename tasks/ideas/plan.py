@@ -9,12 +9,12 @@ from datetime import date, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from prefect import task
 from prefect.cache_policies import NO_CACHE
 
 from connectors.mail import Message
 from tasks.common.audience import parse_audience
 from tasks.common.messages import render
+from tasks.common.prefect_task import task
 from tasks.ideas.ideas import PURPOSE, Ideas, Ranked, rank
 from weaver.config import WeaverConfig
 from weaver.ledger import Action

@@ -5,10 +5,10 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from prefect import task
 from prefect.cache_policies import NO_CACHE
 
 from connectors.tables import Grid, TableBackend
+from tasks.common.prefect_task import task
 from tasks.ideas.ideas import Ideas, parse_ideas
 from weaver.config import WeaverConfig
 from weaver.state import StateDB

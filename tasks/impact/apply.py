@@ -11,10 +11,10 @@ import os
 from collections.abc import Sequence
 from pathlib import Path
 
-from prefect import task
 from prefect.cache_policies import NO_CACHE
 
 from connectors.pdf import ChromiumPrinter
+from tasks.common.prefect_task import task
 from tasks.impact.plan import FOLDER, ImpactPlan
 from weaver.errors import WeaverError
 from weaver.ledger import Action, ApplyResult, Ledger, Outcome

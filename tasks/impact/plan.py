@@ -12,10 +12,10 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
-from prefect import task
 from prefect.cache_policies import NO_CACHE
 
 from tasks.common.attendance import RejectedRow, event_titles, parse_attendance
+from tasks.common.prefect_task import task
 from tasks.common.text import normalise_email
 from tasks.engagement.score import attendance_activities, event_activities, inbox_activities
 from tasks.impact import figures as f

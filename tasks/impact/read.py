@@ -9,10 +9,10 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from prefect import task
 from prefect.cache_policies import NO_CACHE
 
 from connectors.tables import Grid, TableBackend
+from tasks.common.prefect_task import task
 from tasks.common.ties import Tie, load_ties
 from tasks.engagement.read import read_optional_tab
 from tasks.surveys.surveys import parse_surveys

@@ -5,11 +5,11 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime
 
-from prefect import task
 from prefect.cache_policies import NO_CACHE
 
 from connectors.tables import TableBackend
 from tasks.common.delivery import Delivery
+from tasks.common.prefect_task import task
 from tasks.intake.intake import IntakePlan, intake_key
 from tasks.intake.optin import OptInPlan, confirm_key
 from weaver.ledger import Action, ApplyResult, Ledger, Outcome

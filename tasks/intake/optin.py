@@ -21,11 +21,11 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from prefect import task
 from prefect.cache_policies import NO_CACHE
 
 from connectors.mail import Message
 from tasks.common.messages import render
+from tasks.common.prefect_task import task
 from tasks.common.text import LANGUAGES, is_valid_email, normalise_email
 from tasks.intake.intake import Joiner
 from tasks.intake.read import JoinQueue

@@ -6,11 +6,11 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 
-from prefect import task
 from prefect.cache_policies import NO_CACHE
 
 from connectors.tables import Cell, Grid
 from tasks.common.dates import parse_date
+from tasks.common.prefect_task import task
 from tasks.common.text import is_valid_email, normalise_email, normalise_text
 from tasks.intake.intake import IntakePlan, Joiner, intake_key
 from tasks.members.plan import locate_columns

@@ -6,9 +6,9 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any
 
-from prefect import task
 from prefect.cache_policies import NO_CACHE
 
+from tasks.common.prefect_task import task
 from tasks.intake.intake import Joiner
 from weaver.state import StateDB
 from weaver.state.optin import CONFIRMED_PREFIX, confirmations_of, pending_confirmations

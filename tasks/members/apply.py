@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from prefect import task
 from prefect.cache_policies import NO_CACHE
 
 from connectors.tables import TableBackend
+from tasks.common.prefect_task import task
 from tasks.members.plan import SyncPlan
 from weaver.ledger import Action, ApplyResult, Ledger, Outcome
 from weaver.models import Member

@@ -29,11 +29,11 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-from prefect import task
 from prefect.cache_policies import NO_CACHE
 
 from connectors.audience import BATCH_LIMIT, Audience, Contact, ContactResult, ContactUpsert, subscriber_hash
 from connectors.tables import Cell, Grid
+from tasks.common.prefect_task import task
 from tasks.members.plan import SyncPlan, fields_hash, locate_columns
 from weaver.config import MailchimpConfig, WeaverConfig
 from weaver.i18n import t

@@ -25,12 +25,12 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from operator import itemgetter
 
-from prefect import task
 from prefect.cache_policies import NO_CACHE
 
 from connectors.tables import Cell, Grid
 from tasks.common.columns import Columns
 from tasks.common.dates import parse_date
+from tasks.common.prefect_task import task
 from tasks.common.text import (
     LANGUAGES,
     canonical_list_column,

@@ -7,10 +7,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from prefect import task
 from prefect.cache_policies import NO_CACHE
 
 from connectors.tables import TableBackend
+from tasks.common.prefect_task import task
 from tasks.common.ties import write_cells_and_ties
 from tasks.mixing.plan import GroupPlan
 from weaver.ledger import ApplyResult

@@ -19,13 +19,13 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 from typing import Any
 
-from prefect import task
 from prefect.cache_policies import NO_CACHE
 
 from connectors.mail import Message
 from connectors.tables import Cell, Grid
 from tasks.common.attendance import Attendance, Event, RejectedRow, attended, events, next_event, parse_attendance
 from tasks.common.dates import parse_date
+from tasks.common.prefect_task import task
 from tasks.common.text import normalise_email
 from tasks.common.ties import Tie, event_ties, group_ties, history
 from tasks.mixing.handouts import digest, participant_messages, table_cards

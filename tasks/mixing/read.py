@@ -9,11 +9,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from prefect import task
 from prefect.cache_policies import NO_CACHE
 
 from connectors.tables import Grid, TableBackend
 from tasks.common.attendance import event_titles
+from tasks.common.prefect_task import task
 from tasks.common.tables import read_tab
 from tasks.mixing.mix import MixError
 from weaver.config import WeaverConfig

@@ -15,9 +15,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from prefect import task
 from prefect.cache_policies import NO_CACHE
 
+from tasks.common.prefect_task import task
 from tasks.newsletter.compile import Edition
 from tasks.newsletter.delivery import FLOW, publish_campaigns
 from tasks.newsletter.plan import EditionPlan

@@ -18,12 +18,12 @@ from datetime import datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from prefect import task
 from prefect.cache_policies import NO_CACHE
 
 from connectors.audience import Audience, CampaignDraft
 from connectors.mail import Message
 from tasks.common.messages import pick_language
+from tasks.common.prefect_task import task
 from tasks.newsletter.compile import Edition, Period
 from weaver.config import WeaverConfig
 from weaver.errors import WeaverError

@@ -7,9 +7,9 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
-from prefect import task
 from prefect.cache_policies import NO_CACHE
 
+from tasks.common.prefect_task import task
 from tasks.newsletter.compile import Edition, Issue, compile_issue, render_edition
 
 

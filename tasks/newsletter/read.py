@@ -5,11 +5,11 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 
-from prefect import task
 from prefect.cache_policies import NO_CACHE
 
 from connectors.feeds import FeedSource
 from connectors.tables import Grid, TableBackend
+from tasks.common.prefect_task import task
 from tasks.newsletter.apply import archived_editions
 from tasks.newsletter.compile import FeedItem, feed_name
 from weaver.config import WeaverConfig

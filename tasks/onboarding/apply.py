@@ -5,10 +5,10 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime
 
-from prefect import task
 from prefect.cache_policies import NO_CACHE
 
 from tasks.common.delivery import Delivery
+from tasks.common.prefect_task import task
 from tasks.onboarding.onboarding import FLOW
 from tasks.onboarding.plan import OnboardingPlan, plan_followups
 from weaver.config import WeaverConfig

@@ -12,12 +12,12 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-from prefect import task
 from prefect.cache_policies import NO_CACHE
 
 from connectors.mail import Message
 from tasks.common.delivery import Delivery
 from tasks.common.messages import render
+from tasks.common.prefect_task import task
 from tasks.onboarding.onboarding import (
     FOLLOWUP,
     RECORD,

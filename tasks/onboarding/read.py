@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from prefect import task
 from prefect.cache_policies import NO_CACHE
 
+from tasks.common.prefect_task import task
 from tasks.onboarding.onboarding import FLOW, FOLLOWUP, RECORD, OnboardingState, Record, aware, person_from_row
 from weaver.ledger import Ledger
 from weaver.state import StateDB

@@ -9,11 +9,11 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 
-from prefect import task
 from prefect.cache_policies import NO_CACHE
 
 from connectors.social import PostChannel
 from connectors.tables import TableBackend
+from tasks.common.prefect_task import task
 from tasks.posts.posts import PostPlan
 from weaver.errors import WeaverError
 from weaver.ledger import Action, ApplyResult, Ledger, Outcome

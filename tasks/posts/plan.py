@@ -8,9 +8,9 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import date, datetime
 
-from prefect import task
 from prefect.cache_policies import NO_CACHE
 
+from tasks.common.prefect_task import task
 from tasks.events.events import SCHEDULED, parse_events
 from tasks.newsletter.compile import Issue, Period, format_day, opportunity_aliases, read_opportunities
 from tasks.posts.posts import Channel, Draft, PostPlan, opportunity_source, plan_drafts, plan_sends

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from prefect import task
 from prefect.cache_policies import NO_CACHE
 
 from connectors.chat import ChatChannel
+from tasks.common.prefect_task import task
 from tasks.prompts.prompts import PromptPlan
 from weaver.ledger import Action, ApplyResult, Ledger, Outcome
 from weaver.state import StateDB

@@ -9,9 +9,9 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import date, datetime, timedelta
 
-from prefect import task
 from prefect.cache_policies import NO_CACHE
 
+from tasks.common.prefect_task import task
 from tasks.events.calendar import parse_deadlines
 from tasks.events.events import SCHEDULED, Event, parse_events
 from tasks.newsletter.compile import format_day

@@ -14,10 +14,10 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from prefect import task
 from prefect.cache_policies import NO_CACHE
 
 from connectors.site import FolderSite, SiteTarget
+from tasks.common.prefect_task import task
 from tasks.site.plan import SitePlan
 from weaver.errors import WeaverError
 from weaver.ledger import Action, Ledger, Outcome

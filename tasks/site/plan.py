@@ -26,10 +26,10 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
 
-from prefect import task
 from prefect.cache_policies import NO_CACHE
 
 from tasks.common.messages import TEMPLATES, environment
+from tasks.common.prefect_task import task
 from tasks.events.events import SCHEDULED, Event, parse_events
 from tasks.newsletter.compile import (
     Edition,

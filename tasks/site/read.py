@@ -7,10 +7,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from prefect import task
 from prefect.cache_policies import NO_CACHE
 
 from connectors.tables import Grid, TableBackend
+from tasks.common.prefect_task import task
 from tasks.newsletter.apply import ARCHIVE_KIND
 from tasks.newsletter.compile import Edition
 from weaver.config import WeaverConfig

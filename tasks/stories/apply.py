@@ -3,10 +3,10 @@ published story appended once to the News tab for the newsletter (one write, thr
 
 from __future__ import annotations
 
-from prefect import task
 from prefect.cache_policies import NO_CACHE
 
 from connectors.tables import Grid, TableBackend
+from tasks.common.prefect_task import task
 from tasks.harvest.apply import appender
 from tasks.harvest.plan import news_columns
 from tasks.stories.plan import StoriesPlan

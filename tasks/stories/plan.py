@@ -12,11 +12,11 @@ from datetime import datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from prefect import task
 from prefect.cache_policies import NO_CACHE
 
 from connectors.mail import Message
 from tasks.common.messages import render
+from tasks.common.prefect_task import task
 from tasks.harvest.render import member_name
 from tasks.stories.read import StoriesRead
 from tasks.stories.stories import CONSENT, PUBLISH, VOTE, tally

@@ -7,10 +7,10 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from prefect import task
 from prefect.cache_policies import NO_CACHE
 
 from connectors.tables import Grid, TableBackend
+from tasks.common.prefect_task import task
 from tasks.stories.stories import CONSENT, Candidate, candidates
 from tasks.surveys.surveys import parse_surveys
 from weaver.config import WeaverConfig

@@ -7,9 +7,9 @@ answered is not reminded; a dry run records nothing (see `tasks/surveys/response
 
 from __future__ import annotations
 
-from prefect import task
 from prefect.cache_policies import NO_CACHE
 
+from tasks.common.prefect_task import task
 from tasks.surveys.responses import ingest_responses
 
 # Thin Prefect wrapper: one task over every survey's responses at once.

@@ -9,10 +9,10 @@ from __future__ import annotations
 import secrets
 from collections.abc import Sequence
 
-from prefect import task
 from prefect.cache_policies import NO_CACHE
 
 from connectors.tables import TableBackend
+from tasks.common.prefect_task import task
 from tasks.common.tables import read_tab
 from tasks.surveys.responses import collect_responses
 from tasks.surveys.surveys import Network, Survey, SurveyContext, SurveyTab, parse_surveys

@@ -18,10 +18,10 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
-from prefect import task
 from prefect.cache_policies import NO_CACHE
 
 from tasks.common.messages import Delivery
+from tasks.common.prefect_task import task
 from tasks.surveys.plan import SurveyPlan
 from tasks.surveys.responses import Collected, Ingested
 from tasks.surveys.surveys import SurveyContext

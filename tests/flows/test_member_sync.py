@@ -114,6 +114,7 @@ def test_prefect_links_the_tasks_without_walking_the_grid(demo_ws: Path, monkeyp
     from prefect.utilities.collections import visit_collection
 
     import flows.member_sync
+    import tasks.common.prefect_task
 
     visits = 0
 
@@ -133,5 +134,6 @@ def test_prefect_links_the_tasks_without_walking_the_grid(demo_ws: Path, monkeyp
     assert 0 < visits < 3_000, visits
     ours, visits = visits, 0
     monkeypatch.setattr(flows.member_sync, "opaque", lambda value: value)  # as before: Prefect walks it all
+    monkeypatch.setattr(tasks.common.prefect_task, "_opaque", lambda value: value)  # (our tasks' default too)
     member_sync(workspace=str(demo_ws), dry_run=True)
     assert visits > ours + 9_000, (ours, visits)  # the grid (300 x 15 objects) and the plan, twice each

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import html
 import re
-from datetime import timedelta
+import shutil
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -12,10 +15,15 @@ from connectors.mail import OutboxTransport
 from connectors.workbook import WorkbookTables
 from demo.history import seed_history
 from deployments.cli import run_flows
-from flows import WEEKLY_CYCLE
+from flows import DEMO_EXTRAS, WEEKLY_CYCLE
 from tasks.common.attendance import event_titles
+from tasks.common.unsubscribe import LINK_PURPOSE
 from tests.conftest import DEMO_DAY
 from weaver.config import EventsConfig
+from weaver.ledger import Ledger
+from weaver.links import LinkSigner, link_secret
+from weaver.state import StateDB
+from weaver.workspace import Workspace
 
 pytestmark = pytest.mark.usefixtures("prefect_harness")
 
@@ -47,9 +55,20 @@ def texts_people_read(ws: Path) -> dict[str, str]:
     return found
 
 
-def test_no_report_or_email_shows_an_internal_id_where_a_name_exists(demo_ws: Path) -> None:
-    seed_history(demo_ws, today=DEMO_DAY)
-    run_flows(WEEKLY_CYCLE, demo_ws, False, {}, defaults={"auto_approve": True, "as_of": DEMO_DAY.isoformat()})
+@pytest.fixture(scope="module")
+def cycled_demo(tmp_path_factory: pytest.TempPathFactory, demo_template: Path, prefect_harness: None) -> Path:
+    """The demo network after what `make demo` runs (its recent past seeded, then the cycle and the extras),
+    run once for the tests below, which only read what it left."""
+    ws = tmp_path_factory.mktemp("cycled") / "ws"
+    shutil.copytree(demo_template, ws)
+    seed_history(ws, today=DEMO_DAY)
+    cycle = [*WEEKLY_CYCLE, *DEMO_EXTRAS]
+    run_flows(cycle, ws, False, {}, defaults={"auto_approve": True, "as_of": DEMO_DAY.isoformat()})
+    return ws
+
+
+def test_no_report_or_email_shows_an_internal_id_where_a_name_exists(cycled_demo: Path) -> None:
+    demo_ws = cycled_demo
     texts = texts_people_read(demo_ws)
     assert any(name.startswith("email") for name in texts) and any(name.startswith("reports") for name in texts)
     titles = event_titles(WorkbookTables(demo_ws / "network.xlsx").read_tab("Events"), EventsConfig().columns)
@@ -69,3 +88,44 @@ def test_no_report_or_email_shows_an_internal_id_where_a_name_exists(demo_ws: Pa
         if found:
             leaks[name] = sorted(found)[:3]
     assert leaks == {}
+
+
+@pytest.fixture
+def outbox_db(cycled_demo: Path) -> Iterator[tuple[Workspace, StateDB]]:
+    ws = Workspace.open(cycled_demo)
+    db = StateDB(ws.state_url)
+    try:
+        yield ws, db
+    finally:
+        db.close()
+
+
+def test_every_member_email_of_the_demo_offers_one_click_unsubscribe_and_no_staff_email_does(
+    outbox_db: tuple[Workspace, StateDB],
+) -> None:
+    ws, db = outbox_db
+    signer = LinkSigner(link_secret(db, ws.config, False, "test")[0])
+    # the member each email was for, as the ledger recorded it (None: staff mail, to people in their role)
+    recipients = {e["key"]: e["payload"]["member_id"] for e in Ledger(db, "test").entries(kind="email")}
+    prefix = f"{ws.config.links.base_url}/l/{LINK_PURPOSE}/"
+    member_mail, staff_mail = 0, 0
+    for mail in OutboxTransport(ws.root / "outbox", None).messages():  # type: ignore[arg-type]
+        recipient = recipients[mail["X-Weaver-Key"]]
+        bodies = [p.get_content() for p in mail.walk() if p.get_content_type() in ("text/plain", "text/html")]
+        if recipient is None:
+            staff_mail += 1
+            assert (mail["List-Unsubscribe"], mail["List-Unsubscribe-Post"]) == (None, None), mail["X-Weaver-Key"]
+            assert not any(prefix in body for body in bodies), mail["X-Weaver-Key"]
+            continue
+        member_mail += 1
+        assert mail["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click", mail["X-Weaver-Key"]
+        found = re.fullmatch(r"<([^>]+)>, <mailto:([^>?]+)\?subject=unsubscribe>", str(mail["List-Unsubscribe"]))
+        assert found and found[1].startswith(prefix) and found[2] == ws.config.mail.from_address, mail["X-Weaver-Key"]
+        now = datetime.combine(DEMO_DAY, datetime.min.time(), UTC)
+        assert signer.verify(found[1].removeprefix(prefix), LINK_PURPOSE, now).subject == recipient  # their own link
+        assert mail["List-Id"] and bodies, mail["X-Weaver-Key"]
+        for body in bodies:  # the same link in the footer of every part, for readers without the button
+            assert found[1] in body or html.escape(found[1]) in body, mail["X-Weaver-Key"]
+        if ws.config.network.postal_address:
+            assert all(ws.config.network.postal_address in html.unescape(body) for body in bodies)
+    assert member_mail > 100 and staff_mail > 0  # the demo mails both, so neither branch is vacuous

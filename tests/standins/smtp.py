@@ -55,9 +55,16 @@ class Recorder:
     on_data: Callable[[Received], str | None] | None = None  # may return a reply instead of 250
     on_rcpt: Callable[[str], None] | None = None  # runs before a recipient is answered (the client waits)
     hang_up_after_data: set[str] = field(default_factory=set)  # take the message, then drop the line
+    pipelining: bool = False  # say PIPELINING after EHLO (aiosmtpd takes pipelined commands but does not say so)
+    max_connections: int | None = None  # more open at once are answered 421 (a provider's limit per client)
+    open: int = 0
     messages: list[Received] = field(default_factory=list)
     connections: int = 0
     lock: threading.Lock = field(default_factory=threading.Lock)
+
+    async def handle_EHLO(self, server: Any, session: Any, envelope: Any, hostname: str, responses: Any) -> Any:
+        session.host_name = hostname
+        return [*responses[:-1], "250-PIPELINING", responses[-1]] if self.pipelining else responses
 
     async def handle_RCPT(self, server: Any, session: Any, envelope: Any, address: str, options: list[str]) -> str:
         if self.on_rcpt is not None:
@@ -84,12 +91,30 @@ class Recorder:
             return [m.key for m in self.messages]
 
 
+class _LimitedSMTP(SMTP):
+    """aiosmtpd's server, answering 421 at once when the client already holds `max_connections`."""
+
+    async def _handle_client(self) -> None:
+        recorder = self.event_handler
+        if recorder.max_connections is not None and recorder.open > recorder.max_connections:
+            await self.push("421 4.7.0 too many connections from you")
+            assert self.transport is not None
+            self.transport.close()
+            return
+        await super()._handle_client()
+
+    def connection_lost(self, error: Exception | None) -> None:
+        self.event_handler.open -= 1
+        super().connection_lost(error)
+
+
 class _Controller(Controller):
     def factory(self) -> SMTP:
         self.handler.connections += 1
+        self.handler.open += 1
         with warnings.catch_warnings():  # login without TLS is what a loopback test wants
             warnings.simplefilter("ignore", UserWarning)
-            return super().factory()
+            return _LimitedSMTP(self.handler, **self.SMTP_kwargs)
 
 
 @contextmanager

@@ -1,6 +1,6 @@
 """The sending process the crash test kills: `deliver` straight over SMTP, no Prefect (fast to start).
 
-python -m tests.tasks.crash_sender DB_URL PORT COUNT
+python -m tests.tasks.crash_sender DB_URL PORT COUNT [CONNECTIONS]
 """
 
 from __future__ import annotations
@@ -31,11 +31,11 @@ def messages(count: int) -> list[Message]:
     ]
 
 
-def main(url: str, port: int, count: int) -> None:
-    transport = SmtpTransport("127.0.0.1", port, SENDER, security="none", timeout=10)
+def main(url: str, port: int, count: int, connections: int = 1) -> None:
+    transport = SmtpTransport("127.0.0.1", port, SENDER, security="none", timeout=10, connections=connections)
     summary = deliver(messages(count), transport, StateDB(url), "crash-test").summary()
     print(summary, flush=True)
 
 
 if __name__ == "__main__":
-    main(sys.argv[1], int(sys.argv[2]), int(sys.argv[3]))
+    main(sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), int(sys.argv[4]) if len(sys.argv) > 4 else 1)

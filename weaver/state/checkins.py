@@ -14,7 +14,7 @@ from typing import Any
 
 from sqlalchemy import Column, DateTime, String, Table, Text, select, update
 
-from weaver.state.core import StateDB, as_utc, insert_ignore, metadata, upsert
+from weaver.state.core import StateDB, as_utc, insert_ignore, members, metadata, upsert
 
 checkin_events = Table(
     "checkin_events",
@@ -97,3 +97,11 @@ def checkins_for(db: StateDB, event_ids: Sequence[str]) -> list[dict[str, Any]]:
     )
     with db.engine.connect() as conn:
         return [{**r, "checked_in_at": as_utc(r["checked_in_at"])} for r in conn.execute(query).mappings()]
+
+
+def active_member_by_email(db: StateDB, email: str) -> dict[str, Any] | None:
+    """The active member with this (normalised) address, for a walk-in at the door; None when there is none."""
+    query = select(members).where(members.c.email == email, members.c.status == "active")
+    with db.engine.connect() as conn:
+        row = conn.execute(query).mappings().first()
+    return dict(row) if row is not None else None

@@ -2,7 +2,9 @@
 
 export: everything the workspace's state holds about one person, as JSON and a readable HTML page, in the
 workspace's `exports/` folder (file names carry a short hash, never the address), plus the sheet rows that
-hold the address. forget: the same rows erased (`weaver.state.rights`), a keyed hash kept on the suppression
+hold the address. forget: the same rows erased (`weaver.state.rights`), the workspace's files scrubbed
+(reports and previews redacted, outbox messages to or about them and their export files deleted), a keyed
+hash kept on the suppression
 list, then a check that no row of any table still holds the address or a name, and the sheet rows the
 coordinator must delete (member-sync refuses them as forgotten until then). Neither command prints more
 personal data than the address the coordinator typed.
@@ -63,7 +65,7 @@ def export_person(config: Path, email: str, out: Path | None = None) -> tuple[Pa
     document = export_document(found.person, found.found, found.sheet_rows, found.tab, utcnow())
     folder = out or ws.root / "exports"
     folder.mkdir(parents=True, exist_ok=True)
-    stem = "member-" + hashlib.sha256(found.person.email.encode()).hexdigest()[:12]
+    stem = _stem(found.person.email)
     data, page = folder / f"{stem}.json", folder / f"{stem}.html"
     data.write_text(json.dumps(document, ensure_ascii=False, indent=1, default=str), encoding="utf-8")
     network = ws.config.network
@@ -74,14 +76,22 @@ def export_person(config: Path, email: str, out: Path | None = None) -> tuple[Pa
 
 def forget_person(config: Path, email: str) -> tuple[dict[str, int], list[int], str, int]:
     """Erase the person; returns (rows changed by table, sheet rows to delete, tab, rows still found)."""
+    from tasks.members.rights import scrub_files
     from weaver.clock import utcnow
     from weaver.state.rights import erase_person, rows_about
 
-    _ws, db, found = _lookup(config, email)
+    ws, db, found = _lookup(config, email)
     changed = erase_person(db, found.person, found.found, utcnow())
     left = rows_about(db, found.person, by_id=False).count()  # no address or name anywhere now
     db.close()
+    files = scrub_files(ws.reports, ws.outbox, ws.root / "exports", found.person.needles, _stem(found.person.email))
+    changed.update({f"files: {kind}": n for kind, n in files.items() if n})
     return changed, found.sheet_rows, found.tab, left
+
+
+def _stem(address: str) -> str:
+    """The export files' name: a short hash of the address, never the address."""
+    return "member-" + hashlib.sha256(address.encode()).hexdigest()[:12]
 
 
 @member_app.command("export")
@@ -116,9 +126,13 @@ def forget(
     except WeaverError as exc:
         typer.echo(str(exc), err=True)
         raise typer.Exit(1) from None
-    for table, count in sorted(changed.items()):
+    files = {k: v for k, v in changed.items() if k.startswith("files: ")}
+    rows_changed = {k: v for k, v in changed.items() if k not in files}
+    for table, count in sorted(rows_changed.items()):
         typer.echo(f"  {table}: {count} rows erased or cleared")
-    typer.echo(f"{sum(changed.values())} rows changed; {left} rows still mention this person")
+    for kind, count in sorted(files.items()):
+        typer.echo(f"  {kind}: {count} files scrubbed or deleted")
+    typer.echo(f"{sum(rows_changed.values())} rows changed; {left} rows still mention this person")
     if rows:
         typer.echo(f"now delete row {', '.join(map(str, rows))} of the tab {tab!r} in the members sheet: until then "
                    "member-sync refuses it as forgotten")  # fmt: skip

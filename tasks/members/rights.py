@@ -11,10 +11,13 @@ keeps every flow from mailing it.
 
 from __future__ import annotations
 
+import email
+import email.policy
 import html
 import json
 from collections.abc import Mapping, Sequence
 from datetime import datetime
+from pathlib import Path
 from typing import Any
 
 from connectors.tables import Grid
@@ -125,3 +128,62 @@ def _cell(value: Any) -> str:
     if isinstance(value, dict | list):
         return f"<pre>{html.escape(json.dumps(value, ensure_ascii=False, indent=1, default=str))}</pre>"
     return html.escape(str(value))
+
+
+# files --------------------------------------------------------------------------------------------------------
+def scrub_files(reports: Path, outbox: Path, exports: Path, needles: Sequence[str], stem: str) -> dict[str, int]:
+    """The workspace's files about a forgotten person: report and preview pages have the address and names
+    replaced by "[forgotten]"; outbox messages to or about them are deleted (the outbox stands in for a mail
+    server); their own export files (`<stem>.json/.html`) are deleted. Returns files changed by kind."""
+    done = {"reports": 0, "outbox": 0, "exports": 0}
+    wanted = [n for n in needles if n]
+    for path in sorted(reports.rglob("*")) if reports.is_dir() else []:
+        if path.suffix.lower() not in (".html", ".htm", ".txt", ".csv", ".json", ".md") or not path.is_file():
+            continue
+        text = path.read_text(encoding="utf-8", errors="replace")
+        scrubbed = _replace_all(text, [*wanted, *(html.escape(n) for n in wanted)])
+        if scrubbed != text:
+            path.write_text(scrubbed, encoding="utf-8")
+            done["reports"] += 1
+    for folder in ("new", "cur", "tmp"):
+        for path in sorted((outbox / folder).glob("*")) if (outbox / folder).is_dir() else []:
+            if path.is_file() and _mentions(_mail_text(path), wanted):
+                path.unlink()
+                done["outbox"] += 1
+    for path in (exports / f"{stem}.json", exports / f"{stem}.html"):
+        if path.is_file():
+            path.unlink()
+            done["exports"] += 1
+    return done
+
+
+def _replace_all(text: str, needles: Sequence[str]) -> str:
+    for needle in sorted(set(needles), key=len, reverse=True):
+        folded, start, out = needle.casefold(), 0, []
+        lowered = text.casefold()
+        if len(lowered) != len(text):  # casefold changed lengths (rare letters): match the case as written
+            text = text.replace(needle, "[forgotten]")
+            continue
+        while (hit := lowered.find(folded, start)) >= 0:
+            out.append(text[start:hit] + "[forgotten]")
+            start = hit + len(needle)
+        text = "".join(out) + text[start:]
+    return text
+
+
+def _mentions(text: str, needles: Sequence[str]) -> bool:
+    folded = text.casefold()
+    return any(n.casefold() in folded for n in needles)
+
+
+def _mail_text(path: Path) -> str:
+    """A stored message's headers and every text part, decoded (bodies are often base64 or quoted-printable)."""
+    message = email.message_from_bytes(path.read_bytes(), policy=email.policy.default)
+    parts = [str(v) for _, v in message.items()]
+    for part in message.walk():
+        if part.get_content_maintype() == "text":
+            try:
+                parts.append(part.get_content())
+            except (LookupError, ValueError):
+                parts.append(part.get_payload(decode=True).decode("utf-8", errors="replace"))
+    return "\n".join(parts)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import email
+import email.policy
 import json
 import os
 import re
@@ -44,6 +46,21 @@ def every_row(db: StateDB) -> list[tuple[str, str]]:
     return out
 
 
+def every_file(ws: Path) -> dict[Path, str]:
+    """The workspace's reports, previews, exports and outbox messages as text (mail parts decoded)."""
+    out = {}
+    for path in [*ws.joinpath("reports").rglob("*"), *ws.joinpath("exports").rglob("*")]:
+        if path.is_file() and path.suffix in (".html", ".json", ".txt", ".csv"):
+            out[path] = path.read_text(encoding="utf-8", errors="replace").casefold()
+    for path in ws.joinpath("outbox").rglob("*"):
+        if path.is_file():
+            message = email.message_from_bytes(path.read_bytes(), policy=email.policy.default)
+            parts = [str(v) for _, v in message.items()]
+            parts += [p.get_content() for p in message.walk() if p.get_content_maintype() == "text"]
+            out[path] = "\n".join(parts).casefold()
+    return out
+
+
 @pytest.mark.usefixtures("prefect_harness")
 def test_export_holds_every_row_then_forget_leaves_no_trace_and_sync_refuses_the_row(demo_ws: Path) -> None:
     seed_history(demo_ws, today=DEMO_DAY)  # survey and vote invitations in the ledger, answers in the inbox
@@ -83,6 +100,9 @@ def test_export_holds_every_row_then_forget_leaves_no_trace_and_sync_refuses_the
     assert f"now delete row {row} of the tab" in forgot.output and "0 rows still mention" in forgot.output
     left = [(t, r) for t, r in every_row(db) if any(x in r for x in traces)]
     assert left == []  # no table, ledger payload or inbox row holds their address or name
+    assert "files: outbox" in forgot.output and "files: reports" in forgot.output
+    files = every_file(demo_ws)  # reports, previews, exports and the outbox: nothing names them either
+    assert [p for p, body in files.items() if any(x in body for x in traces)] == []
     with db.engine.connect() as conn:
         kept = conn.execute(text("select count(*) from ledger where key like :k"), {"k": f"%{member_id}%"}).scalar()
     assert kept > 0  # the ledger still knows what was done (key, status, times): a rerun repeats nothing
@@ -142,5 +162,7 @@ def test_the_readme_commands_run_as_written(tmp_path: Path, demo_ws: Path) -> No
                              cwd=tmp_path, env=env, capture_output=True, text=True, timeout=180)  # fmt: skip
         assert run.returncode == 0, run.stderr
         done.append(run.stdout)
-    assert "json: " in done[0] and len(list((tmp_path / "demo-network" / "exports").glob("member-*.html"))) == 1
+        exported = list((tmp_path / "demo-network" / "exports").glob("member-*.html"))
+        assert len(exported) == (1 if command == export else 0)  # forget deletes the export files too
+    assert "json: " in done[0]
     assert "now delete row 5 of the tab 'Members'" in done[1]  # Wen Nguyen, the demo's fourth member

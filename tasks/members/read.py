@@ -27,7 +27,7 @@ def read_member_edits(db: StateDB) -> MemberEdits:
     applied = edit_rows(db, ("applied",))
     concerned = {e["member_id"] for e in (*pending, *applied)}
     synced = (
-        {r["member_id"]: dict(r["fields"]) for r in db.member_rows() if r["member_id"] in concerned}
+        {r["member_id"]: dict(r["fields"]) for r in db.member_rows(as_synced=True) if r["member_id"] in concerned}
         if concerned
         else {}
     )

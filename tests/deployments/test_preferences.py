@@ -110,3 +110,18 @@ def test_a_language_chosen_on_the_page_reaches_the_sheet_at_the_next_member_sync
     assert synced["member_changes"] == {"applied": 1}
     state = next(r for r in rig.db.member_rows() if r["member_id"] == member["member_id"])
     assert state["fields"]["language"] == "en"  # what every later run's planning reads for this member
+
+
+def test_a_chosen_language_counts_for_the_next_run_before_member_sync_writes_it(rig: LinkRig) -> None:
+    from tasks.common.unsubscribe import TOPICS
+    from tasks.newsletter.compile import Edition
+    from tasks.newsletter.delivery import newsletter_messages
+
+    token = rig.token("unsubscribe", "m-zh")
+    with TestClient(rig.app) as client:
+        client.post(f"/l/unsubscribe/{token}", data={"action": "save", "topic": list(TOPICS), "language": "en"})
+    editions = [Edition("2026-11", lang, f"News {lang}", f"text {lang}", f"<p>{lang}</p>", {}) for lang in ("zh", "en")]
+    messages, _ = newsletter_messages(editions, rig.db, rig.ws.config)
+    assert {m.member_id: m.language for m in messages} == {"m-zh": "en", "m-en": "en"}  # the planning reads it
+    synced = {r["member_id"]: r["fields"]["language"] for r in rig.db.member_rows(as_synced=True)}
+    assert synced == {"m-zh": "zh", "m-en": "en"}  # member-sync still compares against what the sheet held

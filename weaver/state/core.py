@@ -179,10 +179,21 @@ class StateDB:
             rows = conn.execute(select(members.c.member_id, members.c.fields_hash, members.c.status))
             return {r.member_id: (r.fields_hash, r.status) for r in rows}
 
-    def member_rows(self, status: str = "active") -> list[dict[str, Any]]:
+    def member_rows(self, status: str = "active", as_synced: bool = False) -> list[dict[str, Any]]:
+        """Members as the last member-sync recorded them, except that a language a member chose on their own
+        page and member-sync has not written yet already counts (every later email is in it); `as_synced`: the
+        rows exactly as synced (member-sync compares against them)."""
         with self.engine.connect() as conn:
-            rows = conn.execute(select(members).where(members.c.status == status))
-            return [dict(r._mapping) for r in rows]
+            rows = [dict(r._mapping) for r in conn.execute(select(members).where(members.c.status == status))]
+        if as_synced:
+            return rows
+        from weaver.state.self_service import pending_languages  # the edits table is defined on top of this one
+
+        chosen = pending_languages(self)
+        for row in rows if chosen else ():
+            if row["member_id"] in chosen:
+                row["fields"] = {**(row["fields"] or {}), "language": chosen[row["member_id"]]}
+        return rows
 
     def record_sync_run(self, flow: str, started_at: datetime, summary: dict[str, Any]) -> None:
         with self.begin() as conn:

@@ -59,6 +59,16 @@ def edit_rows(
         return [dict(r._mapping) for r in rows]
 
 
+def pending_languages(db: StateDB) -> dict[str, str]:
+    """member id -> the language they chose most recently and member-sync has not written yet."""
+    query = select(member_edits.c.member_id, member_edits.c.value).where(
+        member_edits.c.status == "pending", member_edits.c.field == "language"
+    )
+    with db.engine.connect() as conn:
+        rows = conn.execute(query.order_by(member_edits.c.made_at, member_edits.c.id))
+        return {r.member_id: r.value for r in rows}
+
+
 def settle_edits(db: StateDB, outcomes: Sequence[tuple[str, str, str]]) -> None:
     """(edit id, status, detail) for each change member-sync settled."""
     now = utcnow()

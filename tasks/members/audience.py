@@ -43,10 +43,12 @@ from weaver.report import Report, Table
 from weaver.state import StateDB, utcnow
 from weaver.state.audience import audience_contacts, save_audience_pull, save_audience_pushes
 from weaver.state.delivery import suppressions_from
+from weaver.state.preferences import topics_off
 
 LEFT = ("unsubscribed", "cleaned")  # statuses that mean: never email, never subscribe again
 KEEP_STATUS = ("pending", "transactional", "archived")  # contacts whose status is not ours to set
 PULL_FLOW = "audience-pull"  # the sync_runs entry holding each pull's high-water mark
+TOPIC_OFF_TAG = "topic-off:"  # + a topic the member turned off on their preference page
 CLOCK_MARGIN = timedelta(minutes=10)  # our clock and Mailchimp's may differ: pull a little overlap
 
 
@@ -71,6 +73,7 @@ class AudienceRead:
     known: dict[str, Known]  # email -> what we know
     suppressed: dict[str, str]  # email -> reason, from earlier Mailchimp pulls
     calls: int = 0
+    topics_off: dict[str, tuple[str, ...]] = field(default_factory=dict)  # member id -> topics they turned off
 
 
 def read_audience(audience: Audience, db: StateDB, list_id: str) -> AudienceRead:
@@ -83,7 +86,8 @@ def read_audience(audience: Audience, db: StateDB, list_id: str) -> AudienceRead
         contacts = [c for status in LEFT for c in audience.contacts(status=status, since=since)]
     calls = sum(audience.calls.values()) - before
     known = load_known(db, list_id)
-    return AudienceRead(list_id, contacts, since is None, started, known, mailchimp_suppressions(db), calls)
+    return AudienceRead(list_id, contacts, since is None, started, known, mailchimp_suppressions(db), calls,
+                        topics_off(db))  # fmt: skip
 
 
 def last_pull(db: StateDB, list_id: str) -> datetime | None:
@@ -178,9 +182,12 @@ def plan_link_unsubscribes(sync: SyncPlan, grid: Grid, config: WeaverConfig, lef
     return len(mark_consent(sync, grid, config, left))
 
 
-def contact_for(member: Member, status: str, cfg: MailchimpConfig) -> ContactUpsert:
+def contact_for(member: Member, status: str, cfg: MailchimpConfig, off: Sequence[str] = ()) -> ContactUpsert:
+    """`off`: the topics the member turned off on their preference page, pushed as tags "topic-off:<topic>"
+    (a Mailchimp segment excludes them; a topic ticked again loses its tag like any stale tag)."""
     merge = {tag: member.fields.get(name, "")[:255] for tag, name in cfg.merge_fields.items()}
-    return ContactUpsert(member.email, status, merge, member.language, member_tags(member, cfg.tags_from))
+    tags = tuple(sorted({*member_tags(member, cfg.tags_from), *(f"{TOPIC_OFF_TAG}{topic}" for topic in off)}))
+    return ContactUpsert(member.email, status, merge, member.language, tags)
 
 
 def member_tags(member: Member, tags_from: Sequence[str]) -> tuple[str, ...]:
@@ -214,7 +221,7 @@ def plan_pushes(
         if status is None:
             skipped[why] = skipped.get(why, 0) + 1
             continue
-        contact = contact_for(member, status, cfg)
+        contact = contact_for(member, status, cfg, read.topics_off.get(member.member_id, ()))
         digest = synced_hash(contact)
         if known is not None and known.synced_hash == digest:
             skipped["unchanged"] = skipped.get("unchanged", 0) + 1

@@ -37,6 +37,13 @@ def preferences_of(db: StateDB, member_ids: Iterable[str]) -> dict[str, dict[str
     return found
 
 
+def topics_off(db: StateDB) -> dict[str, tuple[str, ...]]:
+    """member id -> the topics they turned off, for every member who turned any off (one small table)."""
+    with db.engine.connect() as conn:
+        rows = conn.execute(select(member_preferences.c.member_id, member_preferences.c.topics_off))
+        return {r.member_id: tuple(r.topics_off) for r in rows if r.topics_off}
+
+
 def save_preferences(db: StateDB, member_id: str, topics_off: Sequence[str], language: str, at: datetime) -> None:
     row = {"member_id": member_id, "topics_off": sorted(set(topics_off)), "language": language, "updated_at": at}
     with db.begin() as conn:

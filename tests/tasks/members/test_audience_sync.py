@@ -234,3 +234,31 @@ def test_dry_run_pushes_and_writes_nothing(standin: MailchimpStandIn, db: StateD
     result = sync(tables, config(standin), db, gateway(standin), dry_run=True)
     assert result.summary()["would_push"] == 10
     assert writes(standin) == Counter() and tables.calls["write"] == 0 and standin.members == {}
+
+
+def test_topics_turned_off_on_the_preference_page_reach_mailchimp_as_tags(
+    standin: MailchimpStandIn, db: StateDB
+) -> None:
+    from datetime import UTC, datetime
+
+    from tasks.members.plan import member_id_for
+    from weaver.state.preferences import save_preferences
+
+    cfg = config(standin)
+    tables = GridTables(people(4))
+    sync(tables, cfg, db, gateway(standin))
+    at = datetime(2026, 11, 24, tzinfo=UTC)
+    save_preferences(db, member_id_for("person.1@example.org"), ["newsletter", "surveys"], "", at)
+    dry = sync(tables, cfg, db, gateway(standin), dry_run=True)
+    assert (
+        dry.summary()["would_push"] == 1
+        and "topic-off:newsletter" not in standin.contact("person.1@example.org")["tags"]
+    )
+    sync(tables, cfg, db, gateway(standin))
+    tags = standin.contact("person.1@example.org")["tags"]
+    assert {"topic-off:newsletter", "topic-off:surveys"} <= tags and "climate" in tags
+    assert not any(t.startswith("topic-off:") for t in standin.contact("person.2@example.org")["tags"])
+    save_preferences(db, member_id_for("person.1@example.org"), ["surveys"], "", at)  # newsletter ticked again
+    sync(tables, cfg, db, gateway(standin))
+    tags = standin.contact("person.1@example.org")["tags"]
+    assert "topic-off:surveys" in tags and "topic-off:newsletter" not in tags

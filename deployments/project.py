@@ -2,7 +2,7 @@
 
     python -m deployments.project -c demo --workspace demo-network > prefect.yaml    # (make prefect-yaml)
     python -m deployments.project -r networks.toml > prefect.yaml    # every network of a registry, one pool
-    prefect work-pool create weaver --type process
+    prefect work-pool create weaver --type process --overwrite
     prefect deploy --all          # from the project folder: workers run the flows from here
     prefect worker start --pool weaver
 

@@ -32,7 +32,7 @@ def test_the_section_lists_the_commands_run_here() -> None:
         "weaver reconcile -c demo-network",  # test_reconcile_as_written
         # the rest: tests/deployments/test_workers.py runs them in order, from a folder laid out as said
         "python -m deployments.project -c demo-network --workspace demo-network --pool weaver > prefect.yaml",
-        "prefect work-pool create weaver --type process",
+        "prefect work-pool create weaver --type process --overwrite",  # safe to repeat
         "prefect --no-prompt deploy --all",
         "prefect worker start --pool weaver --name worker-1",
         "prefect worker start --pool weaver --name worker-2",

@@ -37,7 +37,8 @@ class HarvestPage:
             return None
         return event
 
-    def get(self, ctx: PageContext) -> PageReply:
+    def _open(self, ctx: PageContext) -> dict[str, Any] | PageReply:
+        """The event while this member may still answer; otherwise the reply that says why (GET and POST alike)."""
         event = self._event(ctx)
         if event is None:
             return refusal(ctx.ws.config.network.name, ctx.language)
@@ -45,16 +46,16 @@ class HarvestPage:
             return self._message(ctx, event, "harvest.page.again")
         if ctx.now >= event["closes_at"]:
             return self._message(ctx, event, "harvest.page.closed", 409)
-        return self._form(ctx, event, "")
+        return event
+
+    def get(self, ctx: PageContext) -> PageReply:
+        event = self._open(ctx)
+        return event if isinstance(event, PageReply) else self._form(ctx, event, "")
 
     def post(self, ctx: PageContext) -> PageReply:
-        event = self._event(ctx)
-        if event is None:
-            return refusal(ctx.ws.config.network.name, ctx.language)
-        if answer_of(ctx.db, event["event_id"], ctx.link.subject) is not None:
-            return self._message(ctx, event, "harvest.page.again")
-        if ctx.now >= event["closes_at"]:
-            return self._message(ctx, event, "harvest.page.closed", 409)
+        event = self._open(ctx)
+        if isinstance(event, PageReply):
+            return event
         tag, consent = ctx.form.get("tag", ""), ctx.form.get("consent", "")
         quote = ctx.form.get("quote", "").strip()[:MAX_QUOTE]
         rating_text = ctx.form.get("rating", "")

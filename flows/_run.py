@@ -18,7 +18,7 @@ import logging
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import AbstractContextManager, ExitStack
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from pathlib import Path
 from types import TracebackType
 from typing import TypeVar
@@ -59,7 +59,7 @@ class Operation:
     name: str
     workspace: str
     dry_run: bool = False
-    as_of: str = ""
+    as_of: str | date | datetime | None = None  # the flow's as_of: a date, a moment, or None for now
     approvals: list[Approval] = field(default_factory=list)
     _rt: Runtime | None = field(default=None, repr=False)
     _clock: Clock | None = field(default=None, repr=False)

@@ -179,14 +179,17 @@ def _go(audience: Audience, payload: Mapping[str, Any], since: datetime, schedul
     return Outcome.success(f"campaign {campaign.id} sent")
 
 
-def parse_schedule(text: str, zone: str) -> datetime | None:
-    """`2026-12-01 09:00` in the network's time zone (Mailchimp moves it to the next quarter hour)."""
-    if not text.strip():
+def parse_schedule(text: str | datetime | None, zone: str) -> datetime | None:
+    """`2026-12-01 09:00` (or that moment) in the network's time zone (Mailchimp moves it to the next quarter hour)."""
+    if isinstance(text, datetime):
+        when = text
+    elif text is None or not text.strip():
         return None
-    try:
-        when = datetime.fromisoformat(text.strip())
-    except ValueError:
-        raise WeaverError(f"newsletter: schedule_at {text!r} is not a date and time (2026-12-01 09:00)") from None
+    else:
+        try:
+            when = datetime.fromisoformat(text.strip())
+        except ValueError:
+            raise WeaverError(f"newsletter: schedule_at {text!r} is not a date and time (2026-12-01 09:00)") from None
     return when if when.tzinfo else when.replace(tzinfo=ZoneInfo(zone))
 
 

@@ -24,6 +24,7 @@ from connectors.audience import Audience, CampaignDraft
 from connectors.mail import Message
 from tasks.common.messages import pick_language
 from tasks.common.prefect_task import task
+from tasks.common.unsubscribe import topic_off_tag
 from tasks.newsletter.compile import Edition, Period
 from weaver.config import WeaverConfig
 from weaver.errors import WeaverError
@@ -151,7 +152,13 @@ def _draft(audience: Audience, edition: Edition, config: WeaverConfig, since: da
     if campaign is None:
         preview = edition.text.strip().splitlines()[0][:140] if edition.text.strip() else ""
         draft = CampaignDraft(
-            title, edition.subject, preview, config.mail.from_name, config.mail.from_address, edition.lang
+            title,
+            edition.subject,
+            preview,
+            config.mail.from_name,
+            config.mail.from_address,
+            edition.lang,
+            exclude_tags=(topic_off_tag("newsletter"),),
         )
         campaign = audience.create_campaign(draft)
     if campaign.status in ("save", "paused"):

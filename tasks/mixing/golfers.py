@@ -11,8 +11,9 @@ symmetry, where the question becomes a small satisfiability problem:
 * on the rounds: rounds 0-3 are fixed by the whole group; rounds 4<->5 and 6<->7 are swapped by the
   translations with bit 2 set, rounds 8<->9 by those with bit 1 set.
 
-The known 10-round solutions have this automorphism group (Z_2^3, acting freely on the people with these
-orbits on the rounds), so the restricted problem has solutions. Variables say "p and q share a group in
+A published 10-round solution has exactly this automorphism group (Z_2^3, acting freely on the people with
+these orbits on the rounds; found by computing its automorphisms, round 4 of issue 17), so the restricted
+problem has solutions; no solution table is copied here: the schedule comes from the solver. Variables say "p and q share a group in
 round r"; a variable stands for its whole orbit under the group (672 free variables). Clauses: sharing a group
 is transitive; everyone has exactly 3 partners in every round; every pair except twins shares a group in
 exactly one round. A SAT solver (minisat, through python-sat) answers in a fraction of a second.

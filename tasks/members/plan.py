@@ -119,7 +119,12 @@ def parse_members(grid: Grid, layout: Layout, cfg: MembersConfig, default_langua
     n = len(body)
     names = sorted(layout.field_cols)  # sorted, so every member's fields share one key order
     width = min(map(len, body), default=0)
-    columns = [_column(body, layout.field_cols[name], name, width) for name in names]
+    if body and width == max(map(len, body)):  # every row as wide: one transposition gives every column
+        transposed = list(zip(*body, strict=True))
+        columns = [_column(body, layout.field_cols[name], name, width, transposed) for name in names]
+        del transposed
+    else:
+        columns = [_column(body, layout.field_cols[name], name, width) for name in names]
     nonblank = list(map(any, zip(*columns, strict=True))) if columns else [False] * n  # blank as typed
     problems, warnings = _type_columns(names, columns, default_language, lang, set(cfg.required))
     id_col = layout.owned_cols.get("member_id")
@@ -247,11 +252,16 @@ def _check_consent(value: str, _name: str, _default: str, lang: str) -> Checked:
     return value, None, (t("warn.consent", lang) if unclear else None)
 
 
-def _column(body: Grid, col: int, name: str, width: int) -> list[str]:
+def _column(
+    body: Grid, col: int, name: str, width: int, transposed: Sequence[Sequence[str]] | None = None
+) -> list[str]:
     """One column's normalised text; `width` is the shortest row's length (shorter rows are padded)."""
     if not body:
         return []
-    if width > col:
+    values: Sequence[str]
+    if transposed is not None and col < len(transposed):
+        values = transposed[col]
+    elif width > col:
         values = list(map(itemgetter(col), body))
     else:
         values = [row[col] if col < len(row) else "" for row in body]

@@ -13,6 +13,8 @@ it, nothing about the audience runs and no call is made.
 
 from __future__ import annotations
 
+from datetime import date
+
 from prefect import flow
 from prefect.utilities.annotations import opaque
 
@@ -34,7 +36,7 @@ from tasks.members.rights import add_forgotten_note, refuse_forgotten
 
 
 @flow(name="member-sync")
-def member_sync(workspace: str = ".", dry_run: bool = False, as_of: str = "") -> SyncSummary:
+def member_sync(workspace: str = ".", dry_run: bool = False, as_of: date | None = None) -> SyncSummary:
     """Sync the member spreadsheet into the network's state.
 
     Args:

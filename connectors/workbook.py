@@ -20,7 +20,7 @@ import os
 import tempfile
 import zipfile
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from datetime import date, datetime, time
 from itertools import repeat
 from pathlib import Path
@@ -57,19 +57,24 @@ def cell_text(value: Any) -> str:
     return str(value)
 
 
-def _as_shared_text(grid: list[list[Any]]) -> None:
-    """Every cell as text (`cell_text`), in place, equal texts sharing one string object.
+def _shared_text_rows(rows: Iterable[list[Any]], first_col: int) -> Grid:
+    """Every cell as text (`cell_text`), equal texts sharing one string object, row by row.
 
-    A members tab repeats most of its values (consent, language, region, dates...): one object per distinct
-    text instead of one per cell keeps a 100,000-row tab in about half the memory, and later passes over a
-    column (the plan's `dict.fromkeys`) find each string's hash already computed.
+    calamine's rows start at the sheet's first used column (`first_col`) but at row 1: the columns before it
+    are put back, so row and column numbers match what the coordinator sees (as `to_python(skip_empty_area=
+    False)` gives, without building every row's Python objects at once). A members tab repeats most of its
+    values (consent, language, region, dates...): one object per distinct text instead of one per cell
+    keeps a 100,000-row tab in about half the memory, and later passes over a column find each hash cached.
     """
     shared: dict[str, str] = {}
     share = shared.setdefault
-    for k, row in enumerate(grid):
+    pad = [""] * first_col
+    grid: Grid = []
+    for row in rows:
         if not all(map(isinstance, row, _STR)):
             row = [v if type(v) is str else cell_text(v) for v in row]
-        grid[k] = list(map(share, row, row))
+        grid.append(pad + list(map(share, row, row)) if pad else list(map(share, row, row)))
+    return grid
 
 
 _STR = repeat(str)
@@ -109,9 +114,9 @@ class WorkbookTables:
         if tab not in book.sheet_names:
             raise SourceError(f"{self.path.name}: no tab named {tab!r} (tabs: {', '.join(book.sheet_names)})")
         # skip_empty_area=False keeps leading blank rows, so row numbers match what the coordinator sees
-        grid = book.get_sheet_by_name(tab).to_python(skip_empty_area=False)
-        del book
-        _as_shared_text(grid)
+        sheet = book.get_sheet_by_name(tab)
+        grid = _shared_text_rows(sheet.iter_rows(), sheet.start[1] if sheet.start else 0)
+        del sheet, book  # calamine's copy of the sheet
         self._formula_text(tab, grid)
         return grid
 

@@ -22,6 +22,7 @@ import zipfile
 from collections import Counter
 from collections.abc import Sequence
 from datetime import date, datetime, time
+from itertools import repeat
 from pathlib import Path
 from typing import Any
 
@@ -54,6 +55,24 @@ def cell_text(value: Any) -> str:
     if isinstance(value, float) and value.is_integer():
         return str(int(value))
     return str(value)
+
+
+def _as_shared_text(grid: list[list[Any]]) -> None:
+    """Every cell as text (`cell_text`), in place, equal texts sharing one string object.
+
+    A members tab repeats most of its values (consent, language, region, dates...): one object per distinct
+    text instead of one per cell keeps a 100,000-row tab in about half the memory, and later passes over a
+    column (the plan's `dict.fromkeys`) find each string's hash already computed.
+    """
+    shared: dict[str, str] = {}
+    share = shared.setdefault
+    for k, row in enumerate(grid):
+        if not all(map(isinstance, row, _STR)):
+            row = [v if type(v) is str else cell_text(v) for v in row]
+        grid[k] = list(map(share, row, row))
+
+
+_STR = repeat(str)
 
 
 class WorkbookTables:
@@ -90,8 +109,9 @@ class WorkbookTables:
         if tab not in book.sheet_names:
             raise SourceError(f"{self.path.name}: no tab named {tab!r} (tabs: {', '.join(book.sheet_names)})")
         # skip_empty_area=False keeps leading blank rows, so row numbers match what the coordinator sees
-        rows = book.get_sheet_by_name(tab).to_python(skip_empty_area=False)
-        grid = [[v if type(v) is str else cell_text(v) for v in row] for row in rows]
+        grid = book.get_sheet_by_name(tab).to_python(skip_empty_area=False)
+        del book
+        _as_shared_text(grid)
         self._formula_text(tab, grid)
         return grid
 

@@ -32,7 +32,7 @@ import math
 import posixpath
 import re
 import zipfile
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, time
 from typing import IO
@@ -166,6 +166,13 @@ def _attr(attrs: bytes, name: bytes) -> str | None:
 
 def patch_sheet(xml: bytes, writes: Writes) -> tuple[bytes, set[str]]:
     """The sheet part with `writes` applied, and the refs of written cells that held a formula."""
+    pieces, formulas = patch_sheet_pieces(xml, writes)
+    return b"".join(pieces), formulas
+
+
+def patch_sheet_pieces(xml: bytes, writes: Writes) -> tuple[list[bytes | memoryview], set[str]]:
+    """`patch_sheet` as the pieces to write one after the other: the unchanged stretches of the part are
+    views into `xml`, not copies, so a 100 MB part is never held twice (or four times) in memory."""
     head = re.search(rb"<(\w+:)?sheetData(?=[\s/>])[^>]*?(/?)>", xml)
     if head is None:
         raise SourceError("the sheet part has no <sheetData>")
@@ -201,13 +208,17 @@ def patch_sheet(xml: bytes, writes: Writes) -> tuple[bytes, set[str]]:
         if k >= len(pending):
             break
     edits.extend((end, end, rows.new(row, by_row[row])) for row in pending[k:])
-    out: list[bytes] = []
+    dimension = _grow_dimension(xml, pb, writes, before=start)
+    if dimension is not None:
+        edits.insert(0, dimension)  # <dimension> comes before <sheetData>
+    view = memoryview(xml)
+    out: list[bytes | memoryview] = []
     pos = 0
     for at, until, piece in edits:  # in order of position already
-        out += [xml[pos:at], piece]
+        out += [view[pos:at], piece]
         pos = until
-    out.append(xml[pos:])
-    return _grow_dimension(b"".join(out), pb, writes), rows.formulas
+    out.append(view[pos:])
+    return out, rows.formulas
 
 
 Edit = tuple[int, int, bytes]  # replace xml[start:end] with these bytes
@@ -327,20 +338,22 @@ def _grow_spans(attrs: bytes, cells: Mapping[int, CellValue]) -> bytes:
     return attrs[: m.start(2)] + b"%d:%d" % (new_lo, new_hi) + attrs[m.end(3) :]
 
 
-def _grow_dimension(xml: bytes, pb: bytes, writes: Writes) -> bytes:
+def _grow_dimension(xml: bytes, pb: bytes, writes: Writes, before: int) -> Edit | None:
+    """The edit that widens `<dimension ref="A1:N300">` (found before offset `before`) to the cells written."""
     if not writes:
-        return xml
-    m = re.search(rb"<" + pb + rb"dimension\b[^>]*?\sref\s*=\s*([\"'])([A-Z]+)(\d+)(?::([A-Z]+)(\d+))?\1", xml)
+        return None
+    dim = re.compile(rb"<" + pb + rb"dimension\b[^>]*?\sref\s*=\s*([\"'])([A-Z]+)(\d+)(?::([A-Z]+)(\d+))?\1")
+    m = dim.search(xml, 0, before)
     if m is None:
-        return xml
+        return None
     end_col = col_number((m.group(4) or m.group(2)).decode())
     end_row = int(m.group(5) or m.group(3))
     max_row = max(r for r, _ in writes)
     max_col = max(c for _, c in writes)
     if max_row <= end_row and max_col <= end_col:
-        return xml
+        return None
     ref = f"{col_letters(max(end_col, max_col))}{max(end_row, max_row)}".encode()
-    return xml[: m.start(2)] + m.group(2) + m.group(3) + b":" + ref + xml[(m.end(5) if m.group(5) else m.end(3)) :]
+    return m.start(2), m.end(5) if m.group(5) else m.end(3), m.group(2) + m.group(3) + b":" + ref
 
 
 def drop_from_calc_chain(xml: bytes, sheet_id: str, refs: Iterable[str]) -> bytes:
@@ -420,10 +433,10 @@ def patch_package(source: IO[bytes], target: IO[bytes], tab: str, writes: Writes
     """Copy the .xlsx package from `source` to `target` with `writes` applied to `tab`."""
     with zipfile.ZipFile(source) as zin:
         part, sheet_id, calc_chain = sheet_part_of(zin, tab)
-        new_sheet, formulas = patch_sheet(zin.read(part), writes)
-        replaced = {part: new_sheet}
+        new_sheet, formulas = patch_sheet_pieces(zin.read(part), writes)
+        replaced: dict[str, Sequence[bytes | memoryview]] = {part: new_sheet}
         if formulas and calc_chain and calc_chain in zin.NameToInfo:
-            replaced[calc_chain] = drop_from_calc_chain(zin.read(calc_chain), sheet_id, formulas)
+            replaced[calc_chain] = [drop_from_calc_chain(zin.read(calc_chain), sheet_id, formulas)]
         with zipfile.ZipFile(target, "w") as zout:
             for info in zin.infolist():
                 copy = zipfile.ZipInfo(info.filename, info.date_time)
@@ -431,11 +444,13 @@ def patch_package(source: IO[bytes], target: IO[bytes], tab: str, writes: Writes
                 copy.external_attr = info.external_attr
                 copy.create_system = info.create_system
                 copy.comment = info.comment
-                body = replaced.get(info.filename)
-                if body is None:
-                    body = zin.read(info.filename)
-                    zout.writestr(copy, body)
-                else:
-                    zout.writestr(copy, body, compresslevel=1)  # the big part: fast deflate
+                pieces = replaced.get(info.filename)
+                if pieces is None:
+                    zout.writestr(copy, zin.read(info.filename))
+                    continue
+                copy._compresslevel = 1  # type: ignore[attr-defined]  # the big part: fast deflate (as writestr)
+                with zout.open(copy, "w") as dest:  # written piece by piece: the part is never joined
+                    for piece in pieces:
+                        dest.write(piece)
             zout.comment = zin.comment
     return PatchResult(part, tuple(replaced), len(writes))

@@ -305,7 +305,7 @@ def demo(
             typer.echo(f"created the demo workspace {directory}")
         # the demo runs unattended: its sends are approved without pausing for a coordinator
         cycle = [*WEEKLY_CYCLE, *DEMO_EXTRAS]  # then the quarter's impact report, with its map and PDF
-        run_flows(cycle, directory, dry_run, {}, defaults={"auto_approve": True, "as_of": as_of})
+        run_flows(cycle, directory, dry_run, {}, defaults={"auto_approve": True, **({"as_of": as_of} if as_of else {})})
     except WeaverError as exc:
         _fail(str(exc))
     typer.echo(f"\nreports: {(directory / 'reports' / 'index.html').resolve()} (every run, newest first)")

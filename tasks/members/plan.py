@@ -21,7 +21,7 @@ import re
 import unicodedata
 import uuid
 from collections import Counter
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from functools import partial
@@ -46,8 +46,9 @@ from tasks.members.self_service import EditOutcome, MemberEdits, plan_edits
 from weaver.config import MembersConfig, WeaverConfig
 from weaver.errors import SourceError
 from weaver.i18n import field_label, t
-from weaver.ledger import Action
+from weaver.ledger import Action, ProgressFn
 from weaver.models import Member, parse_consent, split_list
+from weaver.progress import StepProgress
 
 _COMBINING = re.compile(r"[\u0300-\u036f]")  # accents, after NFKD (García -> garcia)
 _SEP = "\x00"  # joins a column into one string (not whitespace; no normalisation crosses it)
@@ -109,7 +110,14 @@ class Parsed:
     rows_read: int
 
 
-def parse_members(grid: Grid, layout: Layout, cfg: MembersConfig, default_language: str, lang: str) -> Parsed:
+def parse_members(
+    grid: Grid,
+    layout: Layout,
+    cfg: MembersConfig,
+    default_language: str,
+    lang: str,
+    columns_done: Callable[[], None] | None = None,
+) -> Parsed:
     """Turn the tab's rows into normalised members and quarantined rows (row numbers are the sheet's).
 
     Column-wise: each check runs over a whole column (C-level maps, one call per distinct value where values
@@ -125,6 +133,8 @@ def parse_members(grid: Grid, layout: Layout, cfg: MembersConfig, default_langua
         del transposed
     else:
         columns = [_column(body, layout.field_cols[name], name, width) for name in names]
+    if columns_done is not None:
+        columns_done()
     nonblank = list(map(any, zip(*columns, strict=True))) if columns else [False] * n  # blank as typed
     problems, warnings = _type_columns(names, columns, default_language, lang, set(cfg.required))
     id_col = layout.owned_cols.get("member_id")
@@ -500,11 +510,28 @@ def plan_member_sync(
     snapshot: Mapping[str, tuple[str, str]],
     source: str,
     edits: MemberEdits | None = None,
+    progress: ProgressFn | None = None,
 ) -> SyncPlan:
     """The whole plan phase, pure: what a dry run shows and what apply performs. `edits`: members' own
-    changes from their "my details" page (tasks/members/self_service.py), written as a coordinator would."""
+    changes from their "my details" page (tasks/members/self_service.py), written as a coordinator would.
+    `progress(rows, total rows)`: how far the plan's passes over the rows have got (increasing, ends at total)."""
     with _gc_paused():
-        return _plan(grid, config, snapshot, source, edits)
+        return _plan(
+            grid, config, snapshot, source, edits, _Passes(progress, max(len(grid) - config.members.header_row, 0))
+        )
+
+
+class _Passes:
+    """The plan's progress, in rows: each pass over the whole tab moves it on by its share of the work."""
+
+    def __init__(self, progress: ProgressFn | None, rows: int) -> None:
+        self.progress, self.rows, self.done = progress, rows, 0.0
+        self.step(0.0)
+
+    def step(self, share: float) -> None:
+        if self.progress is not None:
+            self.done = min(1.0, self.done + share)
+            self.progress(round(self.rows * self.done), self.rows)
 
 
 @contextmanager
@@ -521,13 +548,15 @@ def _gc_paused() -> Iterator[None]:
 
 
 def _plan(grid: Grid, config: WeaverConfig, snapshot: Mapping[str, tuple[str, str]], source: str,
-          edits: MemberEdits | None = None) -> SyncPlan:  # fmt: skip
+          edits: MemberEdits | None, passes: _Passes) -> SyncPlan:  # fmt: skip
     cfg, lang = config.members, config.network.default_language
     if len(grid) < cfg.header_row:
         raise SourceError(f"{source}: tab {cfg.tab!r} has no header row {cfg.header_row}")
     layout = locate_columns(grid[cfg.header_row - 1], cfg, cfg.tab, source)
-    parsed = parse_members(grid, layout, cfg, config.network.default_language, lang)
+    parsed = parse_members(grid, layout, cfg, config.network.default_language, lang, partial(passes.step, 0.3))
+    passes.step(0.3)  # shares of the plan's CPU time at 100,000 rows (benchmarks/member_sync.py)
     deduped = dedupe(parsed.members, lang)
+    passes.step(0.2)
     edit_cells, settled = [], []
     if edits is not None and (edits.pending or edits.applied):
         edit_cells, settled = plan_edits(edits.pending, edits.applied, deduped.members, layout.field_cols,
@@ -537,9 +566,22 @@ def _plan(grid: Grid, config: WeaverConfig, snapshot: Mapping[str, tuple[str, st
                 member.fields_hash = fields_hash(member.fields)  # the state records what the sheet will hold
     kept = {r.member_id for r in parsed.rejected if r.member_id}
     diff = diff_members(deduped.members, snapshot, kept)
+    passes.step(0.1)
     cells = plan_writeback(grid, layout, deduped, parsed, cfg, lang) + edit_cells
+    passes.step(1.0)  # the rest: all rows planned
     return SyncPlan(cfg.tab, parsed, deduped, diff, cells, settled)
 
 
+def plan_member_sync_reporting(
+    grid: Grid,
+    config: WeaverConfig,
+    snapshot: Mapping[str, tuple[str, str]],
+    source: str,
+    edits: MemberEdits | None = None,
+) -> SyncPlan:
+    """`plan_member_sync` showing its progress in the run: a log line every 2 s and a progress bar."""
+    return plan_member_sync(grid, config, snapshot, source, edits, StepProgress("member-sync: planning"))
+
+
 # Thin Prefect wrapper: one task over the whole batch (never one task per member).
-plan_member_sync_task = task(name="plan-member-sync", cache_policy=NO_CACHE)(plan_member_sync)
+plan_member_sync_task = task(name="plan-member-sync", cache_policy=NO_CACHE)(plan_member_sync_reporting)

@@ -138,3 +138,14 @@ def test_hashes_and_ids_equal_the_per_row_functions() -> None:
     assert _member_ids(["m-1", "", "m-3"], emails) == ["m-1", member_id_for(emails[1]), "m-3"]
     assert _member_ids(["m-1", "m-2", "m-3"], emails) == ["m-1", "m-2", "m-3"]
     assert _member_ids([], []) == []
+
+
+def test_planning_reports_progress_in_increasing_rows_up_to_all_of_them() -> None:
+    cfg = config("en", True)
+    body = [[f"Name {i}", f"n{i}@x.org", *[""] * len(POOLS), "", ""] for i in range(40)]
+    calls: list[tuple[int, int]] = []
+    columnwise.plan_member_sync([list(HEADERS), *body], cfg, {}, "t.xlsx", progress=lambda d, t: calls.append((d, t)))
+    done = [d for d, _ in calls]
+    assert done[0] == 0 and calls[-1] == (40, 40) and all(t == 40 for _, t in calls)
+    assert done == sorted(done) and len(set(done)) >= 4  # several steps between the start and the end
+    assert columnwise.plan_member_sync([list(HEADERS)], cfg, {}, "t.xlsx", progress=lambda d, t: None).cells == []

@@ -93,6 +93,7 @@ class CampaignDraft:
     from_name: str
     reply_to: str
     language: str  # only contacts with this language receive it
+    exclude_tags: tuple[str, ...] = ()  # contacts with any of these tags do not receive it
 
 
 @dataclass(frozen=True)
@@ -426,12 +427,7 @@ class MailchimpAudience:
             "type": "regular",
             "recipients": {
                 "list_id": self.list_id,
-                "segment_opts": {
-                    "match": "all",
-                    "conditions": [
-                        {"condition_type": "Language", "field": "language", "op": "is", "value": draft.language}
-                    ],
-                },
+                "segment_opts": {"match": "all", "conditions": self._conditions(draft)},
             },
             "settings": {
                 "title": draft.title,
@@ -443,6 +439,26 @@ class MailchimpAudience:
         }
         data = self._call("campaign", "campaign create", self.client.campaigns.create, body, idempotent=False)
         return Campaign(str(data["id"]), str(data.get("status", "save")), draft.title)
+
+    def _conditions(self, draft: CampaignDraft) -> list[dict[str, Any]]:
+        """The draft's language, and none of its excluded tags. A tag is a static segment: one nobody has yet is
+        created empty, so the condition holds for whoever gets the tag before Mailchimp sends the campaign."""
+        conditions: list[dict[str, Any]] = [
+            {"condition_type": "Language", "field": "language", "op": "is", "value": draft.language}
+        ]
+        for tag in draft.exclude_tags:
+            conditions.append({"condition_type": "StaticSegment", "field": "static_segment", "op": "static_not",
+                               "value": int(self._segment_of(tag))})  # fmt: skip
+        return conditions
+
+    def _segment_of(self, tag: str) -> str:
+        segments = self._tag_segments()
+        if tag not in segments:
+            body = {"name": tag, "static_segment": []}
+            made = self._call("tags", "tag creation", self.client.lists.create_segment, self.list_id, body,
+                              idempotent=False)  # fmt: skip
+            segments[tag] = str(made["id"])
+        return segments[tag]
 
     def set_campaign_content(self, campaign_id: str, html: str, text: str) -> None:
         body = {"html": html, "plain_text": text}

@@ -15,6 +15,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
+from deployments.forms import config_defaults, relabel_served
 from weaver.config import WeaverConfig
 from weaver.errors import ConfigError
 from weaver.workspace import Workspace
@@ -62,6 +63,8 @@ class DeploymentSpec:
     timezone: str
     tags: tuple[str, ...]
     parameters: dict[str, Any] = field(default_factory=dict)
+    language: str = "en"  # the run form's titles and descriptions (deployments/forms.py)
+    form_defaults: dict[str, Any] = field(default_factory=dict)  # what the form starts at: the network's settings
 
     @property
     def full_name(self) -> str:
@@ -119,6 +122,8 @@ def plan_deployments(ws: Workspace, flows: dict[str, tuple[str, str]] | None = N
             timezone=config.network.timezone,
             tags=(*base_tags, *(("weekly-cycle",) if name in weekly else ())),
             parameters={"workspace": str(ws.root)},
+            language=config.network.default_language,
+            form_defaults=config_defaults(config),
         )
         for name, (target, about) in flows.items()
     ]
@@ -133,7 +138,7 @@ def runner_deployments(specs: list[DeploymentSpec]) -> list[Any]:
     from flows import load_flow
 
     limit = ConcurrencyLimitConfig(limit=1, collision_strategy=ConcurrencyLimitStrategy.ENQUEUE)
-    return [
+    deployments = [
         load_flow(spec.flow).to_deployment(
             name=spec.name,
             schedules=[Cron(spec.cron, timezone=spec.timezone)] if spec.cron else [],
@@ -146,6 +151,9 @@ def runner_deployments(specs: list[DeploymentSpec]) -> list[Any]:
         )
         for spec in specs
     ]
+    # the run forms: titles and descriptions in the network's language, one widget per parameter
+    relabel_served(deployments, [s.language for s in specs], [s.form_defaults for s in specs])
+    return deployments
 
 
 def require_api_url(what: str) -> str:

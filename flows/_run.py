@@ -18,7 +18,7 @@ import logging
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import AbstractContextManager, ExitStack
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from pathlib import Path
 from types import TracebackType
 from typing import TypeVar
@@ -30,7 +30,7 @@ from connectors.tables import TableBackend, TableChanged
 from flows._runtime import Runtime, build_chat, open_runtime
 from tasks.common import overrides
 from tasks.common.approval import Approval, SendPlan, approve_send, decide
-from tasks.common.approval_notice import tell_approvers
+from tasks.common.approval_notice import preview_link, tell_approvers
 from tasks.common.delivery import Delivery, unknown_note
 from tasks.common.messages import deliver_task
 from tasks.common.unsubscribe import signed_member_mail
@@ -59,7 +59,7 @@ class Operation:
     name: str
     workspace: str
     dry_run: bool = False
-    as_of: str = ""
+    as_of: str | date | datetime | None = None  # the flow's as_of: a date, a moment, or None for now
     approvals: list[Approval] = field(default_factory=list)
     _rt: Runtime | None = field(default=None, repr=False)
     _clock: Clock | None = field(default=None, repr=False)
@@ -149,7 +149,7 @@ class Operation:
         """The approval gate, for a flow that must know before doing anything else (e.g. record state)."""
         poll = self.cfg.mail.approval_poll_seconds
         approval = approve_send(messages, self.rt, self.name, auto_approve=auto_approve, poll_seconds=poll,
-                                notify=self.tell_approvers)  # fmt: skip
+                                notify=self.tell_approvers, link=self.preview_link)  # fmt: skip
         self.approvals.append(approval)
         return approval
 
@@ -174,6 +174,11 @@ class Operation:
         chat = build_chat(self.rt.ws) if mail.approval_chat else None
         tell_approvers(plan, pending, self.cfg, self.db, self.rt.mail, chat, LinkSigner(secret), current_run_id(),
                        utcnow())  # fmt: skip
+
+    def preview_link(self, plan: SendPlan, pending: Sequence[Message]) -> str:
+        """The receiver's preview page of a pause (signed link): the paused run's form links it."""
+        secret, _ = link_secret(self.db, self.cfg, self.dry_run, str(self.rt.ws.root / "weaver.toml"))
+        return preview_link(plan, pending, self.cfg, self.db, LinkSigner(secret), current_run_id(), utcnow())
 
     def send(
         self, messages: Sequence[Message], auto_approve: bool = False, approval: Approval | None = None

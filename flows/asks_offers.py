@@ -11,6 +11,8 @@ on its own schedule, and its introductions answer a stated need, not a newcomer'
 
 from __future__ import annotations
 
+from datetime import date
+
 from prefect import flow
 
 from flows._run import Operation
@@ -25,7 +27,7 @@ from tasks.common.ties import load_ties_task
 
 @flow(name="asks-offers")
 def asks_offers(
-    workspace: str = ".", dry_run: bool = False, as_of: str = "", auto_approve: bool = False
+    workspace: str = ".", dry_run: bool = False, as_of: date | None = None, auto_approve: bool = False
 ) -> AsksOffersSummary:
     """Introduce members with a need to members with the matching offer, and send the weekly digest.
 

@@ -12,6 +12,8 @@ a mailbox that cannot be reached must not stop the sheet sync, and it writes no 
 
 from __future__ import annotations
 
+from datetime import date
+
 from prefect import flow
 
 from flows._run import Operation
@@ -23,7 +25,7 @@ from tasks.bounces.report import BouncesSummary, build_bounces_report, summarise
 
 
 @flow(name="bounces")
-def bounces(workspace: str = ".", dry_run: bool = False, as_of: str = "") -> BouncesSummary:
+def bounces(workspace: str = ".", dry_run: bool = False, as_of: date | None = None) -> BouncesSummary:
     """Read new bounces from the bounce mailbox; suppress hard bounces and repeated soft ones.
 
     Args:

@@ -7,6 +7,8 @@ apprise, or the chat.log file) -> report.
 
 from __future__ import annotations
 
+from datetime import date, datetime
+
 from prefect import flow
 
 from flows._run import Operation
@@ -18,7 +20,7 @@ from tasks.prompts.report import PromptsSummary, build_prompts_report, summarise
 
 
 @flow(name="chat-prompts")
-def chat_prompts(workspace: str = ".", dry_run: bool = False, as_of: str = "") -> PromptsSummary:
+def chat_prompts(workspace: str = ".", dry_run: bool = False, as_of: date | datetime | None = None) -> PromptsSummary:
     """Post the question of the week, the weekly digest and event reminders to the network's chat, each once.
 
     Args:

@@ -9,6 +9,8 @@ chat; emails via `op.send`)
 
 from __future__ import annotations
 
+from datetime import date
+
 from prefect import flow
 
 from flows._run import Operation
@@ -22,7 +24,7 @@ from weaver.links import LinkSigner, link_secret
 
 @flow(name="decision-rounds")
 def decision_rounds(
-    workspace: str = ".", dry_run: bool = False, as_of: str = "", auto_approve: bool = False
+    workspace: str = ".", dry_run: bool = False, as_of: date | None = None, auto_approve: bool = False
 ) -> DecisionSummary:
     """Send each participant a personal link to a proposal, remind non-responders, close rounds with a tally.
 

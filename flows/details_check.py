@@ -8,6 +8,8 @@ read (the members the state holds, as member-sync last saw the sheet; the worksp
 
 from __future__ import annotations
 
+from datetime import date
+
 from prefect import flow
 
 from flows._run import Operation
@@ -19,7 +21,7 @@ from tasks.details.report import DetailsSummary, build_details_report, summarise
 
 @flow(name="details-check")
 def details_check(
-    workspace: str = ".", dry_run: bool = False, as_of: str = "", auto_approve: bool = False
+    workspace: str = ".", dry_run: bool = False, as_of: date | None = None, auto_approve: bool = False
 ) -> DetailsSummary:
     """Ask the members whose joining anniversary falls this week whether their details are still right.
 

@@ -10,6 +10,8 @@ is offered once more by the next review.
 
 from __future__ import annotations
 
+from datetime import date
+
 from prefect import flow
 
 from flows._run import Operation
@@ -30,7 +32,7 @@ from tasks.engagement.report import EngagementSummary, build_review_report, summ
 
 @flow(name="engagement-review")
 def engagement_review(
-    workspace: str = ".", dry_run: bool = False, as_of: str = "", auto_approve: bool = False
+    workspace: str = ".", dry_run: bool = False, as_of: date | None = None, auto_approve: bool = False
 ) -> EngagementSummary:
     """Score engagement, find drifting members and newcomers not yet engaged, and plan check-ins.
 

@@ -13,6 +13,8 @@ are over (event-invites acts on those ahead), and its failures or held sends nev
 
 from __future__ import annotations
 
+from datetime import date
+
 from prefect import flow
 
 from flows._run import Operation
@@ -25,7 +27,7 @@ from tasks.harvest.report import HarvestSummary, build_harvest_report, summarise
 
 @flow(name="event-harvest")
 def event_harvest(
-    workspace: str = ".", dry_run: bool = False, auto_approve: bool = False, as_of: str = ""
+    workspace: str = ".", dry_run: bool = False, auto_approve: bool = False, as_of: date | None = None
 ) -> HarvestSummary:
     """Thank the attendees of finished events with a personal harvest link, remind once, gather the insights.
 

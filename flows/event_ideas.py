@@ -8,6 +8,8 @@ read (the Ideas and Events tabs, one read each; members and their dots)
 
 from __future__ import annotations
 
+from datetime import date
+
 from prefect import flow
 
 from flows._run import Operation
@@ -20,7 +22,7 @@ from weaver.links import LinkSigner, link_secret
 
 @flow(name="event-ideas")
 def event_ideas(
-    workspace: str = ".", dry_run: bool = False, as_of: str = "", auto_approve: bool = False
+    workspace: str = ".", dry_run: bool = False, as_of: date | None = None, auto_approve: bool = False
 ) -> IdeasSummary:
     """Invite members to a dot vote on the Ideas tab; at close, write the shortlist as draft events.
 

@@ -11,6 +11,8 @@ A send the gate holds back records nothing: the next run plans it all again.
 
 from __future__ import annotations
 
+from datetime import date, datetime
+
 from prefect import flow
 
 from flows._run import Operation
@@ -30,7 +32,7 @@ def event_invites(
     event: str = "",
     audience: str = "",
     auto_approve: bool = False,
-    as_of: str = "",
+    as_of: date | datetime | None = None,
 ) -> InvitesSummary:
     """Send event invitations with calendar invites, updates on changes, cancellations and due reminders.
 

@@ -9,6 +9,8 @@ restricted grants, spending by month)
 
 from __future__ import annotations
 
+from datetime import date
+
 from prefect import flow
 
 from flows._run import Operation
@@ -19,7 +21,9 @@ from tasks.finance.report import FinanceSummary, build_finance_report, finance_s
 
 
 @flow(name="finance")
-def finance(workspace: str = ".", dry_run: bool = False, as_of: str = "", auto_approve: bool = False) -> FinanceSummary:
+def finance(
+    workspace: str = ".", dry_run: bool = False, as_of: date | None = None, auto_approve: bool = False
+) -> FinanceSummary:
     """Actual against budget, bank exports into the Transactions tab, owners' alerts, the finance report.
 
     Args:

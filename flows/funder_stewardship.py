@@ -8,6 +8,8 @@ read (the Funders and opportunities tabs, one read each; the newest impact fact 
 
 from __future__ import annotations
 
+from datetime import date
+
 from prefect import flow
 
 from flows._run import Operation
@@ -19,7 +21,7 @@ from tasks.funders.report import FunderSummary, build_funder_report, funder_summ
 
 @flow(name="funder-stewardship")
 def funder_stewardship(
-    workspace: str = ".", dry_run: bool = False, as_of: str = "", auto_approve: bool = False
+    workspace: str = ".", dry_run: bool = False, as_of: date | None = None, auto_approve: bool = False
 ) -> FunderSummary:
     """Owners reminded when a funder's contact is due and before report deadlines; prep sheets before meetings.
 

@@ -9,6 +9,7 @@ read (the tab; Grants.gov search pages; funders' feeds; award amounts of new opp
 from __future__ import annotations
 
 from contextlib import closing
+from datetime import date
 
 from prefect import flow
 
@@ -32,7 +33,7 @@ def grant_pipeline(
     workspace: str = ".",
     dry_run: bool = False,
     send_reminders: bool = True,
-    as_of: str = "",
+    as_of: date | None = None,
     auto_approve: bool = False,
 ) -> GrantSummary:
     """Refresh the grant pipeline: import new opportunities, update computed columns, remind owners.

@@ -9,6 +9,8 @@ reports/group-cards-<event>.html) -> report (tasks/mixing/report.py; the runner 
 
 from __future__ import annotations
 
+from datetime import date
+
 from prefect import flow
 
 from flows._run import Operation
@@ -33,7 +35,7 @@ def group_mixer(
     keep_apart: str = "",
     attendees: str = "",
     email_participants: bool | None = None,
-    as_of: str = "",
+    as_of: date | None = None,
     auto_approve: bool = False,
 ) -> MixSummary:
     """Mix an event's attendees into groups over one or more rounds, so that people meet someone new.

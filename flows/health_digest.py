@@ -9,6 +9,8 @@ per period) -> report. Staff mail only: never to members.
 
 from __future__ import annotations
 
+from datetime import date
+
 from prefect import flow
 
 from flows._run import Operation
@@ -21,7 +23,7 @@ from tasks.health_digest.report import HealthSummary, build_digest_report, summa
 
 @flow(name="health-digest")
 def health_digest(
-    workspace: str = ".", dry_run: bool = False, as_of: str = "", auto_approve: bool = False
+    workspace: str = ".", dry_run: bool = False, as_of: date | None = None, auto_approve: bool = False
 ) -> HealthSummary:
     """Email (and/or post to chat) the coordinators what needs a person, once a period; nothing when all is well.
 

@@ -8,6 +8,8 @@ report (where the files are, headline figures). Run it as of any day: the quarte
 
 from __future__ import annotations
 
+from datetime import date
+
 from prefect import flow
 
 from flows._run import Operation
@@ -19,7 +21,9 @@ from tasks.impact.report import ImpactSummary, build_impact_report, summarise_im
 
 
 @flow(name="impact-report")
-def impact_report(workspace: str = ".", dry_run: bool = False, as_of: str = "", quarter: str = "") -> ImpactSummary:
+def impact_report(
+    workspace: str = ".", dry_run: bool = False, as_of: date | None = None, quarter: str = ""
+) -> ImpactSummary:
     """Write the quarter's impact report (HTML and PDF, zh and en), the network map and the funders' fact sheet.
 
     Args:

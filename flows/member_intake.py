@@ -12,6 +12,8 @@ import into the inbox).
 
 from __future__ import annotations
 
+from datetime import date
+
 from prefect import flow
 from prefect.utilities.annotations import opaque
 
@@ -27,7 +29,9 @@ from tasks.intake.report import IntakeSummary, build_intake_report, counts, summ
 
 
 @flow(name="member-intake")
-def member_intake(workspace: str = ".", dry_run: bool = False, submission: str = "", as_of: str = "") -> IntakeSummary:
+def member_intake(
+    workspace: str = ".", dry_run: bool = False, submission: str = "", as_of: date | None = None
+) -> IntakeSummary:
     """Add the people who submitted a join form to the members tab, then sync and welcome them.
 
     Args:

@@ -8,6 +8,8 @@ read (members from the state database; the Payments tab in one read; overdue ema
 
 from __future__ import annotations
 
+from datetime import date
+
 from prefect import flow
 
 from flows._run import Operation
@@ -20,7 +22,7 @@ from tasks.fees.report import FeeSummary, build_fee_report, fee_summary
 
 @flow(name="membership-fees")
 def membership_fees(
-    workspace: str = ".", dry_run: bool = False, as_of: str = "", auto_approve: bool = False
+    workspace: str = ".", dry_run: bool = False, as_of: date | None = None, auto_approve: bool = False
 ) -> FeeSummary:
     """Fee reminders before paid-until (once per threshold), receipts for payments, the overdue list.
 

@@ -9,7 +9,9 @@ A declined or held send issues nothing: no archive, no ledger entry; the next ru
 
 from __future__ import annotations
 
+from datetime import date, datetime
 from functools import partial
+from typing import Literal
 
 from prefect import flow
 
@@ -28,9 +30,9 @@ def newsletter(
     workspace: str = ".",
     dry_run: bool = False,
     period: str = "",
-    as_of: str = "",
-    campaign: str = "draft",
-    schedule_at: str = "",
+    as_of: date | None = None,
+    campaign: Literal["draft", "schedule", "send"] = "draft",
+    schedule_at: datetime | None = None,
     auto_approve: bool = False,
     recompile: bool = False,
 ) -> NewsletterSummary:

@@ -8,6 +8,8 @@ the rooms are tasks/onboarding/read.py, plan.py, apply.py and report.py.
 
 from __future__ import annotations
 
+from datetime import date
+
 from prefect import flow
 
 from flows._run import Operation
@@ -25,7 +27,7 @@ from tasks.onboarding.report import (
 
 @flow(name="onboarding")
 def onboarding(
-    workspace: str = ".", dry_run: bool = False, auto_approve: bool = False, as_of: str = ""
+    workspace: str = ".", dry_run: bool = False, auto_approve: bool = False, as_of: date | None = None
 ) -> OnboardingSummary:
     """Welcome new members, introduce each to a buddy, and send the follow-ups that are due.
 

@@ -8,6 +8,8 @@ gets a commit only when something changed) -> report (counts, targets, rows left
 
 from __future__ import annotations
 
+from datetime import date, datetime
+
 from prefect import flow
 
 from flows._run import Operation
@@ -19,7 +21,7 @@ from tasks.site.report import SiteSummary, build_site_report, summarise_site
 
 
 @flow(name="site")
-def site(workspace: str = ".", dry_run: bool = False, as_of: str = "") -> SiteSummary:
+def site(workspace: str = ".", dry_run: bool = False, as_of: date | datetime | None = None) -> SiteSummary:
     """Build the public site (events, calendar, opportunities, newsletter archive, stories, member directory).
 
     Args:

@@ -8,6 +8,8 @@ post once per channel through the ledger: the posts/ folder or apprise) -> repor
 
 from __future__ import annotations
 
+from datetime import date, datetime
+
 from prefect import flow
 
 from flows._run import Operation
@@ -19,7 +21,7 @@ from tasks.posts.report import PostsSummary, build_posts_report, summarise_posts
 
 
 @flow(name="social-posts")
-def social_posts(workspace: str = ".", dry_run: bool = False, as_of: str = "") -> PostsSummary:
+def social_posts(workspace: str = ".", dry_run: bool = False, as_of: date | datetime | None = None) -> PostsSummary:
     """Publish approved posts of the Posts tab on their channels, once each; add drafts for new items.
 
     Args:

@@ -10,6 +10,8 @@ the consented stories of its quarter.
 
 from __future__ import annotations
 
+from datetime import date
+
 from prefect import flow
 
 from flows._run import Operation
@@ -21,7 +23,9 @@ from tasks.stories.report import StoriesSummary, build_stories_report, summarise
 
 
 @flow(name="stories")
-def stories(workspace: str = ".", dry_run: bool = False, auto_approve: bool = False, as_of: str = "") -> StoriesSummary:
+def stories(
+    workspace: str = ".", dry_run: bool = False, auto_approve: bool = False, as_of: date | None = None
+) -> StoriesSummary:
     """Put nominated stories to members for a vote, ask the chosen stories' authors, publish only with their yes.
 
     Args:

@@ -9,6 +9,8 @@ Responses are ingested before planning, so a member who just answered is not rem
 
 from __future__ import annotations
 
+from datetime import date
+
 from prefect import flow
 
 from flows._run import Operation
@@ -24,7 +26,7 @@ FLOW = "survey-distribution"
 
 @flow(name=FLOW)
 def survey_distribution(
-    workspace: str = ".", dry_run: bool = False, auto_approve: bool = False, as_of: str = ""
+    workspace: str = ".", dry_run: bool = False, auto_approve: bool = False, as_of: date | None = None
 ) -> DistributionSummary:
     """Send each member their personal survey link, remind those who have not answered, summarise responses.
 

@@ -4,7 +4,8 @@ Flows never call it themselves: `flows/_run.Operation.send` (the one delivery pa
 message is delivered, from the flow run (a pause belongs to the flow run). Up to `[mail]
 approval_threshold` recipients, or when the deployment sets the flow parameter `auto_approve`, the gate
 lets the send through at once. Above it, the gate writes previews, pauses the flow run and shows a typed
-form (`SendApproval`): how many messages, which templates and languages, where the previews are. The
+form (`SendApproval`): how many messages, which templates and languages as text, and a link to the previews
+(the receiver's preview page of the pause). The
 coordinator ticks *approve* and resumes the run; leaving it unticked sends nothing. A run that nobody can
 resume (the CLI without a Prefect server) sends nothing and says how to proceed, instead of waiting for
 an answer that cannot come.
@@ -60,7 +61,8 @@ class SendPlan:
     messages: int = 0
     templates: dict[str, int] = field(default_factory=dict)
     languages: dict[str, int] = field(default_factory=dict)
-    previews: str = ""
+    previews: str = ""  # the folder of the preview files, on the machine that runs the flow
+    preview_url: str = ""  # the receiver's preview page of this pause (signed link), when the run pauses
 
     def counts(self, which: dict[str, int]) -> str:
         return ", ".join(f"{name} {n}" for name, n in sorted(which.items(), key=lambda kv: (-kv[1], kv[0])))
@@ -106,10 +108,21 @@ def approval_form(plan: SendPlan, lang: str) -> type[SendApproval]:
             f"| {t('approval.messages', lang)} | {plan.messages} |",
             f"| {t('approval.templates', lang)} | {plan.counts(plan.templates)} |",
             f"| {t('approval.languages', lang)} | {plan.counts(plan.languages)} |",
-            f"| {t('approval.previews', lang)} | [{plan.previews}](file://{plan.previews}) |",
+            _previews_row(plan, lang),
         ]
     )
     return SendApproval.with_initial_data(description=description)
+
+
+def _previews_row(plan: SendPlan, lang: str) -> str:
+    """The previews as a link a browser opens (the receiver's page), the folder named as text beside it; without
+    a page (an audience service's campaign) the folder as a file link."""
+    if plan.preview_url:
+        files = t("approval.preview_files", lang, folder=plan.previews)
+        return (
+            f"| {t('approval.previews', lang)} | [{t('approval.open_previews', lang)}]({plan.preview_url}) ({files}) |"
+        )
+    return f"| {t('approval.previews', lang)} | [{plan.previews}](file://{plan.previews}) |"
 
 
 def approve_send(
@@ -120,13 +133,16 @@ def approve_send(
     auto_approve: bool = False,
     poll_seconds: int = 10,
     notify: Callable[[SendPlan, Sequence[Message]], object] | None = None,
+    link: Callable[[SendPlan, Sequence[Message]], str] | None = None,
 ) -> Approval:
     """The gate every send passes before `deliver`; returns whether to send, and why. `notify` tells the
-    approvers (tasks/common/approval_notice.py) just before the run pauses, with the messages waiting."""
+    approvers (tasks/common/approval_notice.py) just before the run pauses, with the messages waiting; `link`
+    keeps the preview page of the pause and returns its address (the form links it)."""
     pending, _suppressed = pending_messages(rt.db, messages)
     tell = (lambda plan: notify(plan, pending)) if notify is not None else None
+    page = (lambda plan: link(plan, pending)) if link is not None else None
     return decide(summarise_send(flow, pending), rt, lambda: write_previews(pending, rt.previews_dir(flow)),
-                  auto_approve=auto_approve, poll_seconds=poll_seconds, notify=tell)  # fmt: skip
+                  auto_approve=auto_approve, poll_seconds=poll_seconds, notify=tell, link=page)  # fmt: skip
 
 
 def decide(
@@ -137,6 +153,7 @@ def decide(
     auto_approve: bool,
     poll_seconds: int,
     notify: Callable[[SendPlan], object] | None = None,
+    link: Callable[[SendPlan], str] | None = None,
 ) -> Approval:
     """The gate's one rule for any send, counted in recipients: by our email, or a campaign an audience
     service sends for us. `previews` writes what the coordinator will look at, only when they must decide."""
@@ -151,6 +168,8 @@ def decide(
     plan = replace(plan, previews=str(previews()))
     if not _can_pause():
         return Approval(False, "needs-approval", plan)
+    if link is not None:  # the preview page of this pause, linked from the form (and the approvers' notice)
+        plan = replace(plan, preview_url=link(plan))
     if notify is not None:  # the approvers hear of it (once per pause) before the run waits for them
         notify(plan)
     return _ask(plan, rt.lang, rt.ws.config.mail.approval_timeout_minutes * 60, poll_seconds)

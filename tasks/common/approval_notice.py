@@ -102,11 +102,10 @@ def tell_approvers(
     run_id: str,
     now: datetime,
 ) -> Told:
-    """Keep the preview for the page, then email the approvers and post to chat, each once per pause."""
+    """Keep the preview for the page (unless the gate did: `plan.preview_url`), then email the approvers and
+    post to chat, each once per pause."""
     pause = pause_id(run_id, plan)
-    save_approval_preview(db, pause, plan.flow, plan.recipients, preview_rows(pending), now)
-    timeout = timedelta(minutes=config.mail.approval_timeout_minutes) + timedelta(days=1)
-    preview_url = link_url(config, LINK_PURPOSE, signer.token(LINK_PURPOSE, pause, expires=now + timeout))
+    preview_url = plan.preview_url or preview_link(plan, pending, config, db, signer, run_id, now)
     notice = plan_notice(plan, pause, config, preview_url, flow_run_url(run_id), chat is not None)
     emails = deliver(notice.messages, mail, db, plan.flow) if notice.messages else None
     posts = None
@@ -118,6 +117,23 @@ def tell_approvers(
 
         posts = Ledger(db, plan.flow).apply(notice.posts, perform, batch_size=1)
     return Told(emails, posts)
+
+
+def preview_link(
+    plan: SendPlan,
+    pending: Sequence[Message],
+    config: WeaverConfig,
+    db: StateDB,
+    signer: LinkSigner,
+    run_id: str,
+    now: datetime,
+) -> str:
+    """Keep what the preview page shows of this pause and return the page's signed link (the paused run's form
+    links it too). It expires a day after the pause would time out."""
+    pause = pause_id(run_id, plan)
+    save_approval_preview(db, pause, plan.flow, plan.recipients, preview_rows(pending), now)
+    timeout = timedelta(minutes=config.mail.approval_timeout_minutes) + timedelta(days=1)
+    return link_url(config, LINK_PURPOSE, signer.token(LINK_PURPOSE, pause, expires=now + timeout))
 
 
 def flow_run_url(run_id: str) -> str:

@@ -30,6 +30,15 @@ from weaver.state import StateDB
 
 LINK_PURPOSE = "unsubscribe"
 TOPICS = ("newsletter", "events", "surveys", "introductions")  # introductions covers groups too
+# With [mailchimp], a topic a member turned off is pushed to the audience as the tag "topic-off:<topic>", and a
+# campaign of that topic excludes the tag's static segment (Mailchimp sends campaigns, not our delivery path)
+TOPIC_OFF_TAG = "topic-off:"
+
+
+def topic_off_tag(topic: str) -> str:
+    return f"{TOPIC_OFF_TAG}{topic}"
+
+
 _TOPIC_OF = {
     "newsletter": "newsletter",
     "event_invite": "events",

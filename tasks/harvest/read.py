@@ -1,5 +1,6 @@
-"""event-harvest, read: the events tab, who came (the Attendance tab and check-ins by link), members, what was
-sent and answered so far, and the Insights and News tabs (one read each; no planning, no writes)."""
+"""event-harvest, read: the events (the Events tab, or the Google calendar as event-invites last synced it),
+who came (the Attendance tab and check-ins by link), members, what was sent and answered so far, and the
+Insights and News tabs (one read each; no planning, no writes)."""
 
 from __future__ import annotations
 
@@ -13,11 +14,12 @@ from connectors.tables import Grid, TableBackend
 from tasks.common.attendance import Attendance, parse_attendance
 from tasks.common.prefect_task import task
 from tasks.common.text import normalise_email
-from tasks.events.events import Event, parse_events
+from tasks.events.events import Event, events_from_google, parse_events
 from tasks.harvest.harvest import Answer
 from weaver.config import WeaverConfig
 from weaver.state import StateDB, ledger_keys_like
 from weaver.state.checkins import checkins_for
+from weaver.state.events import load_calendar_sync
 from weaver.state.harvest import answers_for, harvest_opened
 
 
@@ -45,12 +47,16 @@ def read_harvest(tables: TableBackend, db: StateDB, config: WeaverConfig, lang: 
         missing.append(tab)
         return None
 
-    events: list[Event] = []
+    events: list[Event] = []  # the problems of either source are event-invites' to report
     if config.events.source == "table" and config.tabs.events in names:
         grid = tables.read_tab(config.tabs.events)
         if grid:
             events, _problems = parse_events(grid, config.events, config.tabs.events, config.network.timezone,
-                                             lang, tables.describe())  # fmt: skip  # event-invites reports them
+                                             lang, tables.describe())  # fmt: skip
+    elif config.events.source == "google_calendar":  # the calendar as event-invites last synced it: no call
+        calendar_id = config.calendar.google.calendar_id if config.calendar.google else "primary"
+        _token, cached = load_calendar_sync(db, calendar_id)
+        events, _problems = events_from_google(list(cached.values()), config.events, config.network.timezone, lang)
     members = {m["member_id"]: m for m in db.member_rows("active")}
     by_email = {normalise_email(m["email"]): m["member_id"] for m in members.values() if m.get("email")}
     attendance = optional(config.mixing.attendance_tab) or []

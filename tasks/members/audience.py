@@ -34,6 +34,7 @@ from prefect.cache_policies import NO_CACHE
 from connectors.audience import BATCH_LIMIT, Audience, Contact, ContactResult, ContactUpsert, subscriber_hash
 from connectors.tables import Cell, Grid
 from tasks.common.prefect_task import task
+from tasks.common.unsubscribe import topic_off_tag
 from tasks.members.plan import SyncPlan, fields_hash, locate_columns
 from weaver.config import MailchimpConfig, WeaverConfig
 from weaver.i18n import t
@@ -48,7 +49,6 @@ from weaver.state.preferences import topics_off
 LEFT = ("unsubscribed", "cleaned")  # statuses that mean: never email, never subscribe again
 KEEP_STATUS = ("pending", "transactional", "archived")  # contacts whose status is not ours to set
 PULL_FLOW = "audience-pull"  # the sync_runs entry holding each pull's high-water mark
-TOPIC_OFF_TAG = "topic-off:"  # + a topic the member turned off on their preference page
 CLOCK_MARGIN = timedelta(minutes=10)  # our clock and Mailchimp's may differ: pull a little overlap
 
 
@@ -186,7 +186,7 @@ def contact_for(member: Member, status: str, cfg: MailchimpConfig, off: Sequence
     """`off`: the topics the member turned off on their preference page, pushed as tags "topic-off:<topic>"
     (a Mailchimp segment excludes them; a topic ticked again loses its tag like any stale tag)."""
     merge = {tag: member.fields.get(name, "")[:255] for tag, name in cfg.merge_fields.items()}
-    tags = tuple(sorted({*member_tags(member, cfg.tags_from), *(f"{TOPIC_OFF_TAG}{topic}" for topic in off)}))
+    tags = tuple(sorted({*member_tags(member, cfg.tags_from), *(topic_off_tag(topic) for topic in off)}))
     return ContactUpsert(member.email, status, merge, member.language, tags)
 
 

@@ -24,6 +24,7 @@ from connectors.audience import Audience, CampaignDraft
 from connectors.mail import Message
 from tasks.common.messages import pick_language
 from tasks.common.prefect_task import task
+from tasks.common.unsubscribe import topic_off_tag
 from tasks.newsletter.compile import Edition, Period
 from weaver.config import WeaverConfig
 from weaver.errors import WeaverError
@@ -151,7 +152,13 @@ def _draft(audience: Audience, edition: Edition, config: WeaverConfig, since: da
     if campaign is None:
         preview = edition.text.strip().splitlines()[0][:140] if edition.text.strip() else ""
         draft = CampaignDraft(
-            title, edition.subject, preview, config.mail.from_name, config.mail.from_address, edition.lang
+            title,
+            edition.subject,
+            preview,
+            config.mail.from_name,
+            config.mail.from_address,
+            edition.lang,
+            exclude_tags=(topic_off_tag("newsletter"),),
         )
         campaign = audience.create_campaign(draft)
     if campaign.status in ("save", "paused"):
@@ -172,14 +179,17 @@ def _go(audience: Audience, payload: Mapping[str, Any], since: datetime, schedul
     return Outcome.success(f"campaign {campaign.id} sent")
 
 
-def parse_schedule(text: str, zone: str) -> datetime | None:
-    """`2026-12-01 09:00` in the network's time zone (Mailchimp moves it to the next quarter hour)."""
-    if not text.strip():
+def parse_schedule(text: str | datetime | None, zone: str) -> datetime | None:
+    """`2026-12-01 09:00` (or that moment) in the network's time zone (Mailchimp moves it to the next quarter hour)."""
+    if isinstance(text, datetime):
+        when = text
+    elif text is None or not text.strip():
         return None
-    try:
-        when = datetime.fromisoformat(text.strip())
-    except ValueError:
-        raise WeaverError(f"newsletter: schedule_at {text!r} is not a date and time (2026-12-01 09:00)") from None
+    else:
+        try:
+            when = datetime.fromisoformat(text.strip())
+        except ValueError:
+            raise WeaverError(f"newsletter: schedule_at {text!r} is not a date and time (2026-12-01 09:00)") from None
     return when if when.tzinfo else when.replace(tzinfo=ZoneInfo(zone))
 
 

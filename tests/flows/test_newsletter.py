@@ -12,10 +12,12 @@ from connectors.endpoints import redirect
 from connectors.mail import OutboxTransport, Sender
 from flows.member_sync import member_sync
 from flows.newsletter import newsletter
+from tasks.members.plan import member_id_for
 from tests.flows.gate import PausedRun, approval_threshold_one
 from tests.standins.mailchimp import MailchimpStandIn
 from weaver.ledger import Ledger
-from weaver.state import StateDB
+from weaver.state import StateDB, utcnow
+from weaver.state.preferences import save_preferences
 
 pytestmark = pytest.mark.usefixtures("prefect_harness")
 NOVEMBER = {"period": "2026-11", "as_of": "2026-11-24"}  # the demo workbook is built for 2026-11-24
@@ -115,9 +117,20 @@ def test_with_mailchimp_each_language_is_one_draft_campaign_then_sent_once(
     again = newsletter(auto_approve=True, workspace=str(demo_ws), **NOVEMBER)
     assert again["campaigns_created"] == 2 and len(standin.campaigns) == 2  # found, not made again
 
+    # a member turns the newsletter off on their preference page after the drafts were made: the next
+    # member-sync tags them, and Mailchimp leaves them out when it sends (the drafts exclude the tag's segment)
+    off = next(c for c in standin.members.values() if c["status"] == "subscribed" and c["language"] == "zh")
+    save_preferences(StateDB(f"sqlite:///{demo_ws / 'weaver.db'}"), member_id_for(off["email_address"]),
+                     ["newsletter"], "", utcnow())  # fmt: skip
+    member_sync(workspace=str(demo_ws))
+    assert "topic-off:newsletter" in off["tags"]
     sent = newsletter(auto_approve=True, workspace=str(demo_ws), campaign="send", **NOVEMBER)
     assert sent["campaigns_sent"] == 2
     assert sorted(c["status"] for c in standin.campaigns.values()) == ["sent", "sent"]
+    zh = next(c for c in standin.campaigns.values() if c["settings"]["title"] == campaigns[1]["settings"]["title"])
+    subscribed_zh = {c["email_address"] for c in standin.members.values()
+                     if c["status"] == "subscribed" and c["language"] == "zh"}  # fmt: skip
+    assert set(zh["sent_to"]) == subscribed_zh - {off["email_address"]} and len(zh["sent_to"]) > 10
     standin.reset_counts()
     newsletter(auto_approve=True, workspace=str(demo_ws), campaign="send", **NOVEMBER)
     assert standin.counts()["campaign"] == 0  # nothing created, changed or sent again

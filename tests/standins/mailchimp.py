@@ -12,8 +12,11 @@ requests by kind and injects faults, so the gateway is tested through the real c
 * A contact who unsubscribed or was cleaned is never subscribed again: "Member In Compliance State".
 * PUT upserts honour `status_if_new` (only for a new contact) and an explicit `status`.
 * Tags (`POST .../members/{hash}/tags`, 204; each tag is a static segment: list them, and add or remove
-  up to 500 contacts per call), merge fields, language.
-* Campaigns: create, list, get, content, schedule (quarter hours only), send; 204 for the actions.
+  up to 500 contacts per call; create an empty one by name), merge fields, language.
+* Campaigns: create, list, get, content, schedule (quarter hours only), send; 204 for the actions. The
+  recipients' `segment_opts` conditions (Language `is`, StaticSegment `static_is`/`static_not`, other types
+  refused) choose, when the campaign is sent or scheduled, who of the subscribed contacts receives it
+  (`recipients.recipient_count`, and `sent_to` for tests).
 * Errors are `application/problem+json` (type, title, status, detail, instance).
 * Faults: `fail(...)` answers the next matching requests with e.g. 429 and `Retry-After`.
 """
@@ -82,6 +85,7 @@ class MailchimpStandIn:
         self._ids = itertools.count(1)
         self._server: ThreadingHTTPServer | None = None
         self._segment_ids: dict[str, int] = {}
+        self._made_segments: set[str] = set()  # created by name, maybe with nobody in them yet
 
     # life cycle -------------------------------------------------------------------------------------------
     def start(self) -> MailchimpStandIn:
@@ -280,11 +284,26 @@ class MailchimpStandIn:
     def _get_segments(self, query: dict[str, str], _body: Any, list_id: str) -> tuple[int, Any]:
         """Every tag is a static segment (Mailchimp models tags that way)."""
         self._list(list_id)
-        names = sorted({tag for m in self.members.values() for tag in m["tags"]})
+        names = sorted({tag for m in self.members.values() for tag in m["tags"]} | self._made_segments)
         found = [{"id": self._segment_id(n), "name": n, "type": "static",
                   "member_count": sum(n in m["tags"] for m in self.members.values())} for n in names]  # fmt: skip
         offset, count = int(query.get("offset", 0)), min(int(query.get("count", 10)), 1000)
         return 200, {"segments": found[offset : offset + count], "total_items": len(found)}
+
+    def _create_segment(self, _query: dict[str, str], body: Any, list_id: str) -> tuple[int, Any]:
+        self._list(list_id)
+        name = str(body.get("name") or "")
+        if not name or "static_segment" not in body:
+            raise ApiProblem(400, "Invalid Resource", "A static segment needs a name and static_segment.")
+        if name in self._made_segments | {tag for m in self.members.values() for tag in m["tags"]}:
+            raise ApiProblem(400, "Invalid Resource", f"A segment named {name} already exists.")
+        self._made_segments.add(name)
+        for email in body["static_segment"]:
+            record = self.members.get(md5(email))
+            if record:
+                record["tags"].add(name)
+        return 200, {"id": self._segment_id(name), "name": name, "type": "static",
+                     "member_count": len(body["static_segment"])}  # fmt: skip
 
     def _post_segment(self, _query: dict[str, str], body: Any, list_id: str, segment_id: str) -> tuple[int, Any]:
         self._list(list_id)
@@ -319,6 +338,7 @@ class MailchimpStandIn:
         if body.get("type") != "regular":
             raise ApiProblem(400, "Invalid Resource", "The resource submitted could not be validated.",
                              [{"field": "type", "message": "must be regular"}])  # fmt: skip
+        self._recipients({"recipients": body["recipients"]})  # an unknown condition or segment is refused
         campaign_id = f"c{next(self._ids):09x}"
         self.campaigns[campaign_id] = {
             "id": campaign_id, "web_id": next(self._ids), "type": "regular", "status": "save",
@@ -365,8 +385,29 @@ class MailchimpStandIn:
         return 204, None
 
     def _send(self, _query: dict[str, str], _body: Any, campaign_id: str) -> tuple[int, Any]:
-        self._ready(campaign_id).update(status="sent", send_time=now_iso())
+        campaign = self._ready(campaign_id)
+        campaign.update(status="sent", send_time=now_iso(), sent_to=self._recipients(campaign))
+        campaign["recipients"]["recipient_count"] = len(campaign["sent_to"])
         return 204, None
+
+    def _recipients(self, campaign: dict[str, Any]) -> list[str]:
+        """The subscribed contacts of the campaign's list its segment conditions let through (sorted emails)."""
+        opts = campaign["recipients"].get("segment_opts") or {}
+        tests = [self._condition(c) for c in opts.get("conditions") or []]
+        pick = any if opts.get("match") == "any" else all
+        return sorted(m["email_address"] for m in self.members.values()
+                      if m["status"] == "subscribed" and (not tests or pick(test(m) for test in tests)))  # fmt: skip
+
+    def _condition(self, condition: dict[str, Any]) -> Any:
+        kind, op, value = condition.get("condition_type"), condition.get("op"), condition.get("value")
+        if kind == "Language" and op == "is":
+            return lambda m: m["language"] == value
+        if kind == "StaticSegment" and op in ("static_is", "static_not"):
+            names = {v: k for k, v in self._segment_ids.items()}
+            if value not in names:
+                raise ApiProblem(400, "Invalid Resource", f"Static segment {value} does not exist.")
+            return lambda m: (names[value] in m["tags"]) == (op == "static_is")
+        raise ApiProblem(400, "Invalid Resource", f"The stand-in does not know the condition {kind} {op}.")
 
     def _ready(self, campaign_id: str) -> dict[str, Any]:
         campaign = self._campaign(campaign_id)
@@ -416,7 +457,7 @@ def kind_of(method: str, path: str) -> str:
         return "read"
     if path.startswith("/3.0/campaigns"):
         return "campaign"
-    if path.endswith("/tags") or "/segments/" in path:
+    if path.endswith("/tags") or "/segments" in path:
         return "tags"
     if "/members/" in path:
         return "member"
@@ -431,6 +472,7 @@ _ROUTES: list[tuple[str, re.Pattern[str], Any]] = [
     ("GET", re.compile(rf"^{_LIST}/members/([^/]+)$"), MailchimpStandIn._get_member),
     ("POST", re.compile(rf"^{_LIST}/members/([^/]+)/tags$"), MailchimpStandIn._post_tags),
     ("GET", re.compile(rf"^{_LIST}/segments$"), MailchimpStandIn._get_segments),
+    ("POST", re.compile(rf"^{_LIST}/segments$"), MailchimpStandIn._create_segment),
     ("POST", re.compile(rf"^{_LIST}/segments/([^/]+)$"), MailchimpStandIn._post_segment),
     ("POST", re.compile(r"^/campaigns$"), MailchimpStandIn._create_campaign),
     ("GET", re.compile(r"^/campaigns$"), MailchimpStandIn._list_campaigns),

@@ -15,6 +15,7 @@ from pathlib import Path
 
 import pytest
 
+from deployments.forms import PARAMETERS
 from deployments.pages.met import ANSWERS
 from tasks.asks_offers.report import SUMMARY_KEYS as ASKS_SUMMARY_KEYS
 from tasks.common.approval import APPROVAL_STATES
@@ -137,6 +138,8 @@ DECLARED: dict[str, Iterable[str]] = {
     "stories.consent.{}": STORY_ANSWERS,
     "stories.consent.done.{}": STORY_ANSWERS,
     "health.section.{}": HEALTH_SECTIONS,
+    "param.{}": PARAMETERS,  # the run forms' titles and descriptions (deployments/forms.py)
+    "param.{}.about": PARAMETERS,
 }
 # t(variable) where the variable carries a key written as a literal elsewhere (checked by the literal sweep)
 PASS_THROUGH = {

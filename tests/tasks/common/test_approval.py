@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import queue
+import re
 import threading
 import time
+from collections.abc import Sequence
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
@@ -19,8 +21,12 @@ from prefect.input.run_input import keyset_from_paused_state
 
 from connectors.mail import Message, OutboxTransport
 from flows._runtime import open_runtime
-from tasks.common.approval import approve_send, needs_approval, summarise_send
+from tasks.common.approval import SendPlan, approve_send, needs_approval, summarise_send
+from tasks.common.approval_notice import preview_link
 from tasks.common.delivery import deliver
+from weaver.clock import utcnow
+from weaver.links import LinkSigner, link_secret
+from weaver.state.approvals import approval_preview
 
 pytestmark = pytest.mark.usefixtures("prefect_harness")
 
@@ -51,7 +57,13 @@ def send_flow(workspace: str, count: int, auto_approve: bool = False) -> dict[st
     STARTED.put(ctx.flow_run.id)
     rt = open_runtime(workspace)
     messages = staff_messages(count)
-    approval = approve_send(messages, rt, "approval-test", auto_approve=auto_approve, poll_seconds=1)
+    secret, _ = link_secret(rt.db, rt.ws.config, False, workspace)
+    run_id = str(ctx.flow_run.id)
+
+    def link(plan: SendPlan, pending: Sequence[Message]) -> str:  # as flows/_run.Operation.preview_link does
+        return preview_link(plan, pending, rt.ws.config, rt.db, LinkSigner(secret), run_id, utcnow())
+
+    approval = approve_send(messages, rt, "approval-test", auto_approve=auto_approve, poll_seconds=1, link=link)
     sent = deliver(messages, rt.mail, rt.db, "approval-test").summary()["sent"] if approval.approved else 0
     return {"how": approval.how, "sent": sent}
 
@@ -94,6 +106,17 @@ def test_a_large_send_waits_for_a_coordinator_and_goes_out_when_approved(ws: Pat
     run, flow_run_id = _start(ws, 5)
     description = _wait_until_paused(flow_run_id)
     assert "5" in description and "note 5" in description and "index.html" in description
+    # the previews as a link a browser opens: the receiver's signed preview page of this pause, kept in the state
+    [url] = re.findall(r"\[打开预览\]\((http[^)]+)\)", description)
+    assert url.startswith("http://127.0.0.1:8787/l/approval-preview/")
+    rt = open_runtime(str(ws))
+    try:
+        secret, _ = link_secret(rt.db, rt.ws.config, False, "")
+        pause = LinkSigner(secret).verify(url.rsplit("/", 1)[1], "approval-preview", utcnow())
+        shown = approval_preview(rt.db, pause.subject)
+    finally:
+        rt.close()
+    assert shown is not None and shown["recipients"] == 5 and {r["purpose"] for r in shown["rows"]} == {"note"}
     assert outbox_count(ws) == 0  # nothing went out while waiting
     resume_flow_run(flow_run_id, run_input={"approve": True})
     assert run() == {"how": "approved", "sent": 5}
@@ -145,6 +168,16 @@ def _wait_until_paused(flow_run_id: UUID, limit: float = 120) -> str:
                     pass
             time.sleep(0.2)
     raise AssertionError("the flow run never paused for approval")
+
+
+def test_the_approval_form_links_the_preview_page_and_names_the_files_as_text() -> None:
+    from tasks.common.approval import SendPlan, approval_form
+
+    url = "https://hooks.example.org/l/approval-preview/abc.def"
+    plan = SendPlan("onboarding", 60, 60, {"welcome": 60}, {"zh": 60}, "/srv/w/reports/previews/onboarding", url)
+    facts = approval_form(plan, "zh")._description
+    assert f"| 预览 | [打开预览]({url}) (服务器上的文件：/srv/w/reports/previews/onboarding) |" in facts
+    assert "file://" not in facts
 
 
 def test_the_approval_form_is_one_tick_box_under_the_facts_as_text() -> None:

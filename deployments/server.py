@@ -157,6 +157,9 @@ def _spawn(home: Path, port: int) -> ServerInfo:
     env = {k: v for k, v in os.environ.items() if k != "PREFECT_API_URL"}  # the server is the API itself
     configure_environment(env)
     env["PREFECT_HOME"] = str(home)
+    # the UI asks its API at PREFECT_SERVER_API_PORT (not --port): on a port other than 4200 it would ask 4200
+    env["PREFECT_SERVER_API_PORT"] = str(port)
+    env.setdefault("PREFECT_SERVER_UI_SHOW_PROMOTIONAL_CONTENT", "false")  # no upgrade banners in a coordinator's UI
     args = [_prefect_executable(), "server", "start", "--host", "127.0.0.1", "--port", str(port)]
     with open(home / LOG_FILE, "ab") as log:
         process = subprocess.Popen(

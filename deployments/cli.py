@@ -115,7 +115,7 @@ def run_flows(
         check_params(name, target.fn, params)
     api_url = _api_url()
     results: dict[str, Any] = {}
-    with _run_settings(api_url), _quiet_tracebacks():
+    with _run_settings(api_url), _quiet_tracebacks(), _one_client():
         for name, target in targets.items():
             accepted = inspect.signature(target.fn).parameters
             extra = {k: v for k, v in (defaults or {}).items() if k in accepted}
@@ -201,6 +201,20 @@ def _run_settings(api_url: str | None) -> Iterator[None]:
     if api_url:
         updates[PREFECT_API_URL] = api_url
     with temporary_settings(updates=updates):
+        yield
+
+
+@contextmanager
+def _one_client() -> Iterator[None]:
+    """One Prefect API client for every flow run of this command.
+
+    Without it each flow run made its own (22 in `weaver demo`): each loaded the CA bundle for TLS (even for
+    http://127.0.0.1), asked the server for its version and opened a new connection. Flow and task engines
+    take the client of the SyncClientContext that is open, if any.
+    """
+    from prefect.context import SyncClientContext
+
+    with SyncClientContext.get_or_create():
         yield
 
 

@@ -60,6 +60,7 @@ def member_sync(workspace: str = ".", dry_run: bool = False, as_of: date | None 
                 plan = plan_member_sync_task(opaque(grid), op.cfg, opaque(op.db.member_snapshot()), op.source, edits)
                 plan_link_unsubscribes(plan, grid, op.cfg, link_unsubscribes(op.db))  # before the audience plan
                 audience_plan = plan_audience_sync_task(opaque(plan), opaque(grid), op.cfg, pulled) if pulled else None
+                del grid  # nothing after the plans reads it: a big tab's grid is not held through the write-back
                 apply_member_sync_task(opaque(plan), op.tables, op.db, dry_run)
         pushed = apply_audience_sync_task(audience_plan, audience, op.db, dry_run) if audience_plan else None
         report = build_sync_report(plan, op.lang, dry_run)

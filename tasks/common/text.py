@@ -9,7 +9,9 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from functools import partial
+from operator import is_not
 
 from connectors.mail import ascii_address
 
@@ -20,6 +22,7 @@ LANGUAGES = {
     "en": "en", "en-us": "en", "en-gb": "en", "english": "en", "英文": "en", "英语": "en",
 }  # fmt: skip
 
+_IS_NOT_NONE = partial(is_not, None)
 _NON_ASCII = re.compile(r"[^\x00-\x7f]")
 _EMAIL = re.compile(
     r"^[a-z0-9!#$%&'*+/=?^_`{|}~-]+(\.[a-z0-9!#$%&'*+/=?^_`{|}~-]+)*"
@@ -64,7 +67,7 @@ _SEP = "\x00"
 _WS = re.compile(r"\s+")
 _SEP_SPACES = re.compile(" ?\x00 ?")
 _ODD_SPACE = re.compile(r"[^\S ]| {2}")  # whitespace other than one plain space
-_LIST_SEPS = str.maketrans({c: "," for c in "，、;；/|\n"})
+_LIST_SEPS = "，、;；/|\n"  # each read as a comma
 _LIST_COMMAS = re.compile(r" ?,[ ,]*")
 _LIST_EDGES = re.compile(r"(^|\x00)(?:, )+|(?:, )+(?=\x00|$)")
 
@@ -114,6 +117,34 @@ def normalise_email_column(values: Sequence[str]) -> list[str]:
 
 def canonical_list_column(values: Sequence[str]) -> list[str]:
     """'气候、教育 ;art' -> '气候, 教育, art' for a whole column (repeats are kept; `split_list` drops them)."""
-    joined = _SEP.join(values).translate(_LIST_SEPS)
+    joined = _SEP.join(values)
+    for sep in _LIST_SEPS:  # str.replace runs in C; str.translate with a dict is a lookup per character
+        if sep in joined:
+            joined = joined.replace(sep, ",")
     joined = _LIST_COMMAS.sub(", ", joined)
     return _LIST_EDGES.sub(r"\1", joined).split(_SEP)
+
+
+def by_distinct_value(values: Sequence[str], column_fn: Callable[[Sequence[str]], list[str]]) -> list[str]:
+    """`column_fn(values)` computed once per distinct value when values repeat (a consent, language or region
+    column holds a handful), every equal cell then sharing one string object; else on the whole column.
+
+    `column_fn` must treat each cell on its own (every columnar function here does), so the result is the same.
+    """
+    if len(set(values[:1000])) * 4 > min(len(values), 1000):  # a sample says they hardly repeat
+        return column_fn(values)
+    table = dict.fromkeys(values)
+    if len(table) * 4 > len(values):
+        return column_fn(values)
+    distinct = list(table)
+    table = dict(zip(distinct, column_fn(distinct), strict=True))
+    return list(map(table.__getitem__, values))
+
+
+def valid_email_column(values: Sequence[str]) -> list[bool]:
+    """`is_valid_email` of each value; ASCII addresses matched by one C-level map over the column."""
+    if not values:
+        return []
+    if _SEP.join(values).isascii() and max(map(len, values)) <= 254:  # the common case: all in C-level maps
+        return list(map(_IS_NOT_NONE, map(_EMAIL.match, values)))
+    return list(map(is_valid_email, values))

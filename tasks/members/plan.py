@@ -20,10 +20,13 @@ import hashlib
 import re
 import unicodedata
 import uuid
-from collections.abc import Iterator, Mapping, Sequence
+from collections import Counter
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from operator import itemgetter
+from functools import partial
+from itertools import chain, compress, repeat
+from operator import and_, attrgetter, itemgetter, methodcaller, ne, not_, or_
 
 from prefect.cache_policies import NO_CACHE
 
@@ -33,19 +36,22 @@ from tasks.common.dates import parse_date
 from tasks.common.prefect_task import task
 from tasks.common.text import (
     LANGUAGES,
+    by_distinct_value,
     canonical_list_column,
-    is_valid_email,
     normalise_column,
     normalise_email_column,
+    valid_email_column,
 )
 from tasks.members.self_service import EditOutcome, MemberEdits, plan_edits
 from weaver.config import MembersConfig, WeaverConfig
 from weaver.errors import SourceError
 from weaver.i18n import field_label, t
-from weaver.ledger import Action
+from weaver.ledger import Action, ProgressFn
 from weaver.models import Member, parse_consent, split_list
+from weaver.progress import StepProgress
 
 _COMBINING = re.compile(r"[\u0300-\u036f]")  # accents, after NFKD (García -> garcia)
+_SEP = "\x00"  # joins a column into one string (not whitespace; no normalisation crosses it)
 _DATE_FIELDS = ("joined", "paid_until")
 _NUMBER_FIELDS = ("fee",)
 
@@ -104,48 +110,89 @@ class Parsed:
     rows_read: int
 
 
-def parse_members(grid: Grid, layout: Layout, cfg: MembersConfig, default_language: str, lang: str) -> Parsed:
-    """Turn the tab's rows into normalised members and quarantined rows (row numbers are the sheet's)."""
-    members: list[Member] = []
-    rejected: list[Rejected] = []
-    blank: list[int] = []
+def parse_members(
+    grid: Grid,
+    layout: Layout,
+    cfg: MembersConfig,
+    default_language: str,
+    lang: str,
+    columns_done: Callable[[], None] | None = None,
+) -> Parsed:
+    """Turn the tab's rows into normalised members and quarantined rows (row numbers are the sheet's).
+
+    Column-wise: each check runs over a whole column (C-level maps, one call per distinct value where values
+    repeat); only building each member's record is per row.
+    """
     body = grid[layout.header_row :]
+    n = len(body)
     names = sorted(layout.field_cols)  # sorted, so every member's fields share one key order
     width = min(map(len, body), default=0)
-    columns = [_column(body, layout.field_cols[name], name, width) for name in names]
-    raw_rows = list(zip(*columns, strict=True))  # before typing: a blank row is blank as typed
+    if body and width == max(map(len, body)):  # every row as wide: one transposition gives every column
+        transposed = list(zip(*body, strict=True))
+        columns = [_column(body, layout.field_cols[name], name, width, transposed) for name in names]
+        del transposed
+    else:
+        columns = [_column(body, layout.field_cols[name], name, width) for name in names]
+    if columns_done is not None:
+        columns_done()
+    nonblank = list(map(any, zip(*columns, strict=True))) if columns else [False] * n  # blank as typed
     problems, warnings = _type_columns(names, columns, default_language, lang, set(cfg.required))
     id_col = layout.owned_cols.get("member_id")
-    ids = _column(body, id_col, "member_id", width) if id_col is not None else [""] * len(body)
-    required = [(names.index(n), t("reason.missing", lang, field=field_label(n, lang))) for n in cfg.required]
-    email_at = names.index("email")
+    ids = _column(body, id_col, "member_id", width) if id_col is not None else [""] * n
+    emails = columns[names.index("email")]
+    # The first reason wins: a missing required field (in the configured order), an invalid email, a typed field
+    reasons = problems
     invalid_email = t("reason.invalid_email", lang)
-    signature = "\x1e".join(names)
-    typed_rows = zip(*columns, strict=True)
-    for i, (raw, values, existing_id) in enumerate(zip(raw_rows, typed_rows, ids, strict=True)):
-        row_no = layout.header_row + 1 + i
-        if not any(raw):
-            blank.append(row_no)
-            continue
-        email = values[email_at]
-        problem = None
-        for at, reason in required:
-            if not values[at]:
-                problem = reason
-                break
-        if problem is None and email and not is_valid_email(email):
-            problem = invalid_email
-        problem = problem or problems[i]
-        if problem is not None:
-            rejected.append(Rejected(row_no, problem, existing_id))
-            continue
-        fields = dict(zip(names, values, strict=True))  # sorted keys, so the digest equals fields_hash
-        digest = _digest(signature, values)
-        member = Member(row_no, existing_id or member_id_for(email), email, fields, (row_no,), digest)
-        if warnings[i]:
-            member.warnings.extend(warnings[i])
-        members.append(member)
-    return Parsed(members, rejected, blank, len(body))
+    for i in compress(range(n), map(not_, valid_email_column(emails))):
+        if emails[i]:
+            reasons[i] = invalid_email
+    for name in reversed(cfg.required):
+        reason = t("reason.missing", lang, field=field_label(name, lang))
+        for i in compress(range(n), map(not_, columns[names.index(name)])):
+            reasons[i] = reason
+    first = layout.header_row + 1  # the sheet's row number of body[0]
+    blank = [first + i for i in compress(range(n), map(not_, nonblank))]
+    rejected = [Rejected(first + i, reasons[i], ids[i]) for i in compress(range(n), nonblank) if reasons[i] is not None]
+    good = [i for i in compress(range(n), nonblank) if reasons[i] is None]
+    if len(good) == n:
+        rows, row_nos, good_ids = list(zip(*columns, strict=True)), range(first, first + n), ids
+    else:
+        pick = itemgetter(*good) if len(good) > 1 else (lambda seq: tuple(seq[i] for i in good))
+        rows = list(zip(*(pick(c) for c in columns), strict=True)) if good else []
+        row_nos, good_ids = [first + i for i in good], (list(pick(ids)) if good else [])
+    good_emails = emails if len(good) == n else (list(pick(emails)) if good else [])
+    fields = map(dict, map(partial(zip, names), rows))  # sorted keys, so the digest equals fields_hash
+    digests = _digests("\x1e".join(names), rows)
+    members = list(map(Member, row_nos, _member_ids(good_ids, good_emails), good_emails, fields, zip(row_nos), digests))
+    if any(warnings):
+        at = {row: k for k, row in enumerate(row_nos)} if len(good) != n else None
+        for i in compress(range(n), warnings):
+            k = i if at is None else at.get(first + i)
+            if k is not None:
+                members[k].warnings.extend(warnings[i])
+    return Parsed(members, rejected, blank, n)
+
+
+def _member_ids(ids: Sequence[str], emails: Sequence[str]) -> list[str]:
+    """The id already on each row, else `member_id_for(email)` (hashed in C, for the rows that need one)."""
+    if all(ids):
+        return list(ids)
+    needed = list(compress(range(len(ids)), map(not_, ids)))
+    hexed = map(methodcaller("hexdigest"), map(hashlib.sha1, map(str.encode, map(emails.__getitem__, needed))))
+    new = map("m-".__add__, map(itemgetter(slice(12)), hexed))
+    if len(needed) == len(ids):
+        return list(new)
+    out = list(ids)
+    for i, member_id in zip(needed, new, strict=True):
+        out[i] = member_id
+    return out
+
+
+def _digests(signature: str, rows: Sequence[Sequence[str]]) -> list[str]:
+    """`_digest(signature, row)` for every row (the same text hashed, in C-level maps)."""
+    texts = map((signature + "\x1d").__add__, map("\x1f".join, rows))
+    hashed = map(partial(hashlib.blake2b, digest_size=16), map(str.encode, texts))
+    return list(map(methodcaller("hexdigest"), hashed))
 
 
 def _type_columns(
@@ -167,19 +214,22 @@ def _type_columns(
         if name not in names:
             continue
         col = columns[names.index(name)]
-        cache: dict[str, tuple[str, str | None, str | None]] = {}
-        for i, value in enumerate(col):
-            result = cache.get(value)
-            if result is None:
-                result = cache[value] = check(value, name, default_language, lang)
-            canonical, problem, warning = result
+        results: dict[str, Checked] = {}
+        for value in dict.fromkeys(col):  # each distinct value checked once
+            canonical, problem, warning = check(value, name, default_language, lang)
             if problem and name not in required:
                 canonical, problem, warning = "", None, t("warn.unreadable", lang, reason=problem)
-            col[i] = canonical
-            if problem and problems[i] is None:
-                problems[i] = problem
-            if warning:
-                warnings[i] = [*(warnings[i] or []), warning]
+            results[value] = (canonical, problem, warning)
+        flagged = {value for value, (_c, problem, warning) in results.items() if problem or warning}
+        if flagged:
+            for i in compress(range(n), map(flagged.__contains__, col)):
+                _canonical, problem, warning = results[col[i]]
+                if problem and problems[i] is None:
+                    problems[i] = problem
+                if warning:
+                    warnings[i] = [*(warnings[i] or []), warning]
+        if any(value != result[0] for value, result in results.items()):
+            col[:] = map(itemgetter(0), map(results.__getitem__, col))
     return problems, warnings
 
 
@@ -212,19 +262,28 @@ def _check_consent(value: str, _name: str, _default: str, lang: str) -> Checked:
     return value, None, (t("warn.consent", lang) if unclear else None)
 
 
-def _column(body: Grid, col: int, name: str, width: int) -> list[str]:
+def _column(
+    body: Grid, col: int, name: str, width: int, transposed: Sequence[Sequence[str]] | None = None
+) -> list[str]:
     """One column's normalised text; `width` is the shortest row's length (shorter rows are padded)."""
     if not body:
         return []
-    if width > col:
+    values: Sequence[str]
+    if transposed is not None and col < len(transposed):
+        values = transposed[col]
+    elif width > col:
         values = list(map(itemgetter(col), body))
     else:
         values = [row[col] if col < len(row) else "" for row in body]
     if name == "email":
         return normalise_email_column(values)
     if name == "interests":
-        return canonical_list_column(normalise_column(values))
-    return normalise_column(values)
+        return by_distinct_value(values, _interests_column)
+    return by_distinct_value(values, normalise_column)
+
+
+def _interests_column(values: Sequence[str]) -> list[str]:
+    return canonical_list_column(normalise_column(values))
 
 
 # ------------------------------------------------------------------------------------------------------
@@ -238,19 +297,18 @@ class Deduped:
 
 def dedupe(members: Sequence[Member], lang: str) -> Deduped:
     by_email: dict[str, Member] = {}
+    primaries = map(by_email.setdefault, map(attrgetter("email"), members), members)  # the first row is kept
     merged: dict[int, int] = {}
-    for member in members:
-        primary = by_email.get(member.email)
-        if primary is None:
-            by_email[member.email] = member
-        else:
+    for member, primary in zip(members, primaries, strict=True):
+        if primary is not member:
             _merge_into(primary, member)
             merged[member.row] = primary.row
     unique = list(by_email.values())
     reassigned = _unique_ids(unique, lang)
-    for member in unique:
-        if len(member.rows) > 1 or not member.fields_hash:  # merged since parsing, or built elsewhere
-            member.fields_hash = fields_hash(member.fields)
+    # merged since parsing, or built elsewhere
+    multi = map((1).__lt__, map(len, map(attrgetter("rows"), unique)))
+    for member in compress(unique, map(or_, multi, map(not_, map(attrgetter("fields_hash"), unique)))):
+        member.fields_hash = fields_hash(member.fields)
     return Deduped(unique, merged, _near_duplicates(unique, lang), reassigned)
 
 
@@ -271,6 +329,8 @@ def _merge_into(primary: Member, dup: Member) -> None:
 
 def _unique_ids(members: Sequence[Member], lang: str) -> dict[int, int]:
     """A copied row can carry another member's id: the first keeps it, later ones get their own."""
+    if len(set(map(attrgetter("member_id"), members))) == len(members):
+        return {}  # the common case, checked in one C-level pass
     holder: dict[str, int] = {}
     reassigned: dict[int, int] = {}
     for member in members:
@@ -292,18 +352,43 @@ def _name_key(name: str) -> str:
     return "".join(folded.split())
 
 
+def _name_keys(names: Sequence[str]) -> list[str]:
+    """`_name_key` of each name: ASCII names in C-level maps over the column, the others one by one."""
+    if not names:
+        return []
+    folded = _SEP.join(names).casefold().split(_SEP)  # casefold maps each character on its own
+    keys = list(map(" ".join, map(sorted, map(str.split, folded))))
+    other = list(compress(range(len(folded)), map(not_, map(str.isascii, folded))))
+    if not other:
+        return keys
+    others = list(map(folded.__getitem__, other))
+    if unicodedata.is_normalized("NFKD", _SEP.join(others)):  # so is each name (NUL is a starter): no accents
+        keys_of_others = map("".join, map(str.split, others))
+    else:
+        keys_of_others = map(_name_key, map(names.__getitem__, other))
+    for i, key in zip(other, keys_of_others, strict=True):
+        keys[i] = key
+    return keys
+
+
 def _near_duplicates(members: Sequence[Member], lang: str) -> list[tuple[int, ...]]:
     """Same name (by `_name_key`) and one more shared trait: organisation or phone.
 
     A name alone is not enough: common names (王伟, 张伟) recur in any large network.
     """
+    fields = list(map(attrgetter("fields"), members))
+    names = list(map(methodcaller("get", "name", ""), fields))
+    orgs = map(bool, map(methodcaller("get", "organisation"), fields))
+    phones = map(bool, map(methodcaller("get", "phone"), fields))
+    candidates = list(compress(range(len(members)), map(and_, map(bool, names), map(or_, orgs, phones))))
+    keys = _name_keys([names[i] for i in candidates])
+    repeated = {key for key, count in Counter(keys).items() if count > 1}  # only these can form a group
     groups: dict[str, list[Member]] = {}
-    for member in members:
-        fields = member.fields
-        org, phone = fields.get("organisation"), fields.get("phone")
-        if not member.name or not (org or phone):
+    for i, key in zip(candidates, keys, strict=True):
+        if key not in repeated:
             continue
-        key = _name_key(member.name)
+        member = members[i]
+        org, phone = fields[i].get("organisation"), fields[i].get("phone")
         if org:
             groups.setdefault(f"{key}\x00o\x00{org.casefold()}", []).append(member)
         if phone and phone != org:
@@ -356,21 +441,45 @@ def plan_writeback(
     for offset, name in enumerate(layout.missing_owned):
         cols[name] = layout.next_free_col + offset
         cells.append(Cell(layout.header_row, cols[name] + 1, cfg.owned_columns[name]))
-    ok = t("status.ok", lang)
-    wanted: list[tuple[int, str, str]] = []  # (row, member id, sync status)
-    for member in deduped.members:
-        wanted.append((member.row, member.member_id, ok))
-        for dup_row in member.rows[1:]:
-            wanted.append((dup_row, member.member_id, t("status.duplicate", lang, row=member.row)))
-    for rej in parsed.rejected:
-        wanted.append((rej.row, rej.member_id, t("status.quarantined", lang, reason=rej.reason)))
-    id_col, status_col = cols.get("member_id"), cols.get("sync_status")
-    for row_no, member_id, status in wanted:
-        raw = grid[row_no - 1]
-        for col, value in ((id_col, member_id), (status_col, status)):
-            if col is not None and (raw[col] if col < len(raw) else "") != value:
-                cells.append(Cell(row_no, col + 1, value))
+    members = deduped.members
+    rows: list[int] = list(map(attrgetter("row"), members))  # wanted: (row, member id, sync status)
+    ids: list[str] = list(map(attrgetter("member_id"), members))
+    statuses: list[str] = [t("status.ok", lang)] * len(members)
+    if any(map((1).__lt__, map(len, map(attrgetter("rows"), members)))):  # merged rows: each after its primary
+        rows, ids, statuses = [], [], []
+        ok = t("status.ok", lang)
+        for member in members:
+            rows.extend(member.rows)
+            ids.extend([member.member_id] * len(member.rows))
+            statuses.append(ok)
+            statuses.extend(t("status.duplicate", lang, row=member.row) for _dup in member.rows[1:])
+    rows.extend(rej.row for rej in parsed.rejected)
+    ids.extend(rej.member_id for rej in parsed.rejected)
+    statuses.extend(t("status.quarantined", lang, reason=rej.reason) for rej in parsed.rejected)
+    targets = [(col, values) for col, values in ((cols.get("member_id"), ids), (cols.get("sync_status"), statuses))
+               if col is not None]  # fmt: skip
+    differs = [list(map(ne, map(_raw_column(grid, col).__getitem__, map((-1).__add__, rows)), values))
+               for col, values in targets]  # fmt: skip
+    make = partial(tuple.__new__, Cell)
+    if all(map(all, differs)):  # a first run: every owned cell is new, in row order, column by column
+        row_nos = chain.from_iterable(zip(*([rows] * len(targets)), strict=True))
+        col_nos = chain.from_iterable(repeat(tuple(col + 1 for col, _v in targets), len(rows)))
+        texts = chain.from_iterable(zip(*(values for _c, values in targets), strict=True))
+        cells.extend(map(make, zip(row_nos, col_nos, texts, strict=True)))
+        return cells
+    for k in compress(range(len(rows)), map(any, zip(*differs, strict=True))) if differs else ():
+        for (col, values), differ in zip(targets, differs, strict=True):
+            if differ[k]:
+                cells.append(Cell(rows[k], col + 1, values[k]))
     return cells
+
+
+def _raw_column(grid: Grid, col: int) -> list[str]:
+    """One column of the grid as typed ("" where a row is too short)."""
+    width = min(map(len, grid), default=0)
+    if width > col:
+        return list(map(itemgetter(col), grid))
+    return [row[col] if col < len(row) else "" for row in grid]
 
 
 # ------------------------------------------------------------------------------------------------------
@@ -401,11 +510,28 @@ def plan_member_sync(
     snapshot: Mapping[str, tuple[str, str]],
     source: str,
     edits: MemberEdits | None = None,
+    progress: ProgressFn | None = None,
 ) -> SyncPlan:
     """The whole plan phase, pure: what a dry run shows and what apply performs. `edits`: members' own
-    changes from their "my details" page (tasks/members/self_service.py), written as a coordinator would."""
+    changes from their "my details" page (tasks/members/self_service.py), written as a coordinator would.
+    `progress(rows, total rows)`: how far the plan's passes over the rows have got (increasing, ends at total)."""
     with _gc_paused():
-        return _plan(grid, config, snapshot, source, edits)
+        return _plan(
+            grid, config, snapshot, source, edits, _Passes(progress, max(len(grid) - config.members.header_row, 0))
+        )
+
+
+class _Passes:
+    """The plan's progress, in rows: each pass over the whole tab moves it on by its share of the work."""
+
+    def __init__(self, progress: ProgressFn | None, rows: int) -> None:
+        self.progress, self.rows, self.done = progress, rows, 0.0
+        self.step(0.0)
+
+    def step(self, share: float) -> None:
+        if self.progress is not None:
+            self.done = min(1.0, self.done + share)
+            self.progress(round(self.rows * self.done), self.rows)
 
 
 @contextmanager
@@ -422,13 +548,15 @@ def _gc_paused() -> Iterator[None]:
 
 
 def _plan(grid: Grid, config: WeaverConfig, snapshot: Mapping[str, tuple[str, str]], source: str,
-          edits: MemberEdits | None = None) -> SyncPlan:  # fmt: skip
+          edits: MemberEdits | None, passes: _Passes) -> SyncPlan:  # fmt: skip
     cfg, lang = config.members, config.network.default_language
     if len(grid) < cfg.header_row:
         raise SourceError(f"{source}: tab {cfg.tab!r} has no header row {cfg.header_row}")
     layout = locate_columns(grid[cfg.header_row - 1], cfg, cfg.tab, source)
-    parsed = parse_members(grid, layout, cfg, config.network.default_language, lang)
+    parsed = parse_members(grid, layout, cfg, config.network.default_language, lang, partial(passes.step, 0.3))
+    passes.step(0.3)  # shares of the plan's CPU time at 100,000 rows (benchmarks/member_sync.py)
     deduped = dedupe(parsed.members, lang)
+    passes.step(0.2)
     edit_cells, settled = [], []
     if edits is not None and (edits.pending or edits.applied):
         edit_cells, settled = plan_edits(edits.pending, edits.applied, deduped.members, layout.field_cols,
@@ -438,9 +566,22 @@ def _plan(grid: Grid, config: WeaverConfig, snapshot: Mapping[str, tuple[str, st
                 member.fields_hash = fields_hash(member.fields)  # the state records what the sheet will hold
     kept = {r.member_id for r in parsed.rejected if r.member_id}
     diff = diff_members(deduped.members, snapshot, kept)
+    passes.step(0.1)
     cells = plan_writeback(grid, layout, deduped, parsed, cfg, lang) + edit_cells
+    passes.step(1.0)  # the rest: all rows planned
     return SyncPlan(cfg.tab, parsed, deduped, diff, cells, settled)
 
 
+def plan_member_sync_reporting(
+    grid: Grid,
+    config: WeaverConfig,
+    snapshot: Mapping[str, tuple[str, str]],
+    source: str,
+    edits: MemberEdits | None = None,
+) -> SyncPlan:
+    """`plan_member_sync` showing its progress in the run: a log line every 2 s and a progress bar."""
+    return plan_member_sync(grid, config, snapshot, source, edits, StepProgress("member-sync: planning"))
+
+
 # Thin Prefect wrapper: one task over the whole batch (never one task per member).
-plan_member_sync_task = task(name="plan-member-sync", cache_policy=NO_CACHE)(plan_member_sync)
+plan_member_sync_task = task(name="plan-member-sync", cache_policy=NO_CACHE)(plan_member_sync_reporting)

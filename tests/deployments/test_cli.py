@@ -89,6 +89,26 @@ def test_a_run_prints_the_summary_as_lines_a_coordinator_reads(demo_ws: Path) ->
     assert "Summary(" not in result.output and "report" not in result.output  # a dry run writes no report
 
 
+@pytest.mark.usefixtures("prefect_harness")
+def test_the_flow_runs_of_one_command_share_one_prefect_client(demo_ws: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Each flow run used to make its own client (a CA bundle load, a version check, a new connection)."""
+    from prefect.client.orchestration import SyncPrefectClient
+
+    from deployments.cli import run_flows
+
+    made: list[object] = []
+    original = SyncPrefectClient.__init__
+
+    def counting(self: SyncPrefectClient, *args: object, **kwargs: object) -> None:
+        made.append(self)
+        original(self, *args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(SyncPrefectClient, "__init__", counting)
+    results = run_flows(["member-sync", "grant-pipeline"], demo_ws, True, {"as_of": "2026-11-24"})
+    assert set(results) == {"member-sync", "grant-pipeline"}
+    assert len(made) == 1
+
+
 def test_a_bad_as_of_is_one_line_before_prefect_starts(demo_ws: Path) -> None:
     result = runner.invoke(app, ["run", "grant-pipeline", "-c", str(demo_ws), "-p", "as_of=24/11/2026"])
     assert result.exit_code == 1

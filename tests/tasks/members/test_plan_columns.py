@@ -149,3 +149,16 @@ def test_planning_reports_progress_in_increasing_rows_up_to_all_of_them() -> Non
     assert done[0] == 0 and calls[-1] == (40, 40) and all(t == 40 for _, t in calls)
     assert done == sorted(done) and len(set(done)) >= 4  # several steps between the start and the end
     assert columnwise.plan_member_sync([list(HEADERS)], cfg, {}, "t.xlsx", progress=lambda d, t: None).cells == []
+
+
+def test_members_fields_are_plain_dicts_sharing_their_keys() -> None:
+    import json
+
+    cfg = config("zh", True)
+    body = [[f"名{i}", f"n{i}@x.org", *[""] * len(POOLS), "", ""] for i in range(3)]
+    members = columnwise.plan_member_sync([list(HEADERS), *body], cfg, {}, "t.xlsx").deduped.members
+    fields = members[0].fields
+    assert type(fields) is dict and list(fields) == sorted(fields) and fields["name"] == "名0"
+    assert json.loads(json.dumps(fields)) == fields == dict(fields)
+    fields["consent"], fields["brand new"] = "no", "x"  # changed and extended like any dict, the others untouched
+    assert fields["consent"] == "no" and "brand new" in fields and "brand new" not in members[1].fields

@@ -435,19 +435,20 @@ class MemberDiff:
 def diff_members(members: Sequence[Member], snapshot: Mapping[str, tuple[str, str]], kept_ids: set[str]) -> MemberDiff:
     """Compare with the state database. `kept_ids`: ids on quarantined rows, never reported gone."""
     result = MemberDiff()
-    present: set[str] = set()
-    for member in members:
-        present.add(member.member_id)
-        known = snapshot.get(member.member_id)
+    ids = list(map(attrgetter("member_id"), members))
+    if not snapshot:  # a first sync: everyone is new
+        result.added = list(members)
+        return result
+    for member, known in zip(members, map(snapshot.get, ids), strict=True):
         if known is None or known[1] != "active":
             result.added.append(member)
         elif known[0] != member.fields_hash:
             result.changed.append(member)
         else:
             result.unchanged.append(member)
-    for member_id, (_hash, status) in snapshot.items():
-        if status == "active" and member_id not in present and member_id not in kept_ids:
-            result.gone.append(member_id)
+    missing = snapshot.keys() - set(ids) - kept_ids  # set operations in C; then in the snapshot's order
+    if missing:
+        result.gone = [i for i in snapshot if i in missing and snapshot[i][1] == "active"]
     return result
 
 
@@ -464,14 +465,21 @@ def plan_writeback(
     rows: list[int] = list(map(attrgetter("row"), members))  # wanted: (row, member id, sync status)
     ids: list[str] = list(map(attrgetter("member_id"), members))
     statuses: list[str] = [t("status.ok", lang)] * len(members)
-    if any(map((1).__lt__, map(len, map(attrgetter("rows"), members)))):  # merged rows: each after its primary
+    merged = list(compress(range(len(members)), map((1).__lt__, map(len, map(attrgetter("rows"), members)))))
+    if merged:  # each duplicate row right after its primary's
+        base = rows, ids, statuses
         rows, ids, statuses = [], [], []
-        ok = t("status.ok", lang)
-        for member in members:
-            rows.extend(member.rows)
-            ids.extend([member.member_id] * len(member.rows))
-            statuses.append(ok)
-            statuses.extend(t("status.duplicate", lang, row=member.row) for _dup in member.rows[1:])
+        start = 0
+        for k in merged:
+            member = members[k]
+            for out, values in zip((rows, ids, statuses), base, strict=True):
+                out += values[start : k + 1]
+            rows += member.rows[1:]
+            ids += [member.member_id] * (len(member.rows) - 1)
+            statuses += [t("status.duplicate", lang, row=member.row)] * (len(member.rows) - 1)
+            start = k + 1
+        for out, values in zip((rows, ids, statuses), base, strict=True):
+            out += values[start:]
     rows.extend(rej.row for rej in parsed.rejected)
     ids.extend(rej.member_id for rej in parsed.rejected)
     statuses.extend(t("status.quarantined", lang, reason=rej.reason) for rej in parsed.rejected)
@@ -498,6 +506,8 @@ def _raw_column(grid: Grid, col: int) -> list[str]:
     width = min(map(len, grid), default=0)
     if width > col:
         return list(map(itemgetter(col), grid))
+    if col >= max(map(len, grid), default=0):  # a column we are about to create
+        return [""] * len(grid)
     return [row[col] if col < len(row) else "" for row in grid]
 
 

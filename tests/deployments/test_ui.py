@@ -140,7 +140,8 @@ def test_the_prefect_ui_reads_in_plain_words_and_the_readme_shows_it(tmp_path: P
         DOCS.mkdir(exist_ok=True)
         with browse(f"{ui}/v2/deployments", width=1280, height=860) as tab:
             # the deployment list: each operation under the network's name, tagged network:<name>
-            listed = "['onboarding', 'member-sync'].every(name => document.body.innerText.includes(name))"
+            network = f"network:{specs['onboarding'].name}"  # the first tag, shown in the list
+            listed = f"['onboarding', 'member-sync', '{network}'].every(w => document.body.innerText.includes(w))"
             tab.wait_for(listed, "the deployments", timeout=120)
             time.sleep(1)  # fonts and the activity bars settle
             tab.screenshot(DOCS / SHOTS["deployments"])

@@ -13,13 +13,16 @@ import os
 import re
 import sys
 import time
+import urllib.request
 from pathlib import Path
 from typing import Any
 
 import pytest
+from prefect.utilities.callables import parameter_schema
 
 from demo.build import create_workspace
 from deployments import plan_deployments
+from flows import load_flow
 from tests.browser import browse, dump_dom, png_facts
 from tests.conftest import DEMO_DAY
 from tests.processes import Background, free_port, http_ok, prefect_api
@@ -53,6 +56,14 @@ def _wait_state(api: str, run_id: str, wanted: set[str], timeout: float = 400) -
             raise AssertionError(f"flow run {run_id} ended {state}")
         time.sleep(1)
     raise AssertionError(f"flow run {run_id} never reached {wanted} (still {_state(api, run_id)})")
+
+
+def _patch(url: str, body: dict[str, Any]) -> None:
+    """PATCH answers 204 without a body (prefect_api reads one)."""
+    request = urllib.request.Request(url, data=json.dumps(body).encode(), method="PATCH",
+                                     headers={"content-type": "application/json"})  # fmt: skip
+    with urllib.request.urlopen(request, timeout=30) as reply:
+        assert reply.status == 204
 
 
 def _start_run(api: str, deployment_id: str, **parameters: Any) -> str:
@@ -99,7 +110,13 @@ def test_the_prefect_ui_reads_in_plain_words_and_the_readme_shows_it(tmp_path: P
         serve.wait_for(lambda: http_ok(f"{api}/deployments/name/{last.full_name}"), "deployments.serve", timeout=300)
         hooks.wait_for(lambda: http_ok(f"http://127.0.0.1:{hooks_port}/health"), "weaver webhooks", timeout=120)
 
-        # what `prefect deploy` made is relabelled the same way (here: the served ones again, unchanged)
+        # what `prefect deploy` makes (the schema straight from the signature: names as titles, "type": "null"
+        # choices) is relabelled the same way: one deployment is given that raw schema, then the command runs
+        raw = parameter_schema(load_flow("group-mixer")).model_dump()
+        mixer_id = prefect_api(api, "GET", f"/deployments/name/{specs['group-mixer'].full_name}")["id"]
+        _patch(f"{api}/deployments/{mixer_id}", {"parameter_openapi_schema": raw})
+        again = prefect_api(api, "GET", f"/deployments/{mixer_id}")["parameter_openapi_schema"]
+        assert again["properties"]["email_participants"]["title"] == "email_participants"  # as prefect deploy has it
         relabel = Background([sys.executable, "-m", "deployments.forms", "-c", str(ws)], client_env,
                              tmp_path / "forms.log")  # fmt: skip
         relabel.finish("python -m deployments.forms", timeout=240)
@@ -123,7 +140,8 @@ def test_the_prefect_ui_reads_in_plain_words_and_the_readme_shows_it(tmp_path: P
         DOCS.mkdir(exist_ok=True)
         with browse(f"{ui}/v2/deployments", width=1280, height=860) as tab:
             # the deployment list: each operation under the network's name, tagged network:<name>
-            listed = "['onboarding', 'member-sync'].every(name => document.body.innerText.includes(name))"
+            network = f"network:{specs['onboarding'].name}"  # the first tag, shown in the list
+            listed = f"['onboarding', 'member-sync', '{network}'].every(w => document.body.innerText.includes(w))"
             tab.wait_for(listed, "the deployments", timeout=120)
             time.sleep(1)  # fonts and the activity bars settle
             tab.screenshot(DOCS / SHOTS["deployments"])

@@ -5,6 +5,7 @@ short rows, duplicates, copied ids, near-duplicate names. No Prefect, no files."
 from __future__ import annotations
 
 import copy
+import random
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -87,6 +88,41 @@ def test_the_column_wise_plan_equals_the_row_by_row_one(body: list[list[str]], l
     assert new.deduped.near_duplicates == deduped.near_duplicates
     assert new.deduped.id_reassigned == deduped.id_reassigned
     assert new.cells == reference.plan_writeback(grid, layout, deduped, parsed, cfg.members, lang)
+
+
+@settings(max_examples=200, deadline=None)
+@given(rows, st.randoms(use_true_random=False))
+def test_the_column_wise_diff_equals_the_row_by_row_one(body: list[list[str]], rnd: random.Random) -> None:
+    cfg = config("en", True)
+    grid = [list(HEADERS), *body]
+    layout = columnwise.locate_columns(grid[0], cfg.members, cfg.members.tab, "test.xlsx")
+    parsed = reference.parse_members(copy.deepcopy(grid), layout, cfg.members, "en", "en")
+    members = reference.dedupe(parsed.members, "en").members
+    known = [m.member_id for m in members] + ["m-1", "m-gone", "m-kept", "m-old"]
+    snapshot = {i: (rnd.choice(["x", *(m.fields_hash for m in members if m.member_id == i)]),
+                    rnd.choice(["active", "gone"])) for i in rnd.sample(known, rnd.randint(0, len(known)))}  # fmt: skip
+    kept = {"m-kept", *(r.member_id for r in parsed.rejected if r.member_id)}
+    new, old = columnwise.diff_members(members, snapshot, kept), reference_diff(members, snapshot, kept)
+    assert (new.added, new.changed, new.unchanged, new.gone) == (old.added, old.changed, old.unchanged, old.gone)
+
+
+def reference_diff(members, snapshot, kept_ids):  # type: ignore[no-untyped-def]
+    """diff_members as it was, row by row."""
+    result = columnwise.MemberDiff()
+    present: set[str] = set()
+    for member in members:
+        present.add(member.member_id)
+        known = snapshot.get(member.member_id)
+        if known is None or known[1] != "active":
+            result.added.append(member)
+        elif known[0] != member.fields_hash:
+            result.changed.append(member)
+        else:
+            result.unchanged.append(member)
+    for member_id, (_hash, status) in snapshot.items():
+        if status == "active" and member_id not in present and member_id not in kept_ids:
+            result.gone.append(member_id)
+    return result
 
 
 def test_a_rerun_writes_only_what_changed_in_the_owned_columns() -> None:

@@ -46,9 +46,12 @@ demo: install browser
 	@$(BIN)/python -m compileall -q -j0 connectors deployments flows tasks weaver demo >/dev/null 2>&1 || true
 	$(BIN)/weaver demo
 
+# The suite on TEST_WORKERS pytest-xdist workers (each its own Prefect harness, PostgreSQL, ...; tests/conftest.py);
+# worksteal: an idle worker takes tests queued on a busy one. `make test TEST_WORKERS=0` runs it in one process.
+TEST_WORKERS ?= 4
 test: install browser postgres imap
 	$(BIN)/ruff check .
-	$(BIN)/pytest --durations=25
+	$(BIN)/pytest -n $(TEST_WORKERS) --dist worksteal --durations=25
 
 lint: install
 	$(BIN)/ruff check . && $(BIN)/ruff format --check .

@@ -21,10 +21,8 @@ import os
 import queue
 import re
 import smtplib
-import socket
 import ssl
 import threading
-import time
 import urllib.parse
 from collections import Counter
 from collections.abc import Callable, Iterator, Sequence
@@ -269,6 +267,10 @@ class MailSession(Protocol):
 
 
 class MailTransport(Protocol):
+    # True when handing the same message (ledger key) over twice delivers it once: the sender then needs no
+    # durable hand-over mark before each message, and the ledger marks a whole batch in one commit
+    idempotent: bool
+
     def describe(self) -> str: ...
 
     def check_at(self) -> tuple[str, str]:
@@ -288,22 +290,27 @@ class _OutboxSession:
     """Writes each message as a Maildir file: into tmp/, then renamed into new/ (atomic: a mail client never
     sees half a file, even if we are killed mid-write). No fsync per message, unlike `mailbox.Maildir.add`:
     that protects a message against a power cut only, which the state database's ledger (SQLite, WAL,
-    synchronous=NORMAL) does not promise either; the folder is synced once when the session closes."""
+    synchronous=NORMAL) does not promise either; the folder is synced once when the session closes.
+
+    A file is named after the message's ledger key, so handing the same message over again (a rerun after a
+    crash between the rename and the ledger's mark) finds it in new/ or cur/ (where a mail client moves what
+    it read) and writes nothing: the outbox needs no hand-over mark before each message (`idempotent`)."""
 
     def __init__(self, path: Path, sender: Sender, return_path: ReturnPath | None = None) -> None:
         self.path, self.sender, self.return_path = path, sender, return_path
-        self._host = socket.gethostname().replace("/", "\\057").replace(":", "\\072")
-        self._count = 0
         for sub in ("tmp", "new", "cur"):
             (path / sub).mkdir(parents=True, exist_ok=True)
+        self._read = {name.split(":", 1)[0] for name in os.listdir(path / "cur")}  # "<name>:2,<flags>"
 
-    def _add(self, data: bytes) -> None:
-        self._count += 1
-        name = f"{time.time_ns() // 1000}.P{os.getpid()}Q{self._count}T{threading.get_ident()}.{self._host}"
-        tmp = self.path / "tmp" / name
-        with open(tmp, "xb") as file:
+    def _add(self, key: str, data: bytes) -> None:
+        name = outbox_name(key)
+        final = self.path / "new" / name
+        if name in self._read or final.exists():
+            return  # handed over before (the ledger had not marked it yet): never a second copy
+        tmp = self.path / "tmp" / f"{name}.{os.getpid()}.{threading.get_ident()}"
+        with open(tmp, "wb") as file:
             file.write(data)
-        os.rename(tmp, self.path / "new" / name)
+        os.rename(tmp, final)
 
     def send_all(self, items: Sequence[Handing]) -> list[Outcome]:
         return [item.done(self.send(item.message, item.before_data)) for item in items]
@@ -321,12 +328,19 @@ class _OutboxSession:
             mime = f"Return-Path: <{self.return_path(message.key)}>\n".encode() + mime
         if before_data is not None and not before_data():
             return Outcome.lost_claim()
-        self._add(mime)
+        self._add(message.key, mime)
         return Outcome.success("outbox")
+
+
+def outbox_name(key: str) -> str:
+    """The Maildir file name of a message: unique per ledger key, the same on every run ("w" + 32 hex)."""
+    return "w" + hashlib.blake2b(key.encode("utf-8"), digest_size=16).hexdigest()
 
 
 class OutboxTransport:
     """A Maildir folder (`outbox/new/*`): each message a file any mail client or `mutt -f` opens."""
+
+    idempotent = True  # the same message handed over twice is one file (see `_OutboxSession`)
 
     def __init__(self, path: Path, sender: Sender, return_path: ReturnPath | None = None) -> None:
         self.path, self.sender, self.return_path = Path(path), sender, return_path
@@ -367,6 +381,8 @@ class SmtpTransport:
     left for a later run; a reconnect after a dropped line is part of the same bounded loop. `ssl_context`
     and `policy.sleep` are the test seams. `calls` counts connections, logins and messages handed over.
     """
+
+    idempotent = False  # a message handed over twice arrives twice: the ledger marks each hand-over first
 
     def __init__(
         self,

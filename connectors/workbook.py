@@ -20,7 +20,7 @@ import os
 import tempfile
 import zipfile
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Callable, Iterable, Sequence
 from datetime import date, datetime, time
 from itertools import repeat
 from pathlib import Path
@@ -57,19 +57,35 @@ def cell_text(value: Any) -> str:
     return str(value)
 
 
-def _as_shared_text(grid: list[list[Any]]) -> None:
-    """Every cell as text (`cell_text`), in place, equal texts sharing one string object.
+def _shared_text_rows(
+    rows: Iterable[list[Any]], first_col: int, total: int = 0, progress: Callable[[int, int], None] | None = None
+) -> Grid:
+    """Every cell as text (`cell_text`), equal texts sharing one string object, row by row.
 
-    A members tab repeats most of its values (consent, language, region, dates...): one object per distinct
-    text instead of one per cell keeps a 100,000-row tab in about half the memory, and later passes over a
-    column (the plan's `dict.fromkeys`) find each string's hash already computed.
+    calamine's rows start at the sheet's first used column (`first_col`) but at row 1: the columns before it
+    are put back, so row and column numbers match what the coordinator sees (as `to_python(skip_empty_area=
+    False)` gives, without building every row's Python objects at once). A members tab repeats most of its
+    values (consent, language, region, dates...): one object per distinct text instead of one per cell
+    keeps a 100,000-row tab in about half the memory, and later passes over a column find each hash cached.
     """
     shared: dict[str, str] = {}
     share = shared.setdefault
-    for k, row in enumerate(grid):
+    pad = [""] * first_col
+    grid: Grid = []
+    if progress is not None:
+        progress(0, total)
+    for row in rows:
         if not all(map(isinstance, row, _STR)):
             row = [v if type(v) is str else cell_text(v) for v in row]
-        grid[k] = list(map(share, row, row))
+        grid.append(pad + list(map(share, row, row)) if pad else list(map(share, row, row)))
+        if progress is not None and len(grid) % _PROGRESS_EVERY == 0:
+            progress(len(grid), max(total, len(grid)))
+    if progress is not None:
+        progress(len(grid), len(grid))
+    return grid
+
+
+_PROGRESS_EVERY = 10_000  # rows
 
 
 _STR = repeat(str)
@@ -103,15 +119,16 @@ class WorkbookTables:
     def tab_names(self) -> list[str]:
         return list(self._reader().sheet_names)
 
-    def read_tab(self, tab: str) -> Grid:
+    def read_tab(self, tab: str, progress: Callable[[int, int], None] | None = None) -> Grid:
+        """`progress(rows done, rows)`, if given, once the sheet is parsed and every 10,000 rows after."""
         self.calls["read"] += 1
         book = self._reader()
         if tab not in book.sheet_names:
             raise SourceError(f"{self.path.name}: no tab named {tab!r} (tabs: {', '.join(book.sheet_names)})")
-        # skip_empty_area=False keeps leading blank rows, so row numbers match what the coordinator sees
-        grid = book.get_sheet_by_name(tab).to_python(skip_empty_area=False)
-        del book
-        _as_shared_text(grid)
+        sheet = book.get_sheet_by_name(tab)  # calamine parses the whole sheet here (about 1 s per 100,000 rows)
+        rows = sheet.end[0] + 1 if sheet.end else 0
+        grid = _shared_text_rows(sheet.iter_rows(), sheet.start[1] if sheet.start else 0, rows, progress)
+        del sheet, book  # calamine's copy of the sheet
         self._formula_text(tab, grid)
         return grid
 

@@ -32,7 +32,7 @@ import math
 import posixpath
 import re
 import zipfile
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, time
 from typing import IO
@@ -173,7 +173,7 @@ def patch_sheet(xml: bytes, writes: Writes) -> tuple[bytes, set[str]]:
 def patch_sheet_pieces(xml: bytes, writes: Writes) -> tuple[list[bytes | memoryview], set[str]]:
     """`patch_sheet` as the pieces to write one after the other: the unchanged stretches of the part are
     views into `xml`, not copies, so a 100 MB part is never held twice (or four times) in memory."""
-    head = re.search(rb"<(\w+:)?sheetData(?=[\s/>])[^>]*?(/?)>", xml)
+    head = _SHEET_DATA.search(xml)
     if head is None:
         raise SourceError("the sheet part has no <sheetData>")
     pb = head.group(1) or b""
@@ -186,28 +186,8 @@ def patch_sheet_pieces(xml: bytes, writes: Writes) -> tuple[list[bytes | memoryv
         end = xml.find(b"</" + pb + b"sheetData>", start)
         if end < 0:
             raise SourceError("the sheet part's <sheetData> is not closed")
-    by_row: dict[int, dict[int, CellValue]] = {}
-    for (row, col), value in writes.items():
-        by_row.setdefault(row, {})[col] = value
-    rows = _Rows(pb)
-    implied = 0
-    pending = sorted(by_row)
-    k = 0
-    r_attr = re.compile(rb"\sr\s*=\s*[\"'](\d+)[\"']")
-    row_re = re.compile(rb"<" + pb + rb"row(?=[\s/>])([^>]*?)(/?)>")
-    edits: list[tuple[int, int, bytes]] = []
-    for m in row_re.finditer(xml, start, end) if pending else ():
-        number = r_attr.search(m.group(1))
-        implied = int(number.group(1)) if number else implied + 1
-        while k < len(pending) and pending[k] < implied:  # a missing row goes before this one
-            edits.append((m.start(), m.start(), rows.new(pending[k], by_row[pending[k]])))
-            k += 1
-        if k < len(pending) and pending[k] == implied:
-            rows.patch(xml, m, implied, by_row[implied], edits)
-            k += 1
-        if k >= len(pending):
-            break
-    edits.extend((end, end, rows.new(row, by_row[row])) for row in pending[k:])
+    walk = _RowWalk(pb, writes)
+    edits = walk.edits(xml, end, last=True, start=start)
     dimension = _grow_dimension(xml, pb, writes, before=start)
     if dimension is not None:
         edits.insert(0, dimension)  # <dimension> comes before <sheetData>
@@ -218,7 +198,103 @@ def patch_sheet_pieces(xml: bytes, writes: Writes) -> tuple[list[bytes | memoryv
         out += [view[pos:at], piece]
         pos = until
     out.append(view[pos:])
-    return out, rows.formulas
+    return out, walk.rows.formulas
+
+
+def patch_sheet_stream(read: Callable[[int], bytes], writes: Writes, write: Callable[[bytes], object],
+                       chunk: int = 1 << 22) -> set[str]:  # fmt: skip
+    """`patch_sheet` reading the part from `read` and writing the result to `write` as it goes: only about
+    `chunk` bytes of the part (cut after a whole row) and that stretch's edits are in memory at a time.
+    Returns the refs of written cells that held a formula."""
+    buf, more = b"", b"-"
+    head = None
+    while head is None and more:
+        more = read(chunk)
+        buf += more
+        head = _SHEET_DATA.search(buf)
+    if head is None or head.group(2):  # no <sheetData>, or <sheetData/>: the whole part, as patch_sheet does
+        while more:
+            more = read(chunk)
+            buf += more
+        pieces, formulas = patch_sheet_pieces(buf, writes)
+        for piece in pieces:
+            write(piece)
+        return formulas
+    pb = head.group(1) or b""
+    start = head.end()
+    dimension = _grow_dimension(buf, pb, writes, before=start)
+    if dimension is not None:
+        write(buf[: dimension[0]])
+        write(dimension[2])
+        write(buf[dimension[1] : start])
+    else:
+        write(buf[:start])
+    buf = buf[start:]
+    walk = _RowWalk(pb, writes)
+    close_data = b"</" + pb + b"sheetData>"
+    while True:
+        end = buf.find(close_data)
+        final = end >= 0
+        if not final:
+            more = read(chunk)
+            if not more:
+                raise SourceError("the sheet part's <sheetData> is not closed")
+            cut = buf.rfind(walk.rows.close_row)
+            if cut < 0:  # not one whole row yet
+                buf += more
+                continue
+            end = cut + len(walk.rows.close_row)
+        view = memoryview(buf)
+        pos = 0
+        for at, until, piece in walk.edits(buf, end, last=final):
+            write(view[pos:at])
+            write(piece)
+            pos = until
+        if final:  # the end of <sheetData>: the rest of the part as it is
+            write(view[pos:])
+            while more := read(chunk):
+                write(more)
+            return walk.rows.formulas
+        write(view[pos:end])
+        buf = buf[end:] + more
+
+
+class _RowWalk:
+    """The rows of `<sheetData>` met in order, one stretch at a time: edits writing `writes` into them."""
+
+    def __init__(self, pb: bytes, writes: Writes) -> None:
+        self.by_row: dict[int, dict[int, CellValue]] = {}
+        for (row, col), value in writes.items():
+            self.by_row.setdefault(row, {})[col] = value
+        self.rows = _Rows(pb)
+        self.pending = sorted(self.by_row)
+        self.k = 0
+        self.implied = 0
+        self.row_re = re.compile(rb"<" + pb + rb"row(?=[\s/>])([^>]*?)(/?)>")
+
+    def edits(self, xml: bytes, end: int, last: bool, start: int = 0) -> list[Edit]:
+        """Edits for the whole rows in xml[start:end]; `last`: `end` is where `</sheetData>` is."""
+        by_row, pending, rows = self.by_row, self.pending, self.rows
+        edits: list[Edit] = []
+        for m in self.row_re.finditer(xml, start, end) if self.k < len(pending) else ():
+            number = _R_ATTR.search(m.group(1))
+            self.implied = implied = int(number.group(1)) if number else self.implied + 1
+            while self.k < len(pending) and pending[self.k] < implied:  # a missing row goes before this one
+                edits.append((m.start(), m.start(), rows.new(pending[self.k], by_row[pending[self.k]])))
+                self.k += 1
+            if self.k < len(pending) and pending[self.k] == implied:
+                rows.patch(xml, m, implied, by_row[implied], edits)
+                self.k += 1
+            if self.k >= len(pending):
+                break
+        if last:
+            edits.extend((end, end, rows.new(row, by_row[row])) for row in pending[self.k :])
+            self.k = len(pending)
+        return edits
+
+
+_SHEET_DATA = re.compile(rb"<(\w+:)?sheetData(?=[\s/>])[^>]*?(/?)>")
+_R_ATTR = re.compile(rb"\sr\s*=\s*[\"'](\d+)[\"']")
 
 
 Edit = tuple[int, int, bytes]  # replace xml[start:end] with these bytes
@@ -430,27 +506,59 @@ def formulas_without_value(zf: zipfile.ZipFile, tab: str) -> list[tuple[int, int
 
 # the package -------------------------------------------------------------------------------------------
 def patch_package(source: IO[bytes], target: IO[bytes], tab: str, writes: Writes) -> PatchResult:
-    """Copy the .xlsx package from `source` to `target` with `writes` applied to `tab`."""
+    """Copy the .xlsx package from `source` to `target` with `writes` applied to `tab`.
+
+    The sheet part is patched as it streams from one zip to the other (`patch_sheet_stream`), so a big tab is
+    never held whole in memory; `calcChain.xml`, when a formula cell was overwritten, is rewritten after it.
+    """
     with zipfile.ZipFile(source) as zin:
         part, sheet_id, calc_chain = sheet_part_of(zin, tab)
-        new_sheet, formulas = patch_sheet_pieces(zin.read(part), writes)
-        replaced: dict[str, Sequence[bytes | memoryview]] = {part: new_sheet}
-        if formulas and calc_chain and calc_chain in zin.NameToInfo:
-            replaced[calc_chain] = [drop_from_calc_chain(zin.read(calc_chain), sheet_id, formulas)]
+        names = [info.filename for info in zin.infolist()]
+        if calc_chain in zin.NameToInfo and names.index(calc_chain) < names.index(part):
+            return _patch_package_whole(zin, target, part, sheet_id, calc_chain, writes)  # the chain comes first
+        rewritten = [part]
         with zipfile.ZipFile(target, "w") as zout:
+            formulas: set[str] = set()
             for info in zin.infolist():
-                copy = zipfile.ZipInfo(info.filename, info.date_time)
-                copy.compress_type = info.compress_type
-                copy.external_attr = info.external_attr
-                copy.create_system = info.create_system
-                copy.comment = info.comment
-                pieces = replaced.get(info.filename)
-                if pieces is None:
+                copy = _copy_info(info)
+                if info.filename == part:
+                    copy._compresslevel = 1  # type: ignore[attr-defined]  # the big part: fast deflate (as writestr)
+                    with zin.open(info) as src, zout.open(copy, "w") as dest:
+                        formulas = patch_sheet_stream(src.read, writes, dest.write)
+                elif info.filename == calc_chain and formulas:
+                    zout.writestr(copy, drop_from_calc_chain(zin.read(calc_chain), sheet_id, formulas), compresslevel=1)
+                    rewritten.append(calc_chain)
+                else:
                     zout.writestr(copy, zin.read(info.filename))
-                    continue
-                copy._compresslevel = 1  # type: ignore[attr-defined]  # the big part: fast deflate (as writestr)
-                with zout.open(copy, "w") as dest:  # written piece by piece: the part is never joined
-                    for piece in pieces:
-                        dest.write(piece)
             zout.comment = zin.comment
+    return PatchResult(part, tuple(rewritten), len(writes))
+
+
+def _copy_info(info: zipfile.ZipInfo) -> zipfile.ZipInfo:
+    copy = zipfile.ZipInfo(info.filename, info.date_time)
+    copy.compress_type = info.compress_type
+    copy.external_attr = info.external_attr
+    copy.create_system = info.create_system
+    copy.comment = info.comment
+    return copy
+
+
+def _patch_package_whole(zin: zipfile.ZipFile, target: IO[bytes], part: str, sheet_id: str, calc_chain: str | None,
+                         writes: Writes) -> PatchResult:  # fmt: skip
+    new_sheet, formulas = patch_sheet_pieces(zin.read(part), writes)
+    replaced: dict[str, Sequence[bytes | memoryview]] = {part: new_sheet}
+    if formulas and calc_chain and calc_chain in zin.NameToInfo:
+        replaced[calc_chain] = [drop_from_calc_chain(zin.read(calc_chain), sheet_id, formulas)]
+    with zipfile.ZipFile(target, "w") as zout:
+        for info in zin.infolist():
+            copy = _copy_info(info)
+            pieces = replaced.get(info.filename)
+            if pieces is None:
+                zout.writestr(copy, zin.read(info.filename))
+                continue
+            copy._compresslevel = 1  # type: ignore[attr-defined]  # the big part: fast deflate (as writestr)
+            with zout.open(copy, "w") as dest:  # written piece by piece: the part is never joined
+                for piece in pieces:
+                    dest.write(piece)
+        zout.comment = zin.comment
     return PatchResult(part, tuple(replaced), len(writes))

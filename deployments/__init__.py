@@ -111,7 +111,8 @@ def plan_deployments(ws: Workspace, flows: dict[str, tuple[str, str]] | None = N
         if name not in flows:
             raise ConfigError(f"{source}: [schedules] key {name!r}: no such operation (known: {', '.join(flows)})")
     slug = network_slug(config)
-    base_tags = ("weaver", f"network:{slug}", *config.deployments.tags)
+    # the network first: the UI's deployment list shows the first tag (the rest as "+N")
+    base_tags = (f"network:{slug}", "weaver", *config.deployments.tags)
     return [
         DeploymentSpec(
             flow=name,

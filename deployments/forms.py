@@ -114,7 +114,6 @@ async def _relabel_on_server(specs: list[Any]) -> int:
     from prefect import get_client
     from prefect.client.schemas.actions import DeploymentUpdate
     from prefect.exceptions import ObjectNotFound
-    from prefect.utilities.callables import ParameterSchema
 
     changed = 0
     async with get_client() as client:
@@ -124,7 +123,7 @@ async def _relabel_on_server(specs: list[Any]) -> int:
             except ObjectNotFound:
                 continue
             form = parameter_form(found.parameter_openapi_schema or {}, spec.language, spec.form_defaults)
-            update = DeploymentUpdate(parameter_openapi_schema=ParameterSchema(**form))
+            update = DeploymentUpdate(parameter_openapi_schema=form)
             await client.update_deployment(found.id, update)
             changed += 1
     return changed

@@ -168,6 +168,9 @@ def _spawn(home: Path, port: int) -> ServerInfo:
     configure_environment(env)
     server_environment(env)
     env["PREFECT_HOME"] = str(home)
+    # the UI asks its API at PREFECT_SERVER_API_PORT (not --port): on a port other than 4200 it would ask 4200
+    env["PREFECT_SERVER_API_PORT"] = str(port)
+    env.setdefault("PREFECT_SERVER_UI_SHOW_PROMOTIONAL_CONTENT", "false")  # no upgrade banners in a coordinator's UI
     root = str(Path(__file__).resolve().parent.parent)  # this checkout's deployments package, wherever we run
     env["PYTHONPATH"] = os.pathsep.join(filter(None, [root, env.get("PYTHONPATH")]))
     # `prefect server start`, with SQLite write transactions that wait for the lock (deployments/prefect_server.py)

@@ -137,3 +137,112 @@ def fill_and_submit(url: str, fields: dict[str, str], timeout: float = 90) -> tu
             with contextlib.suppress(ProcessLookupError):
                 os.killpg(browser.pid, signal.SIGTERM)
             browser.wait(10)
+
+
+class Tab:
+    """One headless Chromium tab driven over its DevTools protocol: go to a page, wait for what it shows,
+    run a script in it, take a screenshot. For single-page apps (the Prefect UI) that draw after loading."""
+
+    def __init__(self, devtools: object, timeout: float) -> None:
+        self._devtools = devtools
+        self._timeout = timeout
+        self._calls = iter(range(1, 10**6))
+
+    def call(self, method: str, **params: object) -> dict[str, object]:
+        import json
+
+        call = next(self._calls)
+        self._devtools.send(json.dumps({"id": call, "method": method, "params": params}))  # type: ignore[attr-defined]
+        while True:
+            reply = json.loads(self._devtools.recv(timeout=self._timeout))  # type: ignore[attr-defined]
+            if reply.get("id") == call:
+                if "error" in reply:
+                    raise AssertionError(f"DevTools {method}: {reply['error']}")
+                return dict(reply.get("result", {}))
+
+    def evaluate(self, expression: str) -> object:
+        result = self.call("Runtime.evaluate", expression=expression, returnByValue=True, awaitPromise=True)
+        return dict(result.get("result", {})).get("value")  # type: ignore[arg-type]
+
+    def wait_for(self, check: str, what: str, timeout: float | None = None) -> object:
+        """Poll a script until it returns something true; fail naming `what` (and the page's text) if it never does."""
+        import time
+
+        deadline = time.monotonic() + (timeout or self._timeout)
+        while True:
+            value = self.evaluate(check)
+            if value:
+                return value
+            if time.monotonic() > deadline:
+                text = str(self.evaluate("document.body ? document.body.innerText : ''"))[:2000]
+                raise AssertionError(f"the page never showed {what}; it shows:\n{text}")
+            time.sleep(0.25)
+
+    def click(self, element: str) -> bool:
+        """A real mouse click (pressed and released) in the middle of the element a script finds (or False)."""
+        import json
+
+        centre = "const r = e.getBoundingClientRect(); return [r.x + r.width / 2, r.y + r.height / 2];"
+        box = self.evaluate(f"(() => {{ const e = {element}; if (!e) return null; {centre} }})()")
+        if not box:
+            return False
+        x, y = json.loads(json.dumps(box))
+        for kind in ("mouseMoved", "mousePressed", "mouseReleased"):
+            self.call("Input.dispatchMouseEvent", type=kind, x=x, y=y, button="left", clickCount=1)
+        return True
+
+    def goto(self, url: str) -> None:
+        self.call("Page.navigate", url=url)
+
+    def text(self) -> str:
+        return str(self.evaluate("document.body.innerText"))
+
+    def screenshot(self, out: Path) -> Path:
+        import base64
+
+        data = self.call("Page.captureScreenshot", format="png")["data"]
+        out.write_bytes(base64.b64decode(str(data)))
+        return out
+
+
+@contextlib.contextmanager
+def browse(url: str, width: int = 1280, height: int = 900, timeout: float = 120):  # type: ignore[no-untyped-def]
+    """A headless Chromium with one tab open at `url`, stopped (its whole process group) at the end."""
+    import json
+    import time
+    import urllib.request
+
+    from websockets.sync.client import connect
+
+    from tests.processes import free_port
+
+    port = free_port()
+    with tempfile.TemporaryDirectory(prefix="weaver-chromium-", ignore_cleanup_errors=True) as profile:
+        args = [chromium(), *FLAGS, f"--user-data-dir={profile}", f"--remote-debugging-port={port}",
+                "--remote-debugging-address=127.0.0.1", "--hide-scrollbars", f"--window-size={width},{height}",
+                "--lang=en-US", url]  # fmt: skip
+        browser = subprocess.Popen(args, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
+        try:
+            deadline = time.monotonic() + timeout
+            target = None
+            while target is None:
+                if time.monotonic() > deadline or browser.poll() is not None:
+                    raise AssertionError("headless Chromium did not open the page")
+                try:
+                    with urllib.request.urlopen(f"http://127.0.0.1:{port}/json/list", timeout=5) as answer:
+                        pages = [p for p in json.load(answer) if p.get("type") == "page"]
+                    target = pages[0]["webSocketDebuggerUrl"] if pages else None
+                except OSError:
+                    pass
+                if target is None:
+                    time.sleep(0.2)
+            with connect(target, max_size=None, open_timeout=timeout) as devtools:
+                tab = Tab(devtools, timeout)
+                tab.call("Page.enable")
+                tab.call("Emulation.setDeviceMetricsOverride", width=width, height=height, deviceScaleFactor=1,
+                         mobile=False)  # fmt: skip
+                yield tab
+        finally:
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(browser.pid, signal.SIGTERM)
+            browser.wait(10)

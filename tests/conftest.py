@@ -22,6 +22,15 @@ if TYPE_CHECKING:
 os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
 os.environ.setdefault("PREFECT_LOGGING_LEVEL", "WARNING")
 
+# Under pytest-xdist (`make test` runs `pytest -n ...`) every worker is its own session: its own Prefect harness,
+# PostgreSQL, Dovecot and e2e server (free ports, temporary directories). Prefect's home is per worker too, so
+# no two workers' servers share a memo store or a database file (set before anything imports Prefect).
+XDIST_WORKER = os.environ.get("PYTEST_XDIST_WORKER", "")
+if XDIST_WORKER:
+    import tempfile
+
+    os.environ["PREFECT_HOME"] = tempfile.mkdtemp(prefix=f"weaver-prefect-home-{XDIST_WORKER}-")
+
 _real_connect = socket.socket.connect
 _real_connect_ex = socket.socket.connect_ex
 _real_getaddrinfo = socket.getaddrinfo
@@ -92,15 +101,83 @@ def no_escapes(loopback_only: None) -> Iterator[None]:
         pytest.fail(f"test tried to reach non-loopback addresses: {', '.join(escaped)}")
 
 
+# A folder shared by every process of one test run (the xdist controller's and its workers'): made by the
+# first process that configures, inherited by the workers through the environment, removed by its maker.
+_SHARED = "WEAVER_TEST_RUN_DIR"
+_SHARED_MADE = pytest.StashKey[str]()
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    import tempfile
+
+    if not os.environ.get(_SHARED):
+        os.environ[_SHARED] = tempfile.mkdtemp(prefix="weaver-test-run-")
+        config.stash[_SHARED_MADE] = os.environ[_SHARED]
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    import shutil
+
+    if _SHARED_MADE in config.stash:
+        shutil.rmtree(config.stash[_SHARED_MADE], ignore_errors=True)
+        os.environ.pop(_SHARED, None)
+
+
+def prefect_db_template() -> Path | None:
+    """A migrated Prefect database with its block types (tests/prefect_template.py), made once per test run;
+    None, and each server migrates its own as before, if it could not be made."""
+    import fcntl
+    import subprocess
+    import sys
+
+    shared = Path(os.environ[_SHARED])
+    template, failed = shared / "prefect-template.db", shared / "prefect-template.failed"
+    with open(shared / "prefect-template.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)  # one process makes it; the others wait for it here
+        if not template.exists() and not failed.exists():
+            home = shared / "prefect-template-home"
+            env = {k: v for k, v in os.environ.items() if not k.startswith("PREFECT_")}
+            env.update(PREFECT_HOME=str(home), PREFECT_SERVER_ANALYTICS_ENABLED="false")
+            root = str(Path(__file__).resolve().parents[1])
+            env["PYTHONPATH"] = os.pathsep.join(filter(None, [root, env.get("PYTHONPATH")]))
+            done = subprocess.run([sys.executable, "-m", "tests.prefect_template", str(template)], env=env,
+                                  cwd=root, capture_output=True, text=True, timeout=600)  # fmt: skip
+            if done.returncode != 0:
+                failed.write_text(done.stderr, encoding="utf-8")
+    return template if template.exists() else None
+
+
 @pytest.fixture(scope="session")
 def prefect_harness() -> Iterator[None]:
     """One Prefect test server for every test that runs whole flows (start-up is paid once)."""
-    from prefect.settings import PREFECT_FLOWS_HEARTBEAT_FREQUENCY, temporary_settings
+    import contextlib
+    import shutil
+    import tempfile
+    from unittest import mock
+
+    import prefect.testing.utilities
+    from prefect.settings import (
+        PREFECT_API_BLOCKS_REGISTER_ON_START,
+        PREFECT_FLOWS_HEARTBEAT_FREQUENCY,
+        temporary_settings,
+    )
     from prefect.testing.utilities import prefect_test_harness
 
     # no heartbeat thread: each flow run joins it at its end, which cost up to 1 s a run (as in `weaver run`)
-    no_heartbeats = {PREFECT_FLOWS_HEARTBEAT_FREQUENCY: None}
-    with prefect_test_harness(server_startup_timeout=120), temporary_settings(no_heartbeats):
+    settings: dict[object, object] = {PREFECT_FLOWS_HEARTBEAT_FREQUENCY: None}
+    template = prefect_db_template()
+    seeded: contextlib.AbstractContextManager[object] = contextlib.nullcontext()
+    if template is not None:
+        # the harness makes its database in a new temporary folder as prefect-test.db: it finds the template's
+        # copy there, already migrated and with the block types (so the server skips registering them)
+        def mkdtemp() -> str:
+            folder = tempfile.mkdtemp(prefix="weaver-prefect-harness-")
+            shutil.copyfile(template, Path(folder) / "prefect-test.db")
+            return folder
+
+        seeded = mock.patch.object(prefect.testing.utilities, "mkdtemp", mkdtemp)
+        settings[PREFECT_API_BLOCKS_REGISTER_ON_START] = False
+    with seeded, temporary_settings(settings), prefect_test_harness(server_startup_timeout=120):  # type: ignore[arg-type]
         yield
 
 
@@ -195,6 +272,7 @@ _SERVER_KEY = pytest.StashKey[tuple[PrefectServer, object]]()
 
 def _start_prefect_server(config: pytest.Config) -> tuple[PrefectServer, object]:
     """`prefect server start` (API only: no UI, no background services) on a free loopback port."""
+    import shutil
     import sys
     import tempfile
 
@@ -205,7 +283,12 @@ def _start_prefect_server(config: pytest.Config) -> tuple[PrefectServer, object]
     server = PrefectServer(f"http://127.0.0.1:{port}/api", home)
     prefect = str(Path(sys.executable).with_name("prefect"))
     args = [prefect, "server", "start", "--host", "127.0.0.1", "--port", str(port), "--no-services", "--no-ui"]
-    process = Background(args, server.env(PREFECT_API_URL=""), home / "server.log")
+    env = server.env(PREFECT_API_URL="")
+    template = prefect_db_template()
+    if template is not None:  # its database (PREFECT_HOME/prefect.db) starts migrated, with the block types
+        shutil.copyfile(template, home / "prefect.db")
+        env["PREFECT_API_BLOCKS_REGISTER_ON_START"] = "false"
+    process = Background(args, env, home / "server.log")
     config.stash[_SERVER_KEY] = (server, process)
     return server, process
 
@@ -224,6 +307,8 @@ def pytest_sessionfinish(session: pytest.Session) -> None:
         server, process = session.config.stash[_SERVER_KEY]
         process.stop()  # type: ignore[attr-defined]
         shutil.rmtree(server.home, ignore_errors=True)
+    if XDIST_WORKER and "weaver-prefect-home-" in os.environ.get("PREFECT_HOME", ""):
+        shutil.rmtree(os.environ["PREFECT_HOME"], ignore_errors=True)  # this worker's own Prefect home
 
 
 @pytest.fixture(scope="session")

@@ -44,12 +44,11 @@ class SendContext(Protocol):
 
 
 class SendApproval(RunInput):
-    """The form a coordinator sees on the paused run: one tick box. The facts (recipients, messages, templates,
-    languages, the previews' link) are the description's table above it, as text, not inputs to edit."""
+    """The form a coordinator sees on the paused run: one switch (labelled in the network's language by
+    `approval_form`). The facts (recipients, messages, templates, languages, the previews' link) are the
+    description's list above it, as text, not inputs to edit."""
 
-    approve: bool = Field(
-        default=False, title="approve", description="Tick to send these messages now; leave unticked to send none"
-    )
+    approve: bool = Field(default=False, title="Approve and send", description="On: send these messages now")
 
 
 @dataclass(frozen=True)
@@ -102,27 +101,32 @@ def approval_form(plan: SendPlan, lang: str) -> type[SendApproval]:
             "",
             t("approval.explain", lang, n=plan.recipients),
             "",
-            f"| {t('approval.what', lang)} | |",
-            "|---|---|",
-            f"| {t('approval.recipients', lang)} | {plan.recipients} |",
-            f"| {t('approval.messages', lang)} | {plan.messages} |",
-            f"| {t('approval.templates', lang)} | {plan.counts(plan.templates)} |",
-            f"| {t('approval.languages', lang)} | {plan.counts(plan.languages)} |",
-            _previews_row(plan, lang),
+            f"- **{t('approval.recipients', lang)}**: {plan.recipients}",
+            f"- **{t('approval.messages', lang)}**: {plan.messages}",
+            f"- **{t('approval.templates', lang)}**: {plan.counts(plan.templates)}",
+            f"- **{t('approval.languages', lang)}**: {plan.counts(plan.languages)}",
+            _previews_line(plan, lang),
         ]
     )
-    return SendApproval.with_initial_data(description=description)
+    return _localised(lang).with_initial_data(description=description)
 
 
-def _previews_row(plan: SendPlan, lang: str) -> str:
+def _localised(lang: str) -> type[SendApproval]:
+    """The form in the network's language: the one switch keeps its name (`approve`), its label is translated."""
+    from pydantic import create_model
+
+    label = Field(default=False, title=t("approval.approve", lang), description=t("approval.approve.about", lang))
+    return create_model("SendApproval", __base__=SendApproval, approve=(bool, label))
+
+
+def _previews_line(plan: SendPlan, lang: str) -> str:
     """The previews as a link a browser opens (the receiver's page), the folder named as text beside it; without
     a page (an audience service's campaign) the folder as a file link."""
     if plan.preview_url:
         files = t("approval.preview_files", lang, folder=plan.previews)
-        return (
-            f"| {t('approval.previews', lang)} | [{t('approval.open_previews', lang)}]({plan.preview_url}) ({files}) |"
-        )
-    return f"| {t('approval.previews', lang)} | [{plan.previews}](file://{plan.previews}) |"
+        link = f"[{t('approval.open_previews', lang)}]({plan.preview_url})"
+        return f"- **{t('approval.previews', lang)}**: {link} ({files})"
+    return f"- **{t('approval.previews', lang)}**: [{plan.previews}](file://{plan.previews})"
 
 
 def approve_send(

@@ -160,13 +160,17 @@ def deliver(
 
         return after
 
+    marked = not getattr(transport, "idempotent", False)
     with transport.session() as session:
 
         def send(batch: Sequence[Action]) -> list[Outcome]:
             items = []
             for action in batch:
                 message = by_key.get(action.key) or Message.from_payload(action.payload)
-                items.append(Handing(message, partial(ledger.hand_over, action.key), noted(action.key, message)))
+                if marked:
+                    items.append(Handing(message, partial(ledger.hand_over, action.key), noted(action.key, message)))
+                else:  # handed over again after a crash, it arrives once: the batch is marked in one commit
+                    items.append(Handing(message))
             return session.send_all(items)
 
         # claims in batches; the hand-over mark before each DATA is what keeps a crash to at most one unknown

@@ -2,19 +2,30 @@
 
 from __future__ import annotations
 
+import inspect
+
 from prefect.cache_policies import NO_CACHE
 
 from connectors.tables import Grid, TableBackend
 from tasks.common.prefect_task import task
 from tasks.members.self_service import MemberEdits
 from weaver.config import WeaverConfig
+from weaver.ledger import ProgressFn
+from weaver.progress import StepProgress
 from weaver.state import StateDB
 from weaver.state.self_service import edit_rows
 
 
-def read_members(tables: TableBackend, config: WeaverConfig) -> Grid:
-    """The whole members tab, as text, in one call: the plan types and checks every cell itself."""
-    return tables.read_tab(config.members.tab)
+def read_members(tables: TableBackend, config: WeaverConfig, progress: ProgressFn | None = None) -> Grid:
+    """The whole members tab, as text, in one call: the plan types and checks every cell itself.
+
+    A backend that can say how far it got (the workbook: rows converted) reports to `progress`; by default,
+    a log line every 2 s and a progress bar in the run (weaver/progress.py).
+    """
+    tab = config.members.tab
+    if "progress" not in inspect.signature(tables.read_tab).parameters:
+        return tables.read_tab(tab)
+    return tables.read_tab(tab, progress=progress or StepProgress(f"member-sync: reading {tab}"))
 
 
 read_members_task = task(name="read-members", cache_policy=NO_CACHE)(read_members)

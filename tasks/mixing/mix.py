@@ -38,6 +38,7 @@ from tasks.mixing.search import (
     solve,
 )
 from weaver.errors import WeaverError
+from weaver.ledger import ProgressFn
 
 History = Mapping[tuple[str, str], float]  # (a, b) with a < b -> 1.0 met before, or a fraction for weak ties
 
@@ -220,12 +221,14 @@ def _problem(people: Mapping[str, Participant], ids: list[str], index: dict[str,
 
 
 # the public function ------------------------------------------------------------------------------------
-def mix(participants: Sequence[Participant], spec: MixSpec, history: History | None = None) -> Mix:
-    """Groups for every round; see the module docstring for what is guaranteed and what is optimised."""
+def mix(participants: Sequence[Participant], spec: MixSpec, history: History | None = None,
+        progress: ProgressFn | None = None) -> Mix:  # fmt: skip
+    """Groups for every round; see the module docstring for what is guaranteed and what is optimised.
+    `progress(iterations, max_iterations)`: how far the search has got."""
     prepared = _prepare(participants, spec, history or {})
     settings = SearchSettings(spec.max_iterations, spec.patience, time_limit=spec.time_limit)
     try:
-        result = solve(prepared.problem, spec.seed, settings)
+        result = solve(prepared.problem, spec.seed, settings, progress)
     except ConstructionError:
         raise MixError("the keep-together sets do not fit into the groups: use larger groups") from None
     rounds = _rounds(result.schedule, prepared.ids, prepared.problem.g)

@@ -32,7 +32,8 @@ from tasks.mixing.handouts import digest, participant_messages, table_cards
 from tasks.mixing.mix import Mix, MixError, MixMetrics, MixSpec, Participant, evaluate, mix, random_split
 from weaver.config import WeaverConfig
 from weaver.i18n import t
-from weaver.ledger import Action
+from weaver.ledger import Action, ProgressFn
+from weaver.progress import StepProgress
 
 GROUP_HEADERS = ("event_id", "round", "group", "member_id", "name", "role")
 TRAITS = ("region", "org_type", "language", "organisation", "timezone")
@@ -182,8 +183,10 @@ def colleagues(room: Sequence[Participant]) -> dict[tuple[str, str], float]:
 # the plan -------------------------------------------------------------------------------------------------
 def plan_group_mix(members: Mapping[str, Mapping[str, Any]], attendance_grid: Grid, groups_grid: Grid,
                    ties: Sequence[Tie], config: WeaverConfig, params: MixParams, lang: str,
-                   titles: Mapping[str, str] | None = None) -> GroupPlan:  # fmt: skip
-    """The whole mix, pure; `titles` (event id -> title, from the events tab) name the event to people."""
+                   titles: Mapping[str, str] | None = None,
+                   progress: ProgressFn | None = None) -> GroupPlan:  # fmt: skip
+    """The whole mix, pure; `titles` (event id -> title, from the events tab) name the event to people;
+    `progress(iterations, max_iterations)` follows the search."""
     cfg = config.mixing
     by_email = {normalise_email(str(f.get("email", ""))): m for m, f in members.items()}
     records, rejected = parse_attendance(attendance_grid, cfg.attendance_tab, by_email, set(members), lang)
@@ -207,7 +210,7 @@ def plan_group_mix(members: Mapping[str, Mapping[str, Any]], attendance_grid: Gr
     past = mixing_history(ties, event, cfg.history_weights, records)
     if cfg.colleagues_have_met:
         past.update(colleagues(room))
-    result = mix(room, spec, past)
+    result = mix(room, spec, past, progress)
     baseline = evaluate(random_split(room, spec), room, spec, past)
     cells = plan_groups_tab(groups_grid, event, result, members, lang)
     formed = group_ties(result.rounds, event.event_id, event.day)
@@ -247,4 +250,12 @@ def plan_groups_tab(grid: Grid, event: Event, result: Mix, members: Mapping[str,
     return cells
 
 
-plan_group_mix_task = task(name="plan-group-mix", cache_policy=NO_CACHE)(plan_group_mix)
+def plan_group_mix_reporting(members: Mapping[str, Mapping[str, Any]], attendance_grid: Grid, groups_grid: Grid,
+                             ties: Sequence[Tie], config: WeaverConfig, params: MixParams, lang: str,
+                             titles: Mapping[str, str] | None = None) -> GroupPlan:  # fmt: skip
+    """`plan_group_mix` showing the search's progress in the run: a log line every 2 s and a progress bar."""
+    progress = StepProgress("group-mixer: mixing (search steps)")
+    return plan_group_mix(members, attendance_grid, groups_grid, ties, config, params, lang, titles, progress)
+
+
+plan_group_mix_task = task(name="plan-group-mix", cache_policy=NO_CACHE)(plan_group_mix_reporting)

@@ -28,11 +28,14 @@ iterations. The optional time limit is a safety cap; when it binds the result sa
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import partial
 
 import numpy as np
 
 from tasks.mixing import golfers
+from weaver.ledger import ProgressFn
 
 FREE, FACILITATOR, FIXED = 0, 1, -1
 
@@ -295,7 +298,8 @@ class SearchSettings:
 
 
 def search(problem: Problem, schedule: np.ndarray, rng: np.random.Generator, settings: SearchSettings,
-           budget: int, stall: int, time_limit: float | None) -> SearchResult:  # fmt: skip
+           budget: int, stall: int, time_limit: float | None,
+           on_progress: Callable[[int], None] | None = None) -> SearchResult:  # fmt: skip
     """Tabu search over all rounds from a constructed schedule; returns the best schedule seen.
 
     Each iteration takes the best swap, over all rounds, that moves a player in conflict (Dotú and Van
@@ -318,6 +322,8 @@ def search(problem: Problem, schedule: np.ndarray, rng: np.random.Generator, set
     can_move = movable.any(axis=1)
     while it < budget:
         it += 1
+        if on_progress is not None and it % PROGRESS_EVERY == 0:
+            on_progress(it)
         own, conflict = state.conflicts()
         rr, aa = np.nonzero((conflict if conflict.any() else np.ones_like(conflict)) & can_move[None, :])
         if len(rr) > settings.candidates:  # a large room: a random sample of the candidate moves
@@ -367,26 +373,30 @@ def _plain(problem: Problem) -> bool:
             and not problem.attributes and bool((problem.cls == FREE).all()))  # fmt: skip
 
 
-def solve(problem: Problem, seed: int, settings: SearchSettings) -> SearchResult:
+def solve(problem: Problem, seed: int, settings: SearchSettings, progress: ProgressFn | None = None) -> SearchResult:
     """Construct, improve by tabu search; when an attempt stalls, start again from a new construction.
 
     Stops at a schedule that cannot be beaten (the lower bound), after `max_iterations` in all, after
     `patience` iterations without a better schedule, or at the time limit; returns the best seen. With
     nothing but new meetings to seek and 32 people in groups of 4 (up to 10 rounds), returns the solved
     schedule of `golfers` instead: no pair meets twice, which the search does not reach for 10 rounds.
+    `progress(iterations, max_iterations)`: how far the search has got (increasing; ends at the total).
     """
     rng = np.random.default_rng(seed)
     started = time.perf_counter()
     if _plain(problem) and golfers.applies(problem.n, problem.sizes, problem.rounds):
         # 32 in groups of 4: a solved symmetric schedule (no repeat at all), which the search below misses
         built = golfers.schedule_32_4(problem.rounds, rng)
+        _report(progress, settings.max_iterations)
         return SearchResult(built, schedule_cost(problem, built), 0, "optimal", time.perf_counter() - started)
     best: SearchResult | None = None
     used = since_best = 0
     stall = min(settings.restart_after, settings.patience)
     while True:
         limit = None if settings.time_limit is None else settings.time_limit - (time.perf_counter() - started)
-        attempt = search(problem, construct(problem, rng), rng, settings, settings.max_iterations - used, stall, limit)
+        step = None if progress is None else partial(_step, progress, used, settings.max_iterations)
+        attempt = search(problem, construct(problem, rng), rng, settings, settings.max_iterations - used, stall, limit,
+                         step)  # fmt: skip
         used += attempt.iterations
         if best is None or attempt.cost < best.cost - 1e-9:
             best, since_best = attempt, attempt.iterations - attempt.last_improved
@@ -400,4 +410,18 @@ def solve(problem: Problem, seed: int, settings: SearchSettings) -> SearchResult
             reason = "patience"
         else:
             continue
+        _report(progress, settings.max_iterations)
         return SearchResult(best.schedule, best.cost, used, reason, time.perf_counter() - started, used)
+
+
+PROGRESS_EVERY = 200  # iterations between progress calls (a few milliseconds of search)
+
+
+def _step(progress: ProgressFn, before: int, total: int, iterations: int) -> None:
+    progress(before + iterations, total)  # this attempt's iterations after those of the attempts before it
+
+
+def _report(progress: ProgressFn | None, total: int) -> None:
+    """The search is over (found, stalled, out of time or iterations): the bar ends full."""
+    if progress is not None:
+        progress(total, total)

@@ -32,7 +32,7 @@ def webhook() -> Iterator[tuple[str, list[dict[str, Any]], list[int]]]:
             pass
 
     server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
+    threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True).start()  # quick shutdown
     try:
         yield f"json://127.0.0.1:{server.server_address[1]}/hook", received, status
     finally:

@@ -202,3 +202,25 @@ def test_a_formula_saved_without_its_result_reads_as_its_formula_text(tmp_path: 
     tables = WorkbookTables(tmp_path / "f.xlsx")
     assert tables.read_tab("Members")[1] == ['=CONCAT("Ada"," L")', "math"]  # not "": the name is not "missing"
     assert tables.unevaluated == {"Members": ["Members!A2"]}
+
+
+def test_reading_reports_progress_in_increasing_rows(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import connectors.workbook as workbook
+
+    monkeypatch.setattr(workbook, "_PROGRESS_EVERY", 4)
+    wb = Workbook()
+    ws = wb.active
+    ws.title = "Big"
+    for r in range(3, 23):  # rows 1-2 blank, data in columns B-C only: the grid still starts at A1
+        ws.cell(r, 2, f"name {r}")
+        ws.cell(r, 3, r)
+    wb.save(tmp_path / "big.xlsx")
+    calls: list[tuple[int, int]] = []
+    grid = WorkbookTables(tmp_path / "big.xlsx").read_tab(
+        "Big", progress=lambda done, total: calls.append((done, total))
+    )
+    assert len(grid) == 22 and grid[2] == ["", "name 3", "3"] and grid[0] == ["", "", ""]
+    done = [d for d, _ in calls]
+    assert done == sorted(done) and done[0] == 0 and calls[-1] == (22, 22)
+    assert len(calls) >= 22 // 4 + 2  # every 4 rows, and at the start and the end
+    assert all(total == 22 for _, total in calls)

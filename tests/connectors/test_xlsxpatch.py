@@ -153,3 +153,38 @@ def test_a_formula_with_its_cached_result_is_not_reported() -> None:
             zout.writestr(info, xml if info.filename == "xl/worksheets/sheet1.xml" else zin.read(info))
     with zipfile.ZipFile(out) as zf:
         assert formulas_without_value(zf, "T") == [(1, 2, "A1"), (1, 3, "A1")]  # a shared formula takes its master's
+
+
+def test_streaming_the_part_in_small_chunks_gives_the_same_bytes() -> None:
+    """patch_sheet_stream (the write-back's path: never the whole part in memory) equals patch_sheet for any cut
+    of the part into chunks: rows split across chunks, rows without r, empty rows, rows added before, between and
+    after, a prefixed namespace, the dimension widened, an empty <sheetData/>."""
+    from connectors.xlsxpatch import patch_sheet_stream
+
+    parts = [
+        sheet(
+            '<row r="1" spans="1:3"><c r="A1" s="4" t="s"><v>0</v></c><c r="C1" t="s"><v>1</v></c></row>'
+            '<row r="3"><c r="B3"><f>1+1</f><v>2</v></c></row><row r="4" ht="20" customHeight="1"/>'
+            + "".join(
+                f'<row r="{r}"><c r="A{r}"><v>{r}</v></c><c r="B{r}" t="s"><v>7</v></c></row>' for r in range(5, 40)
+            ),
+            head='<dimension ref="A1:C39"/>',
+        ),
+        sheet(
+            '<x:row r="2"><x:c><x:v>1</x:v></x:c><x:c t="s"><x:v>0</x:v></x:c></x:row><x:row><x:c><x:v>3</x:v></x:c>'
+            "</x:row>",
+            prefix="x:",
+            head='<x:dimension ref="A2"/>',
+        ),  # fmt: skip
+        f'<worksheet xmlns="{MAIN}"><sheetData/></worksheet>'.encode(),
+    ]
+    writes = [{(1, 1): "x", (1, 2): "between", (1, 5): "after", (2, 2): "row 2", (3, 2): "over", (4, 1): "in empty",
+               **{(r, 3): f"id {r}" for r in range(6, 45, 3)}, (50, 1): "last"},
+              {(2, 2): "B", (2, 4): "D", (1, 1): "A", (3, 2): "C", (9, 9): "far"},
+              {(2, 1): "a", (1, 2): "b"}]  # fmt: skip
+    for xml, wanted in zip(parts, writes, strict=True):
+        whole, formulas = patch_sheet(xml, wanted)
+        for chunk in (1, 2, 7, 31, 64, 200, 1 << 20):
+            out = io.BytesIO()
+            assert patch_sheet_stream(io.BytesIO(xml).read, wanted, out.write, chunk) == formulas
+            assert out.getvalue() == whole, chunk

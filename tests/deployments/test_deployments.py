@@ -20,7 +20,7 @@ def test_every_registered_flow_is_a_deployment_of_this_network(demo_ws: Path) ->
     by_flow = {s.flow: s for s in specs}
     sync = by_flow["member-sync"]
     assert (sync.full_name, sync.cron, sync.timezone) == ("member-sync/demo", "0 * * * *", "Asia/Shanghai")
-    assert sync.tags == ("weaver", "network:demo", "demo", "weekly-cycle")
+    assert sync.tags == ("network:demo", "weaver", "demo", "weekly-cycle")  # the network first: the UI shows it
     assert sync.parameters == {"workspace": str(demo_ws)}
     assert sync.file_entrypoint == "flows/member_sync.py:member_sync"
     assert by_flow["member-intake"].cron == ""  # started by webhooks or by hand

@@ -79,6 +79,9 @@ def test_the_first_run_starts_the_server_the_next_reuses_it_and_stop_stops_it(de
         with urllib.request.urlopen(request, timeout=10) as reply:
             runs = json.loads(reply.read())
         assert [run["state_type"] for run in runs] == ["COMPLETED", "COMPLETED"]  # both runs are in the UI
+        with urllib.request.urlopen(f"http://127.0.0.1:{port}/ui-settings", timeout=10) as reply:
+            ui = json.loads(reply.read())
+        assert ui["api_url"] == info.api_url  # the UI asks this server's API, not port 4200's
         # their task runs too: the task-run recorder stores them in batches (at least once a second), in the
         # order of their events, so once the second run's tasks match the first's, all of both are stored
         first_tasks: list[str] = []

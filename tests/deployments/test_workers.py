@@ -22,6 +22,7 @@ from tests.postgres import PostgresServer
 from tests.processes import Background, prefect_api
 from tests.standins.smtp import smtp_server
 from weaver.clock import network_clock
+from weaver.config import load_config
 from weaver.ledger import Ledger
 from weaver.state import StateDB
 
@@ -225,5 +226,11 @@ def test_a_killed_worker_s_run_is_crashed_and_the_next_run_settles_on_postgresql
         emails = {e["key"]: e["status"] for e in Ledger(db, "t").entries(kind="email")}
         db.close()
         assert emails[held_key] == "unknown"  # handed over, never answered: a coordinator decides
-        assert {k for k, s in emails.items() if s == "done"} == set(delivered) - {held_key}
+        done_keys = {k for k, s in emails.items() if s == "done"}
+        unknown = {k for k, s in emails.items() if s == "unknown"}
+        assert done_keys <= set(delivered)  # done only when the server took it
+        assert set(delivered) <= done_keys | unknown  # everything the server took is accounted for
+        # the pool's other connections went on while the first was held: each may have had one message handed
+        # over when the kill came (taken by the server or not), never more
+        assert len(unknown) <= load_config(ws / "weaver.toml").mail.connections
         assert set(emails.values()) <= {"done", "unknown", "planned"}  # planned: follow-ups due in days

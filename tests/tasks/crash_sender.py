@@ -1,13 +1,15 @@
 """The sending process the crash test kills: `deliver` straight over SMTP, no Prefect (fast to start).
 
 python -m tests.tasks.crash_sender DB_URL PORT COUNT [CONNECTIONS]
+python -m tests.tasks.crash_sender DB_URL outbox:FOLDER COUNT      (the outbox backend instead of SMTP)
 """
 
 from __future__ import annotations
 
 import sys
+from pathlib import Path
 
-from connectors.mail import Message, Sender, SmtpTransport
+from connectors.mail import MailTransport, Message, OutboxTransport, Sender, SmtpTransport
 from tasks.common.delivery import deliver
 from weaver.state import StateDB
 
@@ -31,11 +33,15 @@ def messages(count: int) -> list[Message]:
     ]
 
 
-def main(url: str, port: int, count: int, connections: int = 1) -> None:
-    transport = SmtpTransport("127.0.0.1", port, SENDER, security="none", timeout=10, connections=connections)
+def main(url: str, port: str, count: int, connections: int = 1) -> None:
+    transport: MailTransport
+    if port.startswith("outbox:"):
+        transport = OutboxTransport(Path(port.removeprefix("outbox:")), SENDER)
+    else:
+        transport = SmtpTransport("127.0.0.1", int(port), SENDER, security="none", timeout=10, connections=connections)
     summary = deliver(messages(count), transport, StateDB(url), "crash-test").summary()
     print(summary, flush=True)
 
 
 if __name__ == "__main__":
-    main(sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), int(sys.argv[4]) if len(sys.argv) > 4 else 1)
+    main(sys.argv[1], sys.argv[2], int(sys.argv[3]), int(sys.argv[4]) if len(sys.argv) > 4 else 1)

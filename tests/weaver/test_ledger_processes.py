@@ -78,25 +78,49 @@ def test_two_runs_at_once_send_each_email_once_and_leave_live_claims_alone(state
     db.close()
 
 
+def start_gated(url: str, name: str, out: Path, gate: Path) -> subprocess.Popen[str]:
+    """A run started (imports, connection) and waiting at its gate: it looks at the ledger once the gate opens."""
+    proc = subprocess.Popen(command(url, name, out, "--gate", str(gate)), env=env(), cwd=ROOT,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)  # fmt: skip
+    deadline = time.monotonic() + 300
+    while not gate.with_suffix(".ready").exists():
+        assert proc.poll() is None, proc.stderr.read() if proc.stderr else ""
+        assert time.monotonic() < deadline, f"run {name} never got ready"
+        time.sleep(0.05)
+    return proc
+
+
+def through_gate(proc: subprocess.Popen[str], gate: Path) -> dict[str, int]:
+    gate.write_text("", encoding="utf-8")
+    stdout, stderr = proc.communicate(timeout=300)
+    assert proc.returncode == 0, stderr[-3000:]
+    return json.loads(stdout.strip().splitlines()[-1])
+
+
+LEASE = 6.0  # s, renewed every 2 s while its owner lives: >= 4 s left at the kill
+
+
 def test_a_killed_run_s_claims_become_unknown_only_once_its_lease_expired(state_url: str, tmp_path: Path) -> None:
     out, meet = tmp_path / "sent.txt", tmp_path
     db = StateDB(state_url)
-    # a 30 s lease (renewed every 10 s while alive): wide enough that the next run, a new process started
-    # right after the kill even on a loaded machine, surely meets it live; then we wait for it to run out
-    killed = start_holding(state_url, "a", out, meet, "--lease", "30")
+    # the next runs are processes already started, waiting at their gates: b looks at the ledger a moment after
+    # the kill (not after a new process's start-up, which under load can take longer than a short lease)
+    early_run = start_gated(state_url, "b", out, tmp_path / "b.gate")
+    last_run = start_gated(state_url, "c", out, tmp_path / "c.gate")
+    killed = start_holding(state_url, "a", out, meet, "--lease", str(LEASE))
     killed.send_signal(signal.SIGKILL)
     killed.wait(30)
     held = {e["key"] for e in Ledger(db, "t").entries(status="claimed")}
     assert len(held) == BATCH
     # right after the kill its lease has not run out: a new run cannot tell it from a slow one
     assert len(Ledger(db, "t").live_claims()) == BATCH
-    early = run(state_url, "b", out)
+    early = through_gate(early_run, tmp_path / "b.gate")
     assert early["unknown"] == 0 and early["in_flight"] == BATCH
     deadline = time.monotonic() + 120
     while Ledger(db, "t").live_claims():
         assert time.monotonic() < deadline, "the dead run's lease never expired"
-        time.sleep(0.2)
-    last = run(state_url, "c", out)
+        time.sleep(0.1)
+    last = through_gate(last_run, tmp_path / "c.gate")
     assert last["unknown"] == BATCH
     statuses = Ledger(db, "t").statuses(EVERY)
     assert {k for k, s in statuses.items() if s == "unknown"} == held  # exactly the dead run's claims

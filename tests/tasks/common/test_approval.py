@@ -176,7 +176,7 @@ def test_the_approval_form_links_the_preview_page_and_names_the_files_as_text() 
     url = "https://hooks.example.org/l/approval-preview/abc.def"
     plan = SendPlan("onboarding", 60, 60, {"welcome": 60}, {"zh": 60}, "/srv/w/reports/previews/onboarding", url)
     facts = approval_form(plan, "zh")._description
-    assert f"| 预览 | [打开预览]({url}) (服务器上的文件：/srv/w/reports/previews/onboarding) |" in facts
+    assert f"- **预览**: [打开预览]({url}) (服务器上的文件：/srv/w/reports/previews/onboarding)" in facts
     assert "file://" not in facts
 
 
@@ -187,5 +187,7 @@ def test_the_approval_form_is_one_tick_box_under_the_facts_as_text() -> None:
     form = approval_form(plan, "en")
     assert list(form.model_json_schema()["properties"]) == ["approve"]  # no fact is an input to edit
     facts = form._description
-    assert "| Recipients | 120 |" in facts and "| Languages | zh 80, en 50 |" in facts
-    assert "[/tmp/previews/newsletter](file:///tmp/previews/newsletter)" in facts  # the previews as a link
+    assert "- **Recipients**: 120" in facts and "- **Languages**: zh 80, en 50" in facts
+    assert "[/tmp/previews/newsletter](file:///tmp/previews/newsletter)" in facts  # no preview page: the folder
+    switch = approval_form(plan, "zh").model_json_schema()["properties"]["approve"]
+    assert (switch["title"], switch["default"]) == ("批准并发送", False)  # labelled in the network's language

@@ -308,3 +308,43 @@ def test_killing_a_sender_with_a_pool_of_connections_leaves_at_most_one_unknown_
         assert max(delivered.values()) == 1  # 0 duplicates
         assert set(delivered) | unknown == everything and 1 <= len(unknown) <= 3
         assert {k for k, s in final.items() if s == "done"} == set(delivered) - unknown  # the rest: sent on their own
+
+
+# the outbox backend: handing over twice writes one file, so it needs no hand-over mark before each message ----
+def _outbox_keys(folder: Path) -> Counter[str]:
+    box = OutboxTransport(folder, SENDER)
+    return Counter(str(m["X-Weaver-Key"]) for m in box.messages())
+
+
+def test_a_message_already_in_the_outbox_is_marked_done_and_not_written_again(db: StateDB, tmp_path: Path) -> None:
+    first, second, third = member(db, 0), member(db, 1), member(db, 2)
+    outbox = OutboxTransport(tmp_path / "outbox", SENDER)
+    with outbox.session() as session:  # a run wrote these two, then died before the ledger marked them
+        session.send(first)
+        session.send(second)
+    read = next((tmp_path / "outbox" / "new").glob("*"))  # a mail client read one: moved to cur/ with flags
+    read.rename(tmp_path / "outbox" / "cur" / f"{read.name}:2,S")
+    delivery = deliver([first, second, third], outbox, db, "t")
+    assert statuses(db) == {first.key: "done", second.key: "done", third.key: "done"}
+    assert len(delivery.result.done) == 3
+    assert _outbox_keys(tmp_path / "outbox") == Counter({first.key: 1, second.key: 1, third.key: 1})
+
+
+def test_killing_a_sender_to_the_outbox_leaves_every_message_once_and_nothing_unknown(tmp_path: Path) -> None:
+    url, folder, count = f"sqlite:///{tmp_path / 'weaver.db'}", tmp_path / "outbox", 1500
+    env = {**os.environ, "PYTHONPATH": str(ROOT), "WEAVER_CLAIM_LEASE_SECONDS": "1"}
+    cmd = [sys.executable, "-m", "tests.tasks.crash_sender", url, f"outbox:{folder}", str(count)]
+    proc = subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    deadline = time.monotonic() + 120
+    while not (folder / "new").exists() or len(os.listdir(folder / "new")) < 300:  # well into its batches
+        assert proc.poll() is None and time.monotonic() < deadline, proc.stderr.read().decode()[-2000:]
+        time.sleep(0.005)
+    proc.send_signal(signal.SIGKILL)
+    assert proc.wait(timeout=60) == -signal.SIGKILL
+    db = StateDB(url)
+    _lease_expired(db)
+    again = subprocess.run(cmd, cwd=ROOT, env=env, capture_output=True, timeout=300)
+    assert again.returncode == 0, again.stderr.decode()[-2000:]
+    everything = {m.key for m in crash_messages(count)}
+    assert _outbox_keys(folder) == Counter(dict.fromkeys(everything, 1))  # every message exactly once
+    assert set(statuses(db).values()) == {"done"}  # nothing unknown: the outbox tells what arrived

@@ -5,6 +5,7 @@ short rows, duplicates, copied ids, near-duplicate names. No Prefect, no files."
 from __future__ import annotations
 
 import copy
+import random
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -89,6 +90,41 @@ def test_the_column_wise_plan_equals_the_row_by_row_one(body: list[list[str]], l
     assert new.cells == reference.plan_writeback(grid, layout, deduped, parsed, cfg.members, lang)
 
 
+@settings(max_examples=200, deadline=None)
+@given(rows, st.randoms(use_true_random=False))
+def test_the_column_wise_diff_equals_the_row_by_row_one(body: list[list[str]], rnd: random.Random) -> None:
+    cfg = config("en", True)
+    grid = [list(HEADERS), *body]
+    layout = columnwise.locate_columns(grid[0], cfg.members, cfg.members.tab, "test.xlsx")
+    parsed = reference.parse_members(copy.deepcopy(grid), layout, cfg.members, "en", "en")
+    members = reference.dedupe(parsed.members, "en").members
+    known = [m.member_id for m in members] + ["m-1", "m-gone", "m-kept", "m-old"]
+    snapshot = {i: (rnd.choice(["x", *(m.fields_hash for m in members if m.member_id == i)]),
+                    rnd.choice(["active", "gone"])) for i in rnd.sample(known, rnd.randint(0, len(known)))}  # fmt: skip
+    kept = {"m-kept", *(r.member_id for r in parsed.rejected if r.member_id)}
+    new, old = columnwise.diff_members(members, snapshot, kept), reference_diff(members, snapshot, kept)
+    assert (new.added, new.changed, new.unchanged, new.gone) == (old.added, old.changed, old.unchanged, old.gone)
+
+
+def reference_diff(members, snapshot, kept_ids):  # type: ignore[no-untyped-def]
+    """diff_members as it was, row by row."""
+    result = columnwise.MemberDiff()
+    present: set[str] = set()
+    for member in members:
+        present.add(member.member_id)
+        known = snapshot.get(member.member_id)
+        if known is None or known[1] != "active":
+            result.added.append(member)
+        elif known[0] != member.fields_hash:
+            result.changed.append(member)
+        else:
+            result.unchanged.append(member)
+    for member_id, (_hash, status) in snapshot.items():
+        if status == "active" and member_id not in present and member_id not in kept_ids:
+            result.gone.append(member_id)
+    return result
+
+
 def test_a_rerun_writes_only_what_changed_in_the_owned_columns() -> None:
     cfg = config("en", True)
     grid = [list(HEADERS), *[[f"Name {i}", f"n{i}@x.org", *[""] * len(POOLS), "", ""] for i in range(50)]]
@@ -138,3 +174,27 @@ def test_hashes_and_ids_equal_the_per_row_functions() -> None:
     assert _member_ids(["m-1", "", "m-3"], emails) == ["m-1", member_id_for(emails[1]), "m-3"]
     assert _member_ids(["m-1", "m-2", "m-3"], emails) == ["m-1", "m-2", "m-3"]
     assert _member_ids([], []) == []
+
+
+def test_planning_reports_progress_in_increasing_rows_up_to_all_of_them() -> None:
+    cfg = config("en", True)
+    body = [[f"Name {i}", f"n{i}@x.org", *[""] * len(POOLS), "", ""] for i in range(40)]
+    calls: list[tuple[int, int]] = []
+    columnwise.plan_member_sync([list(HEADERS), *body], cfg, {}, "t.xlsx", progress=lambda d, t: calls.append((d, t)))
+    done = [d for d, _ in calls]
+    assert done[0] == 0 and calls[-1] == (40, 40) and all(t == 40 for _, t in calls)
+    assert done == sorted(done) and len(set(done)) >= 4  # several steps between the start and the end
+    assert columnwise.plan_member_sync([list(HEADERS)], cfg, {}, "t.xlsx", progress=lambda d, t: None).cells == []
+
+
+def test_members_fields_are_plain_dicts_sharing_their_keys() -> None:
+    import json
+
+    cfg = config("zh", True)
+    body = [[f"名{i}", f"n{i}@x.org", *[""] * len(POOLS), "", ""] for i in range(3)]
+    members = columnwise.plan_member_sync([list(HEADERS), *body], cfg, {}, "t.xlsx").deduped.members
+    fields = members[0].fields
+    assert type(fields) is dict and list(fields) == sorted(fields) and fields["name"] == "名0"
+    assert json.loads(json.dumps(fields)) == fields == dict(fields)
+    fields["consent"], fields["brand new"] = "no", "x"  # changed and extended like any dict, the others untouched
+    assert fields["consent"] == "no" and "brand new" in fields and "brand new" not in members[1].fields

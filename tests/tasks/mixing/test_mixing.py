@@ -187,3 +187,16 @@ def test_incremental_swap_costs_match_a_full_recount() -> None:
         assert delta == pytest.approx(schedule_cost(problem, after) - schedule_cost(problem, state.G))
         state.swap(r, int(a), int(b), float(delta))
         assert state.cost == pytest.approx(schedule_cost(problem, state.G))
+
+
+# progress -------------------------------------------------------------------------------------------------
+def test_the_search_reports_its_progress_in_steps_that_only_grow_and_end_at_the_total() -> None:
+    room = people(24, region=["华东", "Europe", "Africa", "华南"], language=["zh", "en"])
+    calls: list[tuple[int, int]] = []
+    spec = MixSpec(rounds=7, group_size=4, balance={"region": 1.0, "language": 1.0}, seed=7, max_iterations=2_000)
+    result = mix(room, spec, progress=lambda done, total: calls.append((done, total)))
+    assert result.iterations >= 200 and len(calls) >= 2  # a search long enough to report along the way
+    assert {total for _, total in calls} == {2_000}
+    done = [d for d, _ in calls]
+    assert done == sorted(done) and done[-1] == 2_000  # the bar ends full, however the search stopped
+    assert mix(room, spec).rounds == result.rounds  # watching it changes nothing

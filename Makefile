@@ -51,6 +51,9 @@ demo: install browser
 TEST_WORKERS ?= 4
 test: install browser postgres imap
 	$(BIN)/ruff check .
+	@# our bytecode first: where PYTHONDONTWRITEBYTECODE is set, every worker and every subprocess a test starts
+	@# (weaver, serve, prefect deploy, ...) compiled our ~500 modules from source
+	@$(BIN)/python -m compileall -q -j0 connectors deployments flows tasks weaver demo tests benchmarks >/dev/null 2>&1 || true
 	$(BIN)/pytest -n $(TEST_WORKERS) --dist worksteal --durations=25
 
 lint: install

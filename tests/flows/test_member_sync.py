@@ -137,3 +137,15 @@ def test_prefect_links_the_tasks_without_walking_the_grid(demo_ws: Path, monkeyp
     monkeypatch.setattr(tasks.common.prefect_task, "_opaque", lambda value: value)  # (our tasks' default too)
     member_sync(workspace=str(demo_ws), dry_run=True)
     assert visits > ours + 9_000, (ours, visits)  # the grid (300 x 15 objects) and the plan, twice each
+
+
+def test_reading_and_planning_show_their_progress_in_the_ui(demo_ws: Path) -> None:
+    from prefect.client.orchestration import get_client
+    from prefect.client.schemas.filters import ArtifactFilter, ArtifactFilterType
+
+    member_sync(workspace=str(demo_ws), dry_run=True)
+    with get_client(sync_client=True) as client:
+        bars = client.read_artifacts(artifact_filter=ArtifactFilter(type=ArtifactFilterType(any_=["progress"])))
+    done = [bar.description or "" for bar in bars if bar.data == 100]
+    for step in ("member-sync: reading Members: ", "member-sync: planning: "):  # each step's bar reached 100 %
+        assert any(text.startswith(step) for text in done), (step, done)

@@ -74,7 +74,7 @@ def check_params(name: str, fn: Callable[..., Any], params: Mapping[str, str]) -
 
     accepted = inspect.signature(fn).parameters
     try:
-        hints = typing.get_type_hints(fn)
+        hints = typing.get_type_hints(fn, include_extras=True)  # Annotated validators too (group-mixer's balance)
     except Exception:  # an annotation only importable for type checkers: Prefect checks that one
         hints = {}
     for key, value in params.items():

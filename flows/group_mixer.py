@@ -16,7 +16,7 @@ from prefect import flow
 from flows._run import Operation
 from tasks.common.ties import load_ties_task
 from tasks.mixing.apply import apply_group_mix_task, write_cards_task
-from tasks.mixing.plan import mix_params, plan_group_mix_task
+from tasks.mixing.plan import Balance, mix_params, plan_group_mix_task
 from tasks.mixing.read import read_members_task, read_mixing_tabs_task
 from tasks.mixing.report import MixSummary, build_mix_report, summarise_mix
 
@@ -30,7 +30,7 @@ def group_mixer(
     group_count: int = 0,
     rounds: int = 0,
     seed: int = 0,
-    balance: str = "region,org_type,language,newcomer",
+    balance: Balance = ("region", "org_type", "language", "newcomer"),
     keep_together: str = "",
     keep_apart: str = "",
     attendees: str = "",
@@ -48,8 +48,8 @@ def group_mixer(
         group_count: Exactly this many groups instead of a size (0: use the size).
         rounds: How many rounds of groups (0: [mixing] rounds in weaver.toml).
         seed: The same seed gives the same groups; another seed another mix of the same quality.
-        balance: Attributes to spread evenly over the groups, comma separated (region, org_type, language,
-            newcomer, organisation, timezone); empty for none.
+        balance: Attributes to spread evenly over the groups (region, org_type, language, newcomer,
+            organisation, timezone; on the command line comma separated); none for none.
         keep_together: Member ids always in one group: "m-1,m-2; m-3,m-4" (sets split by ';').
         keep_apart: Member ids never in one group, same form.
         attendees: Member ids to mix instead of the attendance tab's registrations, comma separated.

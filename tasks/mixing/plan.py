@@ -17,9 +17,10 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, timedelta
-from typing import Any
+from typing import Annotated, Any, Literal
 
 from prefect.cache_policies import NO_CACHE
+from pydantic import BeforeValidator
 
 from connectors.mail import Message
 from connectors.tables import Cell, Grid
@@ -66,6 +67,21 @@ def parse_sets(text: str) -> tuple[tuple[str, ...], ...]:
     return tuple(sets)
 
 
+# what `balance` may name (weaver.config.BALANCE_FIELDS): the run form offers them as choices
+BalanceField = Literal["region", "org_type", "language", "newcomer", "organisation", "timezone"]
+
+
+def attribute_list(value: object) -> object:
+    """`region, language` (the command line's form; Chinese commas too) -> ["region", "language"]."""
+    if isinstance(value, str):
+        return [b.strip() for b in value.replace("，", ",").split(",") if b.strip()]
+    return value
+
+
+# group-mixer's `balance`: a list of attributes (a multi-select in the UI), or the same as comma-separated text
+Balance = Annotated[list[BalanceField], BeforeValidator(attribute_list)]
+
+
 def mix_params(
     config: WeaverConfig,
     today: date,
@@ -75,7 +91,7 @@ def mix_params(
     group_count: int = 0,
     rounds: int = 0,
     seed: int = 0,
-    balance: str = "",
+    balance: str | Sequence[str] = "",
     keep_together: str = "",
     keep_apart: str = "",
     attendees: str = "",
@@ -89,7 +105,11 @@ def mix_params(
         group_count=group_count or None,
         rounds=rounds or cfg.rounds,
         seed=seed,
-        balance=tuple(b.strip() for b in balance.replace("，", ",").split(",") if b.strip()),
+        balance=tuple(
+            b.strip()
+            for b in (balance.replace("，", ",").split(",") if isinstance(balance, str) else balance)
+            if b.strip()
+        ),  # fmt: skip
         keep_together=parse_sets(keep_together),
         keep_apart=parse_sets(keep_apart),
         attendees=tuple(a for s in parse_sets(attendees) for a in s),

@@ -19,6 +19,7 @@ from prefect.utilities.schema_tools import validate
 from deployments import plan_deployments, runner_deployments
 from deployments.forms import PARAMETERS, parameter_form
 from flows import FLOWS, load_flow
+from weaver.errors import WeaverError
 from weaver.i18n import LANGUAGES
 from weaver.workspace import Workspace
 
@@ -104,3 +105,25 @@ def test_served_deployments_carry_the_network_s_form(demo_ws: Path) -> None:
     assert sync["dry_run"]["title"] == "试运行（不做任何更改）"
     news = by_flow["newsletter"]._parameter_openapi_schema.model_dump()
     assert not _nulls(news) and news["properties"]["campaign"]["enum"] == ["draft", "schedule", "send"]
+
+
+def test_group_mixer_s_balance_is_a_choice_of_the_attributes_and_takes_the_command_line_s_text(
+    schemas: dict[str, dict[str, Any]],
+) -> None:
+    from typing import get_args
+
+    from deployments.checks import check_params
+    from tasks.mixing.plan import BalanceField
+    from weaver.config import BALANCE_FIELDS
+
+    assert get_args(BalanceField) == BALANCE_FIELDS
+    balance = parameter_form(schemas["group-mixer"], "zh")["properties"]["balance"]
+    assert balance["type"] == "array" and balance["items"]["enum"] == list(BALANCE_FIELDS)
+    assert balance["default"] == ["region", "org_type", "language", "newcomer"] and balance["title"] == "均衡分布"
+    mixer = load_flow("group-mixer")
+    assert mixer.validate_parameters({"balance": "region， language"})["balance"] == ["region", "language"]
+    assert mixer.validate_parameters({"balance": ["timezone"]})["balance"] == ["timezone"]
+    assert mixer.validate_parameters({"balance": ""})["balance"] == []  # none: no balancing
+    check_params("group-mixer", mixer.fn, {"balance": "region,language"})  # -p balance=region,language
+    with pytest.raises(WeaverError, match="--param balance='region,colour'"):
+        check_params("group-mixer", mixer.fn, {"balance": "region,colour"})

@@ -171,6 +171,13 @@ def test_the_prefect_ui_reads_in_plain_words_and_the_readme_shows_it(tmp_path: P
                 "document.body.innerText.includes('邮件通知参与者分组')", "group-mixer's form (V1 UI)", timeout=120
             )
             assert "Property is type" not in tab.text() and "email_participants (Optional)" not in tab.text()
+            tab.goto(f"{ui}/v2/deployments/deployment/{mixer['id']}/run")
+            tab.wait_for("document.body.innerText.includes('均衡分布')", "group-mixer's form", timeout=120)
+            # balance: a multi-select of the attributes, the default ones chosen (shown as chips under its description)
+            balance = tab.text().split("均衡分布", 1)[1].split("安排在同一组", 1)[0]
+            defaults = ["region", "org_type", "language", "newcomer"]
+            chosen = [line.strip() for line in balance.splitlines() if line.strip() in defaults]
+            assert chosen == defaults  # the default choices, as chips
 
             # the approval pause: the facts as text, the previews as a link to the receiver's page
             tab.goto(f"{ui}/v2/runs/flow-run/{paused}")

@@ -8,7 +8,7 @@ export PREFECT_HOME ?= $(CURDIR)/.prefect
 export PREFECT_SERVER_ANALYTICS_ENABLED ?= false
 export DO_NOT_TRACK ?= 1
 
-.PHONY: install browser postgres imap demo test lint format ui ui-stop serve webhooks prefect-yaml bench clean
+.PHONY: install browser postgres imap demo test screenshots lint format ui ui-stop serve webhooks prefect-yaml bench clean
 
 $(VENV)/.installed: pyproject.toml
 	test -x $(BIN)/python || $(PY) -m venv $(VENV)
@@ -55,6 +55,10 @@ test: install browser postgres imap
 	@# (weaver, serve, prefect deploy, ...) compiled our ~500 modules from source
 	@$(BIN)/python -m compileall -q -j0 connectors deployments flows tasks weaver demo tests benchmarks >/dev/null 2>&1 || true
 	$(BIN)/pytest -n $(TEST_WORKERS) --dist worksteal --durations=25
+
+# Retake the README's Prefect UI screenshots (docs/ui-*.png) with the test that checks what they show
+screenshots: install browser
+	WEAVER_UPDATE_SCREENSHOTS=1 $(BIN)/pytest -p no:cacheprovider tests/deployments/test_ui.py
 
 lint: install
 	$(BIN)/ruff check . && $(BIN)/ruff format --check .

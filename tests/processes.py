@@ -87,7 +87,8 @@ def prefect_api(api_url: str, method: str, path: str, body: dict[str, Any] | Non
                                          headers={"content-type": "application/json"})  # fmt: skip
         try:
             with urllib.request.urlopen(request, timeout=10) as reply:
-                return json.loads(reply.read())
+                raw = reply.read()
+                return json.loads(raw) if raw else None  # 204: no body
         except urllib.error.HTTPError as exc:
             if exc.code not in RETRIED or attempt == tries - 1:
                 raise

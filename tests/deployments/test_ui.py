@@ -1,6 +1,7 @@
 """The Prefect UI a coordinator uses, in headless Chromium, against a real local Prefect server (with its UI)
 serving our deployments: what it shows is what README's "Using the Prefect UI" says, and the screenshots
-there are taken here (docs/ui-*.png).
+there are taken here. They go to the test's own folder, so a run leaves the checkout as it was; with
+WEAVER_UPDATE_SCREENSHOTS=1 (`make screenshots`) they replace docs/ui-*.png, which the README shows.
 
 One whole-UI test (slow: a server, `deployments.serve`, the receiver, two flow runs, a browser); the forms'
 rules are tested without a server in tests/deployments/test_forms.py.
@@ -13,7 +14,6 @@ import os
 import re
 import sys
 import time
-import urllib.request
 from pathlib import Path
 from typing import Any
 
@@ -58,12 +58,8 @@ def _wait_state(api: str, run_id: str, wanted: set[str], timeout: float = 400) -
     raise AssertionError(f"flow run {run_id} never reached {wanted} (still {_state(api, run_id)})")
 
 
-def _patch(url: str, body: dict[str, Any]) -> None:
-    """PATCH answers 204 without a body (prefect_api reads one)."""
-    request = urllib.request.Request(url, data=json.dumps(body).encode(), method="PATCH",
-                                     headers={"content-type": "application/json"})  # fmt: skip
-    with urllib.request.urlopen(request, timeout=30) as reply:
-        assert reply.status == 204
+def _patch(api: str, path: str, body: dict[str, Any]) -> None:
+    prefect_api(api, "PATCH", path, body)  # 204, no body; a busy server's 503 is retried
 
 
 def _start_run(api: str, deployment_id: str, **parameters: Any) -> str:
@@ -91,9 +87,8 @@ def test_the_prefect_ui_reads_in_plain_words_and_the_readme_shows_it(tmp_path: P
     # the server as `weaver server start` starts it (its UI asks the API on this port), without the scheduler:
     # only the runs this test starts run
     server_env = {**base, "PREFECT_SERVER_API_PORT": str(port), "PREFECT_SERVER_UI_SHOW_PROMOTIONAL_CONTENT": "false"}
-    prefect = str(Path(sys.executable).with_name("prefect"))
-    server = Background([prefect, "server", "start", "--host", "127.0.0.1", "--port", str(port), "--no-services"],
-                        server_env, tmp_path / "server.log")  # fmt: skip
+    server = Background([sys.executable, "-m", "deployments.prefect_server", "--host", "127.0.0.1", "--port", str(port),
+                         "--no-services"], server_env, tmp_path / "server.log")  # fmt: skip
     started: list[Background] = [server]
     try:
         server.wait_for(lambda: http_ok(f"{api}/health"), "prefect server start", timeout=240)
@@ -114,7 +109,7 @@ def test_the_prefect_ui_reads_in_plain_words_and_the_readme_shows_it(tmp_path: P
         # choices) is relabelled the same way: one deployment is given that raw schema, then the command runs
         raw = parameter_schema(load_flow("group-mixer")).model_dump()
         mixer_id = prefect_api(api, "GET", f"/deployments/name/{specs['group-mixer'].full_name}")["id"]
-        _patch(f"{api}/deployments/{mixer_id}", {"parameter_openapi_schema": raw})
+        _patch(api, f"/deployments/{mixer_id}", {"parameter_openapi_schema": raw})
         again = prefect_api(api, "GET", f"/deployments/{mixer_id}")["parameter_openapi_schema"]
         assert again["properties"]["email_participants"]["title"] == "email_participants"  # as prefect deploy has it
         relabel = Background([sys.executable, "-m", "deployments.forms", "-c", str(ws)], client_env,
@@ -137,14 +132,15 @@ def test_the_prefect_ui_reads_in_plain_words_and_the_readme_shows_it(tmp_path: P
         paused = _start_run(api, deployed["onboarding"]["id"], as_of=DEMO_DAY.isoformat())
         _wait_state(api, paused, {"PAUSED"})
 
-        DOCS.mkdir(exist_ok=True)
+        shots = DOCS if os.environ.get("WEAVER_UPDATE_SCREENSHOTS") == "1" else tmp_path / "shots"
+        shots.mkdir(exist_ok=True)
         with browse(f"{ui}/v2/deployments", width=1280, height=860) as tab:
             # the deployment list: each operation under the network's name, tagged network:<name>
             network = f"network:{specs['onboarding'].name}"  # the first tag, shown in the list
             listed = f"['onboarding', 'member-sync', '{network}'].every(w => document.body.innerText.includes(w))"
             tab.wait_for(listed, "the deployments", timeout=120)
             time.sleep(1)  # fonts and the activity bars settle
-            tab.screenshot(DOCS / SHOTS["deployments"])
+            tab.screenshot(shots / SHOTS["deployments"])
 
             # a run form: titles in the network's language, a date picker, a choice; no parameter's own name
             newsletter = deployed["newsletter"]
@@ -158,7 +154,7 @@ def test_the_prefect_ui_reads_in_plain_words_and_the_readme_shows_it(tmp_path: P
                 assert not re.search(rf"(?<!\w){name}(?!\w)", shown), name
             assert "Pick a date" in shown  # as_of: the date picker
             assert "Property is type" not in shown
-            tab.screenshot(DOCS / SHOTS["form"])
+            tab.screenshot(shots / SHOTS["form"])
             # campaign: a choice of its three values (the button showing "draft" opens them)
             assert tab.click(BUTTON % json.dumps("draft"))
             choices = "[...document.querySelectorAll('[role=option]')].map(e => e.innerText.trim()).join('|')"
@@ -199,7 +195,7 @@ def test_the_prefect_ui_reads_in_plain_words_and_the_readme_shows_it(tmp_path: P
             [preview] = [href for href in links if "/l/approval-preview/" in href]
             assert preview.startswith(f"http://127.0.0.1:{hooks_port}/l/approval-preview/")
             time.sleep(1)
-            tab.screenshot(DOCS / SHOTS["approval"])
+            tab.screenshot(shots / SHOTS["approval"])
 
         page = dump_dom(preview)  # the link opens: the receiver's page of what waits (names, subjects)
         assert t("approval.page.title", "zh", flow="onboarding") in page
@@ -207,9 +203,10 @@ def test_the_prefect_ui_reads_in_plain_words_and_the_readme_shows_it(tmp_path: P
         prefect_api(api, "POST", f"/flow_runs/{paused}/resume", {"run_input": {"approve": False}})
         _wait_state(api, paused, {"COMPLETED"})
         readme = (ROOT / "README.md").read_text(encoding="utf-8").split("## Using the Prefect UI", 1)[1]
-        for shot in SHOTS.values():
-            width, height, colours = png_facts(DOCS / shot)
-            assert (width, height) == (1280, 860) and colours > 20, shot
+        for shot in SHOTS.values():  # the ones just taken, and the ones the README shows
+            for taken in {shots / shot, DOCS / shot}:
+                width, height, colours = png_facts(taken)
+                assert (width, height) == (1280, 860) and colours > 20, taken
             assert f"(docs/{shot})" in readme.split("\n## ", 1)[0], f"README's 'Using the Prefect UI' shows {shot}"
     finally:
         for process in reversed(started):

@@ -25,7 +25,7 @@ from deployments import plan_deployments
 from flows import load_flow
 from tests.browser import browse, dump_dom, png_facts
 from tests.conftest import DEMO_DAY
-from tests.processes import Background, free_port, http_ok, prefect_api
+from tests.processes import RETRIED, Background, free_port, http_ok, prefect_api
 from weaver.i18n import t
 from weaver.workspace import Workspace
 
@@ -58,12 +58,20 @@ def _wait_state(api: str, run_id: str, wanted: set[str], timeout: float = 400) -
     raise AssertionError(f"flow run {run_id} never reached {wanted} (still {_state(api, run_id)})")
 
 
-def _patch(url: str, body: dict[str, Any]) -> None:
-    """PATCH answers 204 without a body (prefect_api reads one)."""
-    request = urllib.request.Request(url, data=json.dumps(body).encode(), method="PATCH",
-                                     headers={"content-type": "application/json"})  # fmt: skip
-    with urllib.request.urlopen(request, timeout=30) as reply:
-        assert reply.status == 204
+def _patch(url: str, body: dict[str, Any], tries: int = 6) -> None:
+    """PATCH answers 204 without a body (prefect_api reads one); a busy server's 503 is retried as prefect_api
+    retries it (SQLite locked while `serve` writes: it failed so once in a full run under load)."""
+    for attempt in range(tries):
+        request = urllib.request.Request(url, data=json.dumps(body).encode(), method="PATCH",
+                                         headers={"content-type": "application/json"})  # fmt: skip
+        try:
+            with urllib.request.urlopen(request, timeout=30) as reply:
+                assert reply.status == 204
+                return
+        except urllib.error.HTTPError as exc:
+            if exc.code not in RETRIED or attempt == tries - 1:
+                raise
+        time.sleep(0.5 * 2**attempt)
 
 
 def _start_run(api: str, deployment_id: str, **parameters: Any) -> str:

@@ -12,7 +12,9 @@ import shutil
 import signal
 import subprocess
 import tempfile
+from collections.abc import Iterator, Sequence
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -76,6 +78,46 @@ def fill_and_submit(url: str, fields: dict[str, str], timeout: float = 90) -> tu
     """
     import json
     import time
+
+    with _devtools(url, timeout) as (devtools, deadline):
+        calls = iter(range(1, 10**6))
+
+        def evaluate(expression: str) -> object:
+            call = next(calls)
+            params = {"expression": expression, "returnByValue": True}
+            devtools.send(json.dumps({"id": call, "method": "Runtime.evaluate", "params": params}))
+            while True:
+                reply = json.loads(devtools.recv(timeout=timeout))
+                if reply.get("id") == call:
+                    return reply.get("result", {}).get("result", {}).get("value")
+
+        def settle(check: str) -> None:
+            while not evaluate(check):
+                if time.monotonic() > deadline:
+                    raise AssertionError(f"the page never reached: {check}")
+                time.sleep(0.1)
+
+        settle("document.readyState === 'complete' && !!document.querySelector('form')")
+        before = str(evaluate("document.documentElement.outerHTML"))
+        typing = json.dumps(fields, ensure_ascii=False)
+        evaluate(f"""(() => {{ const values = {typing};
+            for (const [name, value] of Object.entries(values)) {{
+                const field = document.querySelector(`[name="${{name}}"]`);
+                field.value = value; field.dispatchEvent(new Event('input', {{bubbles: true}}));
+            }}
+            window.__weaverSubmitted = true;
+            document.querySelector('form button[type=submit], form [type=submit]').click(); }})()""")
+        settle("window.__weaverSubmitted === undefined && document.readyState === 'complete'")
+        return before, str(evaluate("document.documentElement.outerHTML"))
+
+
+@contextlib.contextmanager
+def _devtools(url: str, timeout: float, flags: Sequence[str] = ()) -> Iterator[tuple[Any, float]]:
+    """A headless Chromium with one page open at `url`: its DevTools websocket and the deadline (now +
+    `timeout`). Chromium runs in its own process group, stopped with all its renderers and helpers before the
+    profile folder is removed (they kept writing into it, and the removal failed now and then)."""
+    import json
+    import time
     import urllib.request
 
     from websockets.sync.client import connect
@@ -85,9 +127,7 @@ def fill_and_submit(url: str, fields: dict[str, str], timeout: float = 90) -> tu
     port = free_port()
     with tempfile.TemporaryDirectory(prefix="weaver-chromium-", ignore_cleanup_errors=True) as profile:
         args = [chromium(), *FLAGS, f"--user-data-dir={profile}", f"--remote-debugging-port={port}",
-                "--remote-debugging-address=127.0.0.1", url]  # fmt: skip
-        # its own process group: the renderers and helpers it starts are stopped with it, before the profile
-        # folder is removed (they kept writing into it, and the removal failed now and then)
+                "--remote-debugging-address=127.0.0.1", *flags, url]  # fmt: skip
         browser = subprocess.Popen(args, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
         try:
             deadline = time.monotonic() + timeout
@@ -104,35 +144,7 @@ def fill_and_submit(url: str, fields: dict[str, str], timeout: float = 90) -> tu
                 if target is None:
                     time.sleep(0.2)
             with connect(target, max_size=None, open_timeout=timeout) as devtools:
-                calls = iter(range(1, 10**6))
-
-                def evaluate(expression: str) -> object:
-                    call = next(calls)
-                    params = {"expression": expression, "returnByValue": True}
-                    devtools.send(json.dumps({"id": call, "method": "Runtime.evaluate", "params": params}))
-                    while True:
-                        reply = json.loads(devtools.recv(timeout=timeout))
-                        if reply.get("id") == call:
-                            return reply.get("result", {}).get("result", {}).get("value")
-
-                def settle(check: str) -> None:
-                    while not evaluate(check):
-                        if time.monotonic() > deadline:
-                            raise AssertionError(f"the page never reached: {check}")
-                        time.sleep(0.1)
-
-                settle("document.readyState === 'complete' && !!document.querySelector('form')")
-                before = str(evaluate("document.documentElement.outerHTML"))
-                typing = json.dumps(fields, ensure_ascii=False)
-                evaluate(f"""(() => {{ const values = {typing};
-                    for (const [name, value] of Object.entries(values)) {{
-                        const field = document.querySelector(`[name="${{name}}"]`);
-                        field.value = value; field.dispatchEvent(new Event('input', {{bubbles: true}}));
-                    }}
-                    window.__weaverSubmitted = true;
-                    document.querySelector('form button[type=submit], form [type=submit]').click(); }})()""")
-                settle("window.__weaverSubmitted === undefined && document.readyState === 'complete'")
-                return before, str(evaluate("document.documentElement.outerHTML"))
+                yield devtools, deadline
         finally:
             with contextlib.suppress(ProcessLookupError):
                 os.killpg(browser.pid, signal.SIGTERM)
@@ -206,43 +218,12 @@ class Tab:
 
 
 @contextlib.contextmanager
-def browse(url: str, width: int = 1280, height: int = 900, timeout: float = 120):  # type: ignore[no-untyped-def]
+def browse(url: str, width: int = 1280, height: int = 900, timeout: float = 120) -> Iterator[Tab]:
     """A headless Chromium with one tab open at `url`, stopped (its whole process group) at the end."""
-    import json
-    import time
-    import urllib.request
-
-    from websockets.sync.client import connect
-
-    from tests.processes import free_port
-
-    port = free_port()
-    with tempfile.TemporaryDirectory(prefix="weaver-chromium-", ignore_cleanup_errors=True) as profile:
-        args = [chromium(), *FLAGS, f"--user-data-dir={profile}", f"--remote-debugging-port={port}",
-                "--remote-debugging-address=127.0.0.1", "--hide-scrollbars", f"--window-size={width},{height}",
-                "--lang=en-US", url]  # fmt: skip
-        browser = subprocess.Popen(args, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
-        try:
-            deadline = time.monotonic() + timeout
-            target = None
-            while target is None:
-                if time.monotonic() > deadline or browser.poll() is not None:
-                    raise AssertionError("headless Chromium did not open the page")
-                try:
-                    with urllib.request.urlopen(f"http://127.0.0.1:{port}/json/list", timeout=5) as answer:
-                        pages = [p for p in json.load(answer) if p.get("type") == "page"]
-                    target = pages[0]["webSocketDebuggerUrl"] if pages else None
-                except OSError:
-                    pass
-                if target is None:
-                    time.sleep(0.2)
-            with connect(target, max_size=None, open_timeout=timeout) as devtools:
-                tab = Tab(devtools, timeout)
-                tab.call("Page.enable")
-                tab.call("Emulation.setDeviceMetricsOverride", width=width, height=height, deviceScaleFactor=1,
-                         mobile=False)  # fmt: skip
-                yield tab
-        finally:
-            with contextlib.suppress(ProcessLookupError):
-                os.killpg(browser.pid, signal.SIGTERM)
-            browser.wait(10)
+    flags = ["--hide-scrollbars", f"--window-size={width},{height}", "--lang=en-US"]
+    with _devtools(url, timeout, flags) as (devtools, _deadline):
+        tab = Tab(devtools, timeout)
+        tab.call("Page.enable")
+        tab.call("Emulation.setDeviceMetricsOverride", width=width, height=height, deviceScaleFactor=1,
+                 mobile=False)  # fmt: skip
+        yield tab

@@ -51,7 +51,7 @@ def read_sources(config: WeaverConfig, tables: TableBackend, db: StateDB, calend
     if config.events.source == "table":
         out.events_grid = tables.read_tab(config.tabs.events)
     else:
-        calendar_id = config.calendar.google.calendar_id if config.calendar.google else "primary"
+        calendar_id = google_calendar_id(config)
         out.google_items, token, cache = read_google_events(calendar, db, calendar_id)
         out.google_sync = (calendar_id, token, cache)
         out.source_name = "Google Calendar"
@@ -63,6 +63,11 @@ def read_sources(config: WeaverConfig, tables: TableBackend, db: StateDB, calend
     if config.decisions.proposals_tab in names:
         out.proposals_grid = tables.read_tab(config.decisions.proposals_tab)
     return out
+
+
+def google_calendar_id(config: WeaverConfig) -> str:
+    """The Google calendar the events come from (and whose sync state is kept under this id)."""
+    return config.calendar.google.calendar_id if config.calendar.google else "primary"
 
 
 def read_google_events(calendar: Any, db: StateDB, calendar_id: str) -> tuple[list[dict[str, Any]], str | None, dict]:

@@ -15,6 +15,7 @@ from tasks.common.attendance import Attendance, parse_attendance
 from tasks.common.prefect_task import task
 from tasks.common.text import normalise_email
 from tasks.events.events import Event, events_from_google, parse_events
+from tasks.events.read import google_calendar_id
 from tasks.harvest.harvest import Answer
 from weaver.config import WeaverConfig
 from weaver.state import StateDB, ledger_keys_like
@@ -54,8 +55,7 @@ def read_harvest(tables: TableBackend, db: StateDB, config: WeaverConfig, lang: 
             events, _problems = parse_events(grid, config.events, config.tabs.events, config.network.timezone,
                                              lang, tables.describe())  # fmt: skip
     elif config.events.source == "google_calendar":  # the calendar as event-invites last synced it: no call
-        calendar_id = config.calendar.google.calendar_id if config.calendar.google else "primary"
-        _token, cached = load_calendar_sync(db, calendar_id)
+        _token, cached = load_calendar_sync(db, google_calendar_id(config))
         events, _problems = events_from_google(list(cached.values()), config.events, config.network.timezone, lang)
     members = {m["member_id"]: m for m in db.member_rows("active")}
     by_email = {normalise_email(m["email"]): m["member_id"] for m in members.values() if m.get("email")}
